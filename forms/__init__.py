@@ -1,0 +1,1 @@
+"""The breach questionnaire: definition and validation. Knows nothing of HTTP or SQL."""

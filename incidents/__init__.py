@@ -1,0 +1,1 @@
+"""Breachdesk: the web layer and persistence (the only package that touches HTTP and SQL)."""

@@ -1,0 +1,354 @@
+"""Organisations, users and API tokens: the rules shared by the command line and the
+admin pages. Each function checks everything first and reports every problem at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from incidents import audit
+from incidents.auth import revoke_all_sessions
+from incidents.i18n import gettext as _
+from incidents.models import LANGUAGES, ApiToken, Organisation, OrgKind, Role, User, utcnow
+from incidents.security import (
+    PasswordPolicyError,
+    check_password_policy,
+    digest,
+    hash_password,
+    new_token,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+EMAIL_RE = re.compile(
+    r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+MAX_CONTRACT_HOURS = 24 * 31
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+
+
+class InputError(ValueError):
+    """Bad input; ``problems`` names every field that is wrong."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+
+
+def valid_email(value: str) -> bool:
+    return len(value) <= 254 and EMAIL_RE.match(value) is not None
+
+
+def parse_emails(raw: str | Iterable[str]) -> list[str]:
+    items = re.split(r"[\s,;]+", raw) if isinstance(raw, str) else list(raw)
+    return [item.strip().lower() for item in items if item and item.strip()]
+
+
+def create_organisation(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    kind: str,
+    contract_hours: int | None = None,
+    language: str = "nl",
+    emails: Iterable[str] = (),
+    nis2: bool = False,
+    actor_id: int | None = None,
+) -> Organisation:
+    problems: list[Problem] = []
+    slug = slug.strip().lower()
+    name = name.strip()
+    email_list = parse_emails(emails)
+    if not SLUG_RE.match(slug):
+        problems.append(Problem("slug", _("use 1-64 lower-case letters, digits and dashes")))
+    elif session.exec(select(Organisation).where(Organisation.slug == slug)).first():
+        problems.append(
+            Problem("slug", _("an organisation with slug {slug} already exists").format(slug=slug))
+        )
+    if not name or len(name) > 200:
+        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    if kind not in {k.value for k in OrgKind}:
+        problems.append(Problem("kind", _("must be processor or controller")))
+    elif kind == OrgKind.processor:
+        if session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first():
+            problems.append(Problem("kind", _("there is already a processor organisation")))
+        if contract_hours is not None:
+            problems.append(Problem("contract_hours", _("only a controller has contract hours")))
+        if nis2:
+            problems.append(Problem("nis2", _("only a controller is marked as NIS2 entity")))
+    problems.extend(_check_controller_settings(contract_hours, language, email_list))
+    if problems:
+        raise InputError(problems)
+    org = Organisation(
+        slug=slug,
+        name=name,
+        kind=kind,
+        contract_hours=contract_hours,
+        language=language,
+        notification_emails=email_list,
+        nis2=nis2,
+    )
+    session.add(org)
+    session.flush()
+    audit.record(session, "organisation.created", actor_id=actor_id, organisation_id=org.id)
+    return org
+
+
+def _check_controller_settings(
+    contract_hours: int | None, language: str, emails: list[str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if contract_hours is not None and not 1 <= contract_hours <= MAX_CONTRACT_HOURS:
+        problems.append(
+            Problem(
+                "contract_hours",
+                _("enter a whole number of hours from 1 to {max}").format(max=MAX_CONTRACT_HOURS),
+            )
+        )
+    if language not in LANGUAGES:
+        problems.append(Problem("language", _("must be nl or en")))
+    bad = [e for e in emails if not valid_email(e)]
+    if bad:
+        problems.append(
+            Problem("emails", _("not an e-mail address: {values}").format(values=", ".join(bad)))
+        )
+    return problems
+
+
+def update_organisation(
+    session: Session,
+    org: Organisation,
+    *,
+    name: str,
+    contract_hours: int | None,
+    language: str,
+    emails: Iterable[str],
+    nis2: bool,
+    actor_id: int | None,
+) -> Organisation:
+    email_list = parse_emails(emails)
+    problems = _check_controller_settings(contract_hours, language, email_list)
+    name = name.strip()
+    if not name or len(name) > 200:
+        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    if org.kind == OrgKind.processor and (contract_hours is not None or nis2):
+        problems.append(Problem("contract_hours", _("only a controller has contract hours")))
+    if problems:
+        raise InputError(problems)
+    changed = sorted(
+        key
+        for key, old, new in (
+            ("name", org.name, name),
+            ("contract_hours", org.contract_hours, contract_hours),
+            ("language", org.language, language),
+            ("notification_emails", org.notification_emails, email_list),
+            ("nis2", org.nis2, nis2),
+        )
+        if old != new
+    )
+    org.name, org.contract_hours, org.language = name, contract_hours, language
+    org.notification_emails, org.nis2 = email_list, nis2
+    session.add(org)
+    audit.record(
+        session, "organisation.updated", actor_id=actor_id, organisation_id=org.id, fields=changed
+    )
+    return org
+
+
+def find_organisation(session: Session, slug: str) -> Organisation | None:
+    return session.exec(
+        select(Organisation).where(Organisation.slug == slug.strip().lower())
+    ).first()
+
+
+def password_message(exc: PasswordPolicyError) -> str:
+    if exc.code == "empty":
+        return _("the password is empty")
+    return _("the password must have at least 10 characters")
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    org_slug: str | None = None,
+    actor_id: int | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Add a user. ``password_hash`` may carry a ready argon2 hash of ``password``."""
+    problems: list[Problem] = []
+    email = email.strip().lower()
+    name = name.strip()
+    if not valid_email(email):
+        problems.append(Problem("email", _("enter an e-mail address like name@example.com")))
+    elif session.exec(select(User).where(User.email == email)).first():
+        problems.append(
+            Problem("email", _("a user with e-mail {email} already exists").format(email=email))
+        )
+    if not name or len(name) > 200:
+        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    org, org_problems = _organisation_for_role(session, role, org_slug)
+    problems.extend(org_problems)
+    try:
+        check_password_policy(password)
+    except PasswordPolicyError as exc:
+        problems.append(Problem("password", password_message(exc)))
+    if problems:
+        raise InputError(problems)
+    assert org is not None and org.id is not None
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        organisation_id=org.id,
+        password_hash=password_hash or hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        "user.created",
+        actor_id=actor_id,
+        organisation_id=org.id,
+        user_id=user.id,
+        role=role,
+    )
+    return user
+
+
+def _organisation_for_role(
+    session: Session, role: str, org_slug: str | None
+) -> tuple[Organisation | None, list[Problem]]:
+    if role not in {r.value for r in Role}:
+        return None, [Problem("role", _("must be staff, officer or admin"))]
+    if role == Role.officer:
+        if not org_slug:
+            return None, [Problem("org", _("an officer needs --org: the controller it belongs to"))]
+        org = find_organisation(session, org_slug)
+        if org is None:
+            return None, [
+                Problem("org", _("no organisation with slug {slug}").format(slug=org_slug))
+            ]
+        if org.kind != OrgKind.controller:
+            return None, [Problem("org", _("an officer belongs to a controller organisation"))]
+        return org, []
+    if org_slug:
+        org = find_organisation(session, org_slug)
+        if org is None:
+            return None, [
+                Problem("org", _("no organisation with slug {slug}").format(slug=org_slug))
+            ]
+        if org.kind != OrgKind.processor:
+            return None, [
+                Problem("org", _("staff and admins belong to the processor organisation"))
+            ]
+        return org, []
+    org = session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
+    if org is None:
+        return None, [Problem("org", _("create the processor organisation first (create-org)"))]
+    return org, []
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    name: str,
+    role: str,
+    org_slug: str | None,
+    is_active: bool,
+    actor_id: int | None,
+) -> User:
+    problems: list[Problem] = []
+    name = name.strip()
+    if not name or len(name) > 200:
+        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    org, org_problems = _organisation_for_role(session, role, org_slug)
+    problems.extend(org_problems)
+    if problems:
+        raise InputError(problems)
+    assert org is not None
+    access_changed = (user.role, user.organisation_id, user.is_active) != (role, org.id, is_active)
+    user.name, user.role, user.is_active = name, role, is_active
+    user.organisation_id = org.id  # type: ignore[assignment]
+    session.add(user)
+    if access_changed:
+        assert user.id is not None
+        revoke_all_sessions(session, user.id, "access_changed")
+    audit.record(
+        session,
+        "user.updated",
+        actor_id=actor_id,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        role=role,
+        active=is_active,
+        sessions_revoked=access_changed,
+    )
+    return user
+
+
+def set_password(session: Session, user: User, password: str, *, actor_id: int | None) -> None:
+    """Set a new password and end every session of the user."""
+    try:
+        user.password_hash = hash_password(password)
+    except PasswordPolicyError as exc:
+        raise InputError([Problem("password", password_message(exc))]) from exc
+    user.password_changed_at = utcnow()
+    session.add(user)
+    assert user.id is not None
+    revoke_all_sessions(session, user.id, "password_changed")
+    audit.record(
+        session,
+        "user.password_changed",
+        actor_id=actor_id,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+    )
+
+
+def create_token(session: Session, user: User, label: str = "", *, actor_id: int | None) -> str:
+    """Create an API token; returns the token, which is never stored or shown again."""
+    label = label.strip()
+    if len(label) > 100:
+        raise InputError([Problem("label", _("use at most 100 characters"))])
+    token = new_token()
+    assert user.id is not None
+    row = ApiToken(user_id=user.id, token_hash=digest(token), prefix=token[:10], label=label)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        "token.created",
+        actor_id=actor_id,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        token_id=row.id,
+    )
+    return token
+
+
+def revoke_token(session: Session, token_id: int, user_id: int, *, actor_id: int | None) -> bool:
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(revoked_at=utcnow())
+    )
+    revoked = bool(result.rowcount)  # type: ignore[attr-defined]
+    if revoked:
+        audit.record(
+            session, "token.revoked", actor_id=actor_id, user_id=user_id, token_id=token_id
+        )
+    return revoked

@@ -1,0 +1,245 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware, CurrentUser
+from incidents.controllers import account, admin, api, auth, pages
+from incidents.controllers.common import pop_flashes
+from incidents.db import make_engine
+from incidents.i18n import gettext as _
+from incidents.logs import configure_logging, get_logger, safe_traceback
+from incidents.middleware import EdgeMiddleware
+from incidents.settings import PROJECT_ROOT, Settings
+from incidents.templating import build_environment
+
+SESSION_COOKIE = "bd_session"
+CSRF_COOKIE = "bd_csrf"
+
+
+def current_user(context: dict[str, Any]) -> CurrentUser | None:
+    """The user of the request, or None on public pages (never raises)."""
+    request = context.get("request")
+    if request is None:
+        return None
+    user = request.scope.get("user")
+    return user if isinstance(user, CurrentUser) else None
+
+
+def get_flashes(context: dict[str, Any]) -> list[dict[str, str]]:
+    request = context.get("request")
+    return pop_flashes(request) if request is not None else []
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/schema")
+
+
+def _api_error(status: int, message: str, field: str | None = None) -> Response[Any]:
+    return Response(
+        {"errors": [{"field": field, "message": message}]},
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response[Any]:
+    return Template(
+        "error.html",
+        context={"status": status, "title": title, "message": message},
+        status_code=status,
+    )
+
+
+def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response[Any]:
+    if _is_api(request):
+        response = _api_error(401, _("Authentication required: send a valid bearer token."))
+        response.headers["www-authenticate"] = 'Bearer realm="breachdesk"'
+        return response
+    target = "/login"
+    if request.method == "GET" and request.url.path not in {"/", "/login"}:
+        target += "?" + urlencode({"next": request.url.path})
+    if request.headers.get("hx-request") == "true":
+        return Response(content=None, status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def handle_forbidden(request: Request, exc: PermissionDeniedException) -> Response[Any]:
+    csrf = "CSRF" in str(exc.detail)
+    if _is_api(request):
+        return _api_error(403, _("You may not do this."))
+    if csrf:
+        return _error_page(
+            request,
+            403,
+            _("Your form has expired"),
+            _(
+                "The page was open too long or was sent from elsewhere. Go back, reload the page "
+                "and send the form again."
+            ),
+        )
+    return _error_page(
+        request, 403, _("You do not have access"), _("Your role does not give access to this page.")
+    )
+
+
+def handle_not_found(request: Request, exc: NotFoundException) -> Response[Any]:
+    if _is_api(request):
+        return _api_error(404, _("Not found."))
+    return _error_page(
+        request,
+        404,
+        _("Page not found"),
+        _("There is no page at this address, or you may not see it."),
+    )
+
+
+def handle_validation(request: Request, exc: ValidationException) -> Response[Any]:
+    errors: list[dict[str, Any]] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "").removeprefix("$.") or None
+            errors.append({"field": key, "message": str(item.get("message", "invalid"))})
+    if not errors:
+        errors.append({"field": None, "message": str(exc.detail)})
+    if _is_api(request):
+        return Response({"errors": errors}, status_code=400, media_type="application/json")
+    return _error_page(request, 400, _("The request was not understood"), str(exc.detail))
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
+    if _is_api(request):
+        return _api_error(exc.status_code, str(exc.detail))
+    return _error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
+
+
+def handle_server_error(request: Request, exc: Exception) -> Response[Any]:
+    get_logger("breachdesk.error").error(
+        "unhandled_exception",
+        method=request.method,
+        path=request.url.path,
+        exception=type(exc).__name__,
+        where=safe_traceback(exc),
+    )
+    if _is_api(request):
+        return _api_error(500, _("Something went wrong on our side. Nothing was saved."))
+    return _error_page(
+        request,
+        500,
+        _("Something went wrong"),
+        _("Something went wrong on our side. Try again later."),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure_logging()
+    engine = make_engine(settings.database_url, hide_parameters=True)
+    environment = build_environment(settings.zone)
+    template_engine = JinjaTemplateEngine.from_environment(environment)
+    template_engine.register_template_callable("current_user", current_user)
+    template_engine.register_template_callable("get_flashes", get_flashes)
+
+    session_secret = hashlib.sha256(("session:" + settings.secret_key).encode()).digest()
+    session_config = CookieBackendConfig(
+        secret=session_secret,
+        key=SESSION_COOKIE,
+        max_age=settings.session_max_age_hours * 3600,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        exclude=["^/static/", "^/api/", "^/healthz"],
+    )
+    csrf_config = CSRFConfig(
+        secret=hashlib.sha256(("csrf:" + settings.secret_key).encode()).hexdigest(),
+        cookie_name=CSRF_COOKIE,
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        exclude=["^/api/"],
+    )
+
+    async def dispose_engine(app: Litestar) -> None:
+        engine.dispose()
+
+    app = Litestar(
+        route_handlers=[
+            *pages.handlers,
+            *auth.handlers,
+            *account.handlers,
+            *admin.handlers,
+            *api.handlers,
+            create_static_files_router(
+                path="/static",
+                directories=[PROJECT_ROOT / "static"],
+                name="static",
+                opt={"exclude_from_auth": True},
+                include_in_schema=False,
+            ),
+        ],
+        state=State({"engine": engine, "settings": settings}),
+        template_config=TemplateConfig(instance=template_engine),
+        csrf_config=csrf_config,
+        middleware=[
+            session_config.middleware,
+            DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS),
+        ],
+        plugins=[HTMXPlugin()],
+        exception_handlers={
+            NotAuthorizedException: handle_not_authorized,
+            PermissionDeniedException: handle_forbidden,
+            NotFoundException: handle_not_found,
+            ValidationException: handle_validation,
+            HTTPException: handle_http_exception,
+            Exception: handle_server_error,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Breachdesk API",
+            version="1",
+            description="Personal-data breach register: incidents, notices and decisions.",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        on_shutdown=[dispose_engine],
+        logging_config=None,
+        debug=False,
+    )
+    # Outside Litestar's own exception handler, so that error responses raised by the
+    # middleware (401, CSRF 403) also get the security headers and a request log line.
+    app.asgi_handler = EdgeMiddleware(
+        app.asgi_handler, default_language=settings.default_language, secure=settings.secure_cookies
+    )
+    return app
+
+
+def app_from_env() -> Litestar:
+    """Entry point for `uvicorn --factory incidents.app:app_from_env`."""
+    return create_app(Settings.from_env())

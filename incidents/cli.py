@@ -1,0 +1,210 @@
+"""The `breachdesk` command line (../shared/spec/interfaces.md).
+
+Exit status: 0 done, 1 bad input (nothing written), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import select
+
+from incidents import accounts
+from incidents.db import make_engine, session_scope
+from incidents.i18n import current_language
+from incidents.models import OrgKind, Role, User
+from incidents.settings import Settings, SettingsError
+
+
+class CommandError(Exception):
+    """Bad input: printed to standard error, exit status 1."""
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from incidents.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print("database is up to date")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    _settings()  # fail early, with a clear message, on bad settings
+    uvicorn.run(
+        "incidents.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        proxy_headers=args.proxy_headers,
+        workers=args.workers,
+    )
+
+
+def cmd_create_org(args: argparse.Namespace) -> None:
+    engine = make_engine(_settings().database_url)
+    with session_scope(engine, write=True) as session:
+        org = accounts.create_organisation(
+            session,
+            slug=args.slug,
+            name=args.name,
+            kind=args.kind,
+            contract_hours=args.contract_hours,
+            language=args.language,
+            emails=args.email or [],
+            nis2=args.nis2,
+        )
+        print(f"created {org.kind} {org.slug}")
+    engine.dispose()
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    password = sys.stdin.readline().rstrip("\r\n") if not sys.stdin.isatty() else _prompt()
+    engine = make_engine(_settings().database_url)
+    with session_scope(engine, write=True) as session:
+        user = accounts.create_user(
+            session,
+            email=args.email,
+            name=args.name,
+            role=args.role,
+            password=password,
+            org_slug=args.org,
+        )
+        print(f"created {user.role} {user.email}")
+    engine.dispose()
+
+
+def _prompt() -> str:
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def cmd_create_token(args: argparse.Namespace) -> None:
+    engine = make_engine(_settings().database_url)
+    with session_scope(engine, write=True) as session:
+        user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
+        if user is None:
+            raise CommandError(f"no user with e-mail {args.email}")
+        if not user.is_active:
+            raise CommandError(f"the user {args.email} is not active")
+        token = accounts.create_token(session, user, args.label, actor_id=None)
+    engine.dispose()
+    print(token)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from incidents.demo import load_demo
+
+    engine = make_engine(_settings().database_url)
+    try:
+        logins = load_demo(engine, only_if_empty=args.if_empty)
+    finally:
+        engine.dispose()
+    if logins is None:
+        print("the database already has data; demo data not loaded")
+        return
+    print(f"Demo logins (password for all: {logins.password})")
+    for email, role, org in logins.users:
+        print(f"  {role:8} {email:40} {org}")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of hours")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="breachdesk", description="Breachdesk: personal-data breach register")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("migrate", help="apply the database migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("serve", help="run the web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    p.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* headers")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("create-org", help="add an organisation")
+    p.add_argument("--slug", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--kind", required=True, choices=[k.value for k in OrgKind])
+    p.add_argument("--contract-hours", type=_positive_int, default=None)
+    p.add_argument("--language", choices=["nl", "en"], default="nl")
+    p.add_argument("--email", action="append", help="notification address (repeatable)")
+    p.add_argument("--nis2", action="store_true", help="the controller is a NIS2 entity")
+    p.set_defaults(func=cmd_create_org)
+
+    p = sub.add_parser("create-user", help="add a user; the password is read from standard input")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--org", default=None, help="organisation slug (required for an officer)")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("create-token", help="print a new API token for a user")
+    p.add_argument("--email", required=True)
+    p.add_argument("--label", default="command line")
+    p.set_defaults(func=cmd_create_token)
+
+    p = sub.add_parser("demo", help="load demo organisations, users and incidents")
+    p.add_argument("--if-empty", action="store_true", help="only when the database has no users")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    current_language.set("en")
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], None] = args.func
+    try:
+        func(args)
+    except accounts.InputError as exc:
+        for problem in exc.problems:
+            print(f"breachdesk: error: {problem.field}: {problem.message}", file=sys.stderr)
+        return 1
+    except CommandError as exc:
+        print(f"breachdesk: error: {exc}", file=sys.stderr)
+        return 1
+    except (OperationalError, ProgrammingError) as exc:
+        print(
+            "breachdesk: error: the database is not reachable or not migrated "
+            f"({type(exc.orig).__name__}); run `breachdesk migrate` first",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Small helpers shared by the handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request
+from litestar.exceptions import NotFoundException
+from sqlalchemy.engine import Engine
+
+from incidents.auth import CurrentUser
+from incidents.settings import Settings
+
+FLASH_KEY = "flash"
+
+
+def engine_of(request: Request[Any, Any, Any]) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def settings_of(request: Request[Any, Any, Any]) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def user_of(request: Request[Any, Any, Any]) -> CurrentUser:
+    user = request.scope.get("user")
+    if not isinstance(user, CurrentUser):
+        raise NotFoundException()
+    return user
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//' URL."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return default
+    return target
+
+
+def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
+    """A message for the next page this browser sees (kept in the encrypted session)."""
+    current = request.scope.get("session")
+    data = dict(current) if isinstance(current, dict) else {}
+    data[FLASH_KEY] = [*data.get(FLASH_KEY, []), {"message": message, "category": category}]
+    request.set_session(data)
+
+
+def pop_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
+    current = request.scope.get("session")
+    if not isinstance(current, dict) or FLASH_KEY not in current:
+        return []
+    return list(current.pop(FLASH_KEY))
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The single-valued fields of a submitted form, stripped; missing fields are ''."""
+    form = await request.form()
+    return {key: str(value).strip() for key, value in form.items() if key != "_csrf_token"}

@@ -1,0 +1,84 @@
+"""Home, the organisations overview and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy import func
+from sqlmodel import select
+
+from incidents.auth import staff_only
+from incidents.controllers.common import engine_of, user_of
+from incidents.db import session_scope
+from incidents.models import Organisation, OrgKind, User
+
+
+@get(
+    "/healthz",
+    name="healthz",
+    opt={"exclude_from_auth": True},
+    include_in_schema=False,
+    sync_to_thread=False,
+)
+def healthz() -> dict[str, str]:
+    """The app's own trivial endpoint: no database, no template."""
+    return {"status": "ok"}
+
+
+@get("/", name="home", sync_to_thread=True)
+def home(request: Request[Any, Any, Any]) -> Template:
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        own = session.get(Organisation, user.organisation_id)
+        controllers: list[Organisation] = []
+        if user.is_staff:
+            controllers = list(
+                session.exec(
+                    select(Organisation)
+                    .where(Organisation.kind == OrgKind.controller)
+                    .order_by(Organisation.name)
+                ).all()
+            )
+    return Template(
+        "home.html",
+        context={"organisation": own, "controllers": controllers},
+    )
+
+
+@get("/organisations", name="organisations", guards=[staff_only], sync_to_thread=True)
+def organisations(request: Request[Any, Any, Any]) -> Template:
+    with session_scope(engine_of(request)) as session:
+        rows = session.exec(
+            select(Organisation, func.count(User.id))  # type: ignore[arg-type]
+            .join(User, User.organisation_id == Organisation.id, isouter=True)  # type: ignore[arg-type]
+            .group_by(Organisation.id)  # type: ignore[arg-type]
+            .order_by(Organisation.kind.desc(), Organisation.name)  # type: ignore[attr-defined]
+        ).all()
+    return Template(
+        "organisations/list.html",
+        context={"rows": rows},
+    )
+
+
+@get("/organisations/{slug:str}", name="organisation", guards=[staff_only], sync_to_thread=True)
+def organisation(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+    with session_scope(engine_of(request)) as session:
+        org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+        if org is None:
+            raise NotFoundException()
+        users = list(
+            session.exec(
+                select(User).where(User.organisation_id == org.id).order_by(User.name)
+            ).all()
+        )
+    return Template(
+        "organisations/detail.html",
+        context={"org": org, "users": users},
+    )
+
+
+handlers = [healthz, home, organisations, organisation]

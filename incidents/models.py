@@ -1,0 +1,198 @@
+"""SQLModel tables. Every datetime is timezone-aware UTC (SQLModel's UTCDateTime)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata: MetaData = SQLModel.metadata
+
+# JSON on every database, stored as JSONB on PostgreSQL (indexable, compact).
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OrgKind(StrEnum):
+    processor = "processor"
+    controller = "controller"
+
+
+class Role(StrEnum):
+    staff = "staff"
+    officer = "officer"
+    admin = "admin"
+
+
+class IncidentStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    closed = "closed"
+
+
+LANGUAGES = ("nl", "en")
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint("kind IN ('processor', 'controller')", name="kind"),
+        CheckConstraint("language IN ('nl', 'en')", name="language"),
+        CheckConstraint("contract_hours IS NULL OR contract_hours > 0", name="contract_hours"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    contract_hours: int | None = Field(default=None)
+    language: str = Field(default="nl", max_length=2)
+    notification_emails: list[str] = Field(default_factory=list, sa_type=JSONType)
+    nis2: bool = Field(default=False)
+    country: str = Field(default="NL", max_length=2)
+    timezone: str = Field(default="Europe/Amsterdam", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("role IN ('staff', 'officer', 'admin')", name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    password_hash: str = Field(max_length=255)
+    language: str | None = Field(default=None, max_length=2)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """A login. The encrypted session cookie carries the id; only its hash is stored."""
+
+    __tablename__ = "user_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = Field(default=None)
+    revoked_reason: str | None = Field(default=None, max_length=32)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=16)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = Field(default=None)
+    revoked_at: datetime | None = Field(default=None)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, keyed by a keyed hash of the account name or of the client address."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'submitted', 'closed')", name="status"),
+        UniqueConstraint("reference_year", "reference_number", name="uq_incident_reference_seq"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    reference: str | None = Field(default=None, max_length=32, unique=True)
+    reference_year: int | None = Field(default=None)
+    reference_number: int | None = Field(default=None)
+    status: str = Field(default=IncidentStatus.draft.value, max_length=16, index=True)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    version: int = Field(default=1)
+    created_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = Field(default=None)
+
+
+class IncidentVersion(SQLModel, table=True):
+    """Every saved state of the answers: draft steps, the submission, each correction."""
+
+    __tablename__ = "incident_version"
+    __table_args__ = (UniqueConstraint("incident_id", "version", name="uq_incident_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True)
+    version: int
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    kind: str = Field(max_length=16)  # draft, submitted, correction
+    note: str = Field(default="", max_length=2000)
+    created_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notice(SQLModel, table=True):
+    """The processor's notice to one affected controller about one incident."""
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "controller_id", name="uq_notice_incident_controller"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True)
+    controller_id: int = Field(foreign_key="organisation.id", index=True)
+    version: int = Field(default=0)  # how many notices were sent to this controller
+    incident_version: int | None = Field(default=None)  # incident version last sent
+    sent_at: datetime | None = Field(default=None)
+    delivered_at: datetime | None = Field(default=None)
+    acknowledged_at: datetime | None = Field(default=None)
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decision: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the database refuses UPDATE and DELETE (triggers in the migrations).
+
+    Details never hold answers or contact data, only identifiers and field names.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
+    action: str = Field(max_length=64)
+    incident_id: uuid.UUID | None = Field(default=None, foreign_key="incident.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)

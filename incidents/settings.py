@@ -1,0 +1,89 @@
+"""Settings read from the environment (names in ../shared/spec/interfaces.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///./breachdesk.db"
+SECRET_FILE = Path(".breachdesk-secret")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = field(default="", repr=False)
+    timezone: str = "Europe/Amsterdam"
+    smtp_url: str | None = None
+    environment: str = "development"
+    secure_cookies: bool = False
+    outbox_dir: Path = Path("outbox")
+    default_language: str = "nl"
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 20
+    login_window_minutes: int = 15
+    session_max_age_hours: int = 12
+
+    def __post_init__(self) -> None:
+        if len(self.secret_key) < 32:
+            raise SettingsError("BREACHDESK_SECRET_KEY must be at least 32 characters")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(
+                f"BREACHDESK_TIMEZONE: unknown time zone {self.timezone!r}"
+            ) from exc
+        if self.environment not in {"development", "production", "test"}:
+            raise SettingsError("BREACHDESK_ENV must be development, production or test")
+        if self.default_language not in {"nl", "en"}:
+            raise SettingsError("BREACHDESK_LANGUAGE must be nl or en")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        environment = env.get("BREACHDESK_ENV", "development")
+        secret = env.get("BREACHDESK_SECRET_KEY", "")
+        if not secret:
+            if environment == "production":
+                raise SettingsError("BREACHDESK_SECRET_KEY is required in production")
+            secret = _development_secret(Path(env.get("BREACHDESK_SECRET_FILE", SECRET_FILE)))
+        secure_default = "1" if environment == "production" else "0"
+        return cls(
+            database_url=env.get("BREACHDESK_DATABASE_URL", DEFAULT_DATABASE_URL),
+            secret_key=secret,
+            timezone=env.get("BREACHDESK_TIMEZONE", "Europe/Amsterdam"),
+            smtp_url=env.get("BREACHDESK_SMTP_URL") or None,
+            environment=environment,
+            secure_cookies=env.get("BREACHDESK_SECURE_COOKIES", secure_default) == "1",
+            outbox_dir=Path(env.get("BREACHDESK_OUTBOX_DIR", "outbox")),
+            default_language=env.get("BREACHDESK_LANGUAGE", "nl"),
+        )
+
+
+def _development_secret(path: Path) -> str:
+    """Generate a secret once and keep it in a local file readable only by its owner."""
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) >= 32:
+            return value
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return value

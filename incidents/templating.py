@@ -1,0 +1,63 @@
+"""The Jinja environment: autoescaping everywhere, gettext, dates in the local zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from incidents import i18n
+from incidents.settings import PROJECT_ROOT
+
+TEMPLATE_DIR: Path = PROJECT_ROOT / "templates"
+
+MONTHS = {
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}  # fmt: skip
+
+
+def format_datetime(value: datetime | None, zone: ZoneInfo, language: str | None = None) -> str:
+    """'27 maart 2026, 10:00 CET': day, month name, year and 24-hour time in the zone."""
+    if value is None:
+        return ""
+    language = language or i18n.current_language.get()
+    local = value.astimezone(zone)
+    month = MONTHS.get(language, MONTHS["en"])[local.month - 1]
+    return f"{local.day} {month} {local.year}, {local:%H:%M} {local.tzname()}"
+
+
+def role_label(role: str) -> str:
+    labels = {
+        "staff": i18n.gettext("Processor staff"),
+        "officer": i18n.gettext("Privacy officer"),
+        "admin": i18n.gettext("Administrator"),
+    }
+    return labels.get(role, role)
+
+
+def build_environment(zone: ZoneInfo) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+    def localtime(value: datetime | None) -> str:
+        return format_datetime(value, zone)
+
+    env.filters["localtime"] = localtime
+    env.globals["LANGUAGES"] = i18n.LANGUAGES
+    env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    env.globals["current_language"] = i18n.current_language.get
+    env.globals["timezone_name"] = str(zone)
+    env.globals["role_label"] = role_label
+    return env

@@ -1,0 +1,1 @@
+"""Pure domain logic on answers and facts: obligations, assessment, documents, delivery."""

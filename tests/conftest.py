@@ -1,0 +1,133 @@
+"""Shared fixtures: a migrated database per test (SQLite file, or PostgreSQL when
+BREACHDESK_TEST_DATABASE_URL is set), the app, an HTTP client and the page checker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+from incidents.app import create_app
+from incidents.db import make_engine, normalise_url
+from incidents.demo import load_demo
+from incidents.migrate import upgrade
+from incidents.models import metadata
+from incidents.settings import Settings
+from tests.helpers import PageClient
+
+PG_URL = os.environ.get("BREACHDESK_TEST_DATABASE_URL")
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test run, migrated once."""
+    if not PG_URL:
+        yield None
+        return
+    admin_url = make_url(normalise_url(PG_URL))
+    name = f"bd_test_{_worker()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(f"PostgreSQL at BREACHDESK_TEST_DATABASE_URL is not reachable: {exc}", 3)
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _wipe_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        # Triggers (the append-only audit log) do not fire in replica mode.
+        conn.execute(text("SET session_replication_role = replica"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(
+    tmp_path: Path, sqlite_template: Path, pg_database: str | None
+) -> str:
+    """An empty, migrated database for one test."""
+    if pg_database:
+        _wipe_postgres(pg_database)
+        return pg_database
+    path = tmp_path / "test.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        environment="test",
+        outbox_dir=tmp_path / "outbox",
+        default_language="en",
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo(engine: Engine) -> None:
+    load_demo(engine)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[PageClient]:
+    with TestClient(app, base_url="http://testserver.local") as test_client:
+        yield PageClient(test_client)
+
+
+@pytest.fixture
+def make_client(app: Litestar) -> Iterator:
+    """Several independent browsers on the same app."""
+    clients: list[TestClient] = []
+
+    def factory() -> PageClient:
+        test_client = TestClient(app, base_url="http://testserver.local")
+        test_client.__enter__()
+        clients.append(test_client)
+        return PageClient(test_client)
+
+    yield factory
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
