@@ -52,19 +52,35 @@ def parse_emails(raw: str | Iterable[str]) -> list[str]:
     return [item.strip().lower() for item in items if item and item.strip()]
 
 
+def _hours(raw: int | str | None, problems: list[Problem]) -> int | None:
+    """Contract hours from the command line (int) or a form (text; empty means none)."""
+    if raw is None or isinstance(raw, int):
+        return raw
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        problems.append(
+            Problem("contract_hours", _("enter the hours as a whole number, or leave it empty"))
+        )
+        return None
+    return int(raw)
+
+
 def create_organisation(
     session: Session,
     *,
     slug: str,
     name: str,
     kind: str,
-    contract_hours: int | None = None,
+    contract_hours: int | str | None = None,
     language: str = "nl",
     emails: Iterable[str] = (),
     nis2: bool = False,
     actor_id: int | None = None,
 ) -> Organisation:
     problems: list[Problem] = []
+    contract_hours = _hours(contract_hours, problems)
     slug = slug.strip().lower()
     name = name.strip()
     email_list = parse_emails(emails)
@@ -129,14 +145,16 @@ def update_organisation(
     org: Organisation,
     *,
     name: str,
-    contract_hours: int | None,
+    contract_hours: int | str | None,
     language: str,
     emails: Iterable[str],
     nis2: bool,
     actor_id: int | None,
 ) -> Organisation:
     email_list = parse_emails(emails)
-    problems = _check_controller_settings(contract_hours, language, email_list)
+    problems: list[Problem] = []
+    contract_hours = _hours(contract_hours, problems)
+    problems.extend(_check_controller_settings(contract_hours, language, email_list))
     name = name.strip()
     if not name or len(name) > 200:
         problems.append(Problem("name", _("enter a name of 1-200 characters")))

@@ -71,9 +71,7 @@ def _wipe_postgres(url: str) -> None:
 
 
 @pytest.fixture
-def database_url(
-    tmp_path: Path, sqlite_template: Path, pg_database: str | None
-) -> str:
+def database_url(tmp_path: Path, sqlite_template: Path, pg_database: str | None) -> str:
     """An empty, migrated database for one test."""
     if pg_database:
         _wipe_postgres(pg_database)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from incidents import accounts, audit
 from incidents.auth import CurrentUser, start_session
-from incidents.controllers.common import engine_of, flash, settings_of, user_of
+from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import gettext as _
 from incidents.models import ApiToken, User, UserSession, utcnow
@@ -45,12 +45,14 @@ def _render(request: Request[Any, Any, Any], status: int = 200, **extra: Any) ->
     return Template("account/index.html", context=context, status_code=status)
 
 
-@get("/account", name="account", sync_to_thread=True)
+@get("/account", name="account")
+@in_thread
 def account(request: Request[Any, Any, Any]) -> Template:
     return _render(request)
 
 
-@post("/account/password", name="account_password", sync_to_thread=True, status_code=200)
+@post("/account/password", name="account_password", status_code=200)
+@in_thread
 def change_password(
     request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]
 ) -> Template | Redirect:
@@ -87,7 +89,8 @@ def change_password(
     return Redirect("/account", status_code=303)
 
 
-@post("/account/tokens", name="account_token_create", sync_to_thread=True, status_code=200)
+@post("/account/tokens", name="account_token_create", status_code=200)
+@in_thread
 def create_token(request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]) -> Template:
     user = user_of(request)
     label = str(data.get("label", "")).strip()
@@ -110,7 +113,8 @@ def create_token(request: Request[Any, Any, Any], data: URLEncodedBody[dict[str,
     return _render(request, new_token=token)
 
 
-@post("/account/tokens/{token_id:int}/revoke", name="account_token_revoke", sync_to_thread=True)
+@post("/account/tokens/{token_id:int}/revoke", name="account_token_revoke")
+@in_thread
 def revoke_token(request: Request[Any, Any, Any], token_id: FromPath[int]) -> Redirect:
     user = user_of(request)
     with session_scope(engine_of(request), write=True) as session:
@@ -120,7 +124,8 @@ def revoke_token(request: Request[Any, Any, Any], token_id: FromPath[int]) -> Re
     return Redirect("/account", status_code=303)
 
 
-@post("/account/sessions/revoke-others", name="account_sessions_revoke", sync_to_thread=True)
+@post("/account/sessions/revoke-others", name="account_sessions_revoke")
+@in_thread
 def revoke_other_sessions(request: Request[Any, Any, Any]) -> Redirect:
     user = user_of(request)
     with session_scope(engine_of(request), write=True) as session:

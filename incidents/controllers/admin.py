@@ -12,14 +12,16 @@ from sqlmodel import Session, select
 
 from incidents import accounts
 from incidents.auth import admin_only
-from incidents.controllers.common import engine_of, flash, user_of
+from incidents.controllers.common import engine_of, flash, in_thread, user_of
 from incidents.db import session_scope
 from incidents.i18n import gettext as _
 from incidents.models import Organisation, OrgKind, Role, User
 
 
 def _problems(exc: accounts.InputError) -> list[dict[str, str]]:
-    return [{"field": p.field, "message": p.message} for p in exc.problems]
+    return [
+        {"field": p.field, "message": p.message[:1].upper() + p.message[1:]} for p in exc.problems
+    ]
 
 
 def _organisations(session: Session) -> list[Organisation]:
@@ -28,22 +30,6 @@ def _organisations(session: Session) -> list[Organisation]:
             select(Organisation).order_by(Organisation.kind.desc(), Organisation.name)
         ).all()
     )  # type: ignore[attr-defined]
-
-
-def _parse_hours(raw: str, errors: list[dict[str, str]]) -> int | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        errors.append(
-            {
-                "field": "contract_hours",
-                "message": _("Enter the hours as a whole number, or leave it empty"),
-            }
-        )
-        return None
 
 
 # --- organisations --------------------------------------------------------------------
@@ -60,26 +46,23 @@ def org_new(request: Request[Any, Any, Any]) -> Template:
     "/admin/organisations/new",
     name="admin_org_create",
     guards=[admin_only],
-    sync_to_thread=True,
     status_code=200,
 )
+@in_thread
 def org_create(
     request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]
 ) -> Template | Redirect:
     actor = user_of(request)
     values = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
     errors: list[dict[str, str]] = []
-    hours = _parse_hours(values.get("contract_hours", ""), errors)
     with session_scope(engine_of(request), write=True) as session:
         try:
-            if errors:
-                raise accounts.InputError([])
             org = accounts.create_organisation(
                 session,
                 slug=values.get("slug", ""),
                 name=values.get("name", ""),
                 kind=OrgKind.controller,
-                contract_hours=hours,
+                contract_hours=values.get("contract_hours", ""),
                 language=values.get("language", "nl"),
                 emails=values.get("emails", ""),
                 nis2=values.get("nis2") == "yes",
@@ -108,8 +91,8 @@ def _org_or_404(session: Session, slug: str) -> Organisation:
     "/admin/organisations/{slug:str}",
     name="admin_org_edit",
     guards=[admin_only],
-    sync_to_thread=True,
 )
+@in_thread
 def org_edit(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     with session_scope(engine_of(request)) as session:
         org = _org_or_404(session, slug)
@@ -127,33 +110,29 @@ def org_edit(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     "/admin/organisations/{slug:str}",
     name="admin_org_update",
     guards=[admin_only],
-    sync_to_thread=True,
     status_code=200,
 )
+@in_thread
 def org_update(
     request: Request[Any, Any, Any], slug: FromPath[str], data: URLEncodedBody[dict[str, Any]]
 ) -> Template | Redirect:
     actor = user_of(request)
     values = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
     errors: list[dict[str, str]] = []
-    hours = _parse_hours(values.get("contract_hours", ""), errors)
     with session_scope(engine_of(request), write=True) as session:
         org = _org_or_404(session, slug)
         try:
-            if errors:
-                raise accounts.InputError([])
             accounts.update_organisation(
                 session,
                 org,
                 name=values.get("name", ""),
-                contract_hours=hours,
+                contract_hours=values.get("contract_hours", ""),
                 language=values.get("language", ""),
                 emails=values.get("emails", ""),
                 nis2=values.get("nis2") == "yes",
                 actor_id=actor.id,
             )
-        except accounts.InputError as exc:
-            session.rollback()
+        except accounts.InputError as exc:  # raised before anything is changed
             errors.extend(_problems(exc))
     if errors:
         return Template(
@@ -166,7 +145,8 @@ def org_update(
 # --- users ----------------------------------------------------------------------------
 
 
-@get("/admin/users", name="admin_users", guards=[admin_only], sync_to_thread=True)
+@get("/admin/users", name="admin_users", guards=[admin_only])
+@in_thread
 def users(request: Request[Any, Any, Any]) -> Template:
     with session_scope(engine_of(request)) as session:
         rows = session.exec(
@@ -192,7 +172,8 @@ def _user_form(
     )
 
 
-@get("/admin/users/new", name="admin_user_new", guards=[admin_only], sync_to_thread=True)
+@get("/admin/users/new", name="admin_user_new", guards=[admin_only])
+@in_thread
 def user_new(request: Request[Any, Any, Any]) -> Template:
     with session_scope(engine_of(request)) as session:
         return _user_form(session, None, {"role": "staff"}, [])
@@ -202,9 +183,9 @@ def user_new(request: Request[Any, Any, Any]) -> Template:
     "/admin/users/new",
     name="admin_user_create",
     guards=[admin_only],
-    sync_to_thread=True,
     status_code=200,
 )
+@in_thread
 def user_create(
     request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]
 ) -> Template | Redirect:
@@ -240,7 +221,8 @@ def _user_or_404(session: Session, user_id: int) -> tuple[User, Organisation]:
     return row[0], row[1]
 
 
-@get("/admin/users/{user_id:int}", name="admin_user_edit", guards=[admin_only], sync_to_thread=True)
+@get("/admin/users/{user_id:int}", name="admin_user_edit", guards=[admin_only])
+@in_thread
 def user_edit(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template:
     with session_scope(engine_of(request)) as session:
         user, org = _user_or_404(session, user_id)
@@ -257,9 +239,9 @@ def user_edit(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Templa
     "/admin/users/{user_id:int}",
     name="admin_user_update",
     guards=[admin_only],
-    sync_to_thread=True,
     status_code=200,
 )
+@in_thread
 def user_update(
     request: Request[Any, Any, Any], user_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
 ) -> Template | Redirect:
@@ -295,9 +277,9 @@ def user_update(
     "/admin/users/{user_id:int}/password",
     name="admin_user_password",
     guards=[admin_only],
-    sync_to_thread=True,
     status_code=200,
 )
+@in_thread
 def user_password(
     request: Request[Any, Any, Any], user_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
 ) -> Template | Redirect:

@@ -14,6 +14,7 @@ from incidents.controllers.common import (
     client_address,
     engine_of,
     flash,
+    in_thread,
     safe_next,
     settings_of,
 )
@@ -44,7 +45,8 @@ def login_page(
     return _login_page(next_url=safe_next(next_url))
 
 
-@post("/login", name="login_submit", opt={"exclude_from_auth": True}, sync_to_thread=True)
+@post("/login", name="login_submit", opt={"exclude_from_auth": True})
+@in_thread
 def login_submit(
     request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]
 ) -> Response[Any]:
@@ -86,7 +88,8 @@ def login_submit(
     return response
 
 
-@post("/logout", name="logout", sync_to_thread=True)
+@post("/logout", name="logout")
+@in_thread
 def logout(request: Request[Any, Any, Any]) -> Redirect:
     user = request.user
     with session_scope(engine_of(request), write=True) as session:
@@ -98,7 +101,8 @@ def logout(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect("/login", status_code=303)
 
 
-@post("/language", name="language", opt={"exclude_from_auth": True}, sync_to_thread=True)
+@post("/language", name="language", opt={"exclude_from_auth": True})
+@in_thread
 def set_language(request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]) -> Redirect:
     language = str(data.get("language", ""))
     target = safe_next(str(data.get("next", "") or ""))

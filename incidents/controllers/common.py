@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from litestar import Request
 from litestar.exceptions import NotFoundException
 from sqlalchemy.engine import Engine
@@ -13,6 +16,25 @@ from incidents.auth import CurrentUser
 from incidents.settings import Settings
 
 FLASH_KEY = "flash"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def in_thread(fn: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """Run a blocking handler (database, PDF) in a worker thread.
+
+    Used instead of ``sync_to_thread=True``: Litestar 2.25 wraps such a handler a second
+    time when another handler is registered on the same path, and the second wrapper
+    returns an un-awaited coroutine. An ``async def`` handler is never wrapped.
+    Context variables (the request language) are carried into the thread.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+    return wrapper
 
 
 def engine_of(request: Request[Any, Any, Any]) -> Engine:

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from incidents.auth import staff_only
-from incidents.controllers.common import engine_of, user_of
+from incidents.controllers.common import engine_of, in_thread, user_of
 from incidents.db import session_scope
 from incidents.models import Organisation, OrgKind, User
 
@@ -29,7 +29,8 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/", name="home", sync_to_thread=True)
+@get("/", name="home")
+@in_thread
 def home(request: Request[Any, Any, Any]) -> Template:
     user = user_of(request)
     with session_scope(engine_of(request)) as session:
@@ -49,7 +50,8 @@ def home(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/organisations", name="organisations", guards=[staff_only], sync_to_thread=True)
+@get("/organisations", name="organisations", guards=[staff_only])
+@in_thread
 def organisations(request: Request[Any, Any, Any]) -> Template:
     with session_scope(engine_of(request)) as session:
         rows = session.exec(
@@ -64,7 +66,8 @@ def organisations(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-@get("/organisations/{slug:str}", name="organisation", guards=[staff_only], sync_to_thread=True)
+@get("/organisations/{slug:str}", name="organisation", guards=[staff_only])
+@in_thread
 def organisation(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
     with session_scope(engine_of(request)) as session:
         org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()

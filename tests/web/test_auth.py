@@ -59,8 +59,10 @@ def test_wrong_password_keeps_email_and_shows_error_at_field(client: PageClient)
     soup = client.submit_page("/login", {"email": STAFF, "password": "wrong password"})
     assert soup.title.get_text().startswith("Error: Log in")
     assert soup.select_one(".error-summary a")["href"] == "#email"
-    assert soup.select_one("#email-error").get_text(strip=True).endswith(
-        "The e-mail address or password is not right"
+    assert (
+        soup.select_one("#email-error")
+        .get_text(strip=True)
+        .endswith("The e-mail address or password is not right")
     )
     assert soup.select_one("#email")["value"] == STAFF
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -86,12 +88,17 @@ def _error_text(html: str) -> str:
 
 def test_rate_limit_per_account_blocks_even_the_right_password(client: PageClient) -> None:
     for _ in range(5):
-        assert client.submit("/login", {"email": STAFF, "password": "bad-guess-123"}).status_code == 200
+        assert (
+            client.submit("/login", {"email": STAFF, "password": "bad-guess-123"}).status_code
+            == 200
+        )
     limited = client.submit("/login", {"email": STAFF, "password": "breachdesk-demo"})
     assert limited.status_code == 429
     assert "Too many failed attempts" in limited.text
     # Another account from the same address is not yet blocked.
-    assert client.submit("/login", {"email": ADMIN, "password": "breachdesk-demo"}).status_code == 303
+    assert (
+        client.submit("/login", {"email": ADMIN, "password": "breachdesk-demo"}).status_code == 303
+    )
 
 
 def test_rate_limit_does_not_reveal_whether_an_account_exists(client: PageClient) -> None:
@@ -212,7 +219,10 @@ def test_inactive_user_cannot_log_in(client: PageClient, engine) -> None:
     ("url", "data"),
     [
         ("/logout", {}),
-        ("/account/password", {"current_password": "x", "new_password": "y", "confirm_password": "y"}),
+        (
+            "/account/password",
+            {"current_password": "x", "new_password": "y", "confirm_password": "y"},
+        ),
         ("/account/tokens", {"label": "x"}),
         ("/account/sessions/revoke-others", {}),
         ("/language", {"language": "en"}),
