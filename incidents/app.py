@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import (
@@ -187,10 +187,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[
-            *pages.handlers,
-            *auth.handlers,
-            *account.handlers,
-            *admin.handlers,
+            # The HTML pages stay out of the OpenAPI document; it describes the JSON API.
+            Router(
+                path="/",
+                route_handlers=[
+                    *pages.handlers,
+                    *auth.handlers,
+                    *account.handlers,
+                    *admin.handlers,
+                ],
+                include_in_schema=False,
+            ),
             *api.handlers,
             create_static_files_router(
                 path="/static",

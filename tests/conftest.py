@@ -43,7 +43,7 @@ def pg_database() -> Iterator[str | None]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.exit(f"PostgreSQL at BREACHDESK_TEST_DATABASE_URL is not reachable: {exc}", 3)
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     upgrade(url)

@@ -23,7 +23,13 @@ METHOD_MAP = [
     ("notify/**.py", "python"),
     ("templates/**.html", "jinja2"),
 ]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}}
+OPTIONS = {
+    "templates/**.html": {
+        "extensions": "jinja2.ext.i18n",
+        "trim_blocks": "true",
+        "lstrip_blocks": "true",
+    }
+}
 
 
 def extract() -> Catalog:
@@ -49,10 +55,7 @@ def missing(catalog: Catalog, template: Catalog) -> list[str]:
             continue
         current = catalog.get(message.id)
         strings = current.string if current else None
-        if isinstance(strings, tuple | list):
-            empty = not all(strings)
-        else:
-            empty = not strings
+        empty = not all(strings) if isinstance(strings, tuple | list) else not strings
         if current is None or empty or current.fuzzy:
             gaps.append(message.id if isinstance(message.id, str) else message.id[0])
     return gaps
@@ -65,7 +68,15 @@ def main() -> int:
     catalog.fuzzy = False
     PO_PATH.parent.mkdir(parents=True, exist_ok=True)
     with PO_PATH.open("wb") as handle:
-        write_po(handle, catalog, omit_header=False, sort_output=True, no_location=True, ignore_obsolete=True, width=100)
+        write_po(
+            handle,
+            catalog,
+            omit_header=False,
+            sort_output=True,
+            no_location=True,
+            ignore_obsolete=True,
+            width=100,
+        )
     gaps = missing(catalog, template)
     for gap in gaps:
         print(f"untranslated: {gap}")

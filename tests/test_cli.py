@@ -1,0 +1,249 @@
+"""The `breachdesk` command line: each command with good and bad input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+
+from incidents.cli import main
+from incidents.models import ApiToken, Organisation, User
+from incidents.security import digest, verify_password
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys):
+    monkeypatch.setenv("BREACHDESK_DATABASE_URL", database_url)
+    monkeypatch.setenv("BREACHDESK_SECRET_KEY", "k" * 40)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def _count(engine, model) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_migrate(cli) -> None:
+    code, out, _ = cli("migrate")
+    assert code == 0 and "up to date" in out
+
+
+def test_create_org_processor_and_controller(cli, engine) -> None:
+    assert (
+        cli("create-org", "--slug", "talentcloud", "--name", "TalentCloud", "--kind", "processor")[
+            0
+        ]
+        == 0
+    )
+    code, out, _ = cli(
+        "create-org", "--slug", "acme", "--name", "Acme", "--kind", "controller",
+        "--contract-hours", "24", "--language", "en", "--email", "fg@acme.example",
+        "--email", "sec@acme.example", "--nis2",
+    )  # fmt: skip
+    assert code == 0 and "created controller acme" in out
+    with Session(engine) as session:
+        acme = session.exec(select(Organisation).where(Organisation.slug == "acme")).one()
+    assert (acme.contract_hours, acme.language, acme.nis2) == (24, "en", True)
+    assert acme.notification_emails == ["fg@acme.example", "sec@acme.example"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--slug", "acme", "--name", "Again", "--kind", "controller"], "already exists"),
+        (["--slug", "Not A Slug", "--name", "X", "--kind", "controller"], "lower-case"),
+        (["--slug", "second", "--name", "X", "--kind", "processor"], "already a processor"),
+        (
+            ["--slug", "x", "--name", "X", "--kind", "controller", "--email", "nope"],
+            "not an e-mail",
+        ),
+        (
+            ["--slug", "x", "--name", "X", "--kind", "controller", "--contract-hours", "100000"],
+            "hours",
+        ),
+        (["--slug", "x", "--name", " ", "--kind", "controller"], "name"),
+    ],
+)
+def test_create_org_bad_input(cli, engine, args: list[str], message: str) -> None:
+    cli("create-org", "--slug", "talentcloud", "--name", "TalentCloud", "--kind", "processor")
+    cli("create-org", "--slug", "acme", "--name", "Acme", "--kind", "controller")
+    code, out, err = cli("create-org", *args)
+    assert code == 1 and message in err and out == ""
+    assert _count(engine, Organisation) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--slug", "x", "--name", "X"],
+        ["--slug", "x", "--name", "X", "--kind", "vendor"],
+        ["--slug", "x", "--name", "X", "--kind", "controller", "--contract-hours", "-3"],
+        ["--slug", "x", "--name", "X", "--kind", "controller", "--language", "de"],
+    ],
+)
+def test_create_org_usage_errors_exit_2(cli, engine, args: list[str]) -> None:
+    code, _, err = cli("create-org", *args)
+    assert code == 2 and "usage:" in err
+    assert _count(engine, Organisation) == 0
+
+
+@pytest.fixture
+def orgs(cli) -> None:
+    cli("create-org", "--slug", "talentcloud", "--name", "TalentCloud", "--kind", "processor")
+    cli("create-org", "--slug", "acme", "--name", "Acme", "--kind", "controller")
+
+
+@pytest.mark.usefixtures("orgs")
+def test_create_user_reads_password_from_stdin(cli, engine) -> None:
+    code, out, _ = cli(
+        "create-user", "--email", "Fg@Acme.example", "--name", "Fatima", "--role", "officer", "--org", "acme",
+        stdin="correct horse battery\n",
+    )  # fmt: skip
+    assert code == 0 and "created officer fg@acme.example" in out
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == "fg@acme.example")).one()
+    assert verify_password(user.password_hash, "correct horse battery")
+    assert user.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.usefixtures("orgs")
+def test_staff_belongs_to_the_processor_by_default(cli, engine) -> None:
+    assert (
+        cli(
+            "create-user",
+            "--email",
+            "s@t.example",
+            "--name",
+            "S",
+            "--role",
+            "staff",
+            stdin="long-password-1\n",
+        )[0]
+        == 0
+    )
+    with Session(engine) as session:
+        user = session.exec(select(User)).one()
+        org = session.get(Organisation, user.organisation_id)
+    assert org.slug == "talentcloud"
+
+
+@pytest.mark.usefixtures("orgs")
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--email", "o@acme.example", "--name", "O", "--role", "officer"], "long-password-1\n", "needs --org"),
+        (["--email", "o@acme.example", "--name", "O", "--role", "officer", "--org", "nope"], "long-password-1\n", "no organisation"),
+        (["--email", "o@acme.example", "--name", "O", "--role", "officer", "--org", "talentcloud"], "long-password-1\n", "controller"),
+        (["--email", "s@t.example", "--name", "S", "--role", "staff", "--org", "acme"], "long-password-1\n", "processor"),
+        (["--email", "s@t.example", "--name", "S", "--role", "staff"], "", "password is empty"),
+        (["--email", "s@t.example", "--name", "S", "--role", "staff"], "\n", "password is empty"),
+        (["--email", "s@t.example", "--name", "S", "--role", "staff"], "short\n", "at least 10"),
+        (["--email", "not-an-email", "--name", "S", "--role", "staff"], "long-password-1\n", "e-mail"),
+    ],
+)  # fmt: skip
+def test_create_user_bad_input(cli, engine, args: list[str], stdin: str, message: str) -> None:
+    code, out, err = cli("create-user", *args, stdin=stdin)
+    assert code == 1 and message in err and out == ""
+    assert _count(engine, User) == 0
+
+
+@pytest.mark.usefixtures("orgs")
+def test_create_user_duplicate_email(cli, engine) -> None:
+    cli(
+        "create-user",
+        "--email",
+        "s@t.example",
+        "--name",
+        "S",
+        "--role",
+        "staff",
+        stdin="long-password-1\n",
+    )
+    code, _, err = cli(
+        "create-user",
+        "--email",
+        "S@T.example",
+        "--name",
+        "S2",
+        "--role",
+        "admin",
+        stdin="long-password-2\n",
+    )
+    assert code == 1 and "already exists" in err
+    assert _count(engine, User) == 1
+
+
+@pytest.mark.usefixtures("orgs")
+def test_create_token_prints_a_working_token(cli, engine) -> None:
+    cli(
+        "create-user",
+        "--email",
+        "s@t.example",
+        "--name",
+        "S",
+        "--role",
+        "staff",
+        stdin="long-password-1\n",
+    )
+    code, out, _ = cli("create-token", "--email", "s@t.example")
+    token = out.strip()
+    assert code == 0 and token.startswith("bd_") and "\n" not in token
+    with Session(engine) as session:
+        row = session.exec(select(ApiToken)).one()
+    assert row.token_hash == digest(token)
+
+
+def test_create_token_unknown_user(cli, engine) -> None:
+    code, _, err = cli("create-token", "--email", "ghost@nowhere.example")
+    assert code == 1 and "no user" in err
+    assert _count(engine, ApiToken) == 0
+
+
+def test_demo_loads_once(cli, engine) -> None:
+    code, out, _ = cli("demo", "--if-empty")
+    assert code == 0 and "staff@talentcloud.example" in out and "breachdesk-demo" in out
+    code, out, _ = cli("demo", "--if-empty")
+    assert code == 0 and "already has data" in out
+    code, _, err = cli("demo")
+    assert code == 1 and "already exists" in err
+    assert _count(engine, User) == 5
+
+
+def test_unmigrated_database_gives_a_clear_error(cli, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BREACHDESK_DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
+    code, _, err = cli("create-token", "--email", "x@y.example")
+    assert code == 1 and "breachdesk migrate" in err
+
+
+def test_production_without_secret_is_refused(cli, monkeypatch) -> None:
+    monkeypatch.setenv("BREACHDESK_ENV", "production")
+    monkeypatch.delenv("BREACHDESK_SECRET_KEY")
+    code, _, err = cli("migrate")
+    assert code == 1 and "BREACHDESK_SECRET_KEY is required" in err
+
+
+def test_console_script_is_installed_and_usage_errors_exit_2() -> None:
+    script = Path(sys.executable).parent / "breachdesk"
+    result = subprocess.run(
+        [str(script), "frobnicate"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    for command in ("migrate", "serve", "create-org", "create-user", "create-token", "demo"):
+        assert command in result.stdout

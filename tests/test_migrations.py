@@ -1,0 +1,73 @@
+"""The migrations build exactly the schema of the models, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session
+
+from incidents import audit
+from incidents.db import make_engine
+from incidents.migrate import downgrade, upgrade
+from incidents.models import metadata
+
+
+def _differences(url: str) -> list:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
+            return compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_equals_the_models(database_url: str) -> None:
+    assert _differences(database_url) == []
+
+
+def test_migrations_run_down_and_up_again(database_url: str) -> None:
+    downgrade(database_url, "base")
+    engine = make_engine(database_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert tables <= {"alembic_version"}
+    upgrade(database_url)
+    assert _differences(database_url) == []
+
+
+def test_upgrade_is_idempotent(database_url: str) -> None:
+    upgrade(database_url)
+    upgrade(database_url)
+    assert _differences(database_url) == []
+
+
+def test_every_model_table_exists(database_url: str) -> None:
+    engine = make_engine(database_url)
+    names = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {table.name for table in metadata.sorted_tables} <= names
+    assert {"organisation", "user_account", "api_token", "incident", "incident_version", "notice",
+            "audit_event", "user_session", "login_failure"} <= names  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"]
+)
+def test_audit_log_is_append_only(database_url: str, statement: str) -> None:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        audit.record(session, "test.event", actor_id=None)
+        session.commit()
+    with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+        conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT action FROM audit_event")).scalars().all() == [
+            "test.event"
+        ]
+    engine.dispose()

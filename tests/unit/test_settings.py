@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from incidents.controllers.common import safe_next
+from incidents.security import (
+    PasswordPolicyError,
+    check_password_policy,
+    hash_password,
+    verify_password,
+)
+from incidents.settings import Settings, SettingsError
+
+
+def test_defaults_from_an_empty_environment(tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret"
+    settings = Settings.from_env({"BREACHDESK_SECRET_FILE": str(secret_file)})
+    assert settings.database_url == "sqlite:///./breachdesk.db"
+    assert settings.timezone == "Europe/Amsterdam"
+    assert settings.smtp_url is None
+    assert settings.secure_cookies is False
+    # The development secret is generated once, kept private and reused.
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    again = Settings.from_env({"BREACHDESK_SECRET_FILE": str(secret_file)})
+    assert again.secret_key == settings.secret_key and len(settings.secret_key) >= 32
+
+
+def test_environment_overrides() -> None:
+    settings = Settings.from_env(
+        {
+            "BREACHDESK_DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "BREACHDESK_SECRET_KEY": "s" * 40,
+            "BREACHDESK_TIMEZONE": "Europe/London",
+            "BREACHDESK_SMTP_URL": "smtp://mail.example:587",
+            "BREACHDESK_ENV": "production",
+        }
+    )
+    assert settings.timezone == "Europe/London" and settings.smtp_url == "smtp://mail.example:587"
+    assert settings.secure_cookies is True
+
+
+def test_production_requires_a_secret() -> None:
+    with pytest.raises(SettingsError, match="required in production"):
+        Settings.from_env({"BREACHDESK_ENV": "production"})
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BREACHDESK_SECRET_KEY": "short"}, "at least 32"),
+        (
+            {"BREACHDESK_SECRET_KEY": "s" * 40, "BREACHDESK_TIMEZONE": "Mars/Olympus"},
+            "unknown time zone",
+        ),
+        ({"BREACHDESK_SECRET_KEY": "s" * 40, "BREACHDESK_ENV": "staging"}, "BREACHDESK_ENV"),
+    ],
+)
+def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_password_hashing() -> None:
+    hashed = hash_password("a long enough password")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "a long enough password")
+    assert not verify_password(hashed, "a long enough passwore")
+    assert not verify_password(None, "anything at all")
+    assert not verify_password("not a hash", "anything at all")
+    for bad, code in (("", "empty"), ("   ", "empty"), ("short", "short")):
+        with pytest.raises(PasswordPolicyError) as info:
+            check_password_policy(bad)
+        assert info.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (None, "/"),
+        ("/incidents?page=2", "/incidents?page=2"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("relative/path", "/"),
+        ("/ok\r\nSet-Cookie: x=y", "/"),
+    ],
+)
+def test_safe_next(target: str | None, expected: str) -> None:
+    assert safe_next(target) == expected
