@@ -1,0 +1,50 @@
+"""Complete, valid answers to start tests from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def complete_answers(**changes: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "controllers": ["acme"],
+        "summary": "Ransomware encrypted the HR file server; a copy of the files was taken.",
+        "cause": "hacking_malware_phishing",
+        "ongoing": "no",
+        "affected_min": 120,
+        "affected_max": 450,
+        "affected_group": "Employees and job applicants of Acme",
+        "records_approx": 3000,
+        "vulnerable_subjects": "no",
+        "occurred_kind": "between",
+        "occurred_from": "2026-03-20",
+        "occurred_until": "2026-03-27T08:30:00+01:00",
+        "discovered_at": "2026-03-27T10:00:00+01:00",
+        "nature": ["copied", "deleted"],
+        "recipients": "unknown",
+        "malicious": "yes",
+        "availability_loss": "temporary",
+        "data_types": ["name_address", "email", "bsn", "special"],
+        "special_categories": ["health"],
+        "identifiability": "maximum",
+        "sensitive_context": "no",
+        "extensive_volume": "yes",
+        "public_or_invalid": "no",
+        "encrypted": "partly",
+        "encryption_details": "Disks encrypted with BitLocker; the file share itself was not.",
+        "key_compromised": "no",
+        "consequences": ["identity_fraud", "spam_phishing"],
+        "measures": "Servers isolated, passwords reset, backups restored, forensic firm engaged.",
+        "other_eu_countries": "yes",
+        "countries": ["BE", "DE"],
+        "contact_name": "Sander Bakker",
+        "contact_role": "Security officer",
+        "contact_email": "security@talentcloud.example",
+        "contact_phone": "+31 20 123 4567",
+    }
+    for key, value in changes.items():
+        if value is None:
+            answers.pop(key, None)
+        else:
+            answers[key] = value
+    return answers
