@@ -47,16 +47,24 @@ def display_value(
     kind = question.kind
     if kind in {"single", "multi"}:
         items = value if isinstance(value, list | tuple) else [value]
-        return [(question.option(v).label.get(language) if question.option(v) else str(v)) for v in items]
+        return [
+            (question.option(v).label.get(language) if question.option(v) else str(v))
+            for v in items
+        ]
     if kind == "countries":
-        return [f"{EU_EEA_COUNTRIES[c].get(language)} ({c})" if c in EU_EEA_COUNTRIES else c for c in value]
+        return [
+            f"{EU_EEA_COUNTRIES[c].get(language)} ({c})" if c in EU_EEA_COUNTRIES else c
+            for c in value
+        ]
     if kind == "controllers":
         return [(names or {}).get(slug, slug) for slug in value]
     if kind == "integer":
         return [format_number(int(value), language)]
     if kind == "datetime":
         if ISO_DATE_RE.match(str(value)):
-            return [f"{format_date(date.fromisoformat(value), language)} ({WHOLE_DAY.get(language)})"]
+            return [
+                f"{format_date(date.fromisoformat(value), language)} ({WHOLE_DAY.get(language)})"
+            ]
         instant = parse_instant(str(value))
         return [format_datetime(instant, zone, language)] if instant else [str(value)]
     return [str(value)]

@@ -6,7 +6,7 @@ from alembic import context
 
 import incidents.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from incidents.db import make_engine
-from incidents.models import metadata
+from incidents.models import include_object, metadata
 
 config = context.config
 
@@ -26,6 +26,7 @@ def _configure(**kwargs: object) -> None:
         render_as_batch=True,
         compare_type=True,
         compare_server_default=True,
+        include_object=include_object,
         **kwargs,
     )
 

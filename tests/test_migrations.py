@@ -12,7 +12,7 @@ from sqlmodel import Session
 from incidents import audit
 from incidents.db import make_engine
 from incidents.migrate import downgrade, upgrade
-from incidents.models import metadata
+from incidents.models import include_object, metadata
 
 
 def _differences(url: str) -> list:
@@ -20,7 +20,12 @@ def _differences(url: str) -> list:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "compare_server_default": True}
+                conn,
+                opts={
+                    "compare_type": True,
+                    "compare_server_default": True,
+                    "include_object": include_object,
+                },
             )
             return compare_metadata(context, metadata)
     finally:
@@ -71,3 +76,12 @@ def test_audit_log_is_append_only(database_url: str, statement: str) -> None:
             "test.event"
         ]
     engine.dispose()
+
+
+def test_postgresql_has_trigram_indexes_for_search(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("trigram indexes exist only on PostgreSQL")
+    engine = make_engine(database_url)
+    names = {index["name"] for index in inspect(engine).get_indexes("incident")}
+    engine.dispose()
+    assert {"ix_incident_summary_trgm", "ix_incident_reference_trgm"} <= names

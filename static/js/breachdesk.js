@@ -28,3 +28,37 @@
     focusErrorSummary(event.target);
   });
 })();
+
+// Conditional questions: show a question only when the answer it depends on applies.
+// Without JavaScript every question is shown and the server ignores the ones that do not apply.
+(function () {
+  "use strict";
+
+  function selectedValues(form, key) {
+    var values = [];
+    form.querySelectorAll('[name="' + key + '"]').forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox") ? input.checked : input.value) {
+        values.push(input.value);
+      }
+    });
+    return values;
+  }
+
+  function refresh(form) {
+    form.querySelectorAll("[data-show-if-key]").forEach(function (block) {
+      var wanted = block.getAttribute("data-show-if-values").split(" ");
+      var current = selectedValues(form, block.getAttribute("data-show-if-key"));
+      var show = current.some(function (value) { return wanted.indexOf(value) !== -1; });
+      block.hidden = !show;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.question-form").forEach(function (form) {
+      form.classList.add("js-conditional");
+      form.querySelectorAll(".condition").forEach(function (note) { note.hidden = true; });
+      refresh(form);
+      form.addEventListener("change", function () { refresh(form); });
+    });
+  });
+})();

@@ -63,4 +63,4 @@ def test_login_with_the_keyboard_only(page) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/$"))
     assert page.locator("h1").inner_text() == "Welcome, Fatima El Amrani"
-    assert page.locator(".main-nav a").count() == 1
+    assert page.locator(".main-nav a").count() == 2

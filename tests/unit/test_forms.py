@@ -38,16 +38,34 @@ def test_the_definition_matches_the_contract() -> None:
         "hacking_malware_phishing", "lost_stolen_device_or_paper", "misdirected_mail_or_email",
         "published_by_mistake", "unauthorised_access_by_staff", "system_or_software_error", "other", "unknown",
     )  # fmt: skip
-    assert QUESTIONS["nature"].values == ("read", "copied", "altered", "deleted", "stolen", "unknown")
+    assert QUESTIONS["nature"].values == (
+        "read",
+        "copied",
+        "altered",
+        "deleted",
+        "stolen",
+        "unknown",
+    )
     assert QUESTIONS["data_types"].values == (
         "name_address", "phone", "email", "credentials", "financial", "bsn", "id_copy",
         "sex_birthdate_age", "special", "other",
     )  # fmt: skip
     assert QUESTIONS["recipients"].values == ("none_known", "trusted", "known", "unknown")
     assert QUESTIONS["availability_loss"].values == ("restored_easily", "temporary", "permanent")
-    assert QUESTIONS["identifiability"].values == ("negligible", "limited", "significant", "maximum")
+    assert QUESTIONS["identifiability"].values == (
+        "negligible",
+        "limited",
+        "significant",
+        "maximum",
+    )
     assert QUESTIONS["encrypted"].values == ("yes", "no", "partly")
-    assert QUESTIONS["consequences"].values == ("stigmatisation", "health", "identity_fraud", "spam_phishing", "other")
+    assert QUESTIONS["consequences"].values == (
+        "stigmatisation",
+        "health",
+        "identity_fraud",
+        "spam_phishing",
+        "other",
+    )
     for question in QUESTIONS.values():
         assert question.label.en and question.label.nl
         for option in question.options:
@@ -76,7 +94,9 @@ def test_parse_gives_a_typed_object() -> None:
     assert [p.field for p in problems] == ["summary"]
 
 
-@pytest.mark.parametrize("key", [q.key for q in QUESTIONS.values() if q.required and q.show_if is None])
+@pytest.mark.parametrize(
+    "key", [q.key for q in QUESTIONS.values() if q.required and q.show_if is None]
+)
 def test_every_required_question_is_required(key: str) -> None:
     assert errors_of(complete_answers(**{key: None}))[key].startswith("required")
     assert key not in errors_of(complete_answers(**{key: None}), complete=False)
@@ -115,7 +135,11 @@ def test_every_show_if_condition(controller, value, dependent, dependent_value) 
         for key in ("occurred_on", "occurred_from", "occurred_until"):
             base.pop(key, None)
         base.update({k: "2026-03-20" for k in ("occurred_on",) if value == "on"})
-        base.update({"occurred_from": "2026-03-20", "occurred_until": "2026-03-21"} if value == "between" else {})
+        base.update(
+            {"occurred_from": "2026-03-20", "occurred_until": "2026-03-21"}
+            if value == "between"
+            else {}
+        )
         base.pop(dependent)
     # When the condition holds, the question is required ...
     assert errors_of(base)[dependent].startswith("required")
@@ -127,13 +151,35 @@ def test_every_show_if_condition(controller, value, dependent, dependent_value) 
 @pytest.mark.parametrize(
     ("changes", "dependent"),
     [
-        ({"occurred_kind": "unknown", "occurred_from": None, "occurred_until": None, "occurred_on": "2026-03-27"}, "occurred_on"),
-        ({"occurred_kind": "on", "occurred_from": None, "occurred_until": None, "occurred_on": "2026-03-27",
-          "discovered_at": "2026-03-28T10:00:00+01:00"}, "occurred_until"),  # fmt: skip
-        ({"nature": ["read"], "availability_loss": None, "integrity_recoverable": "yes"}, "integrity_recoverable"),
+        (
+            {
+                "occurred_kind": "unknown",
+                "occurred_from": None,
+                "occurred_until": None,
+                "occurred_on": "2026-03-27",
+            },
+            "occurred_on",
+        ),
+        (
+            {
+                "occurred_kind": "on",
+                "occurred_from": None,
+                "occurred_until": None,
+                "occurred_on": "2026-03-27",
+                "discovered_at": "2026-03-28T10:00:00+01:00",
+            },
+            "occurred_until",
+        ),  # fmt: skip
+        (
+            {"nature": ["read"], "availability_loss": None, "integrity_recoverable": "yes"},
+            "integrity_recoverable",
+        ),
         ({"nature": ["read"], "availability_loss": "temporary"}, "availability_loss"),
         ({"data_types": ["email"], "special_categories": ["health"]}, "special_categories"),
-        ({"data_types": ["email"], "special_categories": None, "data_types_other": "x"}, "data_types_other"),
+        (
+            {"data_types": ["email"], "special_categories": None, "data_types_other": "x"},
+            "data_types_other",
+        ),
         ({"encrypted": "no", "key_compromised": None}, "encryption_details"),
         ({"encrypted": "no", "encryption_details": None}, "key_compromised"),
         ({"consequences": ["health"], "consequences_other": "x"}, "consequences_other"),
@@ -147,7 +193,9 @@ def test_an_answer_to_a_question_that_does_not_apply(changes, dependent) -> None
         raw["occurred_until"] = "2026-03-27"
     # ... the API refuses it, naming the condition,
     assert errors_of(raw)[dependent] == "not_applicable"
-    message = next(e for e in validate(raw, CTX, complete=True).errors if e.field == dependent).message("en")
+    message = next(
+        e for e in validate(raw, CTX, complete=True).errors if e.field == dependent
+    ).message("en")
     assert message.startswith("Leave this out: it is only asked when")
     # ... the browser drops it, and it is never required.
     result = validate(raw, CTX, complete=True, strict=False)
@@ -157,13 +205,23 @@ def test_an_answer_to_a_question_that_does_not_apply(changes, dependent) -> None
 def test_min_equal_to_max_is_fine_and_max_below_min_is_not() -> None:
     assert errors_of(complete_answers(affected_min=10, affected_max=10)) == {}
     assert errors_of(complete_answers(affected_min=0, affected_max=0)) == {}
-    assert errors_of(complete_answers(affected_min=11, affected_max=10)) == {"affected_max": "max_below_min"}
-    assert errors_of({"affected_min": 11, "affected_max": 10}, complete=False) == {"affected_max": "max_below_min"}
+    assert errors_of(complete_answers(affected_min=11, affected_max=10)) == {
+        "affected_max": "max_below_min"
+    }
+    assert errors_of({"affected_min": 11, "affected_max": 10}, complete=False) == {
+        "affected_max": "max_below_min"
+    }
 
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [(-1, "negative"), ("12", "wrong_type"), (1.5, "wrong_type"), (True, "wrong_type"), (10**11, "too_large")],
+    [
+        (-1, "negative"),
+        ("12", "wrong_type"),
+        (1.5, "wrong_type"),
+        (True, "wrong_type"),
+        (10**11, "too_large"),
+    ],
 )
 def test_numbers(value, code) -> None:
     assert errors_of(complete_answers(affected_min=value))["affected_min"] == code
@@ -171,19 +229,26 @@ def test_numbers(value, code) -> None:
 
 def test_unknown_stands_alone() -> None:
     assert errors_of(complete_answers(nature=["unknown"], availability_loss=None)) == {}
-    assert errors_of(complete_answers(nature=["unknown", "read"], availability_loss=None)) == {"nature": "exclusive"}
+    assert errors_of(complete_answers(nature=["unknown", "read"], availability_loss=None)) == {
+        "nature": "exclusive"
+    }
 
 
 def test_options_are_checked() -> None:
     assert errors_of(complete_answers(cause="aliens")) == {"cause": "invalid_option"}
-    assert errors_of(complete_answers(data_types=["name_address", "shoe_size"], special_categories=None)) == {
-        "data_types": "invalid_option"
+    assert errors_of(
+        complete_answers(data_types=["name_address", "shoe_size"], special_categories=None)
+    ) == {"data_types": "invalid_option"}
+    assert errors_of(complete_answers(nature="read")) == {
+        "nature": "wrong_type",
+        "availability_loss": "not_applicable",
     }
-    assert errors_of(complete_answers(nature="read")) == {"nature": "wrong_type", "availability_loss": "not_applicable"}
 
 
 def test_lists_are_deduplicated_and_ordered_as_the_options() -> None:
-    answers = validate(complete_answers(nature=["deleted", "copied", "copied"]), CTX, complete=True).answers
+    answers = validate(
+        complete_answers(nature=["deleted", "copied", "copied"]), CTX, complete=True
+    ).answers
     assert answers["nature"] == ["copied", "deleted"]
 
 
@@ -210,10 +275,16 @@ def test_z_and_offsets_are_the_same_instant() -> None:
 
 
 def test_dates_in_the_future_are_refused() -> None:
-    assert errors_of(complete_answers(discovered_at="2026-11-22T13:00:01+00:00")) == {"discovered_at": "in_future"}
+    assert errors_of(complete_answers(discovered_at="2026-11-22T13:00:01+00:00")) == {
+        "discovered_at": "in_future"
+    }
     assert errors_of(complete_answers(discovered_at="2026-11-22T12:00:00+00:00")) == {}
     future = complete_answers(occurred_from="2026-11-23", occurred_until="2026-11-24")
-    assert errors_of(future) == {"occurred_from": "in_future", "occurred_until": "in_future", "discovered_at": "discovered_before_start"}
+    assert errors_of(future) == {
+        "occurred_from": "in_future",
+        "occurred_until": "in_future",
+        "discovered_at": "discovered_before_start",
+    }
 
 
 def test_today_as_a_whole_day_is_not_the_future() -> None:
@@ -226,34 +297,51 @@ def test_until_before_from() -> None:
     assert errors_of(complete_answers(occurred_from="2026-03-21", occurred_until="2026-03-20")) == {
         "occurred_until": "until_before_from"
     }
-    assert errors_of(complete_answers(occurred_from="2026-03-21", occurred_until="2026-03-21")) == {}
+    assert (
+        errors_of(complete_answers(occurred_from="2026-03-21", occurred_until="2026-03-21")) == {}
+    )
     # A time on the same day as a whole-day start is fine; a time before it is not.
-    assert errors_of(complete_answers(occurred_from="2026-03-21", occurred_until="2026-03-21T00:30:00+01:00")) == {}
-    assert errors_of(complete_answers(occurred_from="2026-03-21T12:00:00+01:00", occurred_until="2026-03-21T11:00:00+01:00")) == {
-        "occurred_until": "until_before_from"
-    }
+    assert (
+        errors_of(
+            complete_answers(occurred_from="2026-03-21", occurred_until="2026-03-21T00:30:00+01:00")
+        )
+        == {}
+    )
+    assert errors_of(
+        complete_answers(
+            occurred_from="2026-03-21T12:00:00+01:00", occurred_until="2026-03-21T11:00:00+01:00"
+        )
+    ) == {"occurred_until": "until_before_from"}
 
 
 def test_discovered_before_the_breach_started() -> None:
     raw = complete_answers(occurred_from="2026-03-20", discovered_at="2026-03-19T23:00:00+01:00")
     assert errors_of(raw) == {"discovered_at": "discovered_before_start"}
-    same_day = complete_answers(occurred_from="2026-03-20", discovered_at="2026-03-20T00:00:00+01:00")
+    same_day = complete_answers(
+        occurred_from="2026-03-20", discovered_at="2026-03-20T00:00:00+01:00"
+    )
     assert errors_of(same_day) == {}
 
 
 def test_countries() -> None:
     assert errors_of(complete_answers(countries=["de", "be"])) == {}
-    assert validate(complete_answers(countries=["de"]), CTX, complete=True).answers["countries"] == ["DE"]
+    assert validate(complete_answers(countries=["de"]), CTX, complete=True).answers[
+        "countries"
+    ] == ["DE"]
     assert errors_of(complete_answers(countries=["US"])) == {"countries": "country_not_eu"}
     assert errors_of(complete_answers(countries=["GB"])) == {"countries": "country_not_eu"}
     assert errors_of(complete_answers(countries=["NO", "IS", "LI"])) == {}
     assert errors_of(complete_answers(countries=["NL"])) == {"countries": "country_home"}
-    assert errors_of(complete_answers(countries=["NL"]), ctx=Context(now=NOW, home_country="BE")) == {}
+    assert (
+        errors_of(complete_answers(countries=["NL"]), ctx=Context(now=NOW, home_country="BE")) == {}
+    )
     assert errors_of(complete_answers(countries=[])) == {"countries": "required_multi"}
 
 
 def test_controllers_must_be_known() -> None:
-    assert errors_of(complete_answers(controllers=["acme", "ghost"])) == {"controllers": "unknown_controller"}
+    assert errors_of(complete_answers(controllers=["acme", "ghost"])) == {
+        "controllers": "unknown_controller"
+    }
     assert errors_of(complete_answers(controllers=["ACME", "northwind"])) == {}
     assert errors_of(complete_answers(controllers=[])) == {"controllers": "required_multi"}
 
@@ -290,13 +378,28 @@ def test_unknown_keys() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    raw = {"summary": "", "affected_min": -1, "affected_max": "x", "cause": "aliens", "countries": ["US"]}
+    raw = {
+        "summary": "",
+        "affected_min": -1,
+        "affected_max": "x",
+        "cause": "aliens",
+        "countries": ["US"],
+    }
     fields = set(errors_of(raw))
-    assert {"summary", "affected_min", "affected_max", "cause", "countries", "contact_email"} <= fields
+    assert {
+        "summary",
+        "affected_min",
+        "affected_max",
+        "cause",
+        "countries",
+        "contact_email",
+    } <= fields
 
 
 def test_messages_exist_in_both_languages() -> None:
-    result = validate({"affected_min": 5, "affected_max": 1, "nature": ["unknown", "read"]}, CTX, complete=True)
+    result = validate(
+        {"affected_min": 5, "affected_max": 1, "nature": ["unknown", "read"]}, CTX, complete=True
+    )
     for error in result.errors:
         assert error.message("en") != error.message("nl")
 
@@ -307,8 +410,16 @@ def test_step_state_and_merge() -> None:
     assert step_state(step, {"affected_min": 1}, CTX) == "in_progress"
     full = complete_answers()
     assert all(step_state(s, full, CTX) == "completed" for s in STEPS)
-    merged = merge_step(full, step, {"affected_min": 2, "affected_max": 3, "affected_group": "x", "vulnerable_subjects": "no"})
-    assert "records_approx" not in merged and merged["affected_min"] == 2 and merged["summary"] == full["summary"]
+    merged = merge_step(
+        full,
+        step,
+        {"affected_min": 2, "affected_max": 3, "affected_group": "x", "vulnerable_subjects": "no"},
+    )
+    assert (
+        "records_approx" not in merged
+        and merged["affected_min"] == 2
+        and merged["summary"] == full["summary"]
+    )
 
 
 def test_changed_keys() -> None:
@@ -354,7 +465,9 @@ def test_read_date_errors(parts, field, code) -> None:
 
 
 def test_a_date_without_time_is_the_whole_day_for_occurred() -> None:
-    value, error = read_date(QUESTIONS["occurred_on"], _date_form("occurred_on", "27", "3", "2026"), AMS)
+    value, error = read_date(
+        QUESTIONS["occurred_on"], _date_form("occurred_on", "27", "3", "2026"), AMS
+    )
     assert (value, error) == ("2026-03-27", None)
     bounds = instant_bounds(value, AMS)
     assert bounds[0] == datetime(2026, 3, 26, 23, 0, tzinfo=UTC)
@@ -365,21 +478,40 @@ def test_read_step_and_numbers() -> None:
     step = STEP_BY_KEY["persons"]
     answers, errors = read_step(step, {"affected_min": "1.000", "affected_max": "2 500", "affected_group": " staff ",
                                        "records_approx": "lots", "vulnerable_subjects": "no"}, AMS)  # fmt: skip
-    assert answers == {"affected_min": 1000, "affected_max": 2500, "affected_group": "staff", "vulnerable_subjects": "no"}
+    assert answers == {
+        "affected_min": 1000,
+        "affected_max": 2500,
+        "affected_group": "staff",
+        "vulnerable_subjects": "no",
+    }
     assert [(e.field, e.code) for e in errors] == [("records_approx", "not_whole_number")]
     assert read_integer("1,5") == "1,5" and read_integer("-3") == -3
 
 
 def test_date_parts_round_trip() -> None:
-    assert date_parts("2026-03-27T09:00:00Z", AMS) == {"day": "27", "month": "3", "year": "2026", "time": "10:00"}
+    assert date_parts("2026-03-27T09:00:00Z", AMS) == {
+        "day": "27",
+        "month": "3",
+        "year": "2026",
+        "time": "10:00",
+    }
     assert date_parts("2026-03-27", AMS) == {"day": "27", "month": "3", "year": "2026", "time": ""}
 
 
 def test_display_values() -> None:
-    assert display_value(QUESTIONS["nature"], ["copied", "deleted"], "nl", AMS) == ["Gekopieerd", "Verwijderd of vernietigd"]
-    assert display_value(QUESTIONS["discovered_at"], "2026-03-27T09:00:00Z", "en", AMS) == ["27 March 2026, 10:00 CET"]
-    assert display_value(QUESTIONS["occurred_on"], "2026-03-30", "nl", AMS) == ["30 maart 2026 (hele dag)"]
+    assert display_value(QUESTIONS["nature"], ["copied", "deleted"], "nl", AMS) == [
+        "Gekopieerd",
+        "Verwijderd of vernietigd",
+    ]
+    assert display_value(QUESTIONS["discovered_at"], "2026-03-27T09:00:00Z", "en", AMS) == [
+        "27 March 2026, 10:00 CET"
+    ]
+    assert display_value(QUESTIONS["occurred_on"], "2026-03-30", "nl", AMS) == [
+        "30 maart 2026 (hele dag)"
+    ]
     assert display_value(QUESTIONS["affected_max"], 12500, "nl", AMS) == ["12.500"]
     assert display_value(QUESTIONS["countries"], ["DE"], "nl", AMS) == ["Duitsland (DE)"]
-    assert display_value(QUESTIONS["controllers"], ["acme"], "en", AMS, {"acme": "Acme B.V."}) == ["Acme B.V."]
+    assert display_value(QUESTIONS["controllers"], ["acme"], "en", AMS, {"acme": "Acme B.V."}) == [
+        "Acme B.V."
+    ]
     assert display_value(QUESTIONS["records_approx"], None, "en", AMS) == []

@@ -76,14 +76,19 @@ def test_admin_sees_admin_pages(client: PageClient, url: str) -> None:
 def test_navigation_matches_the_role(client: PageClient) -> None:
     client.login(OFFICER_ACME)
     nav = {a["href"] for a in client.page("/").select(".main-nav a")}
-    assert nav == {"/"}
+    assert nav == {"/", "/incidents"}
     client.submit("/logout")
     client.login(STAFF)
-    assert {a["href"] for a in client.page("/").select(".main-nav a")} == {"/", "/organisations"}
+    assert {a["href"] for a in client.page("/").select(".main-nav a")} == {
+        "/",
+        "/incidents",
+        "/organisations",
+    }
     client.submit("/logout")
     client.login(ADMIN)
     assert {a["href"] for a in client.page("/").select(".main-nav a")} == {
         "/",
+        "/incidents",
         "/organisations",
         "/admin/users",
     }

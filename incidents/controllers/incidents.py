@@ -1,0 +1,659 @@
+"""The questionnaire journey, the register, the incident page, versions and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Response, Template
+from sqlmodel import Session, select
+
+from forms.answers import FieldError, merge_step, step_state, validate
+from forms.display import NOT_PROVIDED, display_value
+from forms.fields import date_parts, read_step
+from forms.questionnaire import CONTACT_KEYS, EU_EEA_COUNTRIES, QUESTIONS, STEP_BY_KEY, STEPS, Step
+from incidents import audit, register, service
+from incidents.auth import CurrentUser, staff_only
+from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
+from incidents.db import session_scope
+from incidents.i18n import current_language
+from incidents.i18n import gettext as _
+from incidents.models import (
+    AuditEvent,
+    Incident,
+    IncidentStatus,
+    IncidentVersion,
+    Organisation,
+    User,
+)
+from incidents.settings import Settings
+
+
+def _lang() -> str:
+    return current_language.get()
+
+
+def _errors(errors: list[FieldError]) -> list[dict[str, str]]:
+    return [{"field": e.field, "message": e.message(_lang())} for e in errors]
+
+
+# --- the register ---------------------------------------------------------------------
+
+
+def _filters_from(
+    request: Request[Any, Any, Any], settings: Settings
+) -> tuple[register.Filters, list[dict[str, str]]]:
+    params = request.query_params
+    try:
+        filters = register.make_filters(
+            settings.zone,
+            status=params.get("status"),
+            controller=params.get("controller"),
+            q=params.get("q"),
+            since=params.get("since"),
+            until=params.get("until"),
+            sort=params.get("sort"),
+            cursor=params.get("cursor"),
+        )
+    except register.FilterError as exc:
+        return register.Filters(), [{"field": exc.field, "message": str(exc)}]
+    return filters, []
+
+
+@get("/incidents", name="register")
+@in_thread
+def register_view(request: Request[Any, Any, Any]) -> Template:
+    user = user_of(request)
+    settings = settings_of(request)
+    filters, errors = _filters_from(request, settings)
+    with session_scope(engine_of(request)) as session:
+        page = register.register_page(session, user, filters) if not errors else None
+        controllers = _controller_choices(session, user)
+    params = dict(request.query_params)
+    return Template(
+        "incidents/register.html",
+        context={
+            "page": page,
+            "errors": errors,
+            "params": params,
+            "controllers": controllers,
+            "statuses": register.STATUSES,
+            "sorts": list(register.SORTS),
+            "export_query": urlencode({k: v for k, v in params.items() if k not in {"cursor"}}),
+            "next_query": urlencode(
+                {**{k: v for k, v in params.items() if k != "cursor"}, "cursor": page.next_cursor}
+            )
+            if page and page.next_cursor
+            else None,
+        },
+    )
+
+
+def _controller_choices(session: Session, user: CurrentUser) -> list[Organisation]:
+    if not user.is_staff:
+        return []
+    return sorted(service.controllers_by_slug(session).values(), key=lambda o: o.name.lower())
+
+
+EXPORT_COLUMNS = [
+    "reference", "status", "created_at", "submitted_at", "discovered_at", "controllers", "summary",
+    "affected_min", "affected_max", "next_deadline",
+]  # fmt: skip
+
+
+def _export_record(row: register.RegisterRow, user: CurrentUser, contacts: bool) -> dict[str, Any]:
+    incident = row.incident
+    answers = service.answers_for(user, incident)
+    record: dict[str, Any] = {
+        "id": str(incident.id),
+        "reference": incident.reference,
+        "status": incident.status,
+        "version": incident.version,
+        "created_at": _iso(incident.created_at),
+        "submitted_at": _iso(incident.submitted_at),
+        "discovered_at": _iso(incident.discovered_at),
+        "controllers": [org.slug for org in row.controllers],
+        "next_deadline": _iso(row.next_due),
+    }
+    for key in QUESTIONS:
+        if key == "controllers" or (key in CONTACT_KEYS and not contacts):
+            continue
+        record[key] = answers.get(key)
+    return record
+
+
+def _iso(value: Any) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _export(request: Request[Any, Any, Any], fmt: str) -> Response[Any]:
+    user = user_of(request)
+    settings = settings_of(request)
+    filters, errors = _filters_from(request, settings)
+    if errors:
+        return Response({"errors": errors}, status_code=400, media_type="application/json")
+    contacts = request.query_params.get("contacts") in {"1", "yes", "true"}
+    with session_scope(engine_of(request), write=True) as session:
+        records = [
+            _export_record(row, user, contacts)
+            for row in register.export_rows(session, user, filters)
+        ]
+        audit.record(
+            session, "register.exported", actor_id=user.id, organisation_id=user.organisation_id,
+            format=fmt, rows=len(records), contacts=contacts, filters=sorted(filters.query_args()),
+        )  # fmt: skip
+    stamp = "register"
+    if fmt == "json":
+        body = json.dumps({"incidents": records}, ensure_ascii=False, indent=1)
+        return Response(
+            body, media_type="application/json",
+            headers={"content-disposition": f'attachment; filename="{stamp}.json"'},
+        )  # fmt: skip
+    buffer = io.StringIO()
+    columns = list(records[0]) if records else ["id", *EXPORT_COLUMNS]
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
+    return Response(
+        buffer.getvalue(), media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{stamp}.csv"'},
+    )  # fmt: skip
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        value = "'" + value  # never a formula in a spreadsheet
+    return value
+
+
+@get("/incidents/export.csv", name="register_csv")
+@in_thread
+def export_csv(request: Request[Any, Any, Any]) -> Response[Any]:
+    return _export(request, "csv")
+
+
+@get("/incidents/export.json", name="register_json")
+@in_thread
+def export_json(request: Request[Any, Any, Any]) -> Response[Any]:
+    return _export(request, "json")
+
+
+# --- starting and the task list -------------------------------------------------------
+
+
+@get("/incidents/new", name="incident_start", guards=[staff_only], sync_to_thread=False)
+def start_page() -> Template:
+    return Template("incidents/start.html", context={"steps": STEPS})
+
+
+@post("/incidents/new", name="incident_create", guards=[staff_only])
+@in_thread
+def start(request: Request[Any, Any, Any]) -> Redirect:
+    user = user_of(request)
+    with session_scope(engine_of(request), write=True) as session:
+        incident = service.create_draft(session, user)
+    return Redirect(f"/incidents/{incident.id}/report", status_code=303)
+
+
+def _incident_for_staff(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Incident:
+    return service.visible_incident(session, user, incident_id)
+
+
+@get("/incidents/{incident_id:uuid}/report", name="incident_tasks", guards=[staff_only])
+@in_thread
+def task_list(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Template:
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident = _incident_for_staff(session, user, incident_id)
+        ctx = service.validation_context(session, settings)
+        states = [(step, step_state(step, incident.answers, ctx)) for step in STEPS]
+    return Template(
+        "incidents/tasks.html",
+        context={
+            "incident": incident,
+            "states": states,
+            "complete": all(state == "completed" for _, state in states),
+            "done": sum(1 for _, state in states if state == "completed"),
+        },
+    )
+
+
+# --- one step -------------------------------------------------------------------------
+
+
+def _step_or_404(step_key: str) -> Step:
+    step = STEP_BY_KEY.get(step_key)
+    if step is None:
+        raise NotFoundException()
+    return step
+
+
+def _form_values(step: Step, answers: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Stored answers as the values of the form fields."""
+    values: dict[str, Any] = {}
+    for question in step.questions:
+        value = answers.get(question.key)
+        if question.kind == "datetime":
+            for part, text in date_parts(value, settings.zone).items():
+                values[f"{question.key}-{part}"] = text
+        elif question.kind in {"multi", "countries", "controllers"}:
+            values[question.key] = list(value or [])
+        elif value is not None:
+            values[question.key] = str(value)
+    return values
+
+
+def _step_template(
+    session: Session,
+    incident: Incident,
+    step: Step,
+    values: dict[str, Any],
+    errors: list[dict[str, str]],
+    return_to: str | None,
+    settings: Settings,
+    note: str = "",
+) -> Template:
+    processor_country = service.validation_context(session, settings).home_country
+    index = STEPS.index(step)
+    return Template(
+        "incidents/step.html",
+        context={
+            "incident": incident,
+            "step": step,
+            "step_index": index,
+            "steps_prev": STEPS[index - 1].key if index > 0 else None,
+            "step_count": len(STEPS),
+            "values": values,
+            "errors": errors,
+            "return_to": return_to,
+            "note": note,
+            "controllers": sorted(
+                service.controllers_by_slug(session).values(), key=lambda o: o.name.lower()
+            ),
+            "countries": sorted(
+                (
+                    (code, name.get(_lang()))
+                    for code, name in EU_EEA_COUNTRIES.items()
+                    if code != processor_country
+                ),
+                key=lambda item: item[1],
+            ),
+            "conditions": _conditions(step),
+        },
+    )
+
+
+def _conditions(step: Step) -> dict[str, dict[str, Any]]:
+    """For the page script: which answer reveals which question (mirrors forms' show_if)."""
+    rules = {
+        "occurred_on": ("occurred_kind", ["on"]),
+        "occurred_from": ("occurred_kind", ["between"]),
+        "occurred_until": ("occurred_kind", ["between"]),
+        "integrity_recoverable": ("nature", ["altered"]),
+        "availability_loss": ("nature", ["deleted", "stolen"]),
+        "special_categories": ("data_types", ["special"]),
+        "data_types_other": ("data_types", ["other"]),
+        "encryption_details": ("encrypted", ["yes", "partly"]),
+        "key_compromised": ("encrypted", ["yes", "partly"]),
+        "consequences_other": ("consequences", ["other"]),
+        "countries": ("other_eu_countries", ["yes"]),
+    }
+    return {
+        q.key: {"key": rules[q.key][0], "values": rules[q.key][1]}
+        for q in step.questions
+        if q.key in rules
+    }
+
+
+def _return_target(value: str | None) -> str | None:
+    return value if value in {"check", "incident"} else None
+
+
+@get(
+    "/incidents/{incident_id:uuid}/report/{step_key:str}", name="incident_step", guards=[staff_only]
+)
+@in_thread
+def step_page(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], step_key: FromPath[str]
+) -> Template:
+    user = user_of(request)
+    settings = settings_of(request)
+    if step_key == "check":
+        return _check_page(request, incident_id)
+    step = _step_or_404(step_key)
+    with session_scope(engine_of(request)) as session:
+        incident = _incident_for_staff(session, user, incident_id)
+        values = _form_values(step, incident.answers, settings)
+        return _step_template(
+            session,
+            incident,
+            step,
+            values,
+            [],
+            _return_target(request.query_params.get("return")),
+            settings,
+        )
+
+
+@post(
+    "/incidents/{incident_id:uuid}/report/{step_key:str}",
+    name="incident_step_save",
+    guards=[staff_only],
+    status_code=200,
+)
+@in_thread
+def step_save(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    step_key: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Template | Redirect:
+    user = user_of(request)
+    settings = settings_of(request)
+    step = _step_or_404(step_key)
+    action = str(data.get("action", "continue"))
+    return_to = _return_target(str(data.get("return", "")) or None)
+    note = str(data.get("note", "")).strip()
+    form = {k: v for k, v in data.items() if k not in {"_csrf_token", "action", "return", "note"}}
+    with session_scope(engine_of(request), write=True) as session:
+        incident = _incident_for_staff(session, user, incident_id)
+        ctx = service.validation_context(session, settings)
+        raw, read_errors = read_step(step, form, settings.zone)
+        merged = merge_step(incident.answers, step, raw)
+        submitted = incident.status != IncidentStatus.draft
+        # A draft may be saved incomplete; "Continue" and corrections need the step complete.
+        complete = submitted or action == "continue"
+        result = validate(merged, ctx, complete=complete, strict=False, only=step.keys)
+        unreadable = {r.field.split("-")[0] for r in read_errors}
+        problems = read_errors + [
+            e for e in result.errors if e.field.split("-")[0] not in unreadable
+        ]
+        if problems:
+            values = dict(form)
+            return _step_template(
+                session, incident, step, values, _errors(problems), return_to, settings, note
+            )
+        canonical = validate(merged, ctx, complete=False, strict=False).answers
+        if submitted:
+            changed = service.correct(session, incident, canonical, user, note=note)
+            message = (
+                _("Your correction has been saved as version %(version)s.")
+                % {"version": incident.version}
+                if changed
+                else _("Nothing was changed.")
+            )
+            target = f"/incidents/{incident.id}"
+        else:
+            service.save_draft(session, incident, canonical, user, step=step.key)
+            message = _("Your answers have been saved.")
+            target = _next_target(incident, step, action, return_to)
+    flash(request, message)
+    return Redirect(target, status_code=303)
+
+
+def _next_target(incident: Incident, step: Step, action: str, return_to: str | None) -> str:
+    base = f"/incidents/{incident.id}/report"
+    if action != "continue":
+        return base
+    if return_to == "check":
+        return base + "/check"
+    index = STEPS.index(step)
+    return f"{base}/{STEPS[index + 1].key}" if index + 1 < len(STEPS) else base + "/check"
+
+
+# --- check your answers and submit ----------------------------------------------------
+
+
+def _summary(
+    answers: dict[str, Any], settings: Settings, names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Every step with its applicable questions and the answers in words."""
+    language = _lang()
+    sections = []
+    for step in STEPS:
+        rows = []
+        for question in step.questions:
+            if not question.applies(answers):
+                continue
+            lines = display_value(
+                question, answers.get(question.key), language, settings.zone, names
+            )
+            rows.append(
+                {
+                    "question": question,
+                    "lines": lines or [NOT_PROVIDED.get(language)],
+                    "empty": not lines,
+                }
+            )
+        sections.append({"step": step, "rows": rows})
+    return sections
+
+
+def _check_page(
+    request: Request[Any, Any, Any],
+    incident_id: uuid.UUID,
+    errors: list[dict[str, str]] | None = None,
+) -> Template:
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident = _incident_for_staff(session, user, incident_id)
+        names = {slug: org.name for slug, org in service.controllers_by_slug(session).items()}
+    return Template(
+        "incidents/check.html",
+        context={
+            "incident": incident,
+            "sections": _summary(incident.answers, settings, names),
+            "errors": errors or [],
+        },
+    )
+
+
+@post(
+    "/incidents/{incident_id:uuid}/submit",
+    name="incident_submit",
+    guards=[staff_only],
+    status_code=200,
+)
+@in_thread
+def submit(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]
+) -> Template | Redirect:
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request), write=True) as session:
+        incident = _incident_for_staff(session, user, incident_id)
+        if incident.status != IncidentStatus.draft:
+            flash(request, _("This incident has already been submitted."), "warning")
+            return Redirect(f"/incidents/{incident.id}", status_code=303)
+        problems = service.submit(
+            session, incident, user, service.validation_context(session, settings)
+        )
+        reference = incident.reference
+    if problems:
+        errors = [
+            {
+                "field": None,
+                "href": f"/incidents/{incident_id}/report/{STEPS_OF[e.field.split('-')[0]]}?return=check#{e.field}",
+                "message": e.message(_lang()),
+            }
+            for e in problems
+        ]
+        return _check_page(request, incident_id, errors)
+    flash(request, _("Breach report %(reference)s has been submitted.") % {"reference": reference})
+    return Redirect(f"/incidents/{incident_id}", status_code=303)
+
+
+STEPS_OF = {q.key: step.key for step in STEPS for q in step.questions}
+
+
+# --- the incident page, versions, changes ---------------------------------------------
+
+
+ACTION_LABELS = {
+    "incident.created": ("Report started", "Melding begonnen"),
+    "incident.step_saved": ("Answers saved", "Antwoorden opgeslagen"),
+    "incident.submitted": ("Submitted", "Ingediend"),
+    "incident.corrected": ("Corrected or supplemented", "Gecorrigeerd of aangevuld"),
+    "incident.viewed": ("Viewed by the privacy officer", "Bekeken door de privacyfunctionaris"),
+}
+
+
+def _audit_trail(session: Session, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(AuditEvent, User)
+        .join(User, User.id == AuditEvent.actor_id, isouter=True)  # type: ignore[arg-type]
+        .where(AuditEvent.incident_id == incident_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(200)
+    ).all()
+    language = _lang()
+    trail = []
+    for event, actor in rows:
+        en, nl = ACTION_LABELS.get(event.action, (event.action, event.action))
+        detail = event.details
+        fields = [
+            QUESTIONS[k].label.get(language) for k in detail.get("fields", []) if k in QUESTIONS
+        ]
+        trail.append(
+            {"at": event.at, "action": nl if language == "nl" else en, "actor": actor.name if actor else "—",
+             "fields": fields, "version": detail.get("version"), "via": detail.get("via")}
+        )  # fmt: skip
+    return trail
+
+
+@get("/incidents/{incident_id:uuid}", name="incident")
+@in_thread
+def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Template:
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request), write=not user.is_staff) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        if incident.status == IncidentStatus.draft:
+            return Redirect(f"/incidents/{incident.id}/report", status_code=303)  # type: ignore[return-value]
+        notices = service.notices_of(session, user, incident.id)
+        names = {org.slug: org.name for _, org in notices}
+        answers = service.answers_for(user, incident)
+        versions = service.versions_of(session, incident.id)
+        authors = {
+            u.id: u.name
+            for u in session.exec(
+                select(User).where(User.id.in_({v.created_by_id for v in versions}))
+            ).all()
+        }  # type: ignore[union-attr]
+        if not user.is_staff:
+            audit.record(
+                session,
+                "incident.viewed",
+                actor_id=user.id,
+                incident_id=incident.id,
+                organisation_id=user.organisation_id,
+            )
+        trail = _audit_trail(session, incident.id) if user.is_staff else []
+    return Template(
+        "incidents/incident.html",
+        context={
+            "incident": incident,
+            "notices": notices,
+            "sections": _summary(answers, settings, names),
+            "versions": versions,
+            "authors": authors,
+            "trail": trail,
+        },
+    )
+
+
+@get("/incidents/{incident_id:uuid}/versions/{number:int}", name="incident_version")
+@in_thread
+def version_page(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], number: FromPath[int]
+) -> Template:
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        version = session.exec(
+            select(IncidentVersion).where(
+                IncidentVersion.incident_id == incident.id, IncidentVersion.version == number
+            )
+        ).first()
+        if version is None:
+            raise NotFoundException()
+        author = session.get(User, version.created_by_id)
+        names = {org.slug: org.name for _, org in service.notices_of(session, user, incident.id)}
+        answers = dict(version.answers)
+        if not user.is_staff:
+            answers["controllers"] = [
+                s for s in answers.get("controllers", []) if s == user.organisation_slug
+            ]
+    return Template(
+        "incidents/version.html",
+        context={
+            "incident": incident,
+            "version": version,
+            "author": author.name if author else "—",
+            "sections": _summary(answers, settings, names),
+        },
+    )
+
+
+@get("/incidents/{incident_id:uuid}/changes", name="incident_changes")
+@in_thread
+def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Template:
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        versions = {v.version: v for v in service.versions_of(session, incident.id)}
+        names = {org.slug: org.name for _, org in service.notices_of(session, user, incident.id)}
+    try:
+        old_number = int(request.query_params.get("from", incident.version - 1))
+        new_number = int(request.query_params.get("to", incident.version))
+    except ValueError:
+        raise NotFoundException() from None
+    if old_number not in versions or new_number not in versions:
+        raise NotFoundException()
+    old, new = dict(versions[old_number].answers), dict(versions[new_number].answers)
+    if not user.is_staff:
+        for answers in (old, new):
+            answers["controllers"] = [
+                s for s in answers.get("controllers", []) if s == user.organisation_slug
+            ]
+    language = _lang()
+    rows = []
+    for key, question in QUESTIONS.items():
+        if old.get(key) != new.get(key):
+            rows.append(
+                {
+                    "question": question,
+                    "old": display_value(question, old.get(key), language, settings.zone, names),
+                    "new": display_value(question, new.get(key), language, settings.zone, names),
+                }
+            )
+    return Template(
+        "incidents/changes.html",
+        context={
+            "incident": incident,
+            "rows": rows,
+            "old": versions[old_number],
+            "new": versions[new_number],
+            "numbers": sorted(versions),
+        },
+    )
+
+
+handlers = [
+    register_view, export_csv, export_json, start_page, start, task_list, step_page, step_save, submit,
+    incident_page, version_page, changes_page,
+]  # fmt: skip

@@ -1,0 +1,301 @@
+"""The incident register: filters, sorting, keyset pagination and export rows.
+
+Keyset pagination ("after this row") stays fast however deep you page: every sort order
+has an index on (sort column, id), and a page is one indexed range scan.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
+
+from incidents.auth import CurrentUser
+from incidents.models import Incident, IncidentStatus, Notice, Organisation
+from notify.obligations import due_after
+
+STATUSES = tuple(s.value for s in IncidentStatus)
+SORTS: dict[str, tuple[str, bool]] = {
+    # name: (column, descending)
+    "newest": ("created_at", True),
+    "oldest": ("created_at", False),
+    "discovered": ("discovered_at", True),
+    "discovered_oldest": ("discovered_at", False),
+    "persons": ("affected_max", True),
+}
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 200
+
+
+class FilterError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    controller: str | None = None
+    q: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str = "newest"
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+    def query_args(self, **changes: Any) -> dict[str, str]:
+        """The filters as URL query parameters (for links and exports)."""
+        values = {
+            "status": self.status,
+            "controller": self.controller,
+            "q": self.q,
+            "since": self.since.date().isoformat() if self.since else None,
+            "until": self.until_text,
+            "sort": None if self.sort == "newest" else self.sort,
+        }
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+    until_text: str | None = field(default=None, compare=False)
+
+
+def parse_period(value: str | None, zone: ZoneInfo, *, end: bool, name: str) -> datetime | None:
+    """A date (whole day in the local zone) or an ISO date-time with offset."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=zone)
+            return moment.astimezone(UTC)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise FilterError(
+            name, "Give a date like 2026-03-27 or a date-time with an offset"
+        ) from None
+    if parsed.tzinfo is None:
+        raise FilterError(name, "Give the time zone offset too, like 2026-03-27T10:00:00+01:00")
+    return parsed.astimezone(UTC)
+
+
+def make_filters(
+    zone: ZoneInfo,
+    *,
+    status: str | None = None,
+    controller: str | None = None,
+    q: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Filters:
+    """Filters from query parameters; raises FilterError naming the bad one."""
+    if status and status not in STATUSES:
+        raise FilterError("status", f"Use one of: {', '.join(STATUSES)}")
+    if sort and sort not in SORTS:
+        raise FilterError("sort", f"Use one of: {', '.join(SORTS)}")
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise FilterError("limit", f"Use a number from 1 to {MAX_LIMIT}")
+    if cursor:
+        _decode_cursor(cursor)
+    since_at = parse_period(since, zone, end=False, name="since")
+    until_at = parse_period(until, zone, end=True, name="until")
+    return Filters(
+        status=status or None,
+        controller=(controller or "").strip().lower() or None,
+        q=(q or "").strip()[:200] or None,
+        since=since_at,
+        until=until_at,
+        sort=sort or "newest",
+        cursor=cursor or None,
+        limit=limit or DEFAULT_LIMIT,
+        until_text=until or None,
+    )
+
+
+def _encode_cursor(value: Any, row_id: uuid.UUID) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).isoformat()
+    raw = json.dumps([value, str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return value, uuid.UUID(row_id)
+    except (ValueError, TypeError) as exc:
+        raise FilterError(
+            "cursor", "This page link is not valid; start again from the first page"
+        ) from exc
+
+
+def _keyset(column: Any, descending: bool, value: Any, row_id: uuid.UUID) -> ColumnElement[bool]:
+    """Rows after (value, id) in the order (column desc|asc NULLS LAST, id same direction)."""
+    ident = Incident.id
+    if value is None:  # already among the NULLs, which come last
+        return and_(column.is_(None), ident < row_id if descending else ident > row_id)
+    beyond = column < value if descending else column > value
+    tie = and_(column == value, ident < row_id if descending else ident > row_id)
+    return or_(beyond, tie, column.is_(None))
+
+
+def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str, int]) -> Any:
+    query = select(Incident)
+    if not user.is_staff:
+        # An officer: only submitted incidents that affect their own controller.
+        query = query.where(
+            Incident.status != IncidentStatus.draft,
+            Incident.id.in_(  # type: ignore[attr-defined]
+                select(Notice.incident_id).where(
+                    Notice.controller_id == user.organisation_id,
+                    Notice.removed_at.is_(None),  # type: ignore[union-attr]
+                )
+            ),
+        )
+    if filters.controller:
+        controller_id = controller_ids.get(filters.controller)
+        if controller_id is None or (not user.is_staff and controller_id != user.organisation_id):
+            return query.where(False)  # an unknown or foreign controller: nothing, as for none
+        query = query.where(
+            Incident.id.in_(  # type: ignore[attr-defined]
+                select(Notice.incident_id).where(
+                    Notice.controller_id == controller_id,
+                    Notice.removed_at.is_(None),  # type: ignore[union-attr]
+                )
+            )
+        )
+    if filters.status:
+        query = query.where(Incident.status == filters.status)
+    if filters.q:
+        pattern = (
+            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        query = query.where(
+            or_(
+                Incident.reference.ilike(pattern, escape="\\"),  # type: ignore[union-attr]
+                Incident.summary.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
+            )
+        )
+    if filters.since:
+        query = query.where(Incident.discovered_at >= filters.since)  # type: ignore[operator]
+    if filters.until:
+        query = query.where(Incident.discovered_at < filters.until)  # type: ignore[operator]
+    return query
+
+
+@dataclass
+class RegisterRow:
+    incident: Incident
+    controllers: list[Organisation]
+    next_due: datetime | None
+    next_due_controller: str | None
+
+
+@dataclass
+class RegisterPage:
+    rows: list[RegisterRow]
+    next_cursor: str | None
+    filters: Filters
+
+
+def controller_ids(session: Session) -> dict[str, int]:
+    from incidents.models import OrgKind
+
+    rows = session.exec(select(Organisation).where(Organisation.kind == OrgKind.controller)).all()
+    return {org.slug: org.id for org in rows if org.id is not None}
+
+
+def register_page(session: Session, user: CurrentUser, filters: Filters) -> RegisterPage:
+    column_name, descending = SORTS[filters.sort]
+    column = getattr(Incident, column_name)
+    query = filtered_query(user, filters, controller_ids(session))
+    if filters.cursor:
+        value, row_id = _decode_cursor(filters.cursor)
+        if column_name != "affected_max" and value is not None:
+            value = datetime.fromisoformat(value)
+        query = query.where(_keyset(column, descending, value, row_id))
+    order = (
+        (column.desc().nulls_last(), Incident.id.desc())
+        if descending
+        else (column.asc().nulls_last(), Incident.id.asc())
+    )  # type: ignore[attr-defined]
+    incidents = list(session.exec(query.order_by(*order).limit(filters.limit + 1)).all())
+    more = len(incidents) > filters.limit
+    incidents = incidents[: filters.limit]
+    rows = _rows(session, user, incidents)
+    next_cursor = None
+    if more and incidents:
+        last = incidents[-1]
+        next_cursor = _encode_cursor(getattr(last, column_name), last.id)
+    return RegisterPage(rows=rows, next_cursor=next_cursor, filters=filters)
+
+
+def _rows(session: Session, user: CurrentUser, incidents: Sequence[Incident]) -> list[RegisterRow]:
+    ids = [i.id for i in incidents]
+    per_incident: dict[uuid.UUID, list[tuple[Notice, Organisation]]] = {i: [] for i in ids}
+    if ids:
+        query = (
+            select(Notice, Organisation)
+            .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+            .where(Notice.incident_id.in_(ids), Notice.removed_at.is_(None))  # type: ignore[attr-defined,union-attr]
+            .order_by(Organisation.name)
+        )
+        if not user.is_staff:
+            query = query.where(Notice.controller_id == user.organisation_id)
+        for notice, org in session.exec(query).all():
+            per_incident[notice.incident_id].append((notice, org))
+    rows = []
+    for incident in incidents:
+        pairs = per_incident[incident.id]
+        due, due_org = _next_due(incident, pairs)
+        rows.append(
+            RegisterRow(
+                incident=incident,
+                controllers=[org for _, org in pairs],
+                next_due=due,
+                next_due_controller=due_org,
+            )
+        )
+    return rows
+
+
+def _next_due(
+    incident: Incident, pairs: list[tuple[Notice, Organisation]]
+) -> tuple[datetime | None, str | None]:
+    """The earliest contractual due time of a notice not yet sent."""
+    if incident.discovered_at is None or incident.status == IncidentStatus.draft:
+        return None, None
+    candidates = [
+        (due, org.name)
+        for notice, org in pairs
+        if notice.sent_at is None
+        and (due := due_after(incident.discovered_at, org.contract_hours)) is not None
+    ]
+    return min(candidates) if candidates else (None, None)
+
+
+def export_rows(session: Session, user: CurrentUser, filters: Filters, *, batch: int = 500) -> Any:
+    """Every incident matching the filters (all pages), as register rows, in batches."""
+    cursor = None
+    while True:
+        page = register_page(
+            session, user, Filters(**{**filters.__dict__, "cursor": cursor, "limit": batch})
+        )
+        yield from page.rows
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor

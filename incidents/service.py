@@ -1,0 +1,309 @@
+"""Incidents: drafts, submission, corrections, who may see what. The only place that
+writes incidents; every change is audited."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from forms.answers import Context, changed_keys, parse_instant, validate
+from forms.questionnaire import STEP_OF_QUESTION
+from incidents import audit
+from incidents.auth import CurrentUser
+from incidents.models import (
+    Incident,
+    IncidentStatus,
+    IncidentVersion,
+    Notice,
+    Organisation,
+    OrgKind,
+    ReferenceCounter,
+    utcnow,
+)
+from incidents.settings import Settings
+
+
+class IncidentError(ValueError):
+    """The incident is not in a state that allows this."""
+
+
+def controllers_by_slug(session: Session) -> dict[str, Organisation]:
+    rows = session.exec(select(Organisation).where(Organisation.kind == OrgKind.controller)).all()
+    return {org.slug: org for org in rows}
+
+
+def validation_context(
+    session: Session, settings: Settings, now: datetime | None = None
+) -> Context:
+    processor = session.exec(
+        select(Organisation).where(Organisation.kind == OrgKind.processor)
+    ).first()
+    return Context(
+        now=now or utcnow(),
+        zone=settings.zone,
+        home_country=processor.country if processor else "NL",
+        controllers=frozenset(controllers_by_slug(session)),
+    )
+
+
+# --- who may see what -----------------------------------------------------------------
+
+
+def visible_incident(session: Session, user: CurrentUser, incident_id: uuid.UUID | str) -> Incident:
+    """The incident if this user may see it; otherwise 404, exactly as for a missing id.
+
+    Staff see every incident. An officer sees a submitted incident that affects their
+    own controller."""
+    try:
+        key = incident_id if isinstance(incident_id, uuid.UUID) else uuid.UUID(str(incident_id))
+    except ValueError:
+        raise NotFoundException() from None
+    incident = session.get(Incident, key)
+    if incident is None:
+        raise NotFoundException()
+    if user.is_staff:
+        return incident
+    if incident.status == IncidentStatus.draft or not officer_notice(session, user, incident.id):
+        raise NotFoundException()
+    return incident
+
+
+def officer_notice(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Notice | None:
+    return session.exec(
+        select(Notice).where(
+            Notice.incident_id == incident_id,
+            Notice.controller_id == user.organisation_id,
+            Notice.removed_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+
+
+def notices_of(
+    session: Session, user: CurrentUser, incident_id: uuid.UUID
+) -> list[tuple[Notice, Organisation]]:
+    """The notices of an incident with their controllers; an officer gets only their own."""
+    query = (
+        select(Notice, Organisation)
+        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+        .where(Notice.incident_id == incident_id)
+        .order_by(Organisation.name)
+    )
+    if not user.is_staff:
+        query = query.where(Notice.controller_id == user.organisation_id)
+    return list(session.exec(query).all())
+
+
+def answers_for(user: CurrentUser, incident: Incident) -> dict[str, Any]:
+    """The answers as this user may see them: an officer sees no other controllers."""
+    answers = dict(incident.answers)
+    if not user.is_staff and "controllers" in answers:
+        answers["controllers"] = [s for s in answers["controllers"] if s == user.organisation_slug]
+    return answers
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _copy_columns(incident: Incident) -> None:
+    answers = incident.answers
+    incident.summary = str(answers.get("summary") or "")
+    incident.discovered_at = (
+        parse_instant(answers["discovered_at"]) if answers.get("discovered_at") else None
+    )
+    incident.affected_max = answers.get("affected_max")
+
+
+def sync_notices(
+    session: Session, incident: Incident, controllers: Mapping[str, Organisation]
+) -> None:
+    """One notice per affected controller. A controller taken off a draft loses its
+    notice; one taken off a submitted incident keeps it, marked removed."""
+    wanted = {
+        controllers[s].id for s in incident.answers.get("controllers", []) if s in controllers
+    }
+    existing = {
+        n.controller_id: n
+        for n in session.exec(select(Notice).where(Notice.incident_id == incident.id)).all()
+    }
+    now = utcnow()
+    for controller_id, notice in existing.items():
+        if controller_id in wanted:
+            if notice.removed_at is not None:
+                notice.removed_at = None
+                session.add(notice)
+        elif incident.status == IncidentStatus.draft and notice.sent_at is None:
+            session.delete(notice)
+        elif notice.removed_at is None:
+            notice.removed_at = now
+            session.add(notice)
+    for controller_id in wanted - set(existing):
+        session.add(Notice(incident_id=incident.id, controller_id=controller_id))
+
+
+def create_draft(
+    session: Session,
+    user: CurrentUser,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    via: str = "web",
+) -> Incident:
+    incident = Incident(answers=dict(answers or {}), created_by_id=user.id, updated_by_id=user.id)
+    _copy_columns(incident)
+    session.add(incident)
+    session.flush()
+    sync_notices(session, incident, controllers_by_slug(session))
+    audit.record(session, "incident.created", actor_id=user.id, incident_id=incident.id, via=via)
+    return incident
+
+
+def save_draft(
+    session: Session,
+    incident: Incident,
+    answers: Mapping[str, Any],
+    user: CurrentUser,
+    *,
+    step: str | None,
+    via: str = "web",
+) -> list[str]:
+    """Replace the answers of a draft; returns the keys that changed."""
+    if incident.status != IncidentStatus.draft:
+        raise IncidentError("only a draft is saved this way; a submitted incident is corrected")
+    changed = changed_keys(incident.answers, answers)
+    incident.answers = dict(answers)
+    incident.updated_at = utcnow()
+    incident.updated_by_id = user.id
+    _copy_columns(incident)
+    session.add(incident)
+    sync_notices(session, incident, controllers_by_slug(session))
+    audit.record(
+        session,
+        "incident.step_saved",
+        actor_id=user.id,
+        incident_id=incident.id,
+        step=step,
+        fields=changed,
+        via=via,
+    )
+    return changed
+
+
+def _next_reference(session: Session, year: int) -> int:
+    bind = session.get_bind()
+    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(ReferenceCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last": ReferenceCounter.last + 1})
+        .returning(ReferenceCounter.last)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def submit(
+    session: Session, incident: Incident, user: CurrentUser, ctx: Context, *, via: str = "web"
+) -> list:
+    """Check everything and submit: reference, submission time, version 1.
+    Returns the problems (nothing is changed then)."""
+    if incident.status != IncidentStatus.draft:
+        raise IncidentError("this incident has already been submitted")
+    result = validate(incident.answers, ctx, complete=True, strict=False)
+    if result.errors:
+        return result.errors
+    now = utcnow()
+    year = now.astimezone(ctx.zone).year
+    number = _next_reference(session, year)
+    incident.reference_year, incident.reference_number = year, number
+    incident.reference = f"INC-{year}-{number:04d}"
+    incident.answers = result.answers
+    incident.status = IncidentStatus.submitted
+    incident.submitted_at = now
+    incident.updated_at = now
+    incident.updated_by_id = user.id
+    incident.version = 1
+    _copy_columns(incident)
+    session.add(incident)
+    session.add(
+        IncidentVersion(
+            incident_id=incident.id,
+            version=1,
+            answers=result.answers,
+            kind="submitted",
+            created_by_id=user.id,
+            created_at=now,
+        )
+    )
+    sync_notices(session, incident, controllers_by_slug(session))
+    audit.record(
+        session,
+        "incident.submitted",
+        actor_id=user.id,
+        incident_id=incident.id,
+        reference=incident.reference,
+        via=via,
+    )
+    return []
+
+
+def correct(
+    session: Session,
+    incident: Incident,
+    answers: Mapping[str, Any],
+    user: CurrentUser,
+    *,
+    note: str = "",
+    via: str = "web",
+) -> list[str]:
+    """A correction or supplement of a submitted incident (Art. 33(4)): a new version.
+    ``answers`` must be complete and valid. Returns the changed keys (none: no version)."""
+    if incident.status == IncidentStatus.draft:
+        raise IncidentError("a draft is saved, not corrected")
+    changed = changed_keys(incident.answers, answers)
+    if not changed:
+        return []
+    now = utcnow()
+    incident.version += 1
+    incident.answers = dict(answers)
+    incident.updated_at = now
+    incident.updated_by_id = user.id
+    _copy_columns(incident)
+    session.add(incident)
+    session.add(
+        IncidentVersion(
+            incident_id=incident.id,
+            version=incident.version,
+            answers=dict(answers),
+            kind="correction",
+            note=note.strip()[:2000],
+            created_by_id=user.id,
+            created_at=now,
+        )
+    )
+    sync_notices(session, incident, controllers_by_slug(session))
+    steps = sorted({STEP_OF_QUESTION[key].key for key in changed})
+    audit.record(
+        session, "incident.corrected", actor_id=user.id, incident_id=incident.id, version=incident.version,
+        fields=changed, steps=steps, via=via,
+    )  # fmt: skip
+    return changed
+
+
+def versions_of(session: Session, incident_id: uuid.UUID) -> list[IncidentVersion]:
+    return list(
+        session.exec(
+            select(IncidentVersion)
+            .where(IncidentVersion.incident_id == incident_id)
+            .order_by(IncidentVersion.version)
+        ).all()
+    )
+
+
+def count_incidents(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(Incident)).one())
