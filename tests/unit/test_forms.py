@@ -169,7 +169,7 @@ def test_every_show_if_condition(controller, value, dependent, dependent_value) 
                 "discovered_at": "2026-03-28T10:00:00+01:00",
             },
             "occurred_until",
-        ),  # fmt: skip
+        ),
         (
             {"nature": ["read"], "availability_loss": None, "integrity_recoverable": "yes"},
             "integrity_recoverable",
