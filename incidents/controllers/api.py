@@ -1,13 +1,38 @@
-"""The JSON API under /api/v1 (bearer tokens)."""
+"""The JSON API under /api/v1 (bearer tokens), validated by the same forms/ code as the
+browser. Errors: ``{"errors": [{"field": ..., "message": ...}]}`` listing every problem."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, get, patch, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath, JSONBody
+from litestar.response import Response
 from msgspec import Struct
+from sqlmodel import Session
 
-from incidents.controllers.common import user_of
+from forms.answers import FieldError, validate
+from forms.questionnaire import QUESTIONS, Question, Text
+from incidents import audit, register, service
+from incidents.auth import CurrentUser
+from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
+from incidents.db import session_scope
+from incidents.i18n import negotiate
+from incidents.models import Incident, IncidentStatus, utcnow
+from notify.obligations import processor_notice
+
+CONTROL_KEYS = {"draft", "submit", "note"}
+_BOOLEAN = Text("true or false", "true of false")
+_TEXT = Text("text", "tekst")
+
+
+# --- response bodies ------------------------------------------------------------------
 
 
 class Me(Struct):
@@ -19,18 +44,331 @@ class Me(Struct):
     organisation_kind: str
 
 
+class ObligationOut(Struct):
+    key: str
+    controller: str
+    starts_at: str | None
+    due_at: str | None
+    status: str
+    met_at: str | None
+
+
+class NoticeOut(Struct):
+    controller: str
+    version: int
+    sent_at: str | None
+    acknowledged_at: str | None
+    decision: dict[str, Any] | None
+
+
+class IncidentOut(Struct):
+    id: str
+    reference: str | None
+    status: str
+    version: int
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    answers: dict[str, Any]
+    obligations: list[ObligationOut]
+    notices: list[NoticeOut]
+
+
+class IncidentList(Struct):
+    items: list[IncidentOut]
+    next_cursor: str | None
+
+
+class ErrorItem(Struct):
+    field: str | None
+    message: str
+
+
+class Errors(Struct):
+    errors: list[ErrorItem]
+
+
+ERROR_RESPONSES = {
+    400: ResponseSpec(Errors, description="The request is malformed; every problem is listed"),
+    401: ResponseSpec(Errors, description="No valid bearer token"),
+    403: ResponseSpec(Errors, description="The token's role may not do this"),
+    404: ResponseSpec(Errors, description="No such incident, or not visible to this token"),
+    422: ResponseSpec(
+        Errors, description="The answers break the questionnaire's rules; every problem is listed"
+    ),
+}
+
+
+# --- the request body schema, from the questionnaire ----------------------------------
+
+
+def _answer_schema(question: Question) -> Schema:
+    text = question.label.en
+    if question.kind in {"text", "textarea", "email", "phone"}:
+        return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], max_length=question.max_length, description=text,
+                      format="email" if question.kind == "email" else None)  # fmt: skip
+    if question.kind == "integer":
+        return Schema(type=[OpenAPIType.INTEGER, OpenAPIType.NULL], minimum=0, description=text)
+    if question.kind == "single":
+        return Schema(
+            type=[OpenAPIType.STRING, OpenAPIType.NULL],
+            enum=[*question.values, None],
+            description=text,
+        )
+    if question.kind == "multi":
+        items = Schema(type=OpenAPIType.STRING, enum=list(question.values))
+        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
+    if question.kind == "countries":
+        items = Schema(
+            type=OpenAPIType.STRING,
+            pattern="^[A-Za-z]{2}$",
+            description="ISO 3166-1 alpha-2 code of an EU/EEA state",
+        )
+        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
+    if question.kind == "controllers":
+        items = Schema(type=OpenAPIType.STRING, description="Controller slug")
+        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
+    description = text + (
+        ". ISO 8601 with an offset; a date alone (YYYY-MM-DD) means the whole day."
+        if question.day_only_allowed
+        else ". ISO 8601 with an offset, e.g. 2026-03-27T10:00:00+01:00."
+    )
+    return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], description=description)
+
+
+def answers_schema(*, with_controls: bool) -> Schema:
+    properties: dict[str, Schema] = {key: _answer_schema(q) for key, q in QUESTIONS.items()}
+    if with_controls:
+        properties["draft"] = Schema(
+            type=OpenAPIType.BOOLEAN, description="Save a draft without the submit checks"
+        )
+        properties["submit"] = Schema(
+            type=OpenAPIType.BOOLEAN, description="PATCH of a draft: submit it after saving"
+        )
+        properties["note"] = Schema(
+            type=OpenAPIType.STRING, max_length=2000, description="What changed and why"
+        )
+    return Schema(type=OpenAPIType.OBJECT, properties=properties, additional_properties=False)
+
+
+@dataclass
+class _AnswersOperation(Operation):
+    """The operation with the questionnaire's JSON schema as its request body."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            content={
+                "application/json": OpenAPIMediaType(schema=answers_schema(with_controls=True))
+            },
+            required=True,
+            description="Questionnaire answers by key (../shared/spec/questionnaire.md)",
+        )
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> str | None:
+    """An instant as ISO 8601 in UTC with Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _language(request: Request[Any, Any, Any]) -> str:
+    return negotiate(request.headers.get("accept-language"), "en")
+
+
+def _problems(status: int, errors: list[FieldError], language: str) -> Response[Any]:
+    return Response(
+        {"errors": [e.as_json(language) for e in errors]},
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def incident_out(session: Session, user: CurrentUser, incident: Incident) -> IncidentOut:
+    now = utcnow()
+    notices = service.notices_of(session, user, incident.id)
+    obligations = []
+    for notice, org in notices:
+        if notice.removed_at is not None:
+            continue
+        item = processor_notice(
+            org.slug, incident.discovered_at, org.contract_hours, notice.delivered_at, now
+        )
+        obligations.append(
+            ObligationOut(
+                key=item.key,
+                controller=item.controller,
+                starts_at=_iso(item.starts_at),
+                due_at=_iso(item.due_at),
+                status=item.status,
+                met_at=_iso(item.met_at),
+            )
+        )
+    return IncidentOut(
+        id=str(incident.id),
+        reference=incident.reference,
+        status=incident.status,
+        version=incident.version,
+        created_at=_iso(incident.created_at) or "",
+        updated_at=_iso(incident.updated_at) or "",
+        submitted_at=_iso(incident.submitted_at),
+        answers=service.answers_for(user, incident),
+        obligations=obligations,
+        notices=[
+            NoticeOut(
+                controller=org.slug,
+                version=notice.version,
+                sent_at=_iso(notice.sent_at),
+                acknowledged_at=_iso(notice.acknowledged_at),
+                decision=notice.decision,
+            )
+            for notice, org in notices
+            if notice.removed_at is None
+        ],
+    )
+
+
+def _require_staff(user: CurrentUser) -> None:
+    if not user.is_staff:
+        raise PermissionDeniedException("Only processor staff may file or change incidents")
+
+
+def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[FieldError]]:
+    answers = {k: v for k, v in data.items() if k not in CONTROL_KEYS}
+    controls = {k: data[k] for k in CONTROL_KEYS if k in data}
+    errors = []
+    for key in ("draft", "submit"):
+        if key in controls and not isinstance(controls[key], bool):
+            errors.append(FieldError(key, "wrong_type", {"expected": _BOOLEAN}))
+    if "note" in controls and not isinstance(controls["note"], str):
+        errors.append(FieldError("note", "wrong_type", {"expected": _TEXT}))
+    return answers, controls, errors
+
+
+# --- endpoints ------------------------------------------------------------------------
+
+
 @get("/api/v1/me", name="api_me", tags=["account"], sync_to_thread=False)
 def me(request: Request[Any, Any, Any]) -> Me:
     """The user the token belongs to."""
     user = user_of(request)
-    return Me(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        role=user.role,
-        organisation=user.organisation_slug,
-        organisation_kind=user.organisation_kind,
-    )
+    return Me(id=user.id, email=user.email, name=user.name, role=user.role,
+              organisation=user.organisation_slug, organisation_kind=user.organisation_kind)  # fmt: skip
 
 
-handlers = [me]
+@post(
+    "/api/v1/incidents", name="api_incident_create", tags=["incidents"], operation_class=_AnswersOperation,
+    responses={k: v for k, v in ERROR_RESPONSES.items() if k != 404}, status_code=201,
+)  # fmt: skip
+@in_thread
+def create_incident(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> IncidentOut:
+    """File an incident. With ``"draft": true`` it is saved as a draft without the submit
+    checks; otherwise every required answer must be there and it is submitted at once."""
+    user = user_of(request)
+    _require_staff(user)
+    language = _language(request)
+    answers, controls, errors = _split(data)
+    draft = bool(controls.get("draft", False))
+    with session_scope(engine_of(request), write=True) as session:
+        ctx = service.validation_context(session, settings_of(request))
+        result = validate(answers, ctx, complete=not draft, strict=True)
+        if errors or result.errors:
+            return _problems(422, errors + result.errors, language)  # type: ignore[return-value]
+        incident = service.create_draft(session, user, result.answers, via="api")
+        if not draft:
+            problems = service.submit(session, incident, user, ctx, via="api")
+            assert not problems, problems
+        return incident_out(session, user, incident)
+
+
+@get(
+    "/api/v1/incidents",
+    name="api_incident_list",
+    tags=["incidents"],
+    responses={400: ERROR_RESPONSES[400]},
+)
+@in_thread
+def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
+    """The register, newest first. Filters: ``status``, ``controller``, ``q`` (reference or
+    summary), ``since`` and ``until`` (discovery date or date-time), ``sort``; pages with
+    ``limit`` (1-200) and the ``next_cursor`` of the previous page as ``cursor``."""
+    user = user_of(request)
+    params = request.query_params
+    try:
+        limit = int(params["limit"]) if params.get("limit") else None
+        filters = register.make_filters(
+            settings_of(request).zone, status=params.get("status"), controller=params.get("controller"),
+            q=params.get("q"), since=params.get("since"), until=params.get("until"), sort=params.get("sort"),
+            cursor=params.get("cursor"), limit=limit,
+        )  # fmt: skip
+    except ValueError as exc:
+        field_name = exc.field if isinstance(exc, register.FilterError) else "limit"
+        message = (
+            str(exc) if isinstance(exc, register.FilterError) else "Use a number from 1 to 200"
+        )
+        return Response({"errors": [{"field": field_name, "message": message}]}, status_code=400)  # type: ignore[return-value]
+    with session_scope(engine_of(request)) as session:
+        page = register.register_page(session, user, filters)
+        items = [incident_out(session, user, row.incident) for row in page.rows]
+    return IncidentList(items=items, next_cursor=page.next_cursor)
+
+
+@get("/api/v1/incidents/{incident_id:uuid}", name="api_incident", tags=["incidents"],
+     responses={404: ERROR_RESPONSES[404]})  # fmt: skip
+@in_thread
+def get_incident(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> IncidentOut:
+    """One incident: answers, obligations and notices (an officer sees only their own)."""
+    user = user_of(request)
+    with session_scope(engine_of(request), write=not user.is_staff) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        if not user.is_staff:
+            audit.record(session, "incident.viewed", actor_id=user.id, incident_id=incident.id,
+                         organisation_id=user.organisation_id, via="api")  # fmt: skip
+        return incident_out(session, user, incident)
+
+
+@patch(
+    "/api/v1/incidents/{incident_id:uuid}", name="api_incident_update", tags=["incidents"],
+    operation_class=_AnswersOperation, responses=ERROR_RESPONSES,
+)  # fmt: skip
+@in_thread
+def update_incident(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], data: JSONBody[dict[str, Any]]
+) -> IncidentOut:
+    """Change answers (a key with ``null`` removes the answer). A draft is saved (and
+    submitted with ``"submit": true``); a submitted incident is corrected or supplemented:
+    the result must be complete, and it becomes a new version (Art. 33(4))."""
+    user = user_of(request)
+    language = _language(request)
+    answers, controls, errors = _split(data)
+    with session_scope(engine_of(request), write=True) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        _require_staff(user)
+        ctx = service.validation_context(session, settings_of(request))
+        unknown = [FieldError(str(k)[:80], "unknown_key") for k in answers if k not in QUESTIONS]
+        merged = {**incident.answers, **answers}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        submitted = incident.status != IncidentStatus.draft
+        submitting = submitted or bool(controls.get("submit"))
+        result = validate(merged, ctx, complete=submitting, strict=True)
+        problems = errors + unknown + [e for e in result.errors if e.code != "unknown_key"]
+        if problems:
+            return _problems(422, problems, language)  # type: ignore[return-value]
+        if submitted:
+            service.correct(
+                session,
+                incident,
+                result.answers,
+                user,
+                note=str(controls.get("note", "")),
+                via="api",
+            )
+        else:
+            service.save_draft(session, incident, result.answers, user, step=None, via="api")
+            if controls.get("submit"):
+                assert not service.submit(session, incident, user, ctx, via="api")
+        return incident_out(session, user, incident)
+
+
+handlers = [me, create_incident, list_incidents, get_incident, update_incident]
