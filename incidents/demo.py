@@ -1,17 +1,21 @@
-"""Demo data: a processor, three controllers and a user for each role."""
+"""Demo data: a processor, three controllers, a user for each role and a few incidents."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from incidents import accounts
+from forms.answers import Context, validate
+from incidents import accounts, service
+from incidents.auth import CurrentUser
 from incidents.db import session_scope
-from incidents.models import User
+from incidents.models import Organisation, User, utcnow
 from incidents.security import hash_password
 
 DEMO_PASSWORD = "breachdesk-demo"  # noqa: S105  (printed by make run on purpose)
@@ -49,7 +53,9 @@ class DemoLogins:
     users: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def load_demo(engine: Engine, *, only_if_empty: bool = False) -> DemoLogins | None:
+def load_demo(
+    engine: Engine, *, only_if_empty: bool = False, with_incidents: bool = True
+) -> DemoLogins | None:
     """Load the demo in one transaction. Returns None when skipped (database not empty)."""
     with session_scope(engine, write=True) as session:
         if only_if_empty and session.exec(select(func.count()).select_from(User)).one() > 0:
@@ -68,4 +74,73 @@ def load_demo(engine: Engine, *, only_if_empty: bool = False) -> DemoLogins | No
                 password_hash=_demo_hash(),
             )
             logins.users.append((email, role, org_slug))
+        if with_incidents:
+            _demo_incidents(session)
         return logins
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _demo_incidents(session: Session) -> None:
+    """Three incidents: submitted hours ago, submitted last week, and a draft."""
+    settings_zone = ZoneInfo("Europe/Amsterdam")
+    now = utcnow()
+    staff = session.exec(select(User).where(User.email == "staff@talentcloud.example")).one()
+    org = session.exec(select(Organisation).where(Organisation.id == staff.organisation_id)).one()
+    actor = CurrentUser(
+        id=staff.id, email=staff.email, name=staff.name, role=staff.role, language=None,  # type: ignore[arg-type]
+        organisation_id=org.id, organisation_slug=org.slug, organisation_name=org.name,  # type: ignore[arg-type]
+        organisation_kind=org.kind,
+    )  # fmt: skip
+    ctx = Context(
+        now=now, zone=settings_zone, controllers=frozenset(c["slug"] for c in ORGANISATIONS[1:])
+    )
+    contact = {
+        "contact_name": "Sander Bakker", "contact_role": "Security officer",
+        "contact_email": "security@talentcloud.example", "contact_phone": "+31 20 123 4567",
+    }  # fmt: skip
+    reports = [
+        {
+            "controllers": ["acme", "zorggroep-noord"],
+            "summary": "Ransomware encrypted the file server of the HR module. Logs show that the attacker "
+            "copied part of the personnel files before encrypting them.",
+            "cause": "hacking_malware_phishing", "ongoing": "no",
+            "affected_min": 800, "affected_max": 2400, "affected_group": "Employees of both clients",
+            "records_approx": 15000, "vulnerable_subjects": "no",
+            "occurred_kind": "between", "occurred_from": _iso(now - timedelta(days=2)),
+            "occurred_until": _iso(now - timedelta(hours=20)), "discovered_at": _iso(now - timedelta(hours=18)),
+            "nature": ["copied", "deleted"], "recipients": "unknown", "malicious": "yes",
+            "availability_loss": "temporary",
+            "data_types": ["name_address", "email", "bsn", "financial", "special"], "special_categories": ["health"],
+            "identifiability": "maximum", "sensitive_context": "no", "extensive_volume": "yes", "public_or_invalid": "no",
+            "encrypted": "no", "consequences": ["identity_fraud", "spam_phishing"],
+            "measures": "Server isolated, all credentials reset, files restored from the offline backup, "
+            "forensic investigation started.",
+            "other_eu_countries": "yes", "countries": ["BE", "DE"], **contact,
+        },
+        {
+            "controllers": ["northwind"],
+            "summary": "A payroll export was e-mailed to the wrong customer, who confirmed deleting it.",
+            "cause": "misdirected_mail_or_email", "ongoing": "no",
+            "affected_min": 35, "affected_max": 35, "affected_group": "Drivers employed by Northwind",
+            "vulnerable_subjects": "no", "occurred_kind": "on",
+            "occurred_on": (now - timedelta(days=8)).astimezone(settings_zone).date().isoformat(),
+            "discovered_at": _iso(now - timedelta(days=7)),
+            "nature": ["read"], "recipients": "trusted", "malicious": "no",
+            "data_types": ["name_address", "financial"], "identifiability": "maximum",
+            "sensitive_context": "no", "extensive_volume": "no", "public_or_invalid": "no",
+            "encrypted": "no", "consequences": ["spam_phishing"],
+            "measures": "Recipient confirmed deletion in writing; export now requires a second check.",
+            "other_eu_countries": "no", **contact,
+        },
+    ]  # fmt: skip
+    for answers in reports:
+        result = validate(answers, ctx, complete=True)
+        assert result.ok, result.errors
+        incident = service.create_draft(session, actor, result.answers, via="demo")
+        assert not service.submit(session, incident, actor, ctx, via="demo")
+    draft = {"controllers": ["acme"], "summary": "A laptop of a consultant was stolen from a car.",
+             "cause": "lost_stolen_device_or_paper"}  # fmt: skip
+    service.create_draft(session, actor, validate(draft, ctx, complete=False).answers, via="demo")

@@ -101,7 +101,8 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 @pytest.fixture
 def demo(engine: Engine) -> None:
-    load_demo(engine)
+    """The demo organisations and users, without the demo incidents."""
+    load_demo(engine, with_incidents=False)
 
 
 @pytest.fixture

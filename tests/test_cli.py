@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from incidents.cli import main
-from incidents.models import ApiToken, Organisation, User
+from incidents.models import ApiToken, Incident, Organisation, User
 from incidents.security import digest, verify_password
 
 
@@ -222,6 +222,10 @@ def test_demo_loads_once(cli, engine) -> None:
     code, _, err = cli("demo")
     assert code == 1 and "already exists" in err
     assert _count(engine, User) == 5
+    with Session(engine) as session:
+        incidents = session.exec(select(Incident)).all()
+    assert sorted(i.status for i in incidents) == ["draft", "submitted", "submitted"]
+    assert all(i.reference for i in incidents if i.status == "submitted")
 
 
 def test_unmigrated_database_gives_a_clear_error(cli, monkeypatch, tmp_path: Path) -> None:

@@ -334,7 +334,9 @@ def get_incident(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
 )  # fmt: skip
 @in_thread
 def update_incident(
-    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], data: JSONBody[dict[str, Any]]
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    data: JSONBody[dict[str, Any]],
 ) -> IncidentOut:
     """Change answers (a key with ``null`` removes the answer). A draft is saved (and
     submitted with ``"submit": true``); a submitted incident is corrected or supplemented:

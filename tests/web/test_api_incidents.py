@@ -21,7 +21,9 @@ def tokens(engine) -> dict[str, dict[str, str]]:
     with Session(engine) as session:
         for email in (STAFF, OFFICER_ACME, OFFICER_NORTHWIND):
             user = session.exec(select(User).where(User.email == email)).one()
-            headers[email] = {"Authorization": f"Bearer {create_token(session, user, 'test', actor_id=None)}"}
+            headers[email] = {
+                "Authorization": f"Bearer {create_token(session, user, 'test', actor_id=None)}"
+            }
         session.commit()
     return headers
 
@@ -32,7 +34,11 @@ def _count(engine, model) -> int:
 
 
 def test_post_a_complete_incident(client: PageClient, tokens, engine) -> None:
-    response = client.post("/api/v1/incidents", json=complete_answers(controllers=["acme", "northwind"]), headers=tokens[STAFF])
+    response = client.post(
+        "/api/v1/incidents",
+        json=complete_answers(controllers=["acme", "northwind"]),
+        headers=tokens[STAFF],
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert re.fullmatch(r"INC-\d{4}-\d{4}", body["reference"])
@@ -44,14 +50,18 @@ def test_post_a_complete_incident(client: PageClient, tokens, engine) -> None:
         "key": "processor_notice", "controller": "acme", "starts_at": "2026-03-27T09:00:00Z",
         "due_at": "2026-03-28T09:00:00Z", "status": "overdue", "met_at": None,
     }  # fmt: skip
-    assert obligations["northwind"]["due_at"] is None and obligations["northwind"]["status"] == "open"
+    assert (
+        obligations["northwind"]["due_at"] is None and obligations["northwind"]["status"] == "open"
+    )
     assert {n["controller"] for n in body["notices"]} == {"acme", "northwind"}
     assert all(n["sent_at"] is None and n["decision"] is None for n in body["notices"])
     got = client.get(f"/api/v1/incidents/{body['id']}", headers=tokens[STAFF]).json()
     assert got == body
 
 
-def test_a_broken_report_is_refused_with_every_problem_and_leaves_nothing(client: PageClient, tokens, engine) -> None:
+def test_a_broken_report_is_refused_with_every_problem_and_leaves_nothing(
+    client: PageClient, tokens, engine
+) -> None:
     broken = complete_answers(
         affected_min=10, affected_max=5, cause="aliens", nature=["unknown", "read"], countries=["US"],
         discovered_at="2026-03-27T10:00:00", contact_email="nope", summary=None, shoe_size=3,
@@ -75,7 +85,9 @@ def test_errors_in_dutch_when_asked(client: PageClient, tokens) -> None:
         "/api/v1/incidents", json=complete_answers(summary=None),
         headers={**tokens[STAFF], "Accept-Language": "nl"},
     )  # fmt: skip
-    assert response.json()["errors"] == [{"field": "summary", "message": "Vul „Samenvatting van het incident” in"}]
+    assert response.json()["errors"] == [
+        {"field": "summary", "message": "Vul „Samenvatting van het incident” in"}
+    ]
 
 
 @pytest.mark.parametrize("body", [[1, 2], "text", 42])
@@ -87,7 +99,9 @@ def test_a_body_that_is_not_an_object_is_400(client: PageClient, tokens, body, e
 
 def test_malformed_json_is_400(client: PageClient, tokens) -> None:
     response = client.post(
-        "/api/v1/incidents", content=b"{not json", headers={**tokens[STAFF], "content-type": "application/json"}
+        "/api/v1/incidents",
+        content=b"{not json",
+        headers={**tokens[STAFF], "content-type": "application/json"},
     )
     assert response.status_code == 400 and response.json()["errors"]
 
@@ -100,19 +114,27 @@ def test_draft_then_patch_then_submit(client: PageClient, tokens) -> None:
     assert draft["status"] == "draft" and draft["reference"] is None and draft["version"] == 0
     incident_id = draft["id"]
     # Type errors count in a draft too.
-    bad = client.patch(f"/api/v1/incidents/{incident_id}", json={"affected_min": "many"}, headers=tokens[STAFF])
+    bad = client.patch(
+        f"/api/v1/incidents/{incident_id}", json={"affected_min": "many"}, headers=tokens[STAFF]
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "affected_min"
     # Submitting checks everything.
-    incomplete = client.patch(f"/api/v1/incidents/{incident_id}", json={"submit": True}, headers=tokens[STAFF])
+    incomplete = client.patch(
+        f"/api/v1/incidents/{incident_id}", json={"submit": True}, headers=tokens[STAFF]
+    )
     assert incomplete.status_code == 422 and len(incomplete.json()["errors"]) > 10
     full = complete_answers()
-    done = client.patch(f"/api/v1/incidents/{incident_id}", json={**full, "submit": True}, headers=tokens[STAFF])
+    done = client.patch(
+        f"/api/v1/incidents/{incident_id}", json={**full, "submit": True}, headers=tokens[STAFF]
+    )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "submitted" and done.json()["reference"]
 
 
 def test_patch_a_submitted_incident_makes_a_version(client: PageClient, tokens, engine) -> None:
-    incident_id = client.post("/api/v1/incidents", json=complete_answers(), headers=tokens[STAFF]).json()["id"]
+    incident_id = client.post(
+        "/api/v1/incidents", json=complete_answers(), headers=tokens[STAFF]
+    ).json()["id"]
     response = client.patch(
         f"/api/v1/incidents/{incident_id}",
         json={"affected_max": 600, "records_approx": None, "note": "More files found"},
@@ -120,13 +142,19 @@ def test_patch_a_submitted_incident_makes_a_version(client: PageClient, tokens, 
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["version"] == 2 and body["answers"]["affected_max"] == 600 and "records_approx" not in body["answers"]
+    assert (
+        body["version"] == 2
+        and body["answers"]["affected_max"] == 600
+        and "records_approx" not in body["answers"]
+    )
     with Session(engine) as session:
         versions = session.exec(select(IncidentVersion).order_by(IncidentVersion.version)).all()
     assert [(v.version, v.note) for v in versions] == [(1, ""), (2, "More files found")]
     assert versions[0].answers["affected_max"] == 450
     # Removing a required answer of a submitted incident is refused.
-    refused = client.patch(f"/api/v1/incidents/{incident_id}", json={"summary": None}, headers=tokens[STAFF])
+    refused = client.patch(
+        f"/api/v1/incidents/{incident_id}", json={"summary": None}, headers=tokens[STAFF]
+    )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "summary"
 
 
@@ -137,8 +165,12 @@ def test_list_filters_and_pages(client: PageClient, tokens) -> None:
             summary=f"Incident number {number} " + ("ransomware" if number % 2 else "lost laptop"),
             controllers=["acme"] if number < 3 else ["northwind"],
         )
-        ids.append(client.post("/api/v1/incidents", json=answers, headers=tokens[STAFF]).json()["id"])
-    client.post("/api/v1/incidents", json={"draft": True, "summary": "draft one"}, headers=tokens[STAFF])
+        ids.append(
+            client.post("/api/v1/incidents", json=answers, headers=tokens[STAFF]).json()["id"]
+        )
+    client.post(
+        "/api/v1/incidents", json={"draft": True, "summary": "draft one"}, headers=tokens[STAFF]
+    )
     listing = client.get("/api/v1/incidents", headers=tokens[STAFF]).json()
     assert len(listing["items"]) == 6 and listing["next_cursor"] is None
     assert [i["id"] for i in listing["items"][1:]] == list(reversed(ids))
@@ -158,7 +190,10 @@ def test_list_filters_and_pages(client: PageClient, tokens) -> None:
     # Pages of two, following next_cursor, give every incident once.
     seen, cursor = [], None
     while True:
-        body = client.get("/api/v1/incidents?limit=2" + (f"&cursor={cursor}" if cursor else ""), headers=tokens[STAFF]).json()
+        body = client.get(
+            "/api/v1/incidents?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+            headers=tokens[STAFF],
+        ).json()
         seen += [i["id"] for i in body["items"]]
         cursor = body["next_cursor"]
         if not cursor:
@@ -176,10 +211,20 @@ def test_bad_filters_are_400_naming_the_parameter(client: PageClient, tokens, qu
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == field
 
 
-def test_officer_sees_only_their_controllers_incidents_and_notice(client: PageClient, tokens, engine) -> None:
-    both = client.post("/api/v1/incidents", json=complete_answers(controllers=["acme", "northwind"]), headers=tokens[STAFF]).json()
-    other = client.post("/api/v1/incidents", json=complete_answers(controllers=["northwind"]), headers=tokens[STAFF]).json()
-    draft = client.post("/api/v1/incidents", json={"draft": True, "controllers": ["acme"]}, headers=tokens[STAFF]).json()
+def test_officer_sees_only_their_controllers_incidents_and_notice(
+    client: PageClient, tokens, engine
+) -> None:
+    both = client.post(
+        "/api/v1/incidents",
+        json=complete_answers(controllers=["acme", "northwind"]),
+        headers=tokens[STAFF],
+    ).json()
+    other = client.post(
+        "/api/v1/incidents", json=complete_answers(controllers=["northwind"]), headers=tokens[STAFF]
+    ).json()
+    draft = client.post(
+        "/api/v1/incidents", json={"draft": True, "controllers": ["acme"]}, headers=tokens[STAFF]
+    ).json()
     officer = tokens[OFFICER_ACME]
     listing = client.get("/api/v1/incidents", headers=officer).json()
     assert [i["id"] for i in listing["items"]] == [both["id"]]
@@ -187,17 +232,34 @@ def test_officer_sees_only_their_controllers_incidents_and_notice(client: PageCl
     assert item["answers"]["controllers"] == ["acme"]
     assert [n["controller"] for n in item["notices"]] == ["acme"]
     assert [o["controller"] for o in item["obligations"]] == ["acme"]
-    assert client.get("/api/v1/incidents?controller=northwind", headers=officer).json()["items"] == []
+    assert (
+        client.get("/api/v1/incidents?controller=northwind", headers=officer).json()["items"] == []
+    )
     for hidden in (other["id"], draft["id"], "00000000-0000-0000-0000-000000000000"):
         response = client.get(f"/api/v1/incidents/{hidden}", headers=officer)
         assert response.status_code == 404
-        assert client.patch(f"/api/v1/incidents/{hidden}", json={"summary": "x"}, headers=officer).status_code == 404
+        assert (
+            client.patch(
+                f"/api/v1/incidents/{hidden}", json={"summary": "x"}, headers=officer
+            ).status_code
+            == 404
+        )
     # Their own incident: readable, but not theirs to change.
     assert client.get(f"/api/v1/incidents/{both['id']}", headers=officer).status_code == 200
-    assert client.patch(f"/api/v1/incidents/{both['id']}", json={"summary": "x"}, headers=officer).status_code == 403
-    assert client.post("/api/v1/incidents", json=complete_answers(), headers=officer).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/incidents/{both['id']}", json={"summary": "x"}, headers=officer
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/incidents", json=complete_answers(), headers=officer).status_code
+        == 403
+    )
     with Session(engine) as session:
-        viewed = session.exec(select(AuditEvent).where(AuditEvent.action == "incident.viewed")).all()
+        viewed = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "incident.viewed")
+        ).all()
     assert len(viewed) == 1
 
 
@@ -206,7 +268,10 @@ def test_openapi_describes_the_incident_api(client: PageClient) -> None:
     post_op = schema["paths"]["/api/v1/incidents"]["post"]
     body = post_op["requestBody"]["content"]["application/json"]["schema"]
     assert body["additionalProperties"] is False
-    assert body["properties"]["cause"]["enum"][:2] == ["hacking_malware_phishing", "lost_stolen_device_or_paper"]
+    assert body["properties"]["cause"]["enum"][:2] == [
+        "hacking_malware_phishing",
+        "lost_stolen_device_or_paper",
+    ]
     assert "draft" in body["properties"]
     assert {"201", "422", "401"} <= set(post_op["responses"])
     assert "patch" in schema["paths"]["/api/v1/incidents/{incident_id}"]

@@ -22,7 +22,10 @@ def incidents(client: PageClient, make_client) -> dict[str, str]:
         "northwind": file_incident(client, {"controllers": {"controllers": ["northwind"]}}),
         "draft_acme": start_report(client),
     }
-    client.submit(f"/incidents/{ids['draft_acme']}/report/controllers", {"controllers": "acme", "action": "save"})
+    client.submit(
+        f"/incidents/{ids['draft_acme']}/report/controllers",
+        {"controllers": "acme", "action": "save"},
+    )
     client.submit("/logout")
     return ids
 
@@ -74,11 +77,16 @@ def test_exports_carry_only_own_incidents_and_no_contacts(client: PageClient, in
     assert client.get("/incidents/export.json?controller=northwind").json()["incidents"] == []
 
 
-def test_staff_export_has_everything_and_contacts_only_on_request(client: PageClient, incidents) -> None:
+def test_staff_export_has_everything_and_contacts_only_on_request(
+    client: PageClient, incidents
+) -> None:
     client.login(STAFF)
     rows = list(csv.DictReader(io.StringIO(client.get("/incidents/export.csv").text)))
     assert {r["id"] for r in rows} == set(incidents.values())
-    assert "contact_name" not in rows[0] and "Sander Bakker" not in client.get("/incidents/export.csv").text
+    assert (
+        "contact_name" not in rows[0]
+        and "Sander Bakker" not in client.get("/incidents/export.csv").text
+    )
     with_contacts = client.get("/incidents/export.csv?contacts=1").text
     assert "security@talentcloud.example" in with_contacts
     only_northwind = client.get("/incidents/export.json?controller=northwind").json()["incidents"]
@@ -87,7 +95,9 @@ def test_staff_export_has_everything_and_contacts_only_on_request(client: PageCl
 
 def test_export_cells_never_become_formulas(client: PageClient) -> None:
     client.login(STAFF)
-    incident_id = file_incident(client, {"incident": {"summary": "=HYPERLINK(\"http://evil.example\")"}})
+    incident_id = file_incident(
+        client, {"incident": {"summary": '=HYPERLINK("http://evil.example")'}}
+    )
     rows = list(csv.DictReader(io.StringIO(client.get("/incidents/export.csv").text)))
     summary = next(r["summary"] for r in rows if r["id"] == incident_id)
     assert summary.startswith("'=")
