@@ -371,6 +371,8 @@ def step_save(
         ctx = service.validation_context(session, settings)
         raw, read_errors = read_step(step, form, settings.zone)
         merged = merge_step(incident.answers, step, raw)
+        # A question hidden by its condition may still carry half-typed input: ignore it.
+        read_errors = [e for e in read_errors if QUESTIONS[e.field.split("-")[0]].applies(merged)]
         submitted = incident.status != IncidentStatus.draft
         # A draft may be saved incomplete; "Continue" and corrections need the step complete.
         complete = submitted or action == "continue"
