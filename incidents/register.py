@@ -32,6 +32,7 @@ SORTS: dict[str, tuple[str, bool]] = {
     "discovered_oldest": ("discovered_at", False),
     "persons": ("affected_max", True),
 }
+NULLABLE_SORTS = {"discovered_at", "affected_max"}
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 200
 
@@ -153,31 +154,31 @@ def _keyset(column: Any, descending: bool, value: Any, row_id: uuid.UUID) -> Col
     return or_(beyond, tie, column.is_(None))
 
 
+def _affects(controller_id: int) -> ColumnElement[bool]:
+    """The incident has a (current) notice for this controller. A correlated EXISTS, so the
+    database walks the incidents in the sort order and probes the notice index for each,
+    stopping when the page is full."""
+    return (
+        select(Notice.id)
+        .where(
+            Notice.incident_id == Incident.id,
+            Notice.controller_id == controller_id,
+            Notice.removed_at.is_(None),  # type: ignore[union-attr]
+        )
+        .exists()
+    )
+
+
 def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str, int]) -> Any:
     query = select(Incident)
     if not user.is_staff:
         # An officer: only submitted incidents that affect their own controller.
-        query = query.where(
-            Incident.status != IncidentStatus.draft,
-            Incident.id.in_(  # type: ignore[attr-defined]
-                select(Notice.incident_id).where(
-                    Notice.controller_id == user.organisation_id,
-                    Notice.removed_at.is_(None),  # type: ignore[union-attr]
-                )
-            ),
-        )
+        query = query.where(Incident.status != IncidentStatus.draft, _affects(user.organisation_id))
     if filters.controller:
         controller_id = controller_ids.get(filters.controller)
         if controller_id is None or (not user.is_staff and controller_id != user.organisation_id):
             return query.where(False)  # an unknown or foreign controller: nothing, as for none
-        query = query.where(
-            Incident.id.in_(  # type: ignore[attr-defined]
-                select(Notice.incident_id).where(
-                    Notice.controller_id == controller_id,
-                    Notice.removed_at.is_(None),  # type: ignore[union-attr]
-                )
-            )
-        )
+        query = query.where(_affects(controller_id))
     if filters.status:
         query = query.where(Incident.status == filters.status)
     if filters.q:
@@ -219,6 +220,17 @@ def controller_ids(session: Session) -> dict[str, int]:
     return {org.slug: org.id for org in rows if org.id is not None}
 
 
+def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
+    """ORDER BY that walks the (column, id) index. NULLS LAST is spelled out only for the
+    nullable columns: on a NOT NULL column it would stop PostgreSQL from using the index
+    backwards for a descending sort."""
+    if descending:
+        first = column.desc().nulls_last() if nullable else column.desc()
+        return first, Incident.id.desc()  # type: ignore[attr-defined]
+    first = column.asc().nulls_last() if nullable else column.asc()
+    return first, Incident.id.asc()  # type: ignore[attr-defined]
+
+
 def register_page(session: Session, user: CurrentUser, filters: Filters) -> RegisterPage:
     column_name, descending = SORTS[filters.sort]
     column = getattr(Incident, column_name)
@@ -228,11 +240,7 @@ def register_page(session: Session, user: CurrentUser, filters: Filters) -> Regi
         if column_name != "affected_max" and value is not None:
             value = datetime.fromisoformat(value)
         query = query.where(_keyset(column, descending, value, row_id))
-    order = (
-        (column.desc().nulls_last(), Incident.id.desc())
-        if descending
-        else (column.asc().nulls_last(), Incident.id.asc())
-    )  # type: ignore[attr-defined]
+    order = _order(column, descending, nullable=column_name in NULLABLE_SORTS)
     incidents = list(session.exec(query.order_by(*order).limit(filters.limit + 1)).all())
     more = len(incidents) > filters.limit
     incidents = incidents[: filters.limit]

@@ -101,9 +101,10 @@ def notices_of(
     return list(session.exec(query).all())
 
 
-def answers_for(user: CurrentUser, incident: Incident) -> dict[str, Any]:
-    """The answers as this user may see them: an officer sees no other controllers."""
-    answers = dict(incident.answers)
+def answers_for(user: CurrentUser, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers (of an incident or a version) as this user may see them: an officer sees
+    no other controllers."""
+    answers = dict(answers)
     if not user.is_staff and "controllers" in answers:
         answers["controllers"] = [s for s in answers["controllers"] if s == user.organisation_slug]
     return answers

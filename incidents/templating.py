@@ -8,27 +8,18 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from forms import display
 from incidents import i18n
 from incidents.settings import PROJECT_ROOT
 
 TEMPLATE_DIR: Path = PROJECT_ROOT / "templates"
-
-MONTHS = {
-    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-}  # fmt: skip
 
 
 def format_datetime(value: datetime | None, zone: ZoneInfo, language: str | None = None) -> str:
     """'27 maart 2026, 10:00 CET': day, month name, year and 24-hour time in the zone."""
     if value is None:
         return ""
-    language = language or i18n.current_language.get()
-    local = value.astimezone(zone)
-    month = MONTHS.get(language, MONTHS["en"])[local.month - 1]
-    return f"{local.day} {month} {local.year}, {local:%H:%M} {local.tzname()}"
+    return display.format_datetime(value, zone, language or i18n.current_language.get())
 
 
 def role_label(role: str) -> str:

@@ -213,7 +213,7 @@ def incident_out(session: Session, user: CurrentUser, incident: Incident) -> Inc
         created_at=_iso(incident.created_at) or "",
         updated_at=_iso(incident.updated_at) or "",
         submitted_at=_iso(incident.submitted_at),
-        answers=service.answers_for(user, incident),
+        answers=service.answers_for(user, incident.answers),
         obligations=obligations,
         notices=[
             NoticeOut(

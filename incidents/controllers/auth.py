@@ -24,6 +24,7 @@ from incidents.i18n import gettext as _
 from incidents.middleware import LANGUAGE_COOKIE
 from incidents.models import User
 from incidents.security import digest
+from incidents.settings import Settings
 
 
 def _login_page(
@@ -77,15 +78,19 @@ def login_submit(
     request.set_session({"sid": sid})
     response = Redirect(next_url, status_code=303)
     if language in LANGUAGES:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=365 * 86400,
-            samesite="lax",
-            secure=settings.secure_cookies,
-            httponly=True,
-        )
+        _remember_language(response, language, settings)
     return response
+
+
+def _remember_language(response: Redirect, language: str, settings: Settings) -> None:
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 86400,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        httponly=True,
+    )
 
 
 @post("/logout", name="logout")
@@ -111,14 +116,7 @@ def set_language(request: Request[Any, Any, Any], data: URLEncodedBody[dict[str,
         return response
     current_language.set(language)
     settings = settings_of(request)
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
-        max_age=365 * 86400,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        httponly=True,
-    )
+    _remember_language(response, language, settings)
     sid = request.session.get("sid") if request.scope.get("session") else None
     if isinstance(sid, str):
         user = user_for_session(engine_of(request), sid)

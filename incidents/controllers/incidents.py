@@ -110,7 +110,7 @@ EXPORT_COLUMNS = [
 
 def _export_record(row: register.RegisterRow, user: CurrentUser, contacts: bool) -> dict[str, Any]:
     incident = row.incident
-    answers = service.answers_for(user, incident)
+    answers = service.answers_for(user, incident.answers)
     record: dict[str, Any] = {
         "id": str(incident.id),
         "reference": incident.reference,
@@ -546,7 +546,7 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
             return Redirect(f"/incidents/{incident.id}/report", status_code=303)  # type: ignore[return-value]
         notices = service.notices_of(session, user, incident.id)
         names = {org.slug: org.name for _, org in notices}
-        answers = service.answers_for(user, incident)
+        answers = service.answers_for(user, incident.answers)
         versions = service.versions_of(session, incident.id)
         authors = {
             u.id: u.name
@@ -594,11 +594,7 @@ def version_page(
             raise NotFoundException()
         author = session.get(User, version.created_by_id)
         names = {org.slug: org.name for _, org in service.notices_of(session, user, incident.id)}
-        answers = dict(version.answers)
-        if not user.is_staff:
-            answers["controllers"] = [
-                s for s in answers.get("controllers", []) if s == user.organisation_slug
-            ]
+        answers = service.answers_for(user, version.answers)
     return Template(
         "incidents/version.html",
         context={
@@ -626,12 +622,8 @@ def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
         raise NotFoundException() from None
     if old_number not in versions or new_number not in versions:
         raise NotFoundException()
-    old, new = dict(versions[old_number].answers), dict(versions[new_number].answers)
-    if not user.is_staff:
-        for answers in (old, new):
-            answers["controllers"] = [
-                s for s in answers.get("controllers", []) if s == user.organisation_slug
-            ]
+    old = service.answers_for(user, versions[old_number].answers)
+    new = service.answers_for(user, versions[new_number].answers)
     language = _lang()
     rows = []
     for key, question in QUESTIONS.items():

@@ -36,7 +36,9 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     page.get_by_label("Acme Retail B.V.").check()
     page.get_by_label("Northwind Logistics Ltd").check()
     _continue(page)
-    page.get_by_label("Summary of the incident").fill("E2E: a backup tape with HR data went missing in transport.")
+    page.get_by_label("Summary of the incident").fill(
+        "E2E: a backup tape with HR data went missing in transport."
+    )
     page.get_by_label("Lost or stolen device or paper").check()
     page.get_by_label("No", exact=True).check()
     shot(page, "11-step-incident")
@@ -100,12 +102,16 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
         page.locator(f"#question-{question}").get_by_label("No", exact=True).check()
     _continue(page)
     page.locator("#question-encrypted").get_by_label("Partly").check()
-    page.get_by_label("How? For encryption, explain the method.").fill("Tape encrypted with AES-256; the index was not.")
+    page.get_by_label("How? For encryption, explain the method.").fill(
+        "Tape encrypted with AES-256; the index was not."
+    )
     page.locator("#question-key_compromised").get_by_label("No", exact=True).check()
     _continue(page)
     page.get_by_label("Exposure to (identity) fraud").check()
     _continue(page)
-    page.get_by_label(re.compile("Which technical and organisational measures")).fill("Courier contract reviewed.")
+    page.get_by_label(re.compile("Which technical and organisational measures")).fill(
+        "Courier contract reviewed."
+    )
     _continue(page)
     page.locator("#question-other_eu_countries").get_by_label("No", exact=True).check()
     _continue(page)
@@ -119,7 +125,9 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     assert page.locator("h1").inner_text() == "Check your answers"
     shot(page, "15-check-answers")
     page.get_by_role("link", name="Change Summary of the incident").click()
-    page.get_by_label("Summary of the incident").fill("E2E: a backup tape with HR data was lost by the courier.")
+    page.get_by_label("Summary of the incident").fill(
+        "E2E: a backup tape with HR data was lost by the courier."
+    )
     _continue(page)
     assert page.locator("h1").inner_text() == "Check your answers"
     assert "lost by the courier" in page.locator("main").inner_text()
@@ -138,7 +146,10 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     page.wait_for_load_state()
     assert "version 2" in page.locator(".notice").first.inner_text()
     page.get_by_role("link", name="what changed last").click()
-    assert "60" in page.locator(".diff-old").inner_text() and "75" in page.locator(".diff-new").inner_text()
+    assert (
+        "60" in page.locator(".diff-old").inner_text()
+        and "75" in page.locator(".diff-new").inner_text()
+    )
     shot(page, "17-changes")
 
     # The register finds it.
@@ -149,7 +160,9 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     rows = page.locator("tbody tr")
     assert rows.count() == 1
     row = rows.first.inner_text()
-    assert reference in row and "Acme Retail B.V., Northwind Logistics Ltd" in row and "40–75" in row
+    assert (
+        reference in row and "Acme Retail B.V., Northwind Logistics Ltd" in row and "40–75" in row
+    )
     shot(page, "18-register")
 
 
