@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -19,8 +20,13 @@ def _login(page, email: str = "staff@talentcloud.example") -> None:
 
 
 def _continue(page) -> None:
-    page.get_by_role("button", name="Save and continue").click()
-    page.wait_for_load_state()
+    _submit(page, "Save and continue")
+
+
+def _submit(page, name: str) -> None:
+    """Press a form's button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
 
 
 def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> None:
@@ -61,26 +67,25 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     other.get_by_label("Maximum number of persons").fill("30")
     other.get_by_label("Describe the group of persons").fill("Employees")
     other.get_by_label("No", exact=True).check()
-    other.get_by_role("button", name="Save and continue").click()
-    other.wait_for_load_state()
+    _submit(other, "Save and continue")
     # The maximum is below the minimum: the error is shown at the field, input kept.
     assert other.title().startswith("Error: Affected persons")
     assert "at least the minimum (40)" in other.locator("#affected_max-error").inner_text()
     assert other.get_by_label("Describe the group of persons").input_value() == "Employees"
     shot(other, "13-error-persons")
     other.get_by_label("Maximum number of persons").fill("60")
-    other.get_by_role("button", name="Save and continue").click()
-    other.wait_for_load_state()
+    _submit(other, "Save and continue")
     context.close()
 
     # Back in the first browser: the dates, with a conditional question revealed by the script.
     page.goto(report_url)
-    page.get_by_role("link", name="Give the dates").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Give the dates").click()
     on_question = page.locator("#question-occurred_on")
-    assert on_question.is_hidden()
+    expect(on_question).to_be_hidden()
     page.get_by_label("On the following date").check()
-    assert on_question.is_visible()
-    assert page.locator("#question-occurred_from").is_hidden()
+    expect(on_question).to_be_visible()
+    expect(page.locator("#question-occurred_from")).to_be_hidden()
     page.locator("#occurred_on-day").fill("20")
     page.locator("#occurred_on-month").fill("3")
     page.locator("#occurred_on-year").fill("2026")
@@ -131,8 +136,7 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     _continue(page)
     assert page.locator("h1").inner_text() == "Check your answers"
     assert "lost by the courier" in page.locator("main").inner_text()
-    page.get_by_role("button", name="Submit breach report").click()
-    page.wait_for_load_state()
+    _submit(page, "Submit breach report")
     reference = page.locator("h1").inner_text()
     assert re.fullmatch(r"INC-\d{4}-\d{4}", reference)
     shot(page, "16-incident-page")
@@ -142,8 +146,7 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     page.get_by_role("link", name="Describe the affected persons").click()
     page.get_by_label("Maximum number of persons").fill("75")
     page.get_by_label("What changed and why").fill("A second tape was in the same box.")
-    page.get_by_role("button", name="Save correction").click()
-    page.wait_for_load_state()
+    _submit(page, "Save correction")
     assert "version 2" in page.locator(".notice").first.inner_text()
     page.get_by_role("link", name="what changed last").click()
     assert (
@@ -155,8 +158,7 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     # The register finds it.
     page.goto("/incidents")
     page.get_by_label("Search").fill("courier")
-    page.get_by_role("button", name="Apply filters").click()
-    page.wait_for_load_state()
+    _submit(page, "Apply filters")
     rows = page.locator("tbody tr")
     assert rows.count() == 1
     row = rows.first.inner_text()
@@ -188,7 +190,6 @@ def test_journey_works_without_javascript(browser, live_server) -> None:
     page.locator("#discovered_at-month").fill("3")
     page.locator("#discovered_at-year").fill("2026")
     page.locator("#discovered_at-time").fill("10:00")
-    page.get_by_role("button", name="Save and continue").click()
-    page.wait_for_load_state()
+    _submit(page, "Save and continue")
     assert page.locator("h1").inner_text() == "Nature of the breach"
     context.close()

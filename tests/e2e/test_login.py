@@ -23,8 +23,8 @@ def test_staff_logs_in_switches_language_and_logs_out(page, shot) -> None:
     shot(page, "02-home-staff")
 
     page.get_by_label("Language").select_option("nl")
-    page.get_by_role("button", name="Change language").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change language").click()
     assert page.locator("h1").inner_text() == "Welkom, Sander Bakker"
     assert page.locator("html").get_attribute("lang") == "nl"
     shot(page, "03-home-dutch")
@@ -40,8 +40,8 @@ def test_wrong_password_shows_focused_error_summary(page, shot) -> None:
     page.goto("/login")
     page.get_by_label("E-mail address").fill("fg@acme.example")
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
     assert page.title().startswith("Error: Log in")
     summary = page.locator(".error-summary")
     assert summary.is_visible()
