@@ -74,6 +74,10 @@ def seed(url: str, count: int) -> None:
                 session.execute(insert(Notice), batch_notices)
                 session.commit()
                 batch_incidents, batch_notices = [], []
+    if engine.dialect.name == "postgresql":
+        # As autovacuum would after a bulk load: without statistics the planner guesses.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
     engine.dispose()
 
 
