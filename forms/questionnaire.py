@@ -97,6 +97,8 @@ def _has(key: str, value: str) -> Callable[[Answers], bool]:
         return current == value
 
     condition.__name__ = f"{key}_has_{value}"
+    condition.depends_on = key  # type: ignore[attr-defined]  (for the page script)
+    condition.values = (value,)  # type: ignore[attr-defined]
     return condition
 
 
@@ -107,6 +109,8 @@ def _any_of(key: str, *values: str) -> Callable[[Answers], bool]:
         return any(v in items for v in values)
 
     condition.__name__ = f"{key}_any_of_{'_'.join(values)}"
+    condition.depends_on = key  # type: ignore[attr-defined]  (for the page script)
+    condition.values = values  # type: ignore[attr-defined]
     return condition
 
 

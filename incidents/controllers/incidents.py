@@ -295,24 +295,11 @@ def _step_template(
 
 
 def _conditions(step: Step) -> dict[str, dict[str, Any]]:
-    """For the page script: which answer reveals which question (mirrors forms' show_if)."""
-    rules = {
-        "occurred_on": ("occurred_kind", ["on"]),
-        "occurred_from": ("occurred_kind", ["between"]),
-        "occurred_until": ("occurred_kind", ["between"]),
-        "integrity_recoverable": ("nature", ["altered"]),
-        "availability_loss": ("nature", ["deleted", "stolen"]),
-        "special_categories": ("data_types", ["special"]),
-        "data_types_other": ("data_types", ["other"]),
-        "encryption_details": ("encrypted", ["yes", "partly"]),
-        "key_compromised": ("encrypted", ["yes", "partly"]),
-        "consequences_other": ("consequences", ["other"]),
-        "countries": ("other_eu_countries", ["yes"]),
-    }
+    """For the page script: which answer reveals which question (from forms' show_if)."""
     return {
-        q.key: {"key": rules[q.key][0], "values": rules[q.key][1]}
+        q.key: {"key": q.show_if.depends_on, "values": list(q.show_if.values)}  # type: ignore[attr-defined]
         for q in step.questions
-        if q.key in rules
+        if q.show_if is not None
     }
 
 
