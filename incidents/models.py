@@ -228,3 +228,47 @@ class AuditEvent(SQLModel, table=True):
     incident_id: uuid.UUID | None = Field(default=None, foreign_key="incident.id", index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class ObligationRecord(SQLModel, table=True):
+    """An act that meets a controller's obligation (authority notified, persons informed,
+    CSIRT reports) and/or the reason it was late. One row per notice and obligation."""
+
+    __tablename__ = "obligation_record"
+    __table_args__ = (UniqueConstraint("notice_id", "key", name="uq_obligation_record_notice_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
+    key: str = Field(max_length=32)
+    met_at: datetime | None = Field(default=None)
+    reference: str = Field(default="", max_length=200)
+    detail: str = Field(default="", max_length=2000)
+    late_reason: str = Field(default="", max_length=4000)
+    recorded_by_id: int = Field(foreign_key="user_account.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail written in the same transaction as the act that causes it, delivered
+    later by the worker. ``dedupe_key`` makes each message exist at most once."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_outbox_message_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=32)
+    recipients: list[str] = Field(default_factory=list, sa_type=JSONType)
+    subject: str = Field(max_length=500)
+    body_text: str = Field(sa_type=Text)
+    body_html: str = Field(default="", sa_type=Text)
+    incident_id: uuid.UUID | None = Field(default=None, foreign_key="incident.id", index=True)
+    status: str = Field(default="queued", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None)
+    last_error: str = Field(default="", max_length=500)

@@ -23,12 +23,14 @@ from incidents.models import (
     IncidentStatus,
     IncidentVersion,
     Notice,
+    ObligationRecord,
     Organisation,
     OrgKind,
     ReferenceCounter,
     utcnow,
 )
 from incidents.settings import Settings
+from notify.obligations import ControllerFacts, Decision, IncidentFacts, Obligation, evaluate
 
 
 class IncidentError(ValueError):
@@ -294,6 +296,49 @@ def correct(
         fields=changed, steps=steps, via=via,
     )  # fmt: skip
     return changed
+
+
+# --- obligations ------------------------------------------------------------------------
+
+
+def records_of(
+    session: Session, notice_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[ObligationRecord]]:
+    records: dict[uuid.UUID, list[ObligationRecord]] = {n: [] for n in notice_ids}
+    if notice_ids:
+        rows = session.exec(
+            select(ObligationRecord).where(ObligationRecord.notice_id.in_(notice_ids))
+        )  # type: ignore[attr-defined]
+        for record in rows:
+            records[record.notice_id].append(record)
+    return records
+
+
+def controller_facts(
+    notice: Notice, org: Organisation, records: list[ObligationRecord]
+) -> ControllerFacts:
+    return ControllerFacts(
+        slug=org.slug,
+        contract_hours=org.contract_hours,
+        nis2=org.nis2,
+        notice_delivered_at=notice.delivered_at,
+        decision=Decision.from_json(notice.decision),
+        acts={r.key: r.met_at for r in records if r.met_at is not None},
+        late_reasons={r.key: r.late_reason for r in records if r.late_reason},
+    )
+
+
+def obligations_of(
+    session: Session, user: CurrentUser, incident: Incident, now: datetime | None = None
+) -> list[Obligation]:
+    """Every obligation of the incident, for the controllers this user may see."""
+    pairs = [(n, o) for n, o in notices_of(session, user, incident.id) if n.removed_at is None]
+    records = records_of(session, [n.id for n, _ in pairs])
+    facts = IncidentFacts(
+        discovered_at=incident.discovered_at,
+        controllers=[controller_facts(n, o, records[n.id]) for n, o in pairs],
+    )
+    return evaluate(facts, now or utcnow())
 
 
 def versions_of(session: Session, incident_id: uuid.UUID) -> list[IncidentVersion]:

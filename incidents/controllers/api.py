@@ -24,8 +24,7 @@ from incidents.auth import CurrentUser
 from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import negotiate
-from incidents.models import Incident, IncidentStatus, utcnow
-from notify.obligations import processor_notice
+from incidents.models import Incident, IncidentStatus
 
 CONTROL_KEYS = {"draft", "submit", "note"}
 _BOOLEAN = Text("true or false", "true of false")
@@ -186,25 +185,18 @@ def _problems(status: int, errors: list[FieldError], language: str) -> Response[
 
 
 def incident_out(session: Session, user: CurrentUser, incident: Incident) -> IncidentOut:
-    now = utcnow()
     notices = service.notices_of(session, user, incident.id)
-    obligations = []
-    for notice, org in notices:
-        if notice.removed_at is not None:
-            continue
-        item = processor_notice(
-            org.slug, incident.discovered_at, org.contract_hours, notice.delivered_at, now
+    obligations = [
+        ObligationOut(
+            key=item.key,
+            controller=item.controller,
+            starts_at=_iso(item.starts_at),
+            due_at=_iso(item.due_at),
+            status=item.status,
+            met_at=_iso(item.met_at),
         )
-        obligations.append(
-            ObligationOut(
-                key=item.key,
-                controller=item.controller,
-                starts_at=_iso(item.starts_at),
-                due_at=_iso(item.due_at),
-                status=item.status,
-                met_at=_iso(item.met_at),
-            )
-        )
+        for item in service.obligations_of(session, user, incident)
+    ]
     return IncidentOut(
         id=str(incident.id),
         reference=incident.reference,

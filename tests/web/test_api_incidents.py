@@ -45,14 +45,18 @@ def test_post_a_complete_incident(client: PageClient, tokens, engine) -> None:
     assert body["status"] == "submitted" and body["version"] == 1
     assert body["answers"]["discovered_at"] == "2026-03-27T09:00:00Z"
     assert body["answers"]["countries"] == ["BE", "DE"]
-    obligations = {o["controller"]: o for o in body["obligations"]}
-    assert obligations["acme"] == {
+    obligations = {(o["controller"], o["key"]): o for o in body["obligations"]}
+    assert obligations["acme", "processor_notice"] == {
         "key": "processor_notice", "controller": "acme", "starts_at": "2026-03-27T09:00:00Z",
         "due_at": "2026-03-28T09:00:00Z", "status": "overdue", "met_at": None,
     }  # fmt: skip
-    assert (
-        obligations["northwind"]["due_at"] is None and obligations["northwind"]["status"] == "open"
-    )
+    northwind = obligations["northwind", "processor_notice"]
+    assert northwind["due_at"] is None and northwind["status"] == "open"
+    # The controller's clocks start when the notice is delivered; NIS2 only for NIS2 entities.
+    assert obligations["acme", "gdpr_authority"]["status"] == "pending"
+    assert obligations["acme", "gdpr_authority"]["starts_at"] is None
+    assert obligations["acme", "nis2_early_warning"]["status"] == "not_applicable"
+    assert len(body["obligations"]) == 12
     assert {n["controller"] for n in body["notices"]} == {"acme", "northwind"}
     assert all(n["sent_at"] is None and n["decision"] is None for n in body["notices"])
     got = client.get(f"/api/v1/incidents/{body['id']}", headers=tokens[STAFF]).json()
@@ -231,7 +235,7 @@ def test_officer_sees_only_their_controllers_incidents_and_notice(
     item = listing["items"][0]
     assert item["answers"]["controllers"] == ["acme"]
     assert [n["controller"] for n in item["notices"]] == ["acme"]
-    assert [o["controller"] for o in item["obligations"]] == ["acme"]
+    assert {o["controller"] for o in item["obligations"]} == {"acme"}
     assert (
         client.get("/api/v1/incidents?controller=northwind", headers=officer).json()["items"] == []
     )
