@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -339,6 +339,70 @@ def obligations_of(
         controllers=[controller_facts(n, o, records[n.id]) for n, o in pairs],
     )
     return evaluate(facts, now or utcnow())
+
+
+def open_obligations(
+    session: Session,
+    user: CurrentUser,
+    *,
+    controller_id: int | None = None,
+    now: datetime | None = None,
+) -> list[tuple[Incident, Organisation, Obligation]]:
+    """Every open or overdue duty across the incidents this user may see: overdue first,
+    then by due time, then the duties without a due time."""
+    now = now or utcnow()
+    query = (
+        select(Notice, Incident, Organisation)
+        .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
+        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+        .where(Notice.removed_at.is_(None), Incident.status != IncidentStatus.closed)  # type: ignore[union-attr]
+    )
+    if not user.is_staff:
+        query = query.where(
+            Notice.controller_id == user.organisation_id, Incident.status != IncidentStatus.draft
+        )
+    if controller_id is not None:
+        query = query.where(Notice.controller_id == controller_id)
+    rows = list(session.exec(query).all())
+    records = records_of(session, [notice.id for notice, _, _ in rows])
+    result = []
+    for notice, incident, org in rows:
+        facts = IncidentFacts(
+            incident.discovered_at, [controller_facts(notice, org, records[notice.id])]
+        )
+        for obligation in evaluate(facts, now):
+            if obligation.status in {"open", "overdue"}:
+                result.append((incident, org, obligation))
+    far = now + timedelta(days=365 * 100)
+    result.sort(
+        key=lambda row: (
+            row[2].status != "overdue",
+            row[2].due_at is None,
+            row[2].due_at or far,
+            row[2].starts_at or far,
+        )
+    )
+    return result
+
+
+def record_late_reason(
+    session: Session, notice: Notice, key: str, reason: str, user: CurrentUser
+) -> None:
+    record = session.exec(
+        select(ObligationRecord).where(
+            ObligationRecord.notice_id == notice.id, ObligationRecord.key == key
+        )
+    ).first()
+    if record is None:
+        record = ObligationRecord(notice_id=notice.id, key=key, recorded_by_id=user.id)
+    record.late_reason = reason[:4000]
+    record.recorded_by_id = user.id
+    record.recorded_at = utcnow()
+    session.add(record)
+    audit.record(
+        session, "obligation.late_reason", actor_id=user.id, incident_id=notice.incident_id,
+        organisation_id=notice.controller_id, obligation=key,
+    )  # fmt: skip
 
 
 def versions_of(session: Session, incident_id: uuid.UUID) -> list[IncidentVersion]:

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session, select
@@ -19,7 +19,7 @@ from forms.answers import FieldError, merge_step, step_state, validate
 from forms.display import NOT_PROVIDED, display_value
 from forms.fields import date_parts, read_step
 from forms.questionnaire import CONTACT_KEYS, EU_EEA_COUNTRIES, QUESTIONS, STEP_BY_KEY, STEPS, Step
-from incidents import audit, register, service
+from incidents import audit, register, service, timeline
 from incidents.auth import CurrentUser, staff_only
 from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
 from incidents.db import session_scope
@@ -32,6 +32,7 @@ from incidents.models import (
     IncidentVersion,
     Organisation,
     User,
+    utcnow,
 )
 from incidents.settings import Settings
 
@@ -550,9 +551,11 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
                 organisation_id=user.organisation_id,
             )
         trail = _audit_trail(session, incident.id) if user.is_staff else []
+        timeline = _timeline_context(session, user, incident, notices, settings)
     return Template(
         "incidents/incident.html",
         context={
+            **timeline,
             "incident": incident,
             "notices": notices,
             "sections": _summary(answers, settings, names),
@@ -561,6 +564,96 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
             "trail": trail,
         },
     )
+
+
+def _timeline_context(
+    session: Session,
+    user: CurrentUser,
+    incident: Incident,
+    notices: list[tuple[Any, Organisation]],
+    settings: Settings,
+) -> dict[str, Any]:
+    now = utcnow()
+    current = [(n, o) for n, o in notices if n.removed_at is None]
+    obligations = service.obligations_of(session, user, incident, now)
+    records = service.records_of(session, [n.id for n, _ in current])
+    items = timeline.build_items(incident, current, obligations, records, settings.zone)
+    names = {org.slug: org.name for _, org in current}
+    owed = [o for o in obligations if o.status in {"open", "overdue"}]
+    owed.sort(key=lambda o: (o.status != "overdue", o.due_at is None, o.due_at or now))
+    return {
+        "now": now,
+        "items": items,
+        "axis": timeline.axis_svg(items, now),
+        "owed": owed,
+        "late": [o for o in obligations if o.late],
+        "names": names,
+        "countdown": timeline.countdown,
+        "regime_label": timeline.regime_label,
+    }
+
+
+@get("/incidents/{incident_id:uuid}/deadlines", name="incident_deadlines")
+@in_thread
+def deadlines_fragment(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]
+) -> Template:
+    """The live countdowns of one incident (refreshed by htmx every minute)."""
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        notices = service.notices_of(session, user, incident.id)
+        context = _timeline_context(session, user, incident, notices, settings)
+    return Template("incidents/_deadlines.html", context={**context, "incident": incident})
+
+
+@post(
+    "/incidents/{incident_id:uuid}/obligations/{controller:str}/{key:str}/reason",
+    name="obligation_reason",
+    status_code=200,
+)
+@in_thread
+def late_reason(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    controller: FromPath[str],
+    key: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Redirect:
+    """Record why a duty was (or is) late (Art. 33(1)). The processor's duty is for staff to
+    explain; a controller's duties for that controller's privacy officer."""
+    user = user_of(request)
+    reason = str(data.get("reason", "")).replace("\x00", "").strip()
+    with session_scope(engine_of(request), write=True) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        pairs = {
+            org.slug: (notice, org)
+            for notice, org in service.notices_of(session, user, incident.id)
+        }
+        obligation = next(
+            (
+                o
+                for o in service.obligations_of(session, user, incident)
+                if o.controller == controller and o.key == key
+            ),
+            None,
+        )
+        if controller not in pairs or obligation is None:
+            raise NotFoundException()
+        allowed = (
+            user.is_staff if key == "processor_notice" else user.organisation_slug == controller
+        )
+        if not allowed:
+            raise PermissionDeniedException("Only the party that owes this duty explains its delay")
+        if not obligation.late:
+            flash(request, _("This duty is not late; no reason is needed."), "warning")
+        elif not reason or len(reason) > 4000:
+            flash(request, _("Enter the reason for the delay (at most 4000 characters)."), "error")
+        else:
+            service.record_late_reason(session, pairs[controller][0], key, reason, user)
+            flash(request, _("The reason for the delay has been recorded."))
+    return Redirect(f"/incidents/{incident_id}#timeline", status_code=303)
 
 
 @get("/incidents/{incident_id:uuid}/versions/{number:int}", name="incident_version")
@@ -636,5 +729,5 @@ def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
 
 handlers = [
     register_view, export_csv, export_json, start_page, start, task_list, step_page, step_save, submit,
-    incident_page, version_page, changes_page,
+    incident_page, deadlines_fragment, late_reason, version_page, changes_page,
 ]  # fmt: skip

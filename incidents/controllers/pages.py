@@ -11,10 +11,11 @@ from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import select
 
+from incidents import service, timeline
 from incidents.auth import staff_only
 from incidents.controllers.common import engine_of, in_thread, user_of
 from incidents.db import session_scope
-from incidents.models import Organisation, OrgKind, User
+from incidents.models import Organisation, User, utcnow
 
 
 @get(
@@ -32,21 +33,31 @@ def healthz() -> dict[str, str]:
 @get("/", name="home")
 @in_thread
 def home(request: Request[Any, Any, Any]) -> Template:
+    """The deadlines dashboard: every open duty, overdue first, then soonest first."""
     user = user_of(request)
+    controller = request.query_params.get("controller") or None
+    now = utcnow()
     with session_scope(engine_of(request)) as session:
-        own = session.get(Organisation, user.organisation_id)
-        controllers: list[Organisation] = []
-        if user.is_staff:
-            controllers = list(
-                session.exec(
-                    select(Organisation)
-                    .where(Organisation.kind == OrgKind.controller)
-                    .order_by(Organisation.name)
-                ).all()
-            )
+        organisation = session.get(Organisation, user.organisation_id)
+        controllers = service.controllers_by_slug(session) if user.is_staff else {}
+        chosen = controllers.get(controller) if controller else None
+        rows = service.open_obligations(
+            session,
+            user,
+            controller_id=chosen.id if chosen else (-1 if controller else None),
+            now=now,
+        )
     return Template(
         "home.html",
-        context={"organisation": own, "controllers": controllers},
+        context={
+            "rows": rows,
+            "now": now,
+            "organisation": organisation,
+            "controllers": sorted(controllers.values(), key=lambda o: o.name.lower()),
+            "controller": controller,
+            "countdown": timeline.countdown,
+            "regime_label": timeline.regime_label,
+        },
     )
 
 

@@ -101,13 +101,14 @@ def test_officer_home_shows_only_their_controller(client: PageClient) -> None:
     assert "Northwind" not in text and "Zorggroep" not in text
 
 
-def test_staff_home_lists_controllers_with_deadlines(client: PageClient) -> None:
+def test_staff_see_controllers_with_their_contract_deadlines(client: PageClient) -> None:
     client.login(STAFF)
-    rows = [r.get_text(" ", strip=True) for r in client.page("/").select("tbody tr")]
+    rows = [r.get_text(" ", strip=True) for r in client.page("/organisations").select("tbody tr")]
     assert rows == [
-        "Acme Retail B.V. 24 hours Nederlands No",
-        "Northwind Logistics Ltd Without undue delay English No",
-        "Zorggroep Noord 36 hours Nederlands Yes",
+        "TalentCloud B.V. Processor – privacy@talentcloud.example 2",
+        "Acme Retail B.V. Controller 24 hours privacy@acme.example 1",
+        "Northwind Logistics Ltd Controller Without undue delay dpo@northwind.example, security@northwind.example 1",
+        "Zorggroep Noord Controller 36 hours fg@zorggroep-noord.example 1",
     ]
 
 

@@ -1,0 +1,180 @@
+"""The deadline timeline of one incident: what happened, what is owed, and a drawn axis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from forms.answers import instant_bounds
+from incidents.i18n import current_language
+from incidents.i18n import gettext as _
+from incidents.models import Incident, Notice, Organisation
+from notify.obligations import Obligation
+
+URGENT = timedelta(hours=6)
+
+
+@dataclass
+class Item:
+    at: datetime | None
+    kind: str  # event | duty
+    title: str
+    detail: str = ""
+    obligation: Obligation | None = None
+    controller: str | None = None
+
+
+def regime_label(obligation: Obligation) -> str:
+    regime = obligation.regime
+    return regime.label_nl if current_language.get() == "nl" else regime.label_en
+
+
+def countdown(obligation: Obligation, now: datetime) -> dict[str, Any]:
+    """Remaining (or overdue) hours and minutes, and how urgent it is."""
+    if obligation.status == "met":
+        return {"state": "late" if obligation.late else "met", "text": ""}
+    if obligation.status != "open" and obligation.status != "overdue":
+        return {"state": obligation.status, "text": ""}
+    if obligation.due_at is None:
+        elapsed = now - obligation.starts_at if obligation.starts_at else timedelta(0)
+        return {
+            "state": "no_deadline",
+            "text": _("%(hours)d h %(minutes)02d min since it started") % _hm(elapsed),
+        }
+    remaining = obligation.due_at - now
+    if remaining < timedelta(0):
+        return {
+            "state": "overdue",
+            "text": _("overdue by %(hours)d h %(minutes)02d min") % _hm(-remaining),
+        }
+    state = "urgent" if remaining < URGENT else "open"
+    return {"state": state, "text": _("%(hours)d h %(minutes)02d min left") % _hm(remaining)}
+
+
+def _hm(delta: timedelta) -> dict[str, int]:
+    minutes = int(delta.total_seconds() // 60)
+    return {"hours": minutes // 60, "minutes": minutes % 60}
+
+
+def build_items(
+    incident: Incident,
+    notices: list[tuple[Notice, Organisation]],
+    obligations: list[Obligation],
+    records: dict[Any, list[Any]],
+    zone: Any,
+) -> list[Item]:
+    """Events and duties in time order; duties without a time come last."""
+    answers = incident.answers
+    items: list[Item] = []
+    for key, title in (
+        ("occurred_on", _("The breach happened")),
+        ("occurred_from", _("The breach started")),
+    ):
+        bounds = instant_bounds(answers.get(key), zone)
+        if bounds:
+            items.append(Item(bounds[0], "event", title))
+    until = instant_bounds(answers.get("occurred_until"), zone)
+    if until:
+        items.append(
+            Item(
+                until[1] if len(answers["occurred_until"]) == 10 else until[0],
+                "event",
+                _("The breach ended"),
+            )
+        )
+    if incident.discovered_at:
+        items.append(Item(incident.discovered_at, "event", _("The processor became aware")))
+    if incident.submitted_at:
+        items.append(
+            Item(incident.submitted_at, "event", _("Report submitted"), incident.reference or "")
+        )
+    names = {org.slug: org.name for _, org in notices}
+    for notice, org in notices:
+        if notice.sent_at:
+            items.append(
+                Item(notice.sent_at, "event", _("Notice sent to %(org)s") % {"org": org.name})
+            )
+        if notice.delivered_at:
+            items.append(
+                Item(
+                    notice.delivered_at,
+                    "event",
+                    _("Notice delivered to %(org)s") % {"org": org.name},
+                )
+            )
+        if notice.acknowledged_at:
+            items.append(
+                Item(
+                    notice.acknowledged_at,
+                    "event",
+                    _("%(org)s acknowledged the notice") % {"org": org.name},
+                )
+            )
+    for obligation in obligations:
+        if obligation.status in {"not_applicable", "pending"}:
+            continue
+        title = f"{regime_label(obligation)} · {names.get(obligation.controller, obligation.controller)}"
+        if (
+            obligation.status == "met"
+            and obligation.met_at
+            and obligation.regime.met_by != "notice_delivered"
+        ):
+            items.append(
+                Item(
+                    obligation.met_at,
+                    "event",
+                    _("Done: %(duty)s") % {"duty": title},
+                    obligation=obligation,
+                )
+            )
+        if obligation.due_at or obligation.status != "met":
+            items.append(
+                Item(
+                    obligation.due_at,
+                    "duty",
+                    title,
+                    obligation=obligation,
+                    controller=obligation.controller,
+                )
+            )
+    far = datetime.max.replace(tzinfo=incident.created_at.tzinfo)
+    items.sort(key=lambda item: (item.at or far, item.kind))
+    return items
+
+
+def axis_svg(
+    items: list[Item], now: datetime, width: int = 960, height: int = 96
+) -> dict[str, Any]:
+    """Positions for a drawn time axis: events as dots, due times as ticks, and now."""
+    moments = [item.at for item in items if item.at is not None] + [now]
+    start, end = min(moments), max(moments)
+    if end - start < timedelta(hours=1):
+        end = start + timedelta(hours=1)
+    span = (end - start).total_seconds()
+    margin = 24
+
+    def x(moment: datetime) -> float:
+        return round(margin + (moment - start).total_seconds() / span * (width - 2 * margin), 1)
+
+    marks = []
+    for item in items:
+        if item.at is None:
+            continue
+        state = "event"
+        if item.kind == "duty" and item.obligation is not None:
+            state = (
+                "late"
+                if item.obligation.late
+                else ("met" if item.obligation.status == "met" else "due")
+            )
+        marks.append({"x": x(item.at), "state": state, "title": item.title, "at": item.at})
+    return {
+        "width": width,
+        "height": height,
+        "start": start,
+        "end": end,
+        "now_x": x(now),
+        "marks": marks,
+        "mid": height // 2,
+    }
