@@ -371,7 +371,9 @@ def open_obligations(
             incident.discovered_at, [controller_facts(notice, org, records[notice.id])]
         )
         for obligation in evaluate(facts, now):
-            if obligation.status in {"open", "overdue"}:
+            # An officer's list is what their controller owes, not what is owed to it.
+            mine = user.is_staff or obligation.regime.party.startswith("controller")
+            if mine and obligation.status in {"open", "overdue"}:
                 result.append((incident, org, obligation))
     far = now + timedelta(days=365 * 100)
     result.sort(

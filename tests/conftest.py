@@ -118,15 +118,13 @@ def client(app: Litestar) -> Iterator[PageClient]:
 
 @pytest.fixture
 def make_client(app: Litestar) -> Iterator:
-    """Several independent browsers on the same app."""
+    """More independent browsers on the same app (the `client` fixture runs its lifespan)."""
     clients: list[TestClient] = []
 
     def factory() -> PageClient:
         test_client = TestClient(app, base_url="http://testserver.local")
-        test_client.__enter__()
         clients.append(test_client)
         return PageClient(test_client)
 
     yield factory
-    for test_client in clients:
-        test_client.__exit__(None, None, None)
+    clients.clear()

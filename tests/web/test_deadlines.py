@@ -1,0 +1,178 @@
+"""The deadlines dashboard, the incident timeline with its countdowns, reasons for delay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from incidents.accounts import create_token
+from incidents.models import AuditEvent, Notice, Organisation, User
+from tests.factories import complete_answers
+from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.fixture
+def api(engine) -> dict[str, str]:
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == STAFF)).one()
+        token = create_token(session, user, "test", actor_id=None)
+        session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _file(client: PageClient, api, **changes) -> str:
+    response = client.post("/api/v1/incidents", json=complete_answers(**changes), headers=api)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _deliver(engine, incident_id: str, slug: str, when: datetime) -> None:
+    with Session(engine) as session:
+        org = session.exec(select(Organisation).where(Organisation.slug == slug)).one()
+        notice = session.exec(
+            select(Notice).where(
+                Notice.controller_id == org.id,
+                Notice.incident_id == __import__("uuid").UUID(incident_id),
+            )
+        ).one()
+        notice.sent_at = notice.delivered_at = when
+        session.add(notice)
+        session.commit()
+
+
+def test_dashboard_lists_overdue_first_then_soonest(client: PageClient, api) -> None:
+    now = datetime.now(UTC)
+    old = _file(client, api, controllers=["acme", "northwind"])  # discovered 27 March: acme overdue
+    recent = _file(client, api, controllers=["zorggroep-noord"], occurred_from="2026-03-20",
+                   discovered_at=_iso(now - timedelta(hours=32)))  # fmt: skip
+    client.login(STAFF)
+    soup = client.page("/")
+    rows = soup.select("tbody tr")
+    texts = [r.get_text(" ", strip=True) for r in rows]
+    assert "Acme Retail B.V." in texts[0] and "overdue by" in texts[0]
+    assert rows[0].select_one("strong"), "overdue in bold"
+    assert "Zorggroep Noord" in texts[1] and "h" in texts[1]
+    assert "deadline-urgent" in rows[1]["class"], "under 6 hours left"
+    assert "Northwind" in texts[2] and "since it started" in texts[2]
+    links = {a["href"] for a in soup.select("tbody a")}
+    assert links == {f"/incidents/{old}", f"/incidents/{recent}"}
+    only = client.page("/?controller=northwind").select("tbody tr")
+    assert len(only) == 1 and "Northwind" in only[0].text
+    assert "Nothing is owed" in client.page("/?controller=ghost").text
+
+
+def test_officer_dashboard_shows_only_what_their_controller_owes(
+    client: PageClient, api, engine
+) -> None:
+    acme_incident = _file(client, api, controllers=["acme", "northwind"])
+    _file(client, api, controllers=["northwind"])
+    client.login(OFFICER_ACME)
+    assert (
+        "Nothing is owed" in client.page("/").select_one("tbody").text
+    )  # the processor's duty is not theirs
+    delivered = datetime.now(UTC) - timedelta(hours=10)
+    _deliver(engine, acme_incident, "acme", delivered)
+    rows = client.page("/").select("tbody tr")
+    assert len(rows) == 1
+    text = rows[0].get_text(" ", strip=True)
+    assert "Controller notifies the supervisory authority" in text and "Acme Retail B.V." in text
+    assert "62 h" in text or "61 h" in text  # 72 hours from delivery
+    other = client.page("/?controller=northwind").select("tbody tr")
+    assert len(other) == 1, (
+        "the controller filter is not offered to officers; the list stays theirs"
+    )
+
+
+def test_incident_timeline_countdowns_and_axis(client: PageClient, api, engine) -> None:
+    incident_id = _file(client, api, controllers=["acme", "northwind"])
+    _deliver(engine, incident_id, "northwind", datetime(2026, 3, 28, 9, 0, tzinfo=UTC))
+    client.login(STAFF)
+    soup = client.page(f"/incidents/{incident_id}")
+    countdowns = [li.get_text(" ", strip=True) for li in soup.select("#deadlines .countdown")]
+    assert any(
+        "Processor notifies the controller · Acme Retail B.V." in c and "overdue by" in c
+        for c in countdowns
+    )
+    assert any("Controller notifies the supervisory authority · Northwind" in c for c in countdowns)
+    deadlines = soup.select_one("#deadlines")
+    assert (
+        deadlines["hx-get"] == f"/incidents/{incident_id}/deadlines"
+        and deadlines["hx-trigger"] == "every 60s"
+    )
+    svg = soup.select_one("svg.axis-svg")
+    assert (
+        svg.select("circle.axis-event")
+        and svg.select("rect.axis-late")
+        and svg.select("line.axis-now")
+    )
+    timeline = soup.select_one("ol.timeline").get_text(" ", strip=True)
+    assert (
+        "The processor became aware" in timeline
+        and "Notice delivered to Northwind Logistics Ltd" in timeline
+    )
+    assert "27 March 2026, 10:00 CET" in timeline and "overdue" in timeline
+    fragment = client.get(f"/incidents/{incident_id}/deadlines", headers={"hx-request": "true"})
+    assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<div id="deadlines"')
+
+
+def test_the_fragment_is_404_for_another_controller(client: PageClient, api) -> None:
+    incident_id = _file(client, api, controllers=["northwind"])
+    client.login(OFFICER_ACME)
+    assert client.get(f"/incidents/{incident_id}/deadlines").status_code == 404
+
+
+def test_reason_for_delay_is_asked_recorded_and_shown(client: PageClient, api, engine) -> None:
+    incident_id = _file(client, api, controllers=["acme", "northwind"])
+    client.login(STAFF)
+    soup = client.page(f"/incidents/{incident_id}")
+    forms = [f["action"] for f in soup.select("form.reason-form")]
+    assert forms == [f"/incidents/{incident_id}/obligations/acme/processor_notice/reason"]
+    response = client.submit(
+        forms[0], {"reason": "The scope was only clear after the forensic report."}
+    )
+    assert response.status_code == 303
+    soup = client.page(f"/incidents/{incident_id}")
+    assert (
+        "Reason for the delay: The scope was only clear after the forensic report."
+        in soup.select_one("ol.timeline").get_text(" ", strip=True)
+    )
+    assert not soup.select("form.reason-form")
+    api_view = client.get(f"/api/v1/incidents/{incident_id}", headers=api).json()
+    assert any(
+        o["key"] == "processor_notice" and o["status"] == "overdue" for o in api_view["obligations"]
+    )
+    with Session(engine) as session:
+        assert session.exec(
+            select(AuditEvent).where(AuditEvent.action == "obligation.late_reason")
+        ).one()
+
+
+def test_only_the_party_that_owes_explains_the_delay(client: PageClient, api, make_client) -> None:
+    incident_id = _file(client, api, controllers=["acme", "northwind"])
+    url = f"/incidents/{incident_id}/obligations/acme/processor_notice/reason"
+    officer = make_client()
+    officer.login(OFFICER_ACME)
+    assert officer.submit(url, {"reason": "not mine"}).status_code == 403
+    stranger = make_client()
+    stranger.login(OFFICER_NORTHWIND)
+    assert stranger.submit(url, {"reason": "x"}).status_code == 404
+    client.login(STAFF)
+    not_late = f"/incidents/{incident_id}/obligations/northwind/processor_notice/reason"
+    client.submit(not_late, {"reason": "x"})
+    assert "not late" in client.page(f"/incidents/{incident_id}").select_one(".notice").text
+    assert (
+        client.submit(
+            f"/incidents/{incident_id}/obligations/acme/gdpr_nope/reason", {"reason": "x"}
+        ).status_code
+        == 404
+    )
+    client.submit(url, {"reason": ""})
+    assert "Enter the reason" in client.page(f"/incidents/{incident_id}").select_one(".notice").text
