@@ -125,6 +125,37 @@ def cmd_demo(args: argparse.Namespace) -> None:
         print(f"  {role:8} {email:40} {org}")
 
 
+def cmd_remind(args: argparse.Namespace) -> None:
+    from incidents.reminders import run_once
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        queued, sent = run_once(engine, settings)
+    finally:
+        engine.dispose()
+    print(f"reminders queued: {queued}; messages sent: {sent}")
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    import signal
+    import threading
+
+    from incidents.logs import configure_logging
+    from incidents.reminders import run_forever
+
+    configure_logging()
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        run_forever(engine, settings, interval=args.interval, stop=stop)
+    finally:
+        engine.dispose()
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -176,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True)
     p.add_argument("--label", default="command line")
     p.set_defaults(func=cmd_create_token)
+
+    p = sub.add_parser("remind", help="queue due reminders and deliver the outbox once")
+    p.set_defaults(func=cmd_remind)
+
+    p = sub.add_parser("worker", help="run `remind` every minute until stopped")
+    p.add_argument("--interval", type=float, default=60.0, help="seconds between runs (default 60)")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="load demo organisations, users and incidents")
     p.add_argument("--if-empty", action="store_true", help="only when the database has no users")

@@ -254,7 +254,9 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+        CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'failed', 'skipped')", name="status"
+        ),
         Index("ix_outbox_message_status_next", "status", "next_attempt_at"),
     )
 

@@ -26,6 +26,7 @@ class Settings:
     environment: str = "development"
     secure_cookies: bool = False
     outbox_dir: Path = Path("outbox")
+    base_url: str = "http://127.0.0.1:8000"
     default_language: str = "nl"
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
@@ -72,6 +73,7 @@ class Settings:
             environment=environment,
             secure_cookies=env.get("BREACHDESK_SECURE_COOKIES", secure_default) == "1",
             outbox_dir=Path(env.get("BREACHDESK_OUTBOX_DIR", "outbox")),
+            base_url=env.get("BREACHDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             default_language=env.get("BREACHDESK_LANGUAGE", "nl"),
         )
 

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'failed')",
+            "status IN ('queued', 'sending', 'sent', 'failed', 'skipped')",
             name=op.f("ck_outbox_message_status"),
         ),
         sa.ForeignKeyConstraint(
