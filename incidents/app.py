@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -183,7 +184,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exclude=["^/api/"],
     )
 
+    stop_worker = threading.Event()
+
+    async def start_worker(app: Litestar) -> None:
+        if settings.run_worker:
+            from incidents.reminders import run_forever
+
+            thread = threading.Thread(
+                target=run_forever,
+                args=(engine, settings),
+                kwargs={"stop": stop_worker},
+                name="worker",
+                daemon=True,
+            )
+            thread.start()
+
     async def dispose_engine(app: Litestar) -> None:
+        stop_worker.set()
         engine.dispose()
 
     app = Litestar(
@@ -237,6 +254,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             security=[{"bearer": []}],
         ),
+        on_startup=[start_worker],
         on_shutdown=[dispose_engine],
         logging_config=None,
         debug=False,

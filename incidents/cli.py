@@ -6,6 +6,7 @@ Exit status: 0 done, 1 bad input (nothing written), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -43,6 +44,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     _settings()  # fail early, with a clear message, on bad settings
+    if not args.no_worker:
+        # Reminders and e-mail delivery run inside the server; several processes may run
+        # them at once without sending anything twice.
+        os.environ["BREACHDESK_RUN_WORKER"] = "1"
     uvicorn.run(
         "incidents.app:app_from_env",
         factory=True,
@@ -184,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     p.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* headers")
+    p.add_argument(
+        "--no-worker", action="store_true", help="do not send reminders and e-mail in-process"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("create-org", help="add an organisation")

@@ -110,7 +110,7 @@ def _demo_incidents(session: Session) -> None:
             "affected_min": 800, "affected_max": 2400, "affected_group": "Employees of both clients",
             "records_approx": 15000, "vulnerable_subjects": "no",
             "occurred_kind": "between", "occurred_from": _iso(now - timedelta(days=2)),
-            "occurred_until": _iso(now - timedelta(hours=20)), "discovered_at": _iso(now - timedelta(hours=18)),
+            "occurred_until": _iso(now - timedelta(hours=27)), "discovered_at": _iso(now - timedelta(hours=26)),
             "nature": ["copied", "deleted"], "recipients": "unknown", "malicious": "yes",
             "availability_loss": "temporary",
             "data_types": ["name_address", "email", "bsn", "financial", "special"], "special_categories": ["health"],

@@ -27,6 +27,7 @@ class Settings:
     secure_cookies: bool = False
     outbox_dir: Path = Path("outbox")
     base_url: str = "http://127.0.0.1:8000"
+    run_worker: bool = False  # `breachdesk serve` runs reminders and delivery in-process
     default_language: str = "nl"
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
@@ -74,6 +75,7 @@ class Settings:
             secure_cookies=env.get("BREACHDESK_SECURE_COOKIES", secure_default) == "1",
             outbox_dir=Path(env.get("BREACHDESK_OUTBOX_DIR", "outbox")),
             base_url=env.get("BREACHDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            run_worker=env.get("BREACHDESK_RUN_WORKER", "0") == "1",
             default_language=env.get("BREACHDESK_LANGUAGE", "nl"),
         )
 

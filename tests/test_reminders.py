@@ -120,7 +120,7 @@ def test_two_workers_at_once_send_each_reminder_once(engine, settings, database_
                 queue_reminders(own, settings, moment)
                 barrier.wait(timeout=30)
                 deliver_outbox(own, settings, moment)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             own.dispose()

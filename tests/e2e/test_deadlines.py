@@ -1,0 +1,56 @@
+"""The deadlines dashboard and the incident's live countdowns in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def test_dashboard_and_live_countdown(page, shot) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill("staff@talentcloud.example")
+    page.get_by_label("Password").fill("breachdesk-demo")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    assert page.locator("h1").inner_text() == "Deadlines"
+    first = page.locator("tbody tr").first
+    expect(first).to_have_class(re.compile("deadline-overdue"))
+    assert "overdue by" in first.inner_text() and first.locator("strong").count() == 1
+    assert "Acme Retail B.V." in first.inner_text()
+    shot(page, "20-dashboard")
+
+    with page.expect_navigation():
+        first.get_by_role("link").click()
+    countdowns = page.locator("#deadlines .countdown")
+    expect(countdowns.first).to_be_visible()
+    assert "overdue by" in countdowns.first.inner_text()
+    expect(page.locator("svg.axis-svg rect.axis-late").first).to_be_attached()
+    shot(page, "21-incident-timeline")
+
+    # htmx refreshes the countdowns in place (what its 60-second poll does).
+    before = page.locator("#deadlines .hint").inner_text()
+    with page.expect_response(re.compile(r"/deadlines$")):
+        page.evaluate(
+            "htmx.ajax('GET', document.querySelector('#deadlines').getAttribute('hx-get'),"
+            " {target: '#deadlines', swap: 'outerHTML'})"
+        )
+    expect(page.locator("#deadlines")).to_be_visible()
+    assert page.locator("#deadlines .countdown").count() >= 1
+    assert page.locator("#deadlines .hint").inner_text().startswith("Updated")
+    assert before.startswith("Updated")
+
+
+def test_countdown_is_right_without_javascript(browser, live_server) -> None:
+    context = browser.new_context(base_url=live_server, locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill("staff@talentcloud.example")
+    page.get_by_label("Password").fill("breachdesk-demo")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    assert "overdue by" in page.locator("tbody tr").first.inner_text()
+    context.close()
