@@ -20,8 +20,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from incidents.auth import CurrentUser
-from incidents.models import Incident, IncidentStatus, Notice, Organisation
-from notify.obligations import due_after
+from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
+from incidents.service import controller_facts, records_of
+from notify.obligations import IncidentFacts, Obligation, evaluate, next_due
 
 STATUSES = tuple(s.value for s in IncidentStatus)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -204,6 +205,7 @@ class RegisterRow:
     controllers: list[Organisation]
     next_due: datetime | None
     next_due_controller: str | None
+    next_duty: Obligation | None = None
 
 
 @dataclass
@@ -266,34 +268,35 @@ def _rows(session: Session, user: CurrentUser, incidents: Sequence[Incident]) ->
             query = query.where(Notice.controller_id == user.organisation_id)
         for notice, org in session.exec(query).all():
             per_incident[notice.incident_id].append((notice, org))
+    records = records_of(session, [n.id for pairs in per_incident.values() for n, _ in pairs])
+    now = utcnow()
     rows = []
     for incident in incidents:
         pairs = per_incident[incident.id]
-        due, due_org = _next_due(incident, pairs)
+        facts = IncidentFacts(
+            incident.discovered_at, [controller_facts(n, o, records[n.id]) for n, o in pairs]
+        )
+        owed = next_due(evaluate(facts, now))
+        # An officer's next deadline is what their controller owes, not the processor's duty.
+        if (
+            owed is not None
+            and not user.is_staff
+            and not owed.regime.party.startswith("controller")
+        ):
+            owed = next_due(
+                [o for o in evaluate(facts, now) if o.regime.party.startswith("controller")]
+            )
+        names = {org.slug: org.name for _, org in pairs}
         rows.append(
             RegisterRow(
                 incident=incident,
                 controllers=[org for _, org in pairs],
-                next_due=due,
-                next_due_controller=due_org,
+                next_due=owed.due_at if owed else None,
+                next_due_controller=names.get(owed.controller) if owed else None,
+                next_duty=owed,
             )
         )
     return rows
-
-
-def _next_due(
-    incident: Incident, pairs: list[tuple[Notice, Organisation]]
-) -> tuple[datetime | None, str | None]:
-    """The earliest contractual due time of a notice not yet sent."""
-    if incident.discovered_at is None or incident.status == IncidentStatus.draft:
-        return None, None
-    candidates = [
-        (due, org.name)
-        for notice, org in pairs
-        if notice.sent_at is None
-        and (due := due_after(incident.discovered_at, org.contract_hours)) is not None
-    ]
-    return min(candidates) if candidates else (None, None)
 
 
 def export_rows(session: Session, user: CurrentUser, filters: Filters, *, batch: int = 500) -> Any:

@@ -86,6 +86,7 @@ def register_view(request: Request[Any, Any, Any]) -> Template:
             "params": params,
             "controllers": controllers,
             "statuses": register.STATUSES,
+            "regime_label": timeline.regime_label,
             "sorts": list(register.SORTS),
             "export_query": urlencode({k: v for k, v in params.items() if k not in {"cursor"}}),
             "next_query": urlencode(
