@@ -134,8 +134,12 @@ def handle_validation(request: Request, exc: ValidationException) -> Response[An
 
 def handle_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
     if _is_api(request):
-        return _api_error(exc.status_code, str(exc.detail))
-    return _error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
+        response = _api_error(exc.status_code, str(exc.detail))
+    else:
+        response = _error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
+    for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
+        response.headers[name] = value
+    return response
 
 
 def handle_server_error(request: Request, exc: Exception) -> Response[Any]:

@@ -68,7 +68,15 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        language = request_language(list(scope.get("headers", [])), self.default_language)
+        headers = list(scope.get("headers", []))
+        if scope["path"].startswith("/api/"):
+            # API clients get English unless they ask for Dutch.
+            accept = next(
+                (v.decode("latin-1") for n, v in headers if n == b"accept-language"), None
+            )
+            language = negotiate(accept, "en")
+        else:
+            language = request_language(headers, self.default_language)
         token = current_language.set(language)
         started = time.perf_counter()
         status: dict[str, int] = {"code": 500}

@@ -241,7 +241,13 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[F
 # --- endpoints ------------------------------------------------------------------------
 
 
-@get("/api/v1/me", name="api_me", tags=["account"], sync_to_thread=False)
+@get(
+    "/api/v1/me",
+    name="api_me",
+    tags=["account"],
+    sync_to_thread=False,
+    responses={401: ERROR_RESPONSES[401]},
+)
 def me(request: Request[Any, Any, Any]) -> Me:
     """The user the token belongs to."""
     user = user_of(request)
@@ -278,7 +284,7 @@ def create_incident(request: Request[Any, Any, Any], data: JSONBody[dict[str, An
     "/api/v1/incidents",
     name="api_incident_list",
     tags=["incidents"],
-    responses={400: ERROR_RESPONSES[400]},
+    responses={400: ERROR_RESPONSES[400], 401: ERROR_RESPONSES[401]},
 )
 @in_thread
 def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
@@ -307,7 +313,7 @@ def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
 
 
 @get("/api/v1/incidents/{incident_id:uuid}", name="api_incident", tags=["incidents"],
-     responses={404: ERROR_RESPONSES[404]})  # fmt: skip
+     responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404]})  # fmt: skip
 @in_thread
 def get_incident(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> IncidentOut:
     """One incident: answers, obligations and notices (an officer sees only their own)."""

@@ -121,3 +121,33 @@ def test_openapi_document_describes_bearer_auth(client: PageClient) -> None:
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "/api/v1/me" in schema["paths"]
     assert not any(path.startswith(("/admin", "/login", "/account")) for path in schema["paths"])
+
+
+def test_every_api_operation_documents_401(client: PageClient) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "401" in operation["responses"], (method, path)
+
+
+def test_api_errors_are_english_unless_dutch_is_asked(app, settings) -> None:
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from incidents.app import create_app
+
+    dutch_default = create_app(replace(settings, default_language="nl"))
+    with TestClient(dutch_default) as test_client:
+        english = test_client.get("/api/v1/me").json()["errors"][0]["message"]
+        dutch = test_client.get("/api/v1/me", headers={"accept-language": "nl"}).json()["errors"][
+            0
+        ]["message"]
+    assert english.startswith("Authentication required") and dutch.startswith(
+        "Authenticatie vereist"
+    )
+
+
+def test_method_not_allowed_lists_the_allowed_methods(client: PageClient) -> None:
+    response = client.request("TRACE", "/api/v1/incidents")
+    assert response.status_code == 405 and "GET" in response.headers["allow"]
