@@ -27,6 +27,7 @@ from incidents.i18n import negotiate
 from incidents.models import Incident, IncidentStatus
 
 CONTROL_KEYS = {"draft", "submit", "note"}
+NOTE_MAX = 2000
 _BOOLEAN = Text("true or false", "true of false")
 _TEXT = Text("text", "tekst")
 
@@ -145,7 +146,7 @@ def answers_schema(*, with_controls: bool) -> Schema:
             type=OpenAPIType.BOOLEAN, description="PATCH of a draft: submit it after saving"
         )
         properties["note"] = Schema(
-            type=OpenAPIType.STRING, max_length=2000, description="What changed and why"
+            type=OpenAPIType.STRING, max_length=NOTE_MAX, description="What changed and why"
         )
     return Schema(type=OpenAPIType.OBJECT, properties=properties, additional_properties=False)
 
@@ -235,6 +236,8 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[F
             errors.append(FieldError(key, "wrong_type", {"expected": _BOOLEAN}))
     if "note" in controls and not isinstance(controls["note"], str):
         errors.append(FieldError("note", "wrong_type", {"expected": _TEXT}))
+    elif len(controls.get("note") or "") > NOTE_MAX:
+        errors.append(FieldError("note", "too_long", {"max": NOTE_MAX}))
     return answers, controls, errors
 
 

@@ -280,3 +280,15 @@ def test_openapi_describes_the_incident_api(client: PageClient) -> None:
     assert {"201", "422", "401"} <= set(post_op["responses"])
     assert "patch" in schema["paths"]["/api/v1/incidents/{incident_id}"]
     assert "IncidentOut" in str(post_op["responses"]["201"])
+
+
+def test_a_note_longer_than_documented_is_refused(client: PageClient, tokens) -> None:
+    incident_id = client.post(
+        "/api/v1/incidents", json=complete_answers(), headers=tokens[STAFF]
+    ).json()["id"]
+    response = client.patch(
+        f"/api/v1/incidents/{incident_id}",
+        json={"affected_max": 500, "note": "x" * 2001},
+        headers=tokens[STAFF],
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "note"
