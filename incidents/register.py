@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from incidents.auth import CurrentUser
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
-from incidents.service import controller_facts, records_of
+from incidents.service import controller_facts, controllers_by_slug, owed_by_viewer, records_of
 from notify.obligations import IncidentFacts, Obligation, evaluate, next_due
 
 STATUSES = tuple(s.value for s in IncidentStatus)
@@ -216,10 +216,9 @@ class RegisterPage:
 
 
 def controller_ids(session: Session) -> dict[str, int]:
-    from incidents.models import OrgKind
-
-    rows = session.exec(select(Organisation).where(Organisation.kind == OrgKind.controller)).all()
-    return {org.slug: org.id for org in rows if org.id is not None}
+    return {
+        slug: org.id for slug, org in controllers_by_slug(session).items() if org.id is not None
+    }
 
 
 def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
@@ -276,24 +275,15 @@ def _rows(session: Session, user: CurrentUser, incidents: Sequence[Incident]) ->
         facts = IncidentFacts(
             incident.discovered_at, [controller_facts(n, o, records[n.id]) for n, o in pairs]
         )
-        owed = next_due(evaluate(facts, now))
-        # An officer's next deadline is what their controller owes, not the processor's duty.
-        if (
-            owed is not None
-            and not user.is_staff
-            and not owed.regime.party.startswith("controller")
-        ):
-            owed = next_due(
-                [o for o in evaluate(facts, now) if o.regime.party.startswith("controller")]
-            )
+        duty = next_due([o for o in evaluate(facts, now) if owed_by_viewer(user, o)])
         names = {org.slug: org.name for _, org in pairs}
         rows.append(
             RegisterRow(
                 incident=incident,
                 controllers=[org for _, org in pairs],
-                next_due=owed.due_at if owed else None,
-                next_due_controller=names.get(owed.controller) if owed else None,
-                next_duty=owed,
+                next_due=duty.due_at if duty else None,
+                next_due_controller=names.get(duty.controller) if duty else None,
+                next_duty=duty,
             )
         )
     return rows

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -30,7 +29,15 @@ from incidents.models import (
     utcnow,
 )
 from incidents.settings import Settings
-from notify.obligations import ControllerFacts, Decision, IncidentFacts, Obligation, evaluate
+from notify.obligations import (
+    ControllerFacts,
+    Decision,
+    IncidentFacts,
+    Obligation,
+    evaluate,
+    owed,
+    urgency,
+)
 
 
 class IncidentError(ValueError):
@@ -328,11 +335,24 @@ def controller_facts(
     )
 
 
+def owed_by_viewer(user: CurrentUser, obligation: Obligation) -> bool:
+    """Staff follow every duty; an officer's list is what their controller owes, not what
+    is owed to it."""
+    return user.is_staff or obligation.regime.party.startswith("controller")
+
+
 def obligations_of(
-    session: Session, user: CurrentUser, incident: Incident, now: datetime | None = None
+    session: Session,
+    user: CurrentUser,
+    incident: Incident,
+    now: datetime | None = None,
+    notices: list[tuple[Notice, Organisation]] | None = None,
 ) -> list[Obligation]:
-    """Every obligation of the incident, for the controllers this user may see."""
-    pairs = [(n, o) for n, o in notices_of(session, user, incident.id) if n.removed_at is None]
+    """Every obligation of the incident, for the controllers this user may see.
+    ``notices``: the incident's notices when the caller has them already."""
+    if notices is None:
+        notices = notices_of(session, user, incident.id)
+    pairs = [(n, o) for n, o in notices if n.removed_at is None]
     records = records_of(session, [n.id for n, _ in pairs])
     facts = IncidentFacts(
         discovered_at=incident.discovered_at,
@@ -365,26 +385,15 @@ def open_obligations(
         query = query.where(Notice.controller_id == controller_id)
     rows = list(session.exec(query).all())
     records = records_of(session, [notice.id for notice, _, _ in rows])
-    result = []
+    result: list[tuple[Incident, Organisation, Obligation]] = []
     for notice, incident, org in rows:
         facts = IncidentFacts(
             incident.discovered_at, [controller_facts(notice, org, records[notice.id])]
         )
-        for obligation in evaluate(facts, now):
-            # An officer's list is what their controller owes, not what is owed to it.
-            mine = user.is_staff or obligation.regime.party.startswith("controller")
-            if mine and obligation.status in {"open", "overdue"}:
+        for obligation in owed(evaluate(facts, now)):
+            if owed_by_viewer(user, obligation):
                 result.append((incident, org, obligation))
-    far = now + timedelta(days=365 * 100)
-    result.sort(
-        key=lambda row: (
-            row[2].status != "overdue",
-            row[2].due_at is None,
-            row[2].due_at or far,
-            row[2].starts_at or far,
-        )
-    )
-    return result
+    return sorted(result, key=lambda row: urgency(row[2]))
 
 
 def record_late_reason(
@@ -415,7 +424,3 @@ def versions_of(session: Session, incident_id: uuid.UUID) -> list[IncidentVersio
             .order_by(IncidentVersion.version)
         ).all()
     )
-
-
-def count_incidents(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Incident)).one())

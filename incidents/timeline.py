@@ -61,7 +61,6 @@ def build_items(
     incident: Incident,
     notices: list[tuple[Notice, Organisation]],
     obligations: list[Obligation],
-    records: dict[Any, list[Any]],
     zone: Any,
 ) -> list[Item]:
     """Events and duties in time order; duties without a time come last."""

@@ -20,7 +20,6 @@ from typing import Any, Literal
 from dateutil.relativedelta import relativedelta
 
 Status = Literal["pending", "open", "met", "overdue", "not_applicable"]
-STATUSES: tuple[Status, ...] = ("pending", "open", "met", "overdue", "not_applicable")
 
 
 # --- the facts ------------------------------------------------------------------------
@@ -244,10 +243,24 @@ def _evaluate_one(
     return Obligation(regime.key, controller.slug, start, due, "open")
 
 
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def urgency(obligation: Obligation) -> tuple[bool, bool, datetime, datetime]:
+    """Sort key, most urgent first: overdue, then by due time, then the duties without a
+    due time (by when they started)."""
+    o = obligation
+    return (o.status != "overdue", o.due_at is None, o.due_at or _NEVER, o.starts_at or _NEVER)
+
+
+def owed(obligations: Sequence[Obligation]) -> list[Obligation]:
+    """The open and overdue obligations, most urgent first."""
+    return sorted((o for o in obligations if o.status in {"open", "overdue"}), key=urgency)
+
+
 def next_due(obligations: Sequence[Obligation]) -> Obligation | None:
-    """The open or overdue obligation that is due first (overdue ones come first)."""
-    owed = [o for o in obligations if o.status in {"open", "overdue"} and o.due_at is not None]
-    return min(owed, key=lambda o: o.due_at) if owed else None  # type: ignore[arg-type,return-value]
+    """The owed obligation that is due first."""
+    return next((o for o in owed(obligations) if o.due_at is not None), None)
 
 
 # --- reminders ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from incidents import audit, register, service
 from incidents.auth import CurrentUser
 from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
 from incidents.db import session_scope
-from incidents.i18n import negotiate
+from incidents.i18n import current_language
 from incidents.models import Incident, IncidentStatus
 
 CONTROL_KEYS = {"draft", "submit", "note"}
@@ -173,10 +173,6 @@ def _iso(value: Any) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
-def _language(request: Request[Any, Any, Any]) -> str:
-    return negotiate(request.headers.get("accept-language"), "en")
-
-
 def _problems(status: int, errors: list[FieldError], language: str) -> Response[Any]:
     return Response(
         {"errors": [e.as_json(language) for e in errors]},
@@ -196,7 +192,7 @@ def incident_out(session: Session, user: CurrentUser, incident: Incident) -> Inc
             status=item.status,
             met_at=_iso(item.met_at),
         )
-        for item in service.obligations_of(session, user, incident)
+        for item in service.obligations_of(session, user, incident, notices=notices)
     ]
     return IncidentOut(
         id=str(incident.id),
@@ -268,7 +264,7 @@ def create_incident(request: Request[Any, Any, Any], data: JSONBody[dict[str, An
     checks; otherwise every required answer must be there and it is submitted at once."""
     user = user_of(request)
     _require_staff(user)
-    language = _language(request)
+    language = current_language.get()  # English for the API unless Dutch is asked
     answers, controls, errors = _split(data)
     draft = bool(controls.get("draft", False))
     with session_scope(engine_of(request), write=True) as session:
@@ -343,7 +339,7 @@ def update_incident(
     submitted with ``"submit": true``); a submitted incident is corrected or supplemented:
     the result must be complete, and it becomes a new version (Art. 33(4))."""
     user = user_of(request)
-    language = _language(request)
+    language = current_language.get()  # English for the API unless Dutch is asked
     answers, controls, errors = _split(data)
     with session_scope(engine_of(request), write=True) as session:
         incident = service.visible_incident(session, user, incident_id)

@@ -81,9 +81,3 @@ def pop_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
     if not isinstance(current, dict) or FLASH_KEY not in current:
         return []
     return list(current.pop(FLASH_KEY))
-
-
-async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The single-valued fields of a submitted form, stripped; missing fields are ''."""
-    form = await request.form()
-    return {key: str(value).strip() for key, value in form.items() if key != "_csrf_token"}

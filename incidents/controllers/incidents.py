@@ -18,7 +18,15 @@ from sqlmodel import Session, select
 from forms.answers import FieldError, merge_step, step_state, validate
 from forms.display import NOT_PROVIDED, display_value
 from forms.fields import date_parts, read_step
-from forms.questionnaire import CONTACT_KEYS, EU_EEA_COUNTRIES, QUESTIONS, STEP_BY_KEY, STEPS, Step
+from forms.questionnaire import (
+    CONTACT_KEYS,
+    EU_EEA_COUNTRIES,
+    QUESTIONS,
+    STEP_BY_KEY,
+    STEP_OF_QUESTION,
+    STEPS,
+    Step,
+)
 from incidents import audit, register, service, timeline
 from incidents.auth import CurrentUser, staff_only
 from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
@@ -35,6 +43,7 @@ from incidents.models import (
     utcnow,
 )
 from incidents.settings import Settings
+from notify.obligations import owed
 
 
 def _lang() -> str:
@@ -476,7 +485,7 @@ def submit(
         errors = [
             {
                 "field": None,
-                "href": f"/incidents/{incident_id}/report/{STEPS_OF[e.field.split('-')[0]]}?return=check#{e.field}",
+                "href": f"/incidents/{incident_id}/report/{STEP_OF_QUESTION[e.field.split('-')[0]].key}?return=check#{e.field}",
                 "message": e.message(_lang()),
             }
             for e in problems
@@ -484,9 +493,6 @@ def submit(
         return _check_page(request, incident_id, errors)
     flash(request, _("Breach report %(reference)s has been submitted.") % {"reference": reference})
     return Redirect(f"/incidents/{incident_id}", status_code=303)
-
-
-STEPS_OF = {q.key: step.key for step in STEPS for q in step.questions}
 
 
 # --- the incident page, versions, changes ---------------------------------------------
@@ -576,17 +582,14 @@ def _timeline_context(
 ) -> dict[str, Any]:
     now = utcnow()
     current = [(n, o) for n, o in notices if n.removed_at is None]
-    obligations = service.obligations_of(session, user, incident, now)
-    records = service.records_of(session, [n.id for n, _ in current])
-    items = timeline.build_items(incident, current, obligations, records, settings.zone)
+    obligations = service.obligations_of(session, user, incident, now, notices=notices)
+    items = timeline.build_items(incident, current, obligations, settings.zone)
     names = {org.slug: org.name for _, org in current}
-    owed = [o for o in obligations if o.status in {"open", "overdue"}]
-    owed.sort(key=lambda o: (o.status != "overdue", o.due_at is None, o.due_at or now))
     return {
         "now": now,
         "items": items,
         "axis": timeline.axis_svg(items, now),
-        "owed": owed,
+        "owed": owed(obligations),
         "late": [o for o in obligations if o.late],
         "names": names,
         "countdown": timeline.countdown,
