@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from forms.answers import ISO_DATE_RE, parse_instant
-from forms.questionnaire import EU_EEA_COUNTRIES, Question, Text
+from forms.questionnaire import EU_EEA_COUNTRIES, QUESTIONS, STEPS, Question, Text
 
 MONTHS = {
     "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
@@ -68,3 +68,43 @@ def display_value(
         instant = parse_instant(str(value))
         return [format_datetime(instant, zone, language)] if instant else [str(value)]
     return [str(value)]
+
+
+def answer_sections(
+    answers: Mapping[str, Any],
+    language: str,
+    zone: ZoneInfo,
+    names: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Every step with its applicable questions and the answers in words."""
+    sections = []
+    for step in STEPS:
+        rows = []
+        for question in step.questions:
+            if not question.applies(answers):
+                continue
+            lines = display_value(question, answers.get(question.key), language, zone, names)
+            rows.append(
+                {"question": question, "lines": lines or [NOT_PROVIDED.get(language)], "empty": not lines}
+            )  # fmt: skip
+        sections.append({"step": step, "rows": rows})
+    return sections
+
+
+def answer_changes(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    language: str,
+    zone: ZoneInfo,
+    names: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The questions whose answer differs, with the old and the new answer in words."""
+    return [
+        {
+            "question": question,
+            "old": display_value(question, old.get(key), language, zone, names),
+            "new": display_value(question, new.get(key), language, zone, names),
+        }
+        for key, question in QUESTIONS.items()
+        if old.get(key) != new.get(key)
+    ]

@@ -30,6 +30,7 @@ from litestar.template.config import TemplateConfig
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware, CurrentUser
 from incidents.controllers import account, admin, api, auth, pages
 from incidents.controllers import incidents as incident_pages
+from incidents.controllers import notices as notice_pages
 from incidents.controllers.common import pop_flashes
 from incidents.db import make_engine
 from incidents.i18n import gettext as _
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *account.handlers,
                     *admin.handlers,
                     *incident_pages.handlers,
+                    *notice_pages.handlers,
                 ],
                 include_in_schema=False,
             ),

@@ -66,3 +66,23 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             except BaseException:
                 session.rollback()
                 raise
+
+
+def insert_ignore(
+    session: Session, model: type[Any], conflict_columns: list[str], **values: Any
+) -> Any | None:
+    """INSERT ... ON CONFLICT (columns) DO NOTHING RETURNING id: the new row's id, or None
+    when a row with the same key exists (another request or worker got there first).
+    Counts the returned rows: rowcount is not reliable for an INSERT that did nothing."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(model.id)
+    )
+    rows = session.connection().execute(statement).fetchall()
+    return rows[0][0] if rows else None

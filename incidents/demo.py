@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from forms.answers import Context, validate
-from incidents import accounts, service
+from incidents import accounts, notices, service
 from incidents.auth import CurrentUser
 from incidents.db import session_scope
-from incidents.models import Organisation, User, utcnow
+from incidents.models import Incident, IncidentStatus, Notice, Organisation, User, utcnow
 from incidents.security import hash_password
 
 DEMO_PASSWORD = "breachdesk-demo"  # noqa: S105  (printed by make run on purpose)
@@ -76,7 +76,9 @@ def load_demo(
             logins.users.append((email, role, org_slug))
         if with_incidents:
             _demo_incidents(session)
-        return logins
+    if with_incidents:
+        _demo_notices(engine)
+    return logins
 
 
 def _iso(moment: datetime) -> str:
@@ -87,13 +89,7 @@ def _demo_incidents(session: Session) -> None:
     """Three incidents: submitted hours ago, submitted last week, and a draft."""
     settings_zone = ZoneInfo("Europe/Amsterdam")
     now = utcnow()
-    staff = session.exec(select(User).where(User.email == "staff@talentcloud.example")).one()
-    org = session.exec(select(Organisation).where(Organisation.id == staff.organisation_id)).one()
-    actor = CurrentUser(
-        id=staff.id, email=staff.email, name=staff.name, role=staff.role, language=None,  # type: ignore[arg-type]
-        organisation_id=org.id, organisation_slug=org.slug, organisation_name=org.name,  # type: ignore[arg-type]
-        organisation_kind=org.kind,
-    )  # fmt: skip
+    actor = _actor(session, "staff@talentcloud.example")
     ctx = Context(
         now=now, zone=settings_zone, controllers=frozenset(c["slug"] for c in ORGANISATIONS[1:])
     )
@@ -144,3 +140,48 @@ def _demo_incidents(session: Session) -> None:
     draft = {"controllers": ["acme"], "summary": "A laptop of a consultant was stolen from a car.",
              "cause": "lost_stolen_device_or_paper"}  # fmt: skip
     service.create_draft(session, actor, validate(draft, ctx, complete=False).answers, via="demo")
+
+
+def _actor(session: Session, email: str) -> CurrentUser:
+    user = session.exec(select(User).where(User.email == email)).one()
+    org = session.exec(select(Organisation).where(Organisation.id == user.organisation_id)).one()
+    return CurrentUser(
+        id=user.id, email=user.email, name=user.name, role=user.role, language=None,  # type: ignore[arg-type]
+        organisation_id=org.id, organisation_slug=org.slug, organisation_name=org.name,  # type: ignore[arg-type]
+        organisation_kind=org.kind,
+    )  # fmt: skip
+
+
+def _demo_notices(engine: Engine) -> None:
+    """Northwind's notice (last week) and Zorggroep Noord's (today) are sent (the worker
+    delivers them); Acme's is still to be sent and overdue, for the staff to act on.
+    Northwind's officer has acknowledged and decided not to notify."""
+    with session_scope(engine) as session:
+        staff = _actor(session, "staff@talentcloud.example")
+        officer = _actor(session, "dpo@northwind.example")
+        submitted = [
+            (incident.id, [s for s in incident.answers["controllers"] if s != "acme"])
+            for incident in session.exec(
+                select(Incident).where(Incident.status == IncidentStatus.submitted)
+            ).all()
+        ]
+    for incident_id, slugs in submitted:
+        notices.send_notices(engine, staff, incident_id, slugs)
+    with session_scope(engine, write=True) as session:
+        row = session.exec(
+            select(Notice, Organisation)
+            .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+            .where(Organisation.slug == "northwind")
+        ).first()
+        if row is None:
+            return
+        notice, org = row
+        notices.acknowledge(session, notice, org, officer)
+        notices.decide(session, notice, org, officer, {
+            "is_breach": True, "notify_authority": False,
+            "authority_reason": "One trusted recipient, a customer bound by contract, deleted the file "
+            "the same day and confirmed it in writing; unlikely to result in a risk.",
+            "inform_data_subjects": False, "art34_ground": None,
+            "data_subjects_reason": "No high risk: the data did not spread beyond the trusted recipient.",
+            "nis2_significant": None,
+        }, "")  # fmt: skip

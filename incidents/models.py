@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Index,
+    LargeBinary,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -210,7 +219,66 @@ class Notice(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None)
     acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     decision: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    # The officer's letter to the persons (Art. 34(2)) as last saved; empty: not drafted yet.
+    letter_text: str = Field(default="", sa_type=Text)
+    letter_language: str | None = Field(default=None, max_length=2)
+    letter_updated_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class NoticeSend(SQLModel, table=True):
+    """One notice sent to one controller (the first, then each follow-up): exactly what it
+    said, in the controller's language. One per notice and incident version, so sending
+    the same version twice sends once."""
+
+    __tablename__ = "notice_send"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "incident_version", name="uq_notice_send_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
+    number: int  # 1: the first notice; 2, 3...: follow-ups (Art. 33(4))
+    incident_version: int
+    language: str = Field(max_length=2)
+    answers: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSONType
+    )  # as this controller saw them
+    subject: str = Field(max_length=500)
+    body_html: str = Field(sa_type=Text)  # the notice itself, for the page and the e-mail
+    body_text: str = Field(sa_type=Text)
+    sent_by_id: int = Field(foreign_key="user_account.id")
+    sent_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = Field(default=None)
+
+
+class NoticeMessage(SQLModel, table=True):
+    """A question of the controller's privacy officer, or the processor's answer to one."""
+
+    __tablename__ = "notice_message"
+    __table_args__ = (CheckConstraint("side IN ('controller', 'processor')", name="side"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="notice_message.id")
+    side: str = Field(max_length=16)
+    body: str = Field(sa_type=Text)
+    author_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DecisionVersion(SQLModel, table=True):
+    """Every decision the officer records; the notice holds the latest."""
+
+    __tablename__ = "decision_version"
+    __table_args__ = (UniqueConstraint("notice_id", "version", name="uq_decision_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
+    version: int
+    decision: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    decided_by_id: int = Field(foreign_key="user_account.id")
+    decided_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -274,3 +342,8 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = Field(default=None)
     last_error: str = Field(default="", max_length=500)
+    # A notice's e-mail: the send it belongs to (delivery starts the controller's clock)
+    # and its PDF.
+    notice_send_id: int | None = Field(default=None, foreign_key="notice_send.id", index=True)
+    attachment_name: str = Field(default="", max_length=200)
+    attachment: bytes | None = Field(default=None, sa_type=LargeBinary)

@@ -155,26 +155,27 @@ def _keyset(column: Any, descending: bool, value: Any, row_id: uuid.UUID) -> Col
     return or_(beyond, tie, column.is_(None))
 
 
-def _affects(controller_id: int) -> ColumnElement[bool]:
-    """The incident has a (current) notice for this controller. A correlated EXISTS, so the
-    database walks the incidents in the sort order and probes the notice index for each,
-    stopping when the page is full."""
-    return (
-        select(Notice.id)
-        .where(
-            Notice.incident_id == Incident.id,
-            Notice.controller_id == controller_id,
-            Notice.removed_at.is_(None),  # type: ignore[union-attr]
-        )
-        .exists()
-    )
+def _affects(controller_id: int, *, sent: bool = False) -> ColumnElement[bool]:
+    """The incident has a (current) notice for this controller, ``sent`` to it if asked.
+    A correlated EXISTS, so the database walks the incidents in the sort order and probes
+    the notice index for each, stopping when the page is full."""
+    conditions = [
+        Notice.incident_id == Incident.id,
+        Notice.controller_id == controller_id,
+        Notice.removed_at.is_(None),  # type: ignore[union-attr]
+    ]
+    if sent:
+        conditions.append(Notice.sent_at.is_not(None))  # type: ignore[union-attr]
+    return select(Notice.id).where(*conditions).exists()
 
 
 def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str, int]) -> Any:
     query = select(Incident)
     if not user.is_staff:
-        # An officer: only submitted incidents that affect their own controller.
-        query = query.where(Incident.status != IncidentStatus.draft, _affects(user.organisation_id))
+        # An officer: only submitted incidents of which their controller has been notified.
+        query = query.where(
+            Incident.status != IncidentStatus.draft, _affects(user.organisation_id, sent=True)
+        )
     if filters.controller:
         controller_id = controller_ids.get(filters.controller)
         if controller_id is None or (not user.is_staff and controller_id != user.organisation_id):

@@ -11,23 +11,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from forms.display import format_datetime
 from forms.questionnaire import Text
-from incidents.db import session_scope
+from incidents import notices
+from incidents.db import insert_ignore, session_scope
 from incidents.logs import get_logger
 from incidents.models import (
     Incident,
     IncidentStatus,
     Notice,
     Organisation,
-    OrgKind,
     OutboxMessage,
-    User,
     utcnow,
 )
 from incidents.service import controller_facts, records_of
@@ -53,37 +50,15 @@ REMINDER_BODY = Text(
 DRAFT = Text("draft", "concept")
 
 
-def _insert_ignore(session: Session, values: dict[str, Any]) -> bool:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
-    )
-    # Count the rows returned: rowcount is not reliable for an INSERT that did nothing.
-    return bool(session.connection().execute(statement).fetchall())
-
-
 def _recipients(
     session: Session, incident: Incident, org: Organisation, obligation: Obligation
 ) -> tuple[list[str], str]:
     """Who is reminded, and in which language: the processor for its own duty, the
     controller (its notification addresses and privacy officers) for the controller's."""
     if obligation.regime.party.startswith("processor"):
-        processor = session.exec(
-            select(Organisation).where(Organisation.kind == OrgKind.processor)
-        ).first()
-        addresses = list(processor.notification_emails if processor else [])
-        contact = incident.answers.get("contact_email")
-        if contact:
-            addresses.append(contact)
-        return sorted(set(addresses)), (processor.language if processor else "nl")
-    officers = session.exec(
-        select(User.email).where(User.organisation_id == org.id, User.is_active)
-    ).all()  # type: ignore[arg-type]
-    return sorted(set(org.notification_emails) | set(officers)), org.language
+        own = notices.processor(session)
+        return notices.processor_addresses(session, incident), (own.language if own else "nl")
+    return notices.controller_addresses(session, org), org.language
 
 
 def queue_reminders(engine: Engine, settings: Settings, now: datetime | None = None) -> int:
@@ -117,7 +92,9 @@ def queue_reminders(engine: Engine, settings: Settings, now: datetime | None = N
                         incident, org, obligation, stage, recipients, language, settings, status
                     )
                     values.update(created_at=now, next_attempt_at=now)
-                    written += _insert_ignore(session, values)
+                    written += (
+                        insert_ignore(session, OutboxMessage, ["dedupe_key"], **values) is not None
+                    )
     return written
 
 
@@ -151,6 +128,19 @@ def _reminder(
     }
 
 
+def mail_of(message: OutboxMessage, sender: str) -> outbox.Mail:
+    """The e-mail an outbox row stands for."""
+    attachments = (
+        [outbox.Attached(message.attachment_name, message.attachment, "application/pdf")]
+        if message.attachment
+        else []
+    )
+    return outbox.Mail(
+        key=message.dedupe_key, recipients=list(message.recipients), subject=message.subject,
+        text=message.body_text, html=message.body_html, attachments=attachments, sender=sender,
+    )  # fmt: skip
+
+
 def deliver_outbox(
     engine: Engine, settings: Settings, now: datetime | None = None, limit: int = 100
 ) -> int:
@@ -176,9 +166,9 @@ def deliver_outbox(
         with session_scope(engine) as session:
             message = session.get(OutboxMessage, message_id)
             assert message is not None
-            mail = outbox.Mail(key=message.dedupe_key, recipients=list(message.recipients),
-                               subject=message.subject, text=message.body_text, html=message.body_html)  # fmt: skip
+            mail = mail_of(message, settings.mail_from)
             attempts = message.attempts
+            notice_send_id = message.notice_send_id
         try:
             outbox.deliver(mail, smtp_url=settings.smtp_url, folder=settings.outbox_dir)
         except Exception as exc:
@@ -188,11 +178,14 @@ def deliver_outbox(
             )
             continue
         with session_scope(engine, write=True) as session:
+            delivered = utcnow()
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id)
-                .values(status="sent", sent_at=utcnow())  # type: ignore[arg-type]
+                .values(status="sent", sent_at=delivered)  # type: ignore[arg-type]
             )
+            if notice_send_id is not None:
+                notices.mark_delivered(session, notice_send_id, delivered)
         sent += 1
     return sent
 

@@ -69,8 +69,8 @@ def validation_context(
 def visible_incident(session: Session, user: CurrentUser, incident_id: uuid.UUID | str) -> Incident:
     """The incident if this user may see it; otherwise 404, exactly as for a missing id.
 
-    Staff see every incident. An officer sees a submitted incident that affects their
-    own controller."""
+    Staff see every incident. An officer sees a submitted incident once the processor has
+    sent their controller its notice (the processor reviews before anyone else reads)."""
     try:
         key = incident_id if isinstance(incident_id, uuid.UUID) else uuid.UUID(str(incident_id))
     except ValueError:
@@ -91,6 +91,7 @@ def officer_notice(session: Session, user: CurrentUser, incident_id: uuid.UUID) 
             Notice.incident_id == incident_id,
             Notice.controller_id == user.organisation_id,
             Notice.removed_at.is_(None),  # type: ignore[union-attr]
+            Notice.sent_at.is_not(None),  # type: ignore[union-attr]
         )
     ).first()
 
@@ -379,7 +380,9 @@ def open_obligations(
     )
     if not user.is_staff:
         query = query.where(
-            Notice.controller_id == user.organisation_id, Incident.status != IncidentStatus.draft
+            Notice.controller_id == user.organisation_id,
+            Incident.status != IncidentStatus.draft,
+            Notice.sent_at.is_not(None),  # type: ignore[union-attr]
         )
     if controller_id is not None:
         query = query.where(Notice.controller_id == controller_id)

@@ -23,6 +23,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     timezone: str = "Europe/Amsterdam"
     smtp_url: str | None = None
+    mail_from: str = "breachdesk@localhost"
     environment: str = "development"
     secure_cookies: bool = False
     outbox_dir: Path = Path("outbox")
@@ -71,6 +72,7 @@ class Settings:
             secret_key=secret,
             timezone=env.get("BREACHDESK_TIMEZONE", "Europe/Amsterdam"),
             smtp_url=env.get("BREACHDESK_SMTP_URL") or None,
+            mail_from=env.get("BREACHDESK_MAIL_FROM", "breachdesk@localhost"),
             environment=environment,
             secure_cookies=env.get("BREACHDESK_SECURE_COOKIES", secure_default) == "1",
             outbox_dir=Path(env.get("BREACHDESK_OUTBOX_DIR", "outbox")),

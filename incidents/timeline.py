@@ -10,7 +10,7 @@ from forms.answers import instant_bounds
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, Organisation
-from notify.obligations import Obligation
+from notify.obligations import REGIME_BY_KEY, Obligation
 
 URGENT = timedelta(hours=6)
 
@@ -25,8 +25,9 @@ class Item:
     controller: str | None = None
 
 
-def regime_label(obligation: Obligation) -> str:
-    regime = obligation.regime
+def regime_label(obligation: Obligation | str) -> str:
+    """The duty's name in the current language (from an obligation or its key)."""
+    regime = REGIME_BY_KEY[obligation] if isinstance(obligation, str) else obligation.regime
     return regime.label_nl if current_language.get() == "nl" else regime.label_en
 
 

@@ -3,16 +3,25 @@ the outbox folder. The one place in notify/ that does I/O."""
 
 from __future__ import annotations
 
-import smtplib
+import asyncio
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
 
 DEFAULT_SENDER = "breachdesk@localhost"
+
+
+@dataclass(frozen=True)
+class Attached:
+    name: str
+    data: bytes
+    content_type: str = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -23,19 +32,28 @@ class Mail:
     text: str
     html: str = ""
     sender: str = DEFAULT_SENDER
+    attachments: Sequence[Attached] = field(default_factory=tuple)
+
+
+def _header(value: str) -> str:
+    return value.replace("\r", " ").replace("\n", " ")
 
 
 def build(mail: Mail) -> EmailMessage:
+    """Plain text first, the HTML as its alternative, then the attachments."""
     message = EmailMessage()
-    message["From"] = mail.sender
-    message["To"] = ", ".join(mail.recipients)
-    message["Subject"] = mail.subject.replace("\r", " ").replace("\n", " ")
+    message["From"] = _header(mail.sender)
+    message["To"] = ", ".join(_header(r) for r in mail.recipients)
+    message["Subject"] = _header(mail.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="breachdesk.local")
-    message["X-Breachdesk-Key"] = mail.key
+    message["X-Breachdesk-Key"] = _header(mail.key)
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+    for item in mail.attachments:
+        maintype, _slash, subtype = item.content_type.partition("/")
+        message.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.name)
     return message
 
 
@@ -53,25 +71,38 @@ def write_eml(mail: Mail, folder: Path) -> Path:
     return path
 
 
-def send_smtp(mail: Mail, url: str, timeout: float = 30) -> None:
-    """smtp://user:password@host:587 (STARTTLS when offered) or smtps://host:465."""
+def smtp_options(url: str) -> dict[str, object]:
+    """aiosmtplib options from BREACHDESK_SMTP_URL:
+
+    - ``smtp://user:password@host:587``: STARTTLS whenever the server offers it;
+      ``?starttls=required`` refuses to send without it;
+    - ``smtps://host:465``: TLS from the start;
+    - ``?cafile=/path/ca.pem``: trust this CA (a private mail relay)."""
     parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    context = ssl.create_default_context()
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ValueError("BREACHDESK_SMTP_URL must start with smtp:// or smtps://")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    context = ssl.create_default_context(cafile=query.get("cafile"))
+    options: dict[str, object] = {
+        "hostname": parts.hostname or "localhost",
+        "tls_context": context,
+        "timeout": 30,
+    }
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, parts.port or 465, timeout=timeout, context=context
-        )
+        options.update(port=parts.port or 465, use_tls=True)
     else:
-        client = smtplib.SMTP(host, parts.port or 587, timeout=timeout)
-    with client:
-        client.ehlo()
-        if parts.scheme != "smtps" and client.has_extn("starttls"):
-            client.starttls(context=context)
-            client.ehlo()
-        if parts.username:
-            client.login(unquote(parts.username), unquote(parts.password or ""))
-        client.send_message(build(mail))
+        required = query.get("starttls") == "required"
+        options.update(port=parts.port or 587, start_tls=True if required else None)
+    if parts.username:
+        options.update(username=unquote(parts.username), password=unquote(parts.password or ""))
+    return options
+
+
+def send_smtp(mail: Mail, url: str) -> None:
+    """Send one message over SMTP (aiosmtplib). Called from the worker thread, which has
+    no event loop of its own, so it runs one for the send."""
+    message = build(mail)
+    asyncio.run(aiosmtplib.send(message, **smtp_options(url)))  # type: ignore[arg-type]
 
 
 def deliver(mail: Mail, *, smtp_url: str | None, folder: Path) -> str:

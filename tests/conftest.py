@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -128,3 +129,63 @@ def make_client(app: Litestar) -> Iterator:
 
     yield factory
     clients.clear()
+
+
+@pytest.fixture
+def api_headers(engine: Engine):
+    """Bearer headers for a user (by e-mail), with a fresh token."""
+    from sqlmodel import Session, select
+
+    from incidents.accounts import create_token
+    from incidents.models import User
+
+    def factory(email: str) -> dict[str, str]:
+        with Session(engine) as session:
+            user = session.exec(select(User).where(User.email == email)).one()
+            token = create_token(session, user, "test", actor_id=None)
+            session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return factory
+
+
+class SMTPCatcher:
+    """A real SMTP server in the test process (aiosmtpd) that keeps what it receives and
+    can refuse the next messages with a temporary error."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.refuse_next = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return "451 4.3.0 Try again later"
+        import email
+        from email import policy
+
+        self.messages.append(
+            (
+                list(envelope.rcpt_tos),
+                email.message_from_bytes(envelope.content, policy=policy.default),
+            )
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SMTPCatcher, str]]:
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    catcher = SMTPCatcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield catcher, f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()

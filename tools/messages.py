@@ -22,14 +22,10 @@ METHOD_MAP = [
     ("forms/**.py", "python"),
     ("notify/**.py", "python"),
     ("templates/**.html", "jinja2"),
+    ("templates/**.txt", "jinja2"),
 ]
-OPTIONS = {
-    "templates/**.html": {
-        "extensions": "jinja2.ext.i18n",
-        "trim_blocks": "true",
-        "lstrip_blocks": "true",
-    }
-}
+JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
+OPTIONS = {"templates/**.html": JINJA_OPTIONS, "templates/**.txt": JINJA_OPTIONS}
 
 
 def extract() -> Catalog:

@@ -18,13 +18,14 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from forms.answers import FieldError, validate
+from forms.decision import validate_act, validate_decision
 from forms.questionnaire import QUESTIONS, Question, Text
-from incidents import audit, register, service
+from incidents import audit, notices, register, service
 from incidents.auth import CurrentUser
 from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import current_language
-from incidents.models import Incident, IncidentStatus
+from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
 
 CONTROL_KEYS = {"draft", "submit", "note"}
 NOTE_MAX = 2000
@@ -55,10 +56,17 @@ class ObligationOut(Struct):
 
 class NoticeOut(Struct):
     controller: str
-    version: int
+    version: int  # how many notices (first and follow-ups) this controller has been sent
+    incident_version: int | None  # the incident version it was last sent
     sent_at: str | None
+    delivered_at: str | None
     acknowledged_at: str | None
     decision: dict[str, Any] | None
+
+
+class SendOut(Struct):
+    sent: bool  # False: this version had been sent to the controller already
+    notice: NoticeOut
 
 
 class IncidentOut(Struct):
@@ -204,18 +212,16 @@ def incident_out(session: Session, user: CurrentUser, incident: Incident) -> Inc
         submitted_at=_iso(incident.submitted_at),
         answers=service.answers_for(user, incident.answers),
         obligations=obligations,
-        notices=[
-            NoticeOut(
-                controller=org.slug,
-                version=notice.version,
-                sent_at=_iso(notice.sent_at),
-                acknowledged_at=_iso(notice.acknowledged_at),
-                decision=notice.decision,
-            )
-            for notice, org in notices
-            if notice.removed_at is None
-        ],
+        notices=[notice_out(notice, org) for notice, org in notices if notice.removed_at is None],
     )
+
+
+def notice_out(notice: Notice, org: Organisation) -> NoticeOut:
+    return NoticeOut(
+        controller=org.slug, version=notice.version, incident_version=notice.incident_version,
+        sent_at=_iso(notice.sent_at), delivered_at=_iso(notice.delivered_at),
+        acknowledged_at=_iso(notice.acknowledged_at), decision=notice.decision,
+    )  # fmt: skip
 
 
 def _require_staff(user: CurrentUser) -> None:
@@ -370,4 +376,174 @@ def update_incident(
         return incident_out(session, user, incident)
 
 
-handlers = [me, create_incident, list_incidents, get_incident, update_incident]
+# --- notices ------------------------------------------------------------------------------
+
+NOTICE_PATH = "/api/v1/incidents/{incident_id:uuid}/notices/{controller:str}"
+NOTICE_ERRORS = {
+    400: ERROR_RESPONSES[400], 401: ERROR_RESPONSES[401],
+    403: ResponseSpec(Errors, description="Only the controller's own privacy officer may do this (staff: only send)"),
+    404: ResponseSpec(Errors, description="No such incident or notice, or not visible to this token"),
+}  # fmt: skip
+
+
+def _object_schema(properties: dict[str, Schema], required: list[str]) -> Schema:
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        properties=properties,
+        required=required,
+        additional_properties=False,
+    )
+
+
+_STR = Schema(type=OpenAPIType.STRING)
+_BOOL = Schema(type=OpenAPIType.BOOLEAN)
+_INSTANT = Schema(type=OpenAPIType.STRING, description="ISO 8601 with an offset, not in the future")
+DECISION_SCHEMA = _object_schema(
+    {
+        "is_breach": _BOOL,
+        "notify_authority": _BOOL,
+        "authority_reason": Schema(type=OpenAPIType.STRING, max_length=4000, description="Required either way"),
+        "inform_data_subjects": _BOOL,
+        "data_subjects_reason": Schema(type=OpenAPIType.STRING, max_length=4000,
+                                       description="Required unless an Art. 34(3) ground is given"),
+        "art34_ground": Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL],
+                               enum=["unintelligible", "risk_removed", "disproportionate_effort", None]),
+        "nis2_significant": Schema(type=[OpenAPIType.BOOLEAN, OpenAPIType.NULL],
+                                   description="Required for a NIS2 entity when it is a breach"),
+        "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000,
+                              description="Required when the 72 hours have passed and the authority is notified"),
+    },
+    ["is_breach", "authority_reason"],
+)  # fmt: skip
+ACT_SCHEMAS = {
+    "gdpr_authority": _object_schema(
+        {"notified_at": _INSTANT, "reference": Schema(type=OpenAPIType.STRING, max_length=200),
+         "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000)},
+        ["notified_at", "reference"],
+    ),
+    "gdpr_data_subjects": _object_schema(
+        {"informed_at": _INSTANT, "channel": Schema(type=OpenAPIType.STRING, max_length=200),
+         "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000)},
+        ["informed_at", "channel"],
+    ),
+}  # fmt: skip
+
+
+def _body_operation(schema: Schema) -> type[Operation]:
+    @dataclass
+    class _Operation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={"application/json": OpenAPIMediaType(schema=schema)}, required=True
+            )
+
+    return _Operation
+
+
+@post(NOTICE_PATH + "/send", name="api_notice_send", tags=["notices"], status_code=200,
+      responses={**NOTICE_ERRORS, 409: ResponseSpec(Errors, description="The incident is a draft, or the controller has no address")})  # fmt: skip
+@in_thread
+def send_notice(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], controller: FromPath[str]
+) -> SendOut:
+    """Send the notice (or, after a correction, the follow-up) to this controller. Sending
+    the same incident version again sends nothing and answers ``"sent": false``."""
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        notices.notice_for(session, user, incident_id, controller)  # 404 before 403
+    _require_staff(user)
+    try:
+        results = notices.send_notices(engine_of(request), user, incident_id, [controller])
+    except notices.NoticeError as exc:
+        return Response({"errors": [{"field": None, "message": str(exc)}]}, status_code=409)  # type: ignore[return-value]
+    with session_scope(engine_of(request)) as session:
+        _incident, notice, org = notices.notice_for(session, user, incident_id, controller)
+        return SendOut(sent=any(r.sent for r in results), notice=notice_out(notice, org))
+
+
+@post(NOTICE_PATH + "/acknowledge", name="api_notice_acknowledge", tags=["notices"], status_code=200,
+      responses=NOTICE_ERRORS)  # fmt: skip
+@in_thread
+def acknowledge_notice(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], controller: FromPath[str]
+) -> NoticeOut:
+    """The controller's privacy officer confirms receipt (the first time counts)."""
+    user = user_of(request)
+    with session_scope(engine_of(request), write=True) as session:
+        _incident, notice, org = notices.notice_for(session, user, incident_id, controller)
+        notices.acknowledge(session, notice, org, user)
+        return notice_out(notice, org)
+
+
+@post(NOTICE_PATH + "/decision", name="api_notice_decision", tags=["notices"], status_code=200,
+      operation_class=_body_operation(DECISION_SCHEMA), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@in_thread
+def decide_notice(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    controller: FromPath[str],
+    data: JSONBody[dict[str, Any]],
+) -> NoticeOut:
+    """The officer's decision; each call records a new version."""
+    user = user_of(request)
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, controller)
+        notices.require_officer_of(user, org)
+        obligations = service.obligations_of(session, user, incident)
+        record = notices.records_by_key(session, notice.id).get("gdpr_authority")
+        late = notices.is_late(obligations, org, "gdpr_authority", utcnow()) and not (
+            record and record.late_reason
+        )
+        result = validate_decision(data, nis2=org.nis2, late=late, strict=True)
+        if result.errors:
+            return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
+        notices.decide(session, notice, org, user, result.decision, result.late_reason)
+        return notice_out(notice, org)
+
+
+def _act(request: Request[Any, Any, Any], incident_id: uuid.UUID, controller: str, key: str,
+         data: dict[str, Any]) -> NoticeOut:  # fmt: skip
+    user = user_of(request)
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, controller)
+        notices.require_officer_of(user, org)
+        result = validate_act(key, data, now=utcnow(), earliest=incident.discovered_at, strict=True)
+        if result.errors:
+            return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
+        assert result.met_at is not None
+        notices.record_act(session, notice, org, user, key, met_at=result.met_at, text=result.text,
+                           late_reason=result.late_reason)  # fmt: skip
+        return notice_out(notice, org)
+
+
+@post(NOTICE_PATH + "/authority-notified", name="api_notice_authority", tags=["notices"], status_code=200,
+      operation_class=_body_operation(ACT_SCHEMAS["gdpr_authority"]), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@in_thread
+def authority_notified(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    controller: FromPath[str],
+    data: JSONBody[dict[str, Any]],
+) -> NoticeOut:
+    """When the controller notified the supervisory authority, and the authority's number.
+    Meets the 72-hour duty."""
+    return _act(request, incident_id, controller, "gdpr_authority", data)
+
+
+@post(NOTICE_PATH + "/data-subjects-informed", name="api_notice_data_subjects", tags=["notices"], status_code=200,
+      operation_class=_body_operation(ACT_SCHEMAS["gdpr_data_subjects"]), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@in_thread
+def data_subjects_informed(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    controller: FromPath[str],
+    data: JSONBody[dict[str, Any]],
+) -> NoticeOut:
+    """When and how the persons were informed (Art. 34)."""
+    return _act(request, incident_id, controller, "gdpr_data_subjects", data)
+
+
+handlers = [
+    me, create_incident, list_incidents, get_incident, update_incident, send_notice, acknowledge_notice,
+    decide_notice, authority_notified, data_subjects_informed,
+]  # fmt: skip

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Response, Template
 from sqlmodel import Session, select
 
 from forms.answers import FieldError, merge_step, step_state, validate
-from forms.display import NOT_PROVIDED, display_value
+from forms.display import answer_changes, answer_sections
 from forms.fields import date_parts, read_step
 from forms.questionnaire import (
     CONTACT_KEYS,
@@ -27,7 +27,7 @@ from forms.questionnaire import (
     STEPS,
     Step,
 )
-from incidents import audit, register, service, timeline
+from incidents import audit, notices, register, service, timeline
 from incidents.auth import CurrentUser, staff_only
 from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
 from incidents.db import session_scope
@@ -418,26 +418,7 @@ def _next_target(incident: Incident, step: Step, action: str, return_to: str | N
 def _summary(
     answers: dict[str, Any], settings: Settings, names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Every step with its applicable questions and the answers in words."""
-    language = _lang()
-    sections = []
-    for step in STEPS:
-        rows = []
-        for question in step.questions:
-            if not question.applies(answers):
-                continue
-            lines = display_value(
-                question, answers.get(question.key), language, settings.zone, names
-            )
-            rows.append(
-                {
-                    "question": question,
-                    "lines": lines or [NOT_PROVIDED.get(language)],
-                    "empty": not lines,
-                }
-            )
-        sections.append({"step": step, "rows": rows})
-    return sections
+    return answer_sections(answers, _lang(), settings.zone, names)
 
 
 def _check_page(
@@ -539,8 +520,8 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
         incident = service.visible_incident(session, user, incident_id)
         if incident.status == IncidentStatus.draft:
             return Redirect(f"/incidents/{incident.id}/report", status_code=303)  # type: ignore[return-value]
-        notices = service.notices_of(session, user, incident.id)
-        names = {org.slug: org.name for _, org in notices}
+        notices_ = service.notices_of(session, user, incident.id)
+        names = {org.slug: org.name for _, org in notices_}
         answers = service.answers_for(user, incident.answers)
         versions = service.versions_of(session, incident.id)
         authors = {
@@ -558,17 +539,19 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
                 organisation_id=user.organisation_id,
             )
         trail = _audit_trail(session, incident.id) if user.is_staff else []
-        timeline = _timeline_context(session, user, incident, notices, settings)
+        timeline = _timeline_context(session, user, incident, notices_, settings)
     return Template(
         "incidents/incident.html",
         context={
             **timeline,
             "incident": incident,
-            "notices": notices,
+            "notices": notices_,
             "sections": _summary(answers, settings, names),
             "versions": versions,
             "authors": authors,
             "trail": trail,
+            "needs_sending": notices.needs_sending,
+            "to_send": sum(1 for n, _o in notices_ if notices.needs_sending(incident, n)),
         },
     )
 
@@ -708,17 +691,7 @@ def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
         raise NotFoundException()
     old = service.answers_for(user, versions[old_number].answers)
     new = service.answers_for(user, versions[new_number].answers)
-    language = _lang()
-    rows = []
-    for key, question in QUESTIONS.items():
-        if old.get(key) != new.get(key):
-            rows.append(
-                {
-                    "question": question,
-                    "old": display_value(question, old.get(key), language, settings.zone, names),
-                    "new": display_value(question, new.get(key), language, settings.zone, names),
-                }
-            )
+    rows = answer_changes(old, new, _lang(), settings.zone, names)
     return Template(
         "incidents/changes.html",
         context={

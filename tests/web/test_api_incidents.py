@@ -229,6 +229,11 @@ def test_officer_sees_only_their_controllers_incidents_and_notice(
     draft = client.post(
         "/api/v1/incidents", json={"draft": True, "controllers": ["acme"]}, headers=tokens[STAFF]
     ).json()
+    for incident, slugs in ((both, ["acme", "northwind"]), (other, ["northwind"])):
+        for slug in slugs:
+            sent = client.post(f"/api/v1/incidents/{incident['id']}/notices/{slug}/send",
+                               headers=tokens[STAFF])  # fmt: skip
+            assert sent.status_code == 200, sent.text
     officer = tokens[OFFICER_ACME]
     listing = client.get("/api/v1/incidents", headers=officer).json()
     assert [i["id"] for i in listing["items"]] == [both["id"]]

@@ -155,8 +155,11 @@ def test_reason_for_delay_is_asked_recorded_and_shown(client: PageClient, api, e
         ).one()
 
 
-def test_only_the_party_that_owes_explains_the_delay(client: PageClient, api, make_client) -> None:
+def test_only_the_party_that_owes_explains_the_delay(
+    client: PageClient, api, make_client, engine
+) -> None:
     incident_id = _file(client, api, controllers=["acme", "northwind"])
+    _deliver(engine, incident_id, "acme", datetime.now(UTC))  # late: 24 hours from 27 March
     url = f"/incidents/{incident_id}/obligations/acme/processor_notice/reason"
     officer = make_client()
     officer.login(OFFICER_ACME)

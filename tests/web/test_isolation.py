@@ -26,6 +26,8 @@ def incidents(client: PageClient, make_client) -> dict[str, str]:
         f"/incidents/{ids['draft_acme']}/report/controllers",
         {"controllers": "acme", "action": "save"},
     )
+    for key in ("both", "northwind"):  # officers see an incident once its notice is sent
+        assert client.submit(f"/incidents/{ids[key]}/notices/send").status_code == 303
     client.submit("/logout")
     return ids
 

@@ -76,12 +76,14 @@ def test_admin_sees_admin_pages(client: PageClient, url: str) -> None:
 def test_navigation_matches_the_role(client: PageClient) -> None:
     client.login(OFFICER_ACME)
     nav = {a["href"] for a in client.page("/").select(".main-nav a")}
-    assert nav == {"/", "/incidents"}
+    assert nav == {"/", "/incidents", "/notices"}
     client.submit("/logout")
     client.login(STAFF)
     assert {a["href"] for a in client.page("/").select(".main-nav a")} == {
         "/",
         "/incidents",
+        "/notices",
+        "/outbox",
         "/organisations",
     }
     client.submit("/logout")
@@ -89,6 +91,8 @@ def test_navigation_matches_the_role(client: PageClient) -> None:
     assert {a["href"] for a in client.page("/").select(".main-nav a")} == {
         "/",
         "/incidents",
+        "/notices",
+        "/outbox",
         "/organisations",
         "/admin/users",
     }

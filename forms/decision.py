@@ -1,0 +1,237 @@
+"""The privacy officer's decision on a notice, and the acts they record (authority
+notified, persons informed, NIS2 reports): one set of rules for the browser form and the
+JSON API. The browser sends "yes"/"no" strings and date parts; the API booleans and ISO
+8601 instants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from forms.answers import MESSAGES, FieldError
+from forms.questionnaire import Text
+
+REASON_MAX = 4000
+REFERENCE_MAX = 200
+ART34_GROUNDS: dict[str, Text] = {
+    "unintelligible": Text(
+        "Art. 34(3)(a): the data were unintelligible to anyone not authorised (e.g. encrypted, key safe)",
+        "Art. 34(3)(a): de gegevens waren onbegrijpelijk voor onbevoegden (bijv. versleuteld, sleutel veilig)",
+    ),
+    "risk_removed": Text(
+        "Art. 34(3)(b): later measures ensure the high risk is no longer likely",
+        "Art. 34(3)(b): latere maatregelen zorgen dat het hoge risico zich waarschijnlijk niet meer voordoet",
+    ),
+    "disproportionate_effort": Text(
+        "Art. 34(3)(c): it would take disproportionate effort; a public communication instead",
+        "Art. 34(3)(c): het zou onevenredige inspanning vergen; in plaats daarvan een openbare mededeling",
+    ),
+}
+LABELS: dict[str, Text] = {
+    "is_breach": Text("Is this a personal data breach?", "Is dit een inbreuk in verband met persoonsgegevens?"),
+    "notify_authority": Text("Notify the supervisory authority?", "Melden bij de toezichthouder?"),
+    "authority_reason": Text("Reasons for this choice", "Redenen voor deze keuze"),
+    "inform_data_subjects": Text("Inform the persons concerned?", "De betrokkenen informeren?"),
+    "data_subjects_reason": Text("Reasons for informing or not informing", "Redenen om wel of niet te informeren"),
+    "art34_ground": Text("Ground for not informing (Art. 34(3))", "Grond om niet te informeren (art. 34 lid 3)"),
+    "nis2_significant": Text("Is this a significant incident under NIS2?", "Is dit een significant incident onder NIS2?"),
+    "late_reason": Text("Reasons for the delay", "Redenen voor de vertraging"),
+    "notified_at": Text("When the authority was notified", "Wanneer is gemeld bij de toezichthouder"),
+    "reference": Text("The authority's notification number", "Meldingsnummer van de toezichthouder"),
+    "informed_at": Text("When the persons were informed", "Wanneer zijn de betrokkenen geïnformeerd"),
+    "channel": Text("How they were informed", "Hoe zijn ze geïnformeerd"),
+    "made_at": Text("When it was made", "Wanneer is het gedaan"),
+}  # fmt: skip
+
+MESSAGES.update(
+    {
+        "decision_yes_no": Text("Select yes or no for “{label}”", "Kies ja of nee bij „{label}”"),
+        "decision_reason": Text("Give the reasons for “{label}”", "Geef de redenen bij „{label}”"),
+        "decision_ground_with_yes": Text(
+            "An Art. 34(3) ground is only for not informing the persons",
+            "Een grond uit art. 34 lid 3 hoort alleen bij niet informeren",
+        ),
+        "decision_ground_invalid": Text(
+            "Choose one of the grounds of Art. 34(3)", "Kies een van de gronden van art. 34 lid 3"
+        ),
+        "late_reason_required": Text(
+            "The 72 hours have passed: give the reasons for the delay (Art. 33(1))",
+            "De 72 uur zijn voorbij: geef de redenen voor de vertraging (art. 33 lid 1)",
+        ),
+        "act_before_notice": Text(
+            "“{label}” cannot be before the processor discovered the breach",
+            "„{label}” kan niet vóór de ontdekking door de verwerker liggen",
+        ),
+        "unknown_field": Text("There is no field with this name", "Er is geen veld met deze naam"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    decision: dict[str, Any]
+    late_reason: str
+    errors: list[FieldError]
+
+
+def _yes_no(value: Any) -> bool | str | None:
+    """True/False from a boolean or "yes"/"no"; None when absent; the value when neither."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"yes", "true", "ja"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"no", "false", "nee"}:
+        return False
+    return "invalid"
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        return "" if value is None else "\x00invalid"
+    return value.replace("\x00", "").replace("\r\n", "\n").strip()
+
+
+def _text_field(
+    raw: Mapping[str, Any], key: str, errors: list[FieldError], *, required: bool, limit: int
+) -> str:
+    text = _text(raw.get(key))
+    if text == "\x00invalid":
+        errors.append(FieldError(key, "wrong_type", {"expected": MESSAGES["text"]}))
+        return ""
+    if len(text) > limit:
+        errors.append(FieldError(key, "too_long", {"max": limit}))
+    elif required and not text:
+        errors.append(FieldError(key, "decision_reason", {"label": LABELS[key]}))
+    return text
+
+
+def _bool_field(
+    raw: Mapping[str, Any], key: str, errors: list[FieldError], *, required: bool
+) -> bool | None:
+    value = _yes_no(raw.get(key))
+    if value == "invalid" or (value is None and required):
+        errors.append(FieldError(key, "decision_yes_no", {"label": LABELS[key]}))
+        return None
+    return value  # type: ignore[return-value]
+
+
+DECISION_KEYS = {
+    "is_breach", "notify_authority", "authority_reason", "inform_data_subjects",
+    "data_subjects_reason", "art34_ground", "nis2_significant", "late_reason",
+}  # fmt: skip
+
+
+def validate_decision(
+    raw: Mapping[str, Any], *, nis2: bool, late: bool, strict: bool = False
+) -> DecisionResult:
+    """The decision as stored on the notice, or every problem.
+
+    - is it a breach: yes/no; when no, nothing is notified or told, but the reasons are
+      still required (Art. 33(5): the reasoning of each decision is documented);
+    - notify the authority: yes/no, reasons either way;
+    - inform the persons: yes/no; "no" needs reasons or an Art. 34(3) ground, "yes" reasons;
+    - NIS2 entities: is it significant (starts the CSIRT duties);
+    - made after the 72 hours (``late``) while the authority is to be notified: the reasons
+      for the delay."""
+    errors: list[FieldError] = []
+    if strict:
+        errors += [FieldError(str(k)[:80], "unknown_field") for k in raw if k not in DECISION_KEYS]
+    is_breach = _bool_field(raw, "is_breach", errors, required=True)
+    breach = is_breach is not False
+    notify = _bool_field(raw, "notify_authority", errors, required=breach)
+    authority_reason = _text_field(raw, "authority_reason", errors, required=True, limit=REASON_MAX)
+    inform = _bool_field(raw, "inform_data_subjects", errors, required=breach)
+    ground = _text(raw.get("art34_ground")) or None
+    if ground is not None and ground not in ART34_GROUNDS:
+        errors.append(FieldError("art34_ground", "decision_ground_invalid"))
+        ground = None
+    if ground and inform is True:
+        errors.append(FieldError("art34_ground", "decision_ground_with_yes"))
+    subjects_reason = _text_field(
+        raw, "data_subjects_reason", errors, required=breach and not ground, limit=REASON_MAX
+    )
+    significant = _bool_field(raw, "nis2_significant", errors, required=nis2 and breach)
+    if not breach:
+        notify, inform, ground, significant = False, False, None, False if nis2 else None
+    late_reason = _text_field(raw, "late_reason", errors, required=False, limit=REASON_MAX)
+    if late and notify and not late_reason:
+        errors.append(FieldError("late_reason", "late_reason_required"))
+    decision = {
+        "is_breach": is_breach,
+        "notify_authority": notify,
+        "authority_reason": authority_reason,
+        "inform_data_subjects": inform,
+        "data_subjects_reason": subjects_reason,
+        "art34_ground": ground if inform is False else None,
+        "nis2_significant": significant if nis2 else None,
+    }
+    return DecisionResult(decision, late_reason, errors)
+
+
+ACT_FIELDS = {
+    # obligation key: (time field, text field, text required)
+    "gdpr_authority": ("notified_at", "reference", True),
+    "gdpr_data_subjects": ("informed_at", "channel", True),
+    "nis2_early_warning": ("made_at", "reference", False),
+    "nis2_notification": ("made_at", "reference", False),
+    "nis2_final_report": ("made_at", "reference", False),
+}
+
+
+@dataclass(frozen=True)
+class ActResult:
+    met_at: datetime | None
+    text: str
+    late_reason: str
+    errors: list[FieldError]
+
+
+def validate_act(
+    key: str,
+    raw: Mapping[str, Any],
+    *,
+    now: datetime,
+    earliest: datetime | None,
+    strict: bool = False,
+) -> ActResult:
+    """An act that meets a duty: when (an aware instant, not in the future, not before the
+    processor discovered the breach) and its reference or channel. ``raw[time field]`` is an
+    ISO 8601 instant with an offset (the browser's date parts are read into one first)."""
+    time_field, text_field, text_required = ACT_FIELDS[key]
+    errors: list[FieldError] = []
+    if strict:
+        allowed = {time_field, text_field, "late_reason"}
+        errors += [FieldError(str(k)[:80], "unknown_field") for k in raw if k not in allowed]
+    met_at = None
+    value = raw.get(time_field)
+    if value in (None, ""):
+        errors.append(FieldError(time_field, "required_date", {"label": LABELS[time_field]}))
+    elif not isinstance(value, str):
+        errors.append(FieldError(time_field, "wrong_type", {"expected": MESSAGES["datetime"]}))
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(FieldError(time_field, "datetime_invalid", {"label": LABELS[time_field]}))
+        else:
+            if parsed.tzinfo is None or parsed.utcoffset() is None:
+                errors.append(
+                    FieldError(time_field, "datetime_no_offset", {"label": LABELS[time_field]})
+                )
+            elif parsed > now:
+                errors.append(FieldError(time_field, "in_future", {"label": LABELS[time_field]}))
+            elif earliest and parsed < earliest:
+                errors.append(
+                    FieldError(time_field, "act_before_notice", {"label": LABELS[time_field]})
+                )
+            else:
+                met_at = parsed
+    text = _text_field(raw, text_field, errors, required=False, limit=REFERENCE_MAX)
+    if text_required and not text and not any(e.field == text_field for e in errors):
+        errors.append(FieldError(text_field, "required_text", {"label": LABELS[text_field]}))
+    late_reason = _text_field(raw, "late_reason", errors, required=False, limit=REASON_MAX)
+    return ActResult(met_at, text, late_reason, errors)

@@ -1,0 +1,619 @@
+"""Notices in the browser: the inbox, the notice page (staff: review and send; officers:
+acknowledge, ask, decide, record what they did), sent notices and their PDFs, the letter
+to the persons, and the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Response, Template
+from sqlmodel import Session, select
+
+from forms.answers import FieldError
+from forms.decision import ACT_FIELDS, ART34_GROUNDS, LABELS, validate_act, validate_decision
+from forms.fields import read_date
+from forms.questionnaire import Question
+from incidents import audit, documents, notices, reminders, service, timeline
+from incidents.auth import CurrentUser, staff_only
+from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
+from incidents.db import session_scope
+from incidents.i18n import current_language
+from incidents.i18n import gettext as _
+from incidents.models import (
+    Incident,
+    IncidentStatus,
+    Notice,
+    NoticeSend,
+    Organisation,
+    OutboxMessage,
+    User,
+    utcnow,
+)
+from notify import outbox
+
+
+def _lang() -> str:
+    return current_language.get()
+
+
+def _errors(errors: list[FieldError]) -> list[dict[str, str]]:
+    return [{"field": e.field, "message": e.message(_lang())} for e in errors]
+
+
+def _base(incident_id: uuid.UUID, slug: str) -> str:
+    return f"/incidents/{incident_id}/notices/{slug}"
+
+
+def _form(data: dict[str, Any]) -> dict[str, str]:
+    return {k: (v[0] if isinstance(v, list) else str(v)) for k, v in data.items()}
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+@get("/notices", name="notices")
+@in_thread
+def inbox(request: Request[Any, Any, Any]) -> Template:
+    """Officers: their notices, unacknowledged first. Staff: every notice of a submitted
+    incident, those still to be sent (or followed up) first."""
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        query = (
+            select(Notice, Incident, Organisation)
+            .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
+            .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+            .where(Incident.status != IncidentStatus.draft, Notice.removed_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Incident.submitted_at.desc())  # type: ignore[union-attr]
+            .limit(500)
+        )
+        if not user.is_staff:
+            query = query.where(
+                Notice.controller_id == user.organisation_id,
+                Notice.sent_at.is_not(None),  # type: ignore[union-attr]
+            )
+        rows = list(session.exec(query).all())
+    if user.is_staff:
+        rows.sort(key=lambda r: not notices.needs_sending(r[1], r[0]))
+    else:
+        rows.sort(key=lambda r: r[0].acknowledged_at is not None)
+    return Template(
+        "notices/inbox.html",
+        context={"rows": rows, "needs_sending": notices.needs_sending},
+    )
+
+
+# --- the notice page ------------------------------------------------------------------------
+
+
+def _threads(session: Session, notice_id: uuid.UUID) -> list[dict[str, Any]]:
+    threads: dict[int, dict[str, Any]] = {}
+    for message, author in notices.messages_of(session, notice_id):
+        item = {"message": message, "author": author.name}
+        if message.parent_id is None:
+            threads[message.id] = {**item, "answers": []}  # type: ignore[index]
+        elif message.parent_id in threads:
+            threads[message.parent_id]["answers"].append(item)
+    return list(threads.values())
+
+
+def _act_keys(obligations: list[Any], slug: str) -> list[str]:
+    """The controller duties that apply (or may apply) and can be recorded."""
+    return [
+        o.key
+        for o in obligations
+        if o.controller == slug and o.key in ACT_FIELDS and o.status != "not_applicable"
+    ]
+
+
+def _notice_context(
+    request: Request[Any, Any, Any],
+    session: Session,
+    user: CurrentUser,
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+) -> dict[str, Any]:
+    settings = settings_of(request)
+    now = utcnow()
+    sends = notices.sends_of(session, notice.id)
+    obligations = [
+        o for o in service.obligations_of(session, user, incident, now) if o.controller == org.slug
+    ]
+    preview = None
+    if user.is_staff and notices.needs_sending(incident, notice):
+        preview = notices.compose(session, incident, notice, org, now)
+    records = notices.records_by_key(session, notice.id)
+    acknowledged_by = (
+        session.get(User, notice.acknowledged_by_id) if notice.acknowledged_by_id else None
+    )
+    return {
+        "incident": incident,
+        "notice": notice,
+        "org": org,
+        "base": _base(incident.id, org.slug),
+        "sends": sends,
+        "latest": sends[-1] if sends else None,
+        "preview": preview,
+        "recipients": notices.controller_addresses(session, org) if user.is_staff else [],
+        "threads": _threads(session, notice.id),
+        "decisions": notices.decisions_of(session, notice.id),
+        "obligations": obligations,
+        "records": records,
+        "act_keys": _act_keys(obligations, org.slug),
+        "act_fields": ACT_FIELDS,
+        "labels": {k: v.get(_lang()) for k, v in LABELS.items()},
+        "grounds": {k: v.get(_lang()) for k, v in ART34_GROUNDS.items()},
+        "is_owner": (not user.is_staff) and user.organisation_id == org.id,
+        "acknowledged_by": acknowledged_by.name if acknowledged_by else None,
+        "regime_label": timeline.regime_label,
+        "countdown": timeline.countdown,
+        "now": now,
+        "zone": settings.zone,
+    }
+
+
+def _notice_page(
+    request: Request[Any, Any, Any],
+    incident_id: uuid.UUID,
+    slug: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    values: dict[str, str] | None = None,
+    form: str | None = None,
+) -> Template:
+    user = user_of(request)
+    with session_scope(engine_of(request), write=not user.is_staff) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        if not user.is_staff and not errors:
+            audit.record(session, "notice.viewed", actor_id=user.id, incident_id=incident.id,
+                         organisation_id=org.id)  # fmt: skip
+        context = _notice_context(request, session, user, incident, notice, org)
+    return Template(
+        "notices/notice.html",
+        context={**context, "errors": errors or [], "values": values or {}, "form": form},
+    )
+
+
+@get("/incidents/{incident_id:uuid}/notices/{slug:str}", name="notice")
+@in_thread
+def notice_page(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
+) -> Template:
+    return _notice_page(request, incident_id, slug)
+
+
+@get("/incidents/{incident_id:uuid}/notices/{slug:str}/sent/{number:int}", name="notice_sent")
+@in_thread
+def sent_page(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    number: FromPath[int],
+) -> Template:
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        send = _send(session, notice, number)
+    return Template(
+        "notices/sent.html",
+        context={"incident": incident, "org": org, "send": send, "base": _base(incident.id, slug)},
+    )
+
+
+def _send(session: Session, notice: Notice, number: int) -> NoticeSend:
+    send = session.exec(
+        select(NoticeSend).where(NoticeSend.notice_id == notice.id, NoticeSend.number == number)
+    ).first()
+    if send is None:
+        raise NotFoundException()
+    return send
+
+
+def _pdf_response(data: bytes, filename: str) -> Response[bytes]:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@get(
+    "/incidents/{incident_id:uuid}/notices/{slug:str}/sent/{number:int}/pdf", name="notice_sent_pdf"
+)
+@in_thread
+def sent_pdf(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    number: FromPath[int],
+) -> Response[bytes]:
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident, notice, _org = notices.notice_for(session, user, incident_id, slug)
+        send = _send(session, notice, number)
+        subject, body, language, reference = (
+            send.subject,
+            send.body_html,
+            send.language,
+            incident.reference or "",
+        )
+    data = documents.notice_pdf(subject, body, language, reference)
+    return _pdf_response(data, f"{reference}-{slug}-notice-{number}.pdf")
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def _send_and_report(
+    request: Request[Any, Any, Any], incident_id: uuid.UUID, slugs: list[str] | None
+) -> None:
+    try:
+        results = notices.send_notices(engine_of(request), user_of(request), incident_id, slugs)
+    except notices.NoticeError as exc:
+        flash(request, str(exc), "error")
+        return
+    sent = [r for r in results if r.sent]
+    if sent:
+        flash(request, _("Notice sent to: %(names)s. It is delivered by e-mail within a minute.")
+              % {"names": ", ".join(r.controller for r in sent)})  # fmt: skip
+    else:
+        flash(request, _("Nothing to send: every controller has this version already."), "warning")
+
+
+@post(
+    "/incidents/{incident_id:uuid}/notices/{slug:str}/send", name="notice_send", guards=[staff_only]
+)
+@in_thread
+def send_one(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
+) -> Redirect:
+    _send_and_report(request, incident_id, [slug])
+    return Redirect(_base(incident_id, slug), status_code=303)
+
+
+@post("/incidents/{incident_id:uuid}/notices/send", name="notice_send_all", guards=[staff_only])
+@in_thread
+def send_all(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Redirect:
+    _send_and_report(request, incident_id, None)
+    return Redirect(f"/incidents/{incident_id}#notices", status_code=303)
+
+
+# --- the officer's acts -----------------------------------------------------------------------
+
+
+@post("/incidents/{incident_id:uuid}/notices/{slug:str}/acknowledge", name="notice_acknowledge")
+@in_thread
+def acknowledge(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
+) -> Redirect:
+    user = user_of(request)
+    with session_scope(engine_of(request), write=True) as session:
+        _incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        first = notices.acknowledge(session, notice, org, user)
+    flash(
+        request,
+        _("Receipt acknowledged.") if first else _("You had already acknowledged this notice."),
+    )
+    return Redirect(_base(incident_id, slug), status_code=303)
+
+
+@post(
+    "/incidents/{incident_id:uuid}/notices/{slug:str}/questions",
+    name="notice_question",
+    status_code=200,
+)
+@in_thread
+def question(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Template | Redirect:
+    user = user_of(request)
+    values = _form(data)
+    body = values.get("body", "").replace("\x00", "").strip()
+    parent = values.get("parent_id")
+    field = f"answer-{parent}" if parent else "question-body"
+    problem = None
+    if not body:
+        problem = _("Write your answer.") if parent else _("Write your question.")
+    elif len(body) > notices.MESSAGE_MAX:
+        problem = _("Use at most %(max)s characters.") % {"max": notices.MESSAGE_MAX}
+    if problem:
+        return _notice_page(request, incident_id, slug, errors=[{"field": field, "message": problem}],
+                            values={field: body}, form="question")  # fmt: skip
+    try:
+        parent_id = int(parent) if parent else None
+    except ValueError:
+        raise NotFoundException() from None
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.post_message(
+            session, settings_of(request), incident, notice, org, user, body, parent_id
+        )
+    flash(
+        request,
+        _("Your answer has been sent.")
+        if parent_id
+        else _("Your question has been sent to the processor."),
+    )
+    return Redirect(_base(incident_id, slug) + "#questions", status_code=303)
+
+
+@get("/incidents/{incident_id:uuid}/notices/{slug:str}/decision", name="notice_decision")
+@in_thread
+def decision_page(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
+) -> Template:
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+        late = _decision_late(session, user, incident, notice, org)
+    values = _decision_values(notice.decision or {})
+    return _decision_template(incident, notice, org, values, [], late)
+
+
+def _decision_late(
+    session: Session, user: CurrentUser, incident: Incident, notice: Notice, org: Organisation
+) -> bool:
+    """Deciding now is after the 72 hours and no reason for the delay is on record yet."""
+    obligations = service.obligations_of(session, user, incident)
+    records = notices.records_by_key(session, notice.id)
+    already = records.get("gdpr_authority")
+    return notices.is_late(obligations, org, "gdpr_authority", utcnow()) and not (
+        already and already.late_reason
+    )
+
+
+def _decision_values(decision: dict[str, Any]) -> dict[str, str]:
+    values = {}
+    for key, value in decision.items():
+        if isinstance(value, bool):
+            values[key] = "yes" if value else "no"
+        elif isinstance(value, str):
+            values[key] = value
+    return values
+
+
+def _decision_template(
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+    values: dict[str, str],
+    errors: list[dict[str, str]],
+    late: bool,
+) -> Template:
+    return Template(
+        "notices/decision.html",
+        context={
+            "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
+            "late": late, "base": _base(incident.id, org.slug),
+            "labels": {k: v.get(_lang()) for k, v in LABELS.items()},
+            "grounds": [(k, v.get(_lang())) for k, v in ART34_GROUNDS.items()],
+        },
+    )  # fmt: skip
+
+
+@post(
+    "/incidents/{incident_id:uuid}/notices/{slug:str}/decision",
+    name="notice_decide",
+    status_code=200,
+)
+@in_thread
+def decide(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Template | Redirect:
+    user = user_of(request)
+    values = _form(data)
+    values.pop("_csrf_token", None)
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+        late = _decision_late(session, user, incident, notice, org)
+        result = validate_decision(values, nis2=org.nis2, late=late)
+        if result.errors:
+            return _decision_template(incident, notice, org, values, _errors(result.errors), late)
+        notices.decide(session, notice, org, user, result.decision, result.late_reason)
+    flash(request, _("Your decision has been recorded."))
+    return Redirect(_base(incident_id, slug), status_code=303)
+
+
+@post(
+    "/incidents/{incident_id:uuid}/notices/{slug:str}/acts/{key:str}",
+    name="notice_act",
+    status_code=200,
+)
+@in_thread
+def record_act(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    key: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Template | Redirect:
+    if key not in ACT_FIELDS:
+        raise NotFoundException()
+    user = user_of(request)
+    settings = settings_of(request)
+    values = _form(data)
+    time_field, text_field, _required = ACT_FIELDS[key]
+    field_key = f"{key}-{time_field}"
+    question = Question(field_key, "datetime", LABELS[time_field])
+    when, date_error = read_date(question, values, settings.zone)
+    raw = {time_field: when, text_field: values.get(f"{key}-{text_field}", ""),
+           "late_reason": values.get(f"{key}-late_reason", "")}  # fmt: skip
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+        result = validate_act(key, raw, now=utcnow(), earliest=incident.discovered_at)
+        errors = [date_error] if date_error else []
+        errors += [
+            FieldError(
+                f"{key}-{e.field}" if e.field != time_field else f"{field_key}-day",
+                e.code,
+                e.params,
+            )
+            for e in result.errors
+            if not (date_error and e.field == time_field)
+        ]
+        if not errors:
+            notices.record_act(session, notice, org, user, key, met_at=result.met_at,  # type: ignore[arg-type]
+                               text=result.text, late_reason=result.late_reason)  # fmt: skip
+    if errors:
+        return _notice_page(
+            request, incident_id, slug, errors=_errors(errors), values=values, form=key
+        )
+    flash(request, _("Recorded: %(duty)s.") % {"duty": timeline.regime_label(key)})
+    return Redirect(_base(incident_id, slug) + "#acts", status_code=303)
+
+
+# --- the letter to the persons ------------------------------------------------------------------
+
+
+@get("/incidents/{incident_id:uuid}/notices/{slug:str}/letter", name="notice_letter")
+@in_thread
+def letter_page(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
+) -> Template:
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+        text = notice.letter_text or documents.letter_draft(
+            incident.model_copy(update={"answers": documents.own_answers(incident.answers, org)}),
+            org,
+        )
+    return _letter_template(incident, notice, org, text, [])
+
+
+def _letter_template(
+    incident: Incident, notice: Notice, org: Organisation, text: str, errors: list[dict[str, str]]
+) -> Template:
+    return Template(
+        "notices/letter.html",
+        context={"incident": incident, "notice": notice, "org": org, "values": {"letter": text},
+                 "errors": errors, "base": _base(incident.id, org.slug)},
+    )  # fmt: skip
+
+
+@post(
+    "/incidents/{incident_id:uuid}/notices/{slug:str}/letter",
+    name="notice_letter_save",
+    status_code=200,
+)
+@in_thread
+def letter_save(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Template | Redirect:
+    user = user_of(request)
+    text = _form(data).get("letter", "").replace("\x00", "").replace("\r\n", "\n").strip()
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+        problem = None
+        if not text:
+            problem = _("The letter is empty: write it, or reload the page for the draft.")
+        elif len(text) > notices.LETTER_MAX:
+            problem = _("Use at most %(max)s characters.") % {"max": notices.LETTER_MAX}
+        if problem:
+            return _letter_template(
+                incident, notice, org, text, [{"field": "letter", "message": problem}]
+            )
+        notices.save_letter(session, notice, org, user, text + "\n")
+    flash(request, _("The letter has been saved."))
+    return Redirect(_base(incident_id, slug) + "/letter", status_code=303)
+
+
+@get("/incidents/{incident_id:uuid}/notices/{slug:str}/letter/{fmt:str}", name="notice_letter_file")
+@in_thread
+def letter_file(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    fmt: FromPath[str],
+) -> Response[bytes]:
+    if fmt not in {"pdf", "txt"}:
+        raise NotFoundException()
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+        text = notice.letter_text or documents.letter_draft(
+            incident.model_copy(update={"answers": documents.own_answers(incident.answers, org)}),
+            org,
+        )
+        reference = incident.reference or ""
+    name = f"{reference}-{slug}-letter.{fmt}"
+    if fmt == "txt":
+        return Response(text.encode(), media_type="text/plain; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return _pdf_response(documents.letter_pdf(text, org, reference), name)
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+
+@get("/outbox", name="outbox", guards=[staff_only])
+@in_thread
+def outbox_page(request: Request[Any, Any, Any]) -> Template:
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        messages = list(
+            session.exec(
+                select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(300)  # type: ignore[union-attr]
+            ).all()
+        )
+    return Template(
+        "notices/outbox.html",
+        context={
+            "messages": messages,
+            "smtp": bool(settings.smtp_url),
+            "folder": str(settings.outbox_dir),
+        },
+    )
+
+
+def _message(session: Session, message_id: int) -> OutboxMessage:
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFoundException()
+    return message
+
+
+@get("/outbox/{message_id:int}", name="outbox_message", guards=[staff_only])
+@in_thread
+def outbox_message(request: Request[Any, Any, Any], message_id: FromPath[int]) -> Template:
+    with session_scope(engine_of(request)) as session:
+        message = _message(session, message_id)
+    return Template("notices/outbox_message.html", context={"message": message})
+
+
+@get("/outbox/{message_id:int}/eml", name="outbox_eml", guards=[staff_only])
+@in_thread
+def outbox_eml(request: Request[Any, Any, Any], message_id: FromPath[int]) -> Response[bytes]:
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        message = _message(session, message_id)
+        mail = reminders.mail_of(message, settings.mail_from)
+    return Response(
+        bytes(outbox.build(mail)),
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="message-{message_id}.eml"'},
+    )
+
+
+handlers = [
+    inbox, notice_page, sent_page, sent_pdf, send_one, send_all, acknowledge, question, decision_page,
+    decide, record_act, letter_page, letter_save, letter_file, outbox_page, outbox_message, outbox_eml,
+]  # fmt: skip

@@ -1,0 +1,200 @@
+"""Documents made from an incident, in the reader's language rather than the viewer's:
+the notice to a controller (page fragment, e-mail and PDF) and the letter to the persons.
+
+Rendering happens outside requests too (the worker, the send), so the language is set
+for the duration of a render with :func:`language`, and dates use the reader's zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+from forms.display import answer_changes, answer_sections, display_value, format_datetime
+from forms.questionnaire import QUESTIONS
+from incidents import i18n
+from incidents.models import Incident, NoticeSend, Organisation
+from incidents.templating import build_environment
+from notify import pdf
+
+AUTHORITY_HOURS = 72
+
+# The elements Art. 33(3) asks for, first in every notice, each from these answers.
+KEY_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("nature", ("summary", "nature", "cause", "ongoing")),
+    ("persons", ("affected_min", "affected_max", "affected_group", "vulnerable_subjects")),
+    ("records", ("records_approx",)),
+    ("data", ("data_types", "special_categories", "data_types_other")),
+    ("consequences", ("consequences", "consequences_other")),
+    ("measures", ("measures",)),
+    ("contact", ("contact_name", "contact_role", "contact_email", "contact_phone")),
+    ("countries", ("other_eu_countries", "countries")),
+)
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    token = i18n.current_language.set(code if code in i18n.LANGUAGES else "en")
+    try:
+        yield
+    finally:
+        i18n.current_language.reset(token)
+
+
+@cache
+def environment(zone_name: str) -> Environment:
+    return build_environment(ZoneInfo(zone_name))
+
+
+def zone_of(org: Organisation) -> ZoneInfo:
+    try:
+        return ZoneInfo(org.timezone or "Europe/Amsterdam")
+    except (KeyError, ValueError):
+        return ZoneInfo("Europe/Amsterdam")
+
+
+def own_answers(answers: Mapping[str, Any], org: Organisation) -> dict[str, Any]:
+    """The answers as this controller may read them: no other controllers named."""
+    visible = dict(answers)
+    if "controllers" in visible:
+        visible["controllers"] = [s for s in visible["controllers"] if s == org.slug]
+    return visible
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    number: int
+    incident_version: int
+    language: str
+    answers: dict[str, Any]
+    subject: str
+    body_html: str  # the notice itself (a fragment)
+    body_text: str
+    email_html: str  # a whole document for mail clients
+
+
+def _facts(
+    answers: Mapping[str, Any], lang: str, zone: ZoneInfo, names: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    facts = []
+    for name, keys in KEY_FACTS:
+        rows = []
+        for key in keys:
+            question = QUESTIONS[key]
+            if not question.applies(answers):
+                continue
+            lines = display_value(question, answers.get(key), lang, zone, names)
+            if lines:
+                rows.append({"label": question.label.get(lang), "lines": lines})
+        facts.append({"name": name, "rows": rows})
+    return facts
+
+
+def notice_context(
+    *,
+    incident: Incident,
+    org: Organisation,
+    processor_name: str,
+    number: int,
+    sent_at: datetime,
+    delivered_at: datetime | None,
+    previous: NoticeSend | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    lang = org.language
+    zone = zone_of(org)
+    answers = own_answers(incident.answers, org)
+    names = {org.slug: org.name}
+    start = delivered_at or sent_at
+    discovered = incident.discovered_at
+    return {
+        "lang": lang,
+        "reference": incident.reference or "",
+        "number": number,
+        "processor_name": processor_name,
+        "controller": org,
+        "zone_name": str(zone),
+        "sent_at": format_datetime(sent_at, zone, lang),
+        "discovered_at": format_datetime(discovered, zone, lang) if discovered else "",
+        "delivered": delivered_at is not None,
+        "start_at": format_datetime(start, zone, lang),
+        "authority_due": format_datetime(start + timedelta(hours=AUTHORITY_HOURS), zone, lang),
+        "facts": _facts(answers, lang, zone, names),
+        "sections": answer_sections(answers, lang, zone, names),
+        "changes": answer_changes(previous.answers, answers, lang, zone, names) if previous else [],
+        "previous_number": previous.number if previous else None,
+        "previous_sent_at": format_datetime(previous.sent_at, zone, lang) if previous else "",
+        "notes": notes,
+        "nis2": org.nis2,
+    }
+
+
+def render_notice(
+    context: dict[str, Any], incident_version: int, answers: dict[str, Any]
+) -> RenderedNotice:
+    env = environment(context["zone_name"])
+    with language(context["lang"]):
+        body_html = env.get_template("notices/_content.html").render(context)
+        body_text = env.get_template("notices/notice.txt").render(context)
+        subject = env.get_template("notices/subject.txt").render(context).strip()
+        email_html = env.get_template("notices/email.html").render(
+            {**context, "subject": subject, "body_html": body_html}
+        )
+    return RenderedNotice(
+        number=context["number"], incident_version=incident_version, language=context["lang"],
+        answers=answers, subject=subject, body_html=body_html, body_text=body_text, email_html=email_html,
+    )  # fmt: skip
+
+
+def notice_pdf(subject: str, body_html: str, lang: str, reference: str) -> bytes:
+    """The PDF of a notice as sent (from the stored fragment)."""
+    env = environment("Europe/Amsterdam")
+    with language(lang):
+        html = env.get_template("notices/pdf.html").render(
+            {"subject": subject, "body_html": body_html, "lang": lang, "reference": reference}
+        )
+    return pdf.render(html)
+
+
+def letter_draft(incident: Incident, org: Organisation) -> str:
+    """A first draft of the letter to the persons (Art. 34(2)): what happened, which data,
+    the likely consequences, what was done, what they can do, whom to contact. In clear
+    and plain language, in the controller's language."""
+    lang = org.language
+    zone = zone_of(org)
+    answers = incident.answers
+
+    def words(key: str) -> list[str]:
+        return display_value(QUESTIONS[key], answers.get(key), lang, zone, {})
+
+    context = {
+        "controller": org,
+        "summary": answers.get("summary", ""),
+        "discovered": words("discovered_at"),
+        "data": [line for key in ("data_types", "special_categories") for line in words(key)],
+        "consequences": words("consequences"),
+        "measures": answers.get("measures", ""),
+        "encrypted": answers.get("encrypted"),
+        "identity": any(t in (answers.get("data_types") or []) for t in ("bsn", "id_copy")),
+        "credentials": "credentials" in (answers.get("data_types") or []),
+        "financial": "financial" in (answers.get("data_types") or []),
+    }
+    env = environment(str(zone))
+    with language(lang):
+        return env.get_template("notices/letter.txt").render(context).strip() + "\n"
+
+
+def letter_pdf(text: str, org: Organisation, reference: str) -> bytes:
+    env = environment(str(zone_of(org)))
+    with language(org.language):
+        html = env.get_template("notices/letter_pdf.html").render(
+            {"paragraphs": [p.strip() for p in text.split("\n\n") if p.strip()],
+             "lang": org.language, "controller": org, "reference": reference}
+        )  # fmt: skip
+    return pdf.render(html)

@@ -1,0 +1,468 @@
+"""Notices to the controllers and what their privacy officers do with them: send (first
+notice and follow-ups), delivery, acknowledgement, questions and answers, the decision,
+the acts that meet their duties, the letter to the persons. Every change is audited.
+
+Sending is idempotent: one ``notice_send`` per notice and incident version (a unique key,
+inserted with ON CONFLICT DO NOTHING) and one outbox message per send, written in the same
+transaction. The worker delivers; delivery starts the controller's 72 hours."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from incidents import audit, documents, service
+from incidents.auth import CurrentUser
+from incidents.db import insert_ignore, session_scope
+from incidents.i18n import gettext as _
+from incidents.models import (
+    DecisionVersion,
+    Incident,
+    IncidentStatus,
+    IncidentVersion,
+    Notice,
+    NoticeMessage,
+    NoticeSend,
+    ObligationRecord,
+    Organisation,
+    OrgKind,
+    OutboxMessage,
+    User,
+    utcnow,
+)
+from incidents.settings import Settings
+from notify.obligations import REGIME_BY_KEY, Obligation
+
+
+class NoticeError(ValueError):
+    """The notice cannot be sent or changed in its current state (a message for people)."""
+
+
+# --- finding ----------------------------------------------------------------------------
+
+
+def notice_for(
+    session: Session, user: CurrentUser, incident_id: uuid.UUID | str, slug: str
+) -> tuple[Incident, Notice, Organisation]:
+    """The incident, its notice to controller ``slug`` and that controller, if this user may
+    see them; 404 otherwise (another controller's notice is as absent as a missing one)."""
+    incident = service.visible_incident(session, user, incident_id)
+    if not user.is_staff and slug != user.organisation_slug:
+        raise NotFoundException()
+    row = session.exec(
+        select(Notice, Organisation)
+        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+        .where(Notice.incident_id == incident.id, Organisation.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFoundException()
+    notice, org = row
+    if not user.is_staff and (notice.sent_at is None or notice.removed_at is not None):
+        raise NotFoundException()
+    return incident, notice, org
+
+
+def processor(session: Session) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
+
+
+def sends_of(session: Session, notice_id: uuid.UUID) -> list[NoticeSend]:
+    return list(
+        session.exec(
+            select(NoticeSend).where(NoticeSend.notice_id == notice_id).order_by(NoticeSend.number)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def controller_addresses(session: Session, org: Organisation) -> list[str]:
+    """Where a controller's mail goes: its notification addresses and its active officers."""
+    officers = session.exec(
+        select(User.email).where(User.organisation_id == org.id, User.is_active)  # type: ignore[arg-type]
+    ).all()
+    return sorted(set(org.notification_emails) | set(officers))
+
+
+def processor_addresses(session: Session, incident: Incident) -> list[str]:
+    """The incident's contact person and the processor's notification addresses."""
+    own = processor(session)
+    addresses = set(own.notification_emails if own else [])
+    if incident.answers.get("contact_email"):
+        addresses.add(incident.answers["contact_email"])
+    return sorted(addresses)
+
+
+def needs_sending(incident: Incident, notice: Notice) -> bool:
+    """A first notice or a follow-up is due: the incident has a version this controller
+    has not been sent."""
+    return (
+        incident.status == IncidentStatus.submitted
+        and notice.removed_at is None
+        and notice.incident_version != incident.version
+    )
+
+
+# --- composing and sending ----------------------------------------------------------------
+
+
+def compose(
+    session: Session, incident: Incident, notice: Notice, org: Organisation, now: datetime
+) -> documents.RenderedNotice:
+    """The next notice to this controller, as it would be sent now."""
+    sends = sends_of(session, notice.id)
+    previous = sends[-1] if sends else None
+    notes = [
+        v.note
+        for v in session.exec(
+            select(IncidentVersion).where(
+                IncidentVersion.incident_id == incident.id,
+                IncidentVersion.version > (previous.incident_version if previous else 0),
+                IncidentVersion.note != "",
+            )
+        ).all()
+    ]
+    own = processor(session)
+    context = documents.notice_context(
+        incident=incident, org=org, processor_name=own.name if own else "", number=len(sends) + 1,
+        sent_at=now, delivered_at=notice.delivered_at, previous=previous, notes=notes,
+    )  # fmt: skip
+    return documents.render_notice(
+        context, incident.version, documents.own_answers(incident.answers, org)
+    )
+
+
+@dataclass(frozen=True)
+class SendResult:
+    controller: str
+    sent: bool  # False: this version had been sent already (a double click, a retry)
+    number: int
+
+
+def _attachment_name(reference: str, number: int, slug: str) -> str:
+    return f"{reference}-{slug}-notice-{number}.pdf"
+
+
+def send_notices(
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    slugs: Sequence[str] | None = None,
+) -> list[SendResult]:
+    """Send the notice (or follow-up) to the given controllers, or to every one that needs
+    one. The PDFs are rendered before the write transaction; the send rows, the notices and
+    the outbox messages are written in one. Raises :class:`NoticeError` when nothing can
+    be sent (nothing is written then)."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        if incident.status != IncidentStatus.submitted:
+            raise NoticeError(_("Only a submitted incident is sent to the controllers."))
+        pairs = service.notices_of(session, user, incident.id)
+        if slugs is not None:
+            known = {org.slug for _, org in pairs}
+            if any(slug not in known for slug in slugs):
+                raise NotFoundException()
+            pairs = [(n, o) for n, o in pairs if o.slug in slugs]
+        pending = []
+        for notice, org in pairs:
+            if notice.removed_at is not None:
+                continue
+            if not needs_sending(incident, notice):
+                continue
+            recipients = controller_addresses(session, org)
+            if not recipients:
+                raise NoticeError(
+                    _("%(name)s has no e-mail address: add one (administration) before sending.")
+                    % {"name": org.name}
+                )
+            rendered = compose(session, incident, notice, org, now)
+            pending.append((notice.id, org.slug, recipients, rendered))
+        version = incident.version
+        reference = incident.reference or ""
+    if not pending and slugs:
+        # Every asked-for controller has this version already: a repeat, not an error.
+        return [SendResult(slug, False, 0) for slug in slugs]
+    documents_pdf = {
+        notice_id: documents.notice_pdf(r.subject, r.body_html, r.language, reference)
+        for notice_id, _slug, _to, r in pending
+    }
+    results = []
+    with session_scope(engine, write=True) as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None or incident.version != version:
+            raise NoticeError(_("The incident changed while the notice was prepared: review it and send again."))  # fmt: skip
+        for notice_id, slug, recipients, rendered in pending:
+            results.append(
+                _write_send(session, incident, notice_id, slug, recipients, rendered,
+                            documents_pdf[notice_id], user, now)
+            )  # fmt: skip
+    return results
+
+
+def _write_send(
+    session: Session,
+    incident: Incident,
+    notice_id: uuid.UUID,
+    slug: str,
+    recipients: list[str],
+    rendered: documents.RenderedNotice,
+    document: bytes,
+    user: CurrentUser,
+    now: datetime,
+) -> SendResult:
+    send_id = insert_ignore(
+        session, NoticeSend, ["notice_id", "incident_version"],
+        notice_id=notice_id, number=rendered.number, incident_version=rendered.incident_version,
+        language=rendered.language, answers=rendered.answers, subject=rendered.subject,
+        body_html=rendered.body_html, body_text=rendered.body_text, sent_by_id=user.id, sent_at=now,
+    )  # fmt: skip
+    if send_id is None:
+        return SendResult(slug, False, rendered.number)
+    notice = session.get(Notice, notice_id)
+    assert notice is not None
+    notice.version = rendered.number
+    notice.incident_version = rendered.incident_version
+    notice.sent_at = notice.sent_at or now
+    session.add(notice)
+    session.add(
+        OutboxMessage(
+            dedupe_key=f"notice:{notice_id}:{rendered.incident_version}", kind="notice",
+            recipients=recipients, subject=rendered.subject, body_text=rendered.body_text,
+            body_html=rendered.email_html, incident_id=incident.id, notice_send_id=send_id,
+            attachment_name=_attachment_name(incident.reference or "", rendered.number, slug),
+            attachment=document, created_at=now, next_attempt_at=now,
+        )
+    )  # fmt: skip
+    audit.record(
+        session, "notice.sent", actor_id=user.id, incident_id=incident.id,
+        organisation_id=notice.controller_id, number=rendered.number, version=rendered.incident_version,
+    )  # fmt: skip
+    return SendResult(slug, True, rendered.number)
+
+
+def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
+    """The notice's e-mail was accepted for delivery: the controller is aware from the first
+    delivery on (its 72 hours start then); later follow-ups do not move that."""
+    send = session.get(NoticeSend, send_id)
+    if send is None or send.delivered_at is not None:
+        return
+    send.delivered_at = at
+    session.add(send)
+    session.execute(
+        update(Notice)
+        .where(Notice.id == send.notice_id, Notice.delivered_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(delivered_at=at)
+    )
+
+
+# --- the officer's acts ---------------------------------------------------------------------
+
+
+def require_officer_of(user: CurrentUser, org: Organisation) -> None:
+    """Only the controller's own privacy officer acts on its notice (staff: 403)."""
+    if user.is_staff or user.organisation_id != org.id:
+        raise PermissionDeniedException(_("Only the controller's privacy officer can do this."))
+
+
+def acknowledge(session: Session, notice: Notice, org: Organisation, user: CurrentUser) -> bool:
+    """Confirm receipt; the first acknowledgement counts. If no e-mail delivery has been
+    recorded yet, the officer has now read it in the app: the notice counts as delivered."""
+    require_officer_of(user, org)
+    if notice.acknowledged_at is not None:
+        return False
+    now = utcnow()
+    notice.acknowledged_at = now
+    notice.acknowledged_by_id = user.id
+    notice.delivered_at = notice.delivered_at or now
+    session.add(notice)
+    audit.record(session, "notice.acknowledged", actor_id=user.id, incident_id=notice.incident_id,
+                 organisation_id=org.id)  # fmt: skip
+    return True
+
+
+def decide(
+    session: Session,
+    notice: Notice,
+    org: Organisation,
+    user: CurrentUser,
+    decision: dict,
+    late_reason: str,
+) -> DecisionVersion:
+    """Record a decision (a new version each time); the notice carries the latest. A reason
+    for delay goes to the authority duty's record, where the timeline and documents read it."""
+    require_officer_of(user, org)
+    now = utcnow()
+    number = len(decisions_of(session, notice.id)) + 1
+    stored = {**decision, "version": number, "decided_at": now.isoformat(), "decided_by": user.name}
+    version = DecisionVersion(notice_id=notice.id, version=number, decision=stored,
+                              decided_by_id=user.id, decided_at=now)  # fmt: skip
+    session.add(version)
+    notice.decision = stored
+    notice.delivered_at = notice.delivered_at or now  # deciding on it means it was received
+    session.add(notice)
+    if late_reason:
+        service.record_late_reason(session, notice, "gdpr_authority", late_reason, user)
+    audit.record(
+        session, "notice.decided", actor_id=user.id, incident_id=notice.incident_id, organisation_id=org.id,
+        version=number, notify_authority=decision.get("notify_authority"),
+        inform_data_subjects=decision.get("inform_data_subjects"),
+    )  # fmt: skip
+    return version
+
+
+def decisions_of(session: Session, notice_id: uuid.UUID) -> list[DecisionVersion]:
+    return list(
+        session.exec(
+            select(DecisionVersion)
+            .where(DecisionVersion.notice_id == notice_id)
+            .order_by(DecisionVersion.version)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def record_act(
+    session: Session,
+    notice: Notice,
+    org: Organisation,
+    user: CurrentUser,
+    key: str,
+    *,
+    met_at: datetime,
+    text: str,
+    late_reason: str = "",
+) -> ObligationRecord:
+    """The act that meets one of the controller's duties (authority notified with its
+    number, persons informed and how, a NIS2 report). Recording it again corrects it."""
+    require_officer_of(user, org)
+    if key not in REGIME_BY_KEY or key == "processor_notice":
+        raise NotFoundException()
+    record = session.exec(
+        select(ObligationRecord).where(ObligationRecord.notice_id == notice.id, ObligationRecord.key == key)
+    ).first()  # fmt: skip
+    if record is None:
+        record = ObligationRecord(notice_id=notice.id, key=key, recorded_by_id=user.id)
+    record.met_at = met_at
+    if key == "gdpr_data_subjects":
+        record.detail = text
+    else:
+        record.reference = text
+    if late_reason:
+        record.late_reason = late_reason
+    record.recorded_by_id = user.id
+    record.recorded_at = utcnow()
+    session.add(record)
+    audit.record(session, "obligation.met", actor_id=user.id, incident_id=notice.incident_id,
+                 organisation_id=org.id, obligation=key)  # fmt: skip
+    return record
+
+
+def records_by_key(session: Session, notice_id: uuid.UUID) -> dict[str, ObligationRecord]:
+    return {r.key: r for r in service.records_of(session, [notice_id])[notice_id]}
+
+
+def is_late(obligations: list[Obligation], org: Organisation, key: str, now: datetime) -> bool:
+    """Whether acting on duty ``key`` now is after its due time."""
+    for item in obligations:
+        if item.controller == org.slug and item.key == key and item.due_at is not None:
+            return (item.met_at or now) > item.due_at
+    return False
+
+
+# --- questions and answers -----------------------------------------------------------------
+
+
+MESSAGE_MAX = 4000
+
+
+def messages_of(session: Session, notice_id: uuid.UUID) -> list[tuple[NoticeMessage, User]]:
+    return list(
+        session.exec(
+            select(NoticeMessage, User)
+            .join(User, User.id == NoticeMessage.author_id)  # type: ignore[arg-type]
+            .where(NoticeMessage.notice_id == notice_id)
+            .order_by(NoticeMessage.created_at, NoticeMessage.id)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+QUESTION_MAIL = {
+    "en": ("[{reference}] Question from {controller}", "{author} ({controller}) asks about {reference}:\n\n{body}\n\nAnswer it in Breachdesk: {link}\n"),
+    "nl": ("[{reference}] Vraag van {controller}", "{author} ({controller}) heeft een vraag over {reference}:\n\n{body}\n\nBeantwoord de vraag in Breachdesk: {link}\n"),
+}  # fmt: skip
+ANSWER_MAIL = {
+    "en": ("[{reference}] Answer from {processor}", "{processor} answered your question about {reference}.\n\nYour question:\n{question}\n\nAnswer ({author}):\n{body}\n\nThe notice in Breachdesk: {link}\n"),
+    "nl": ("[{reference}] Antwoord van {processor}", "{processor} heeft uw vraag over {reference} beantwoord.\n\nUw vraag:\n{question}\n\nAntwoord ({author}):\n{body}\n\nDe melding in Breachdesk: {link}\n"),
+}  # fmt: skip
+
+
+def post_message(
+    session: Session,
+    settings: Settings,
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+    user: CurrentUser,
+    body: str,
+    parent_id: int | None = None,
+) -> NoticeMessage:
+    """An officer's question (to the processor's contact) or a staff answer to a question
+    (to the controller). The e-mail is written to the outbox in the same transaction."""
+    if user.is_staff:
+        parent = session.get(NoticeMessage, parent_id) if parent_id else None
+        if parent is None or parent.notice_id != notice.id or parent.side != "controller":
+            raise NotFoundException()
+        side = "processor"
+    else:
+        require_officer_of(user, org)
+        parent, side = None, "controller"
+    message = NoticeMessage(notice_id=notice.id, parent_id=parent.id if parent else None,
+                            side=side, body=body, author_id=user.id)  # fmt: skip
+    session.add(message)
+    session.flush()
+    link = f"{settings.base_url}/incidents/{incident.id}/notices/{org.slug}"
+    values = {"reference": incident.reference or "", "controller": org.name, "author": user.name,
+              "body": body, "link": link}  # fmt: skip
+    if side == "controller":
+        own = processor(session)
+        lang = own.language if own else "nl"
+        subject, text = QUESTION_MAIL[lang]
+        recipients = processor_addresses(session, incident)
+    else:
+        own = processor(session)
+        subject, text = ANSWER_MAIL[org.language]
+        values.update(processor=own.name if own else "", question=parent.body if parent else "")
+        recipients = controller_addresses(session, org)
+    if recipients:
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"message:{message.id}", kind=f"{side}_message", recipients=recipients,
+                subject=subject.format(**values), body_text=text.format(**values), incident_id=incident.id,
+            )
+        )  # fmt: skip
+    audit.record(session, "notice.question" if side == "controller" else "notice.answer",
+                 actor_id=user.id, incident_id=incident.id, organisation_id=org.id)  # fmt: skip
+    return message
+
+
+# --- the letter to the persons ---------------------------------------------------------------
+
+
+LETTER_MAX = 20000
+
+
+def save_letter(
+    session: Session, notice: Notice, org: Organisation, user: CurrentUser, text: str
+) -> None:
+    require_officer_of(user, org)
+    notice.letter_text = text
+    notice.letter_language = org.language
+    notice.letter_updated_at = utcnow()
+    session.add(notice)
+    audit.record(session, "notice.letter_saved", actor_id=user.id, incident_id=notice.incident_id,
+                 organisation_id=org.id)  # fmt: skip
