@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from forms.answers import MESSAGES, FieldError
+from forms.answers import EXPECTED, MESSAGES, FieldError
 from forms.questionnaire import Text
 
 REASON_MAX = 4000
@@ -48,7 +48,6 @@ LABELS: dict[str, Text] = {
 MESSAGES.update(
     {
         "decision_yes_no": Text("Select yes or no for “{label}”", "Kies ja of nee bij „{label}”"),
-        "decision_reason": Text("Give the reasons for “{label}”", "Geef de redenen bij „{label}”"),
         "decision_ground_with_yes": Text(
             "An Art. 34(3) ground is only for not informing the persons",
             "Een grond uit art. 34 lid 3 hoort alleen bij niet informeren",
@@ -100,12 +99,12 @@ def _text_field(
 ) -> str:
     text = _text(raw.get(key))
     if text == "\x00invalid":
-        errors.append(FieldError(key, "wrong_type", {"expected": MESSAGES["text"]}))
+        errors.append(FieldError(key, "wrong_type", {"expected": EXPECTED["text"]}))
         return ""
     if len(text) > limit:
         errors.append(FieldError(key, "too_long", {"max": limit}))
     elif required and not text:
-        errors.append(FieldError(key, "decision_reason", {"label": LABELS[key]}))
+        errors.append(FieldError(key, "required_text", {"label": LABELS[key]}))
     return text
 
 
@@ -211,7 +210,7 @@ def validate_act(
     if value in (None, ""):
         errors.append(FieldError(time_field, "required_date", {"label": LABELS[time_field]}))
     elif not isinstance(value, str):
-        errors.append(FieldError(time_field, "wrong_type", {"expected": MESSAGES["datetime"]}))
+        errors.append(FieldError(time_field, "wrong_type", {"expected": EXPECTED["datetime"]}))
     else:
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))

@@ -131,7 +131,8 @@ def _reminder(
 def mail_of(message: OutboxMessage, sender: str) -> outbox.Mail:
     """The e-mail an outbox row stands for."""
     attachments = (
-        [outbox.Attached(message.attachment_name, message.attachment, "application/pdf")]
+        # bytes(): PostgreSQL's driver gives a memoryview
+        [outbox.Attached(message.attachment_name, bytes(message.attachment), "application/pdf")]
         if message.attachment
         else []
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -100,9 +101,21 @@ def smtp_options(url: str) -> dict[str, object]:
 
 def send_smtp(mail: Mail, url: str) -> None:
     """Send one message over SMTP (aiosmtplib). Called from the worker thread, which has
-    no event loop of its own, so it runs one for the send."""
+    no event loop of its own, so it runs one for the send; a caller that already runs an
+    event loop in its thread gets the send done in a helper thread."""
     message = build(mail)
-    asyncio.run(aiosmtplib.send(message, **smtp_options(url)))  # type: ignore[arg-type]
+    options = smtp_options(url)
+
+    def run() -> None:
+        asyncio.run(aiosmtplib.send(message, **options))  # type: ignore[arg-type]
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        run()
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run).result()
 
 
 def deliver(mail: Mail, *, smtp_url: str | None, folder: Path) -> str:

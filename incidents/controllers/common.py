@@ -12,7 +12,9 @@ from litestar import Request
 from litestar.exceptions import NotFoundException
 from sqlalchemy.engine import Engine
 
+from forms.answers import FieldError
 from incidents.auth import CurrentUser
+from incidents.i18n import current_language
 from incidents.settings import Settings
 
 FLASH_KEY = "flash"
@@ -81,3 +83,13 @@ def pop_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
     if not isinstance(current, dict) or FLASH_KEY not in current:
         return []
     return list(current.pop(FLASH_KEY))
+
+
+def lang() -> str:
+    """The language of this request."""
+    return current_language.get()
+
+
+def field_errors(errors: list[FieldError]) -> list[dict[str, str]]:
+    """Form errors as the templates show them, in the request's language."""
+    return [{"field": e.field, "message": e.message(lang())} for e in errors]

@@ -15,7 +15,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session, select
 
-from forms.answers import FieldError, merge_step, step_state, validate
+from forms.answers import merge_step, step_state, validate
 from forms.display import answer_changes, answer_sections
 from forms.fields import date_parts, read_step
 from forms.questionnaire import (
@@ -29,9 +29,16 @@ from forms.questionnaire import (
 )
 from incidents import audit, notices, register, service, timeline
 from incidents.auth import CurrentUser, staff_only
-from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
+from incidents.controllers.common import (
+    engine_of,
+    field_errors,
+    flash,
+    in_thread,
+    lang,
+    settings_of,
+    user_of,
+)
 from incidents.db import session_scope
-from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import (
     AuditEvent,
@@ -44,15 +51,6 @@ from incidents.models import (
 )
 from incidents.settings import Settings
 from notify.obligations import owed
-
-
-def _lang() -> str:
-    return current_language.get()
-
-
-def _errors(errors: list[FieldError]) -> list[dict[str, str]]:
-    return [{"field": e.field, "message": e.message(_lang())} for e in errors]
-
 
 # --- the register ---------------------------------------------------------------------
 
@@ -294,7 +292,7 @@ def _step_template(
             ),
             "countries": sorted(
                 (
-                    (code, name.get(_lang()))
+                    (code, name.get(lang()))
                     for code, name in EU_EEA_COUNTRIES.items()
                     if code != processor_country
                 ),
@@ -382,7 +380,7 @@ def step_save(
         if problems:
             values = dict(form)
             return _step_template(
-                session, incident, step, values, _errors(problems), return_to, settings, note
+                session, incident, step, values, field_errors(problems), return_to, settings, note
             )
         canonical = validate(merged, ctx, complete=False, strict=False).answers
         if submitted:
@@ -418,7 +416,7 @@ def _next_target(incident: Incident, step: Step, action: str, return_to: str | N
 def _summary(
     answers: dict[str, Any], settings: Settings, names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    return answer_sections(answers, _lang(), settings.zone, names)
+    return answer_sections(answers, lang(), settings.zone, names)
 
 
 def _check_page(
@@ -467,7 +465,7 @@ def submit(
             {
                 "field": None,
                 "href": f"/incidents/{incident_id}/report/{STEP_OF_QUESTION[e.field.split('-')[0]].key}?return=check#{e.field}",
-                "message": e.message(_lang()),
+                "message": e.message(lang()),
             }
             for e in problems
         ]
@@ -496,7 +494,7 @@ def _audit_trail(session: Session, incident_id: uuid.UUID) -> list[dict[str, Any
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined,union-attr]
         .limit(200)
     ).all()
-    language = _lang()
+    language = lang()
     trail = []
     for event, actor in rows:
         en, nl = ACTION_LABELS.get(event.action, (event.action, event.action))
@@ -691,7 +689,7 @@ def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
         raise NotFoundException()
     old = service.answers_for(user, versions[old_number].answers)
     new = service.answers_for(user, versions[new_number].answers)
-    rows = answer_changes(old, new, _lang(), settings.zone, names)
+    rows = answer_changes(old, new, lang(), settings.zone, names)
     return Template(
         "incidents/changes.html",
         context={

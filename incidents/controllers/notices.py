@@ -19,9 +19,16 @@ from forms.fields import read_date
 from forms.questionnaire import Question
 from incidents import audit, documents, notices, reminders, service, timeline
 from incidents.auth import CurrentUser, staff_only
-from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
+from incidents.controllers.common import (
+    engine_of,
+    field_errors,
+    flash,
+    in_thread,
+    lang,
+    settings_of,
+    user_of,
+)
 from incidents.db import session_scope
-from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import (
     Incident,
@@ -34,14 +41,6 @@ from incidents.models import (
     utcnow,
 )
 from notify import outbox
-
-
-def _lang() -> str:
-    return current_language.get()
-
-
-def _errors(errors: list[FieldError]) -> list[dict[str, str]]:
-    return [{"field": e.field, "message": e.message(_lang())} for e in errors]
 
 
 def _base(incident_id: uuid.UUID, slug: str) -> str:
@@ -145,8 +144,8 @@ def _notice_context(
         "records": records,
         "act_keys": _act_keys(obligations, org.slug),
         "act_fields": ACT_FIELDS,
-        "labels": {k: v.get(_lang()) for k, v in LABELS.items()},
-        "grounds": {k: v.get(_lang()) for k, v in ART34_GROUNDS.items()},
+        "labels": {k: v.get(lang()) for k, v in LABELS.items()},
+        "grounds": {k: v.get(lang()) for k, v in ART34_GROUNDS.items()},
         "is_owner": (not user.is_staff) and user.organisation_id == org.id,
         "acknowledged_by": acknowledged_by.name if acknowledged_by else None,
         "regime_label": timeline.regime_label,
@@ -393,8 +392,8 @@ def _decision_template(
         context={
             "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
             "late": late, "base": _base(incident.id, org.slug),
-            "labels": {k: v.get(_lang()) for k, v in LABELS.items()},
-            "grounds": [(k, v.get(_lang())) for k, v in ART34_GROUNDS.items()],
+            "labels": {k: v.get(lang()) for k, v in LABELS.items()},
+            "grounds": [(k, v.get(lang())) for k, v in ART34_GROUNDS.items()],
         },
     )  # fmt: skip
 
@@ -420,7 +419,9 @@ def decide(
         late = _decision_late(session, user, incident, notice, org)
         result = validate_decision(values, nis2=org.nis2, late=late)
         if result.errors:
-            return _decision_template(incident, notice, org, values, _errors(result.errors), late)
+            return _decision_template(
+                incident, notice, org, values, field_errors(result.errors), late
+            )
         notices.decide(session, notice, org, user, result.decision, result.late_reason)
     flash(request, _("Your decision has been recorded."))
     return Redirect(_base(incident_id, slug), status_code=303)
@@ -469,7 +470,7 @@ def record_act(
                                text=result.text, late_reason=result.late_reason)  # fmt: skip
     if errors:
         return _notice_page(
-            request, incident_id, slug, errors=_errors(errors), values=values, form=key
+            request, incident_id, slug, errors=field_errors(errors), values=values, form=key
         )
     flash(request, _("Recorded: %(duty)s.") % {"duty": timeline.regime_label(key)})
     return Redirect(_base(incident_id, slug) + "#acts", status_code=303)
@@ -483,15 +484,20 @@ def record_act(
 def letter_page(
     request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
 ) -> Template:
+    incident, notice, org, text = _letter(request, incident_id, slug)
+    return _letter_template(incident, notice, org, text, [])
+
+
+def _letter(
+    request: Request[Any, Any, Any], incident_id: uuid.UUID, slug: str
+) -> tuple[Incident, Notice, Organisation, str]:
+    """The officer's notice and its letter: as last saved, or a fresh draft."""
     user = user_of(request)
     with session_scope(engine_of(request)) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         notices.require_officer_of(user, org)
-        text = notice.letter_text or documents.letter_draft(
-            incident.model_copy(update={"answers": documents.own_answers(incident.answers, org)}),
-            org,
-        )
-    return _letter_template(incident, notice, org, text, [])
+        own = incident.model_copy(update={"answers": documents.own_answers(incident.answers, org)})
+        return incident, notice, org, notice.letter_text or documents.letter_draft(own, org)
 
 
 def _letter_template(
@@ -545,15 +551,8 @@ def letter_file(
 ) -> Response[bytes]:
     if fmt not in {"pdf", "txt"}:
         raise NotFoundException()
-    user = user_of(request)
-    with session_scope(engine_of(request)) as session:
-        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
-        notices.require_officer_of(user, org)
-        text = notice.letter_text or documents.letter_draft(
-            incident.model_copy(update={"answers": documents.own_answers(incident.answers, org)}),
-            org,
-        )
-        reference = incident.reference or ""
+    incident, _notice, org, text = _letter(request, incident_id, slug)
+    reference = incident.reference or ""
     name = f"{reference}-{slug}-letter.{fmt}"
     if fmt == "txt":
         return Response(text.encode(), media_type="text/plain; charset=utf-8",

@@ -91,3 +91,20 @@ def test_password_hashing() -> None:
 )
 def test_safe_next(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+def test_smtp_url_options() -> None:
+    from notify.outbox import smtp_options
+
+    plain = smtp_options("smtp://mailer:s%40cret@relay.example:2525")
+    assert plain["hostname"] == "relay.example" and plain["port"] == 2525
+    assert plain["start_tls"] is None, "STARTTLS whenever the server offers it"
+    assert plain["username"] == "mailer" and plain["password"] == "s@cret"
+    assert smtp_options("smtp://relay.example?starttls=required")["start_tls"] is True
+    assert smtp_options("smtp://relay.example")["port"] == 587
+    tls = smtp_options("smtps://relay.example")
+    assert tls["use_tls"] is True and tls["port"] == 465
+    import pytest
+
+    with pytest.raises(ValueError):
+        smtp_options("http://relay.example")
