@@ -203,9 +203,11 @@ def _failed(engine: Engine, message_id: int, attempts: int, error: str, now: dat
 
 
 def run_once(engine: Engine, settings: Settings, now: datetime | None = None) -> tuple[int, int]:
-    """Queue the reminders that have come due, then deliver the outbox."""
-    queued = queue_reminders(engine, settings, now)
+    """Deliver the outbox (notices first: a delivered notice meets the processor's duty),
+    queue the reminders that have come due, then deliver those."""
     sent = deliver_outbox(engine, settings, now)
+    queued = queue_reminders(engine, settings, now)
+    sent += deliver_outbox(engine, settings, now)
     if queued or sent:
         log.info("worker_run", reminders_queued=queued, messages_sent=sent)
     return queued, sent
