@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
@@ -68,18 +70,21 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 raise
 
 
+def upsert_insert(session: Session, model: type[Any]) -> Any:
+    """The dialect's INSERT for ``model`` (it has ``on_conflict_do_nothing/update``); both
+    databases we run on speak ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
 def insert_ignore(
     session: Session, model: type[Any], conflict_columns: list[str], **values: Any
 ) -> Any | None:
     """INSERT ... ON CONFLICT (columns) DO NOTHING RETURNING id: the new row's id, or None
     when a row with the same key exists (another request or worker got there first).
     Counts the returned rows: rowcount is not reliable for an INSERT that did nothing."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(model)
+        upsert_insert(session, model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=conflict_columns)
         .returning(model.id)

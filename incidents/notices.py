@@ -38,7 +38,7 @@ from incidents.models import (
     utcnow,
 )
 from incidents.settings import Settings
-from notify.obligations import REGIME_BY_KEY, Obligation
+from notify.obligations import REGIME_BY_KEY
 
 
 class NoticeError(ValueError):
@@ -366,12 +366,24 @@ def records_by_key(session: Session, notice_id: uuid.UUID) -> dict[str, Obligati
     return {r.key: r for r in service.records_of(session, [notice_id])[notice_id]}
 
 
-def is_late(obligations: list[Obligation], org: Organisation, key: str, now: datetime) -> bool:
-    """Whether acting on duty ``key`` now is after its due time."""
-    for item in obligations:
-        if item.controller == org.slug and item.key == key and item.due_at is not None:
-            return (item.met_at or now) > item.due_at
-    return False
+def delay_unexplained(
+    session: Session,
+    user: CurrentUser,
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+    now: datetime,
+) -> bool:
+    """Acting on the authority duty now is after its 72 hours, and no reason for the delay
+    is on record yet: the decision must then give one (Art. 33(1))."""
+    duty = next(
+        (o for o in service.obligations_of(session, user, incident, now, notices=[(notice, org)])
+         if o.key == "gdpr_authority"),
+        None,
+    )  # fmt: skip
+    if duty is None or duty.due_at is None or (duty.met_at or now) <= duty.due_at:
+        return False
+    return not duty.late_reason
 
 
 # --- questions and answers -----------------------------------------------------------------
@@ -428,13 +440,11 @@ def post_message(
     link = f"{settings.base_url}/incidents/{incident.id}/notices/{org.slug}"
     values = {"reference": incident.reference or "", "controller": org.name, "author": user.name,
               "body": body, "link": link}  # fmt: skip
+    own = processor(session)
     if side == "controller":
-        own = processor(session)
-        lang = own.language if own else "nl"
-        subject, text = QUESTION_MAIL[lang]
+        subject, text = QUESTION_MAIL[own.language if own else "nl"]
         recipients = processor_addresses(session, incident)
     else:
-        own = processor(session)
         subject, text = ANSWER_MAIL[org.language]
         values.update(processor=own.name if own else "", question=parent.body if parent else "")
         recipients = controller_addresses(session, org)

@@ -9,14 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from forms.answers import Context, changed_keys, parse_instant, validate
 from forms.questionnaire import STEP_OF_QUESTION
 from incidents import audit
 from incidents.auth import CurrentUser
+from incidents.db import upsert_insert
 from incidents.models import (
     Incident,
     IncidentStatus,
@@ -207,10 +206,8 @@ def save_draft(
 
 
 def _next_reference(session: Session, year: int) -> int:
-    bind = session.get_bind()
-    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(ReferenceCounter)
+        upsert_insert(session, ReferenceCounter)
         .values(year=year, last=1)
         .on_conflict_do_update(index_elements=["year"], set_={"last": ReferenceCounter.last + 1})
         .returning(ReferenceCounter.last)

@@ -159,18 +159,26 @@ def answers_schema(*, with_controls: bool) -> Schema:
     return Schema(type=OpenAPIType.OBJECT, properties=properties, additional_properties=False)
 
 
-@dataclass
-class _AnswersOperation(Operation):
-    """The operation with the questionnaire's JSON schema as its request body."""
+def _body_operation(schema: Schema, description: str | None = None) -> type[Operation]:
+    """An operation whose JSON request body is ``schema`` (for bodies taken as a plain dict
+    and validated by forms/, which Litestar cannot describe by itself)."""
 
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            content={
-                "application/json": OpenAPIMediaType(schema=answers_schema(with_controls=True))
-            },
-            required=True,
-            description="Questionnaire answers by key (../shared/spec/questionnaire.md)",
-        )
+    @dataclass
+    class _Operation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={"application/json": OpenAPIMediaType(schema=schema)},
+                required=True,
+                description=description,
+            )
+
+    return _Operation
+
+
+_AnswersOperation = _body_operation(
+    answers_schema(with_controls=True),
+    "Questionnaire answers by key (../shared/spec/questionnaire.md)",
+)
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -429,17 +437,6 @@ ACT_SCHEMAS = {
 }  # fmt: skip
 
 
-def _body_operation(schema: Schema) -> type[Operation]:
-    @dataclass
-    class _Operation(Operation):
-        def __post_init__(self) -> None:
-            self.request_body = RequestBody(
-                content={"application/json": OpenAPIMediaType(schema=schema)}, required=True
-            )
-
-    return _Operation
-
-
 @post(NOTICE_PATH + "/send", name="api_notice_send", tags=["notices"], status_code=200,
       responses={**NOTICE_ERRORS, 409: ResponseSpec(Errors, description="The incident is a draft, or the controller has no address")})  # fmt: skip
 @in_thread
@@ -489,11 +486,7 @@ def decide_notice(
     with session_scope(engine_of(request), write=True) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, controller)
         notices.require_officer_of(user, org)
-        obligations = service.obligations_of(session, user, incident)
-        record = notices.records_by_key(session, notice.id).get("gdpr_authority")
-        late = notices.is_late(obligations, org, "gdpr_authority", utcnow()) and not (
-            record and record.late_reason
-        )
+        late = notices.delay_unexplained(session, user, incident, notice, org, utcnow())
         result = validate_decision(data, nis2=org.nis2, late=late, strict=True)
         if result.errors:
             return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]

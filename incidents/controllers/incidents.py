@@ -518,8 +518,8 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
         incident = service.visible_incident(session, user, incident_id)
         if incident.status == IncidentStatus.draft:
             return Redirect(f"/incidents/{incident.id}/report", status_code=303)  # type: ignore[return-value]
-        notices_ = service.notices_of(session, user, incident.id)
-        names = {org.slug: org.name for _, org in notices_}
+        pairs = service.notices_of(session, user, incident.id)
+        names = {org.slug: org.name for _, org in pairs}
         answers = service.answers_for(user, incident.answers)
         versions = service.versions_of(session, incident.id)
         authors = {
@@ -537,19 +537,19 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
                 organisation_id=user.organisation_id,
             )
         trail = _audit_trail(session, incident.id) if user.is_staff else []
-        timeline = _timeline_context(session, user, incident, notices_, settings)
+        timeline = _timeline_context(session, user, incident, pairs, settings)
     return Template(
         "incidents/incident.html",
         context={
             **timeline,
             "incident": incident,
-            "notices": notices_,
+            "notices": pairs,
             "sections": _summary(answers, settings, names),
             "versions": versions,
             "authors": authors,
             "trail": trail,
             "needs_sending": notices.needs_sending,
-            "to_send": sum(1 for n, _o in notices_ if notices.needs_sending(incident, n)),
+            "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
         },
     )
 
@@ -558,12 +558,12 @@ def _timeline_context(
     session: Session,
     user: CurrentUser,
     incident: Incident,
-    notices: list[tuple[Any, Organisation]],
+    pairs: list[tuple[Any, Organisation]],
     settings: Settings,
 ) -> dict[str, Any]:
     now = utcnow()
-    current = [(n, o) for n, o in notices if n.removed_at is None]
-    obligations = service.obligations_of(session, user, incident, now, notices=notices)
+    current = [(n, o) for n, o in pairs if n.removed_at is None]
+    obligations = service.obligations_of(session, user, incident, now, notices=pairs)
     items = timeline.build_items(incident, current, obligations, settings.zone)
     names = {org.slug: org.name for _, org in current}
     return {
@@ -588,8 +588,8 @@ def deadlines_fragment(
     settings = settings_of(request)
     with session_scope(engine_of(request)) as session:
         incident = service.visible_incident(session, user, incident_id)
-        notices = service.notices_of(session, user, incident.id)
-        context = _timeline_context(session, user, incident, notices, settings)
+        pairs = service.notices_of(session, user, incident.id)
+        context = _timeline_context(session, user, incident, pairs, settings)
     return Template("incidents/_deadlines.html", context={**context, "incident": incident})
 
 

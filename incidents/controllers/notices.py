@@ -11,6 +11,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
+from sqlalchemy import case, or_
 from sqlmodel import Session, select
 
 from forms.answers import FieldError
@@ -66,19 +67,20 @@ def inbox(request: Request[Any, Any, Any]) -> Template:
             .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
             .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
             .where(Incident.status != IncidentStatus.draft, Notice.removed_at.is_(None))  # type: ignore[union-attr]
-            .order_by(Incident.submitted_at.desc())  # type: ignore[union-attr]
-            .limit(500)
         )
-        if not user.is_staff:
+        if user.is_staff:
+            # Not sent yet, or a newer incident version than the one sent: to send first.
+            first = or_(
+                Notice.incident_version.is_(None), Notice.incident_version != Incident.version
+            )  # type: ignore[union-attr,arg-type]
+        else:
             query = query.where(
                 Notice.controller_id == user.organisation_id,
                 Notice.sent_at.is_not(None),  # type: ignore[union-attr]
             )
-        rows = list(session.exec(query).all())
-    if user.is_staff:
-        rows.sort(key=lambda r: not notices.needs_sending(r[1], r[0]))
-    else:
-        rows.sort(key=lambda r: r[0].acknowledged_at is not None)
+            first = Notice.acknowledged_at.is_(None)  # type: ignore[union-attr]
+        order = (case((first, 0), else_=1), Incident.submitted_at.desc())  # type: ignore[union-attr]
+        rows = list(session.exec(query.order_by(*order).limit(500)).all())
     return Template(
         "notices/inbox.html",
         context={"rows": rows, "needs_sending": notices.needs_sending},
@@ -99,29 +101,21 @@ def _threads(session: Session, notice_id: uuid.UUID) -> list[dict[str, Any]]:
     return list(threads.values())
 
 
-def _act_keys(obligations: list[Any], slug: str) -> list[str]:
+def _act_keys(obligations: list[Any]) -> list[str]:
     """The controller duties that apply (or may apply) and can be recorded."""
-    return [
-        o.key
-        for o in obligations
-        if o.controller == slug and o.key in ACT_FIELDS and o.status != "not_applicable"
-    ]
+    return [o.key for o in obligations if o.key in ACT_FIELDS and o.status != "not_applicable"]
 
 
 def _notice_context(
-    request: Request[Any, Any, Any],
     session: Session,
     user: CurrentUser,
     incident: Incident,
     notice: Notice,
     org: Organisation,
 ) -> dict[str, Any]:
-    settings = settings_of(request)
     now = utcnow()
     sends = notices.sends_of(session, notice.id)
-    obligations = [
-        o for o in service.obligations_of(session, user, incident, now) if o.controller == org.slug
-    ]
+    obligations = service.obligations_of(session, user, incident, now, notices=[(notice, org)])
     preview = None
     if user.is_staff and notices.needs_sending(incident, notice):
         preview = notices.compose(session, incident, notice, org, now)
@@ -142,7 +136,7 @@ def _notice_context(
         "decisions": notices.decisions_of(session, notice.id),
         "obligations": obligations,
         "records": records,
-        "act_keys": _act_keys(obligations, org.slug),
+        "act_keys": _act_keys(obligations),
         "act_fields": ACT_FIELDS,
         "labels": {k: v.get(lang()) for k, v in LABELS.items()},
         "grounds": {k: v.get(lang()) for k, v in ART34_GROUNDS.items()},
@@ -151,7 +145,6 @@ def _notice_context(
         "regime_label": timeline.regime_label,
         "countdown": timeline.countdown,
         "now": now,
-        "zone": settings.zone,
     }
 
 
@@ -170,7 +163,7 @@ def _notice_page(
         if not user.is_staff and not errors:
             audit.record(session, "notice.viewed", actor_id=user.id, incident_id=incident.id,
                          organisation_id=org.id)  # fmt: skip
-        context = _notice_context(request, session, user, incident, notice, org)
+        context = _notice_context(session, user, incident, notice, org)
     return Template(
         "notices/notice.html",
         context={**context, "errors": errors or [], "values": values or {}, "form": form},
@@ -230,18 +223,19 @@ def sent_pdf(
     slug: FromPath[str],
     number: FromPath[int],
 ) -> Response[bytes]:
+    """The PDF that was attached to that notice's e-mail (stored with it, not re-made)."""
     user = user_of(request)
     with session_scope(engine_of(request)) as session:
-        incident, notice, _org = notices.notice_for(session, user, incident_id, slug)
+        _incident, notice, _org = notices.notice_for(session, user, incident_id, slug)
         send = _send(session, notice, number)
-        subject, body, language, reference = (
-            send.subject,
-            send.body_html,
-            send.language,
-            incident.reference or "",
-        )
-    data = documents.notice_pdf(subject, body, language, reference)
-    return _pdf_response(data, f"{reference}-{slug}-notice-{number}.pdf")
+        row = session.exec(
+            select(OutboxMessage.attachment_name, OutboxMessage.attachment).where(
+                OutboxMessage.notice_send_id == send.id
+            )
+        ).first()
+    if row is None or row[1] is None:
+        raise NotFoundException()
+    return _pdf_response(bytes(row[1]), row[0])
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -352,21 +346,9 @@ def decision_page(
     with session_scope(engine_of(request)) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         notices.require_officer_of(user, org)
-        late = _decision_late(session, user, incident, notice, org)
+        late = notices.delay_unexplained(session, user, incident, notice, org, utcnow())
     values = _decision_values(notice.decision or {})
     return _decision_template(incident, notice, org, values, [], late)
-
-
-def _decision_late(
-    session: Session, user: CurrentUser, incident: Incident, notice: Notice, org: Organisation
-) -> bool:
-    """Deciding now is after the 72 hours and no reason for the delay is on record yet."""
-    obligations = service.obligations_of(session, user, incident)
-    records = notices.records_by_key(session, notice.id)
-    already = records.get("gdpr_authority")
-    return notices.is_late(obligations, org, "gdpr_authority", utcnow()) and not (
-        already and already.late_reason
-    )
 
 
 def _decision_values(decision: dict[str, Any]) -> dict[str, str]:
@@ -416,7 +398,7 @@ def decide(
     with session_scope(engine_of(request), write=True) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         notices.require_officer_of(user, org)
-        late = _decision_late(session, user, incident, notice, org)
+        late = notices.delay_unexplained(session, user, incident, notice, org, utcnow())
         result = validate_decision(values, nis2=org.nis2, late=late)
         if result.errors:
             return _decision_template(
@@ -496,8 +478,7 @@ def _letter(
     with session_scope(engine_of(request)) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         notices.require_officer_of(user, org)
-        own = incident.model_copy(update={"answers": documents.own_answers(incident.answers, org)})
-        return incident, notice, org, notice.letter_text or documents.letter_draft(own, org)
+        return incident, notice, org, notice.letter_text or documents.letter_draft(incident, org)
 
 
 def _letter_template(

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
+from forms.display import format_datetime
 from incidents import notices
 from incidents.auth import CurrentUser
 from incidents.models import (
@@ -155,6 +156,8 @@ def test_notice_delivered_over_smtp_in_both_languages(
         assert f"{due.day} " in text and f"{due:%H:%M}" in text, (
             "the 72-hour due time is written out"
         )
+        due_words = format_datetime(sent_at + timedelta(hours=72), settings.zone, language)
+        assert due_words in text and due_words in html, "the due time, not the send time"
         [pdf] = attachments
         assert pdf.get_content_type() == "application/pdf"
         pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.get_content())).pages)
@@ -267,6 +270,10 @@ def test_follow_up_tells_what_changed(client: PageClient, staff_api, api_headers
     assert "Vervolgmelding 1" in second.text and "900" in second.select_one(".notice-changes").text
     pdf = client.get(f"/incidents/{incident_id}/notices/acme/sent/2/pdf")
     assert pdf.headers["content-type"] == "application/pdf"
+    attached = [m.attachment for m in _outbox(engine, "notice")]
+    assert bytes(pdf.content) == bytes(attached[1]), (
+        "the PDF the controller received, byte for byte"
+    )
     assert "900" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     notice = client.get(
         f"/api/v1/incidents/{incident_id}", headers=api_headers(OFFICER_ACME)
@@ -291,8 +298,10 @@ def test_officer_acknowledges_asks_decides_and_records(
     client.login(OFFICER_ACME)
     page = client.page(base)
     assert "Ransomware encrypted the HR file server" in page.select_one(".notice-frame").text
+    delivered = _notice(engine, incident_id, "acme").delivered_at
     assert client.submit(f"{base}/acknowledge").status_code == 303
     assert _notice(engine, incident_id, "acme").acknowledged_at is not None
+    assert _notice(engine, incident_id, "acme").delivered_at == delivered, "the clock does not move"
     assert "Ontvangst bevestigen" not in client.page(base).text
 
     # A question: an empty one is refused at the field; a real one mails the processor.
@@ -533,3 +542,22 @@ def test_api_notice_flow(client: PageClient, staff_api, api_headers, engine, set
     assert met["gdpr_data_subjects"]["status"] == "met"
     schema = client.get("/schema/openapi.json").json()
     assert "/api/v1/incidents/{incident_id}/notices/{controller}/decision" in schema["paths"]
+
+
+def test_inboxes_put_what_needs_action_first(client: PageClient, staff_api, make_client) -> None:
+    older = _file(client, staff_api, controllers=["acme"])
+    newer = _file(client, staff_api, controllers=["acme"])
+    for incident_id in (older, newer):
+        assert client.post(f"/api/v1/incidents/{incident_id}/notices/acme/send",
+                           headers=staff_api).status_code == 200  # fmt: skip
+    third = _file(client, staff_api, controllers=["acme"])
+    client.patch(f"/api/v1/incidents/{older}", json={"affected_max": 999}, headers=staff_api)
+    client.login(STAFF)
+    staff_rows = [a["href"] for a in client.page("/notices").select("tbody a")]
+    # not sent (third) and a follow-up to send (older) before the up-to-date one (newer)
+    assert staff_rows == [f"/incidents/{i}/notices/acme" for i in (third, older, newer)]
+    officer = make_client()
+    officer.login(OFFICER_ACME)
+    officer.submit(f"/incidents/{newer}/notices/acme/acknowledge")
+    officer_rows = [a["href"] for a in officer.page("/notices").select("tbody a")]
+    assert officer_rows == [f"/incidents/{i}/notices/acme" for i in (older, newer)]
