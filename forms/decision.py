@@ -43,6 +43,8 @@ LABELS: dict[str, Text] = {
     "informed_at": Text("When the persons were informed", "Wanneer zijn de betrokkenen geïnformeerd"),
     "channel": Text("How they were informed", "Hoe zijn ze geïnformeerd"),
     "made_at": Text("When it was made", "Wanneer is het gedaan"),
+    "level": Text("Your estimate of the severity", "Uw inschatting van de ernst"),
+    "reason": Text("Why you assess it differently", "Waarom u het anders inschat"),
 }  # fmt: skip
 
 MESSAGES.update(
@@ -64,6 +66,9 @@ MESSAGES.update(
             "„{label}” kan niet vóór de ontdekking door de verwerker liggen",
         ),
         "unknown_field": Text("There is no field with this name", "Er is geen veld met deze naam"),
+        "level_invalid": Text(
+            "Choose low, medium, high or very high", "Kies laag, gemiddeld, hoog of zeer hoog"
+        ),
     }
 )
 
@@ -234,3 +239,31 @@ def validate_act(
         errors.append(FieldError(text_field, "required_text", {"label": LABELS[text_field]}))
     late_reason = _text_field(raw, "late_reason", errors, required=False, limit=REASON_MAX)
     return ActResult(met_at, text, late_reason, errors)
+
+
+OVERRIDE_KEYS = {"level", "notify_authority", "inform_data_subjects", "reason"}
+
+
+@dataclass(frozen=True)
+class OverrideResult:
+    override: dict[str, Any]
+    errors: list[FieldError]
+
+
+def validate_override(
+    raw: Mapping[str, Any], *, levels: tuple[str, ...], strict: bool = False
+) -> OverrideResult:
+    """The officer's own estimate of the severity and advice, beside the computed one: a
+    level, notify yes/no, inform yes/no, and always the reason."""
+    errors: list[FieldError] = []
+    if strict:
+        errors += [FieldError(str(k)[:80], "unknown_field") for k in raw if k not in OVERRIDE_KEYS]
+    level = _text(raw.get("level"))
+    if level not in levels:
+        errors.append(FieldError("level", "level_invalid"))
+    notify = _bool_field(raw, "notify_authority", errors, required=True)
+    inform = _bool_field(raw, "inform_data_subjects", errors, required=True)
+    reason = _text_field(raw, "reason", errors, required=True, limit=REASON_MAX)
+    override = {"level": level, "notify_authority": notify, "inform_data_subjects": inform,
+                "reason": reason}  # fmt: skip
+    return OverrideResult(override, errors)

@@ -223,6 +223,9 @@ class Notice(SQLModel, table=True):
     letter_text: str = Field(default="", sa_type=Text)
     letter_language: str | None = Field(default=None, max_length=2)
     letter_updated_at: datetime | None = Field(default=None)
+    # The officer's own severity assessment, when it differs from the computed one (latest;
+    # every version in assessment_override).
+    assessment_override: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -279,6 +282,24 @@ class DecisionVersion(SQLModel, table=True):
     decision: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     decided_by_id: int = Field(foreign_key="user_account.id")
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+class AssessmentOverride(SQLModel, table=True):
+    """Every severity assessment an officer recorded in place of the computed advice, with
+    the reason and the computed values it was set beside."""
+
+    __tablename__ = "assessment_override"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "version", name="uq_assessment_override_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
+    version: int
+    incident_version: int
+    override: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -23,6 +23,7 @@ from incidents.auth import CurrentUser
 from incidents.db import insert_ignore, session_scope
 from incidents.i18n import gettext as _
 from incidents.models import (
+    AssessmentOverride,
     DecisionVersion,
     Incident,
     IncidentStatus,
@@ -38,6 +39,7 @@ from incidents.models import (
     utcnow,
 )
 from incidents.settings import Settings
+from notify import assessment
 from notify.obligations import REGIME_BY_KEY
 
 
@@ -314,6 +316,39 @@ def decide(
         inform_data_subjects=decision.get("inform_data_subjects"),
     )  # fmt: skip
     return version
+
+
+def override_assessment(
+    session: Session,
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+    user: CurrentUser,
+    override: dict,
+) -> AssessmentOverride:
+    """Record the officer's own estimate of the severity and advice (a new version each
+    time), with the computed values it is set beside; the notice carries the latest."""
+    require_officer_of(user, org)
+    computed = assessment.assess(incident.answers)
+    now = utcnow()
+    number = (notice.assessment_override or {}).get("version", 0) + 1
+    stored = {
+        **override, "version": number, "incident_version": incident.version,
+        "decided_at": now.isoformat(), "decided_by": user.name,
+        "computed": {"score": computed.score, "level": computed.level,
+                     "notify_authority": computed.recommendation.notify_authority,
+                     "inform_data_subjects": computed.recommendation.inform_data_subjects},
+    }  # fmt: skip
+    row = AssessmentOverride(notice_id=notice.id, version=number, incident_version=incident.version,
+                             override=stored, created_by_id=user.id, created_at=now)  # fmt: skip
+    session.add(row)
+    notice.assessment_override = stored
+    session.add(notice)
+    audit.record(
+        session, "notice.assessment_overridden", actor_id=user.id, incident_id=notice.incident_id,
+        organisation_id=org.id, version=number, level=override["level"],
+    )  # fmt: skip
+    return row
 
 
 def decisions_of(session: Session, notice_id: uuid.UUID) -> list[DecisionVersion]:

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from forms import display
 from incidents import i18n
 from incidents.settings import PROJECT_ROOT
+from notify import assessment
 
 TEMPLATE_DIR: Path = PROJECT_ROOT / "templates"
 
@@ -42,7 +43,10 @@ def build_environment(zone: ZoneInfo) -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
-    def localtime(value: datetime | None) -> str:
+    def localtime(value: datetime | str | None) -> str:
+        """A datetime, or an ISO 8601 instant as stored in JSON, in the local zone."""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value) if value else None
         return format_datetime(value, zone)
 
     env.filters["localtime"] = localtime
@@ -51,4 +55,6 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["current_language"] = i18n.current_language.get
     env.globals["timezone_name"] = str(zone)
     env.globals["role_label"] = role_label
+    env.globals["LEVEL_LABELS"] = assessment.LEVEL_LABELS
+    env.globals["FLAG_LABELS"] = assessment.FLAG_LABELS
     return env

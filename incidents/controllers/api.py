@@ -18,7 +18,7 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from forms.answers import FieldError, validate
-from forms.decision import validate_act, validate_decision
+from forms.decision import validate_act, validate_decision, validate_override
 from forms.questionnaire import QUESTIONS, Question, Text
 from incidents import audit, notices, register, service
 from incidents.auth import CurrentUser
@@ -26,6 +26,7 @@ from incidents.controllers.common import engine_of, in_thread, settings_of, user
 from incidents.db import session_scope
 from incidents.i18n import current_language
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
+from notify.assessment import LEVELS, Assessment, assess
 
 CONTROL_KEYS = {"draft", "submit", "note"}
 NOTE_MAX = 2000
@@ -62,11 +63,32 @@ class NoticeOut(Struct):
     delivered_at: str | None
     acknowledged_at: str | None
     decision: dict[str, Any] | None
+    assessment_override: dict[str, Any] | None  # the officer's own estimate, with its reason
 
 
 class SendOut(Struct):
     sent: bool  # False: this version had been sent to the controller already
     notice: NoticeOut
+
+
+class RecommendationOut(Struct):
+    notify_authority: bool
+    inform_data_subjects: bool
+    art34_ground: str | None
+    reasons: list[str]
+
+
+class AssessmentOut(Struct):
+    """The ENISA severity assessment computed from the answers, with its advice."""
+
+    dpc: float
+    ei: float
+    cb: float
+    score: float
+    level: str
+    flags: list[str]
+    explanation: list[str]
+    recommendation: RecommendationOut
 
 
 class IncidentOut(Struct):
@@ -78,6 +100,7 @@ class IncidentOut(Struct):
     updated_at: str
     submitted_at: str | None
     answers: dict[str, Any]
+    assessment: AssessmentOut
     obligations: list[ObligationOut]
     notices: list[NoticeOut]
 
@@ -219,9 +242,15 @@ def incident_out(session: Session, user: CurrentUser, incident: Incident) -> Inc
         updated_at=_iso(incident.updated_at) or "",
         submitted_at=_iso(incident.submitted_at),
         answers=service.answers_for(user, incident.answers),
+        assessment=assessment_out(assess(incident.answers)),
         obligations=obligations,
         notices=[notice_out(notice, org) for notice, org in notices if notice.removed_at is None],
     )
+
+
+def assessment_out(result: Assessment) -> AssessmentOut:
+    data = result.as_json(current_language.get())
+    return AssessmentOut(**{**data, "recommendation": RecommendationOut(**data["recommendation"])})
 
 
 def notice_out(notice: Notice, org: Organisation) -> NoticeOut:
@@ -229,6 +258,7 @@ def notice_out(notice: Notice, org: Organisation) -> NoticeOut:
         controller=org.slug, version=notice.version, incident_version=notice.incident_version,
         sent_at=_iso(notice.sent_at), delivered_at=_iso(notice.delivered_at),
         acknowledged_at=_iso(notice.acknowledged_at), decision=notice.decision,
+        assessment_override=notice.assessment_override,
     )  # fmt: skip
 
 
@@ -423,6 +453,15 @@ DECISION_SCHEMA = _object_schema(
     },
     ["is_breach", "authority_reason"],
 )  # fmt: skip
+OVERRIDE_SCHEMA = _object_schema(
+    {
+        "level": Schema(type=OpenAPIType.STRING, enum=list(LEVELS)),
+        "notify_authority": _BOOL,
+        "inform_data_subjects": _BOOL,
+        "reason": Schema(type=OpenAPIType.STRING, max_length=4000, description="Why the officer assesses it differently"),
+    },
+    ["level", "notify_authority", "inform_data_subjects", "reason"],
+)  # fmt: skip
 ACT_SCHEMAS = {
     "gdpr_authority": _object_schema(
         {"notified_at": _INSTANT, "reference": Schema(type=OpenAPIType.STRING, max_length=200),
@@ -494,6 +533,28 @@ def decide_notice(
         return notice_out(notice, org)
 
 
+@post(NOTICE_PATH + "/assessment", name="api_notice_assessment", tags=["notices"], status_code=200,
+      operation_class=_body_operation(OVERRIDE_SCHEMA), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@in_thread
+def override_assessment(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    controller: FromPath[str],
+    data: JSONBody[dict[str, Any]],
+) -> NoticeOut:
+    """The officer's own estimate of the severity and advice, with the reason. Kept beside
+    the computed assessment (never instead of it); each call records a new version."""
+    user = user_of(request)
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, controller)
+        notices.require_officer_of(user, org)
+        result = validate_override(data, levels=LEVELS, strict=True)
+        if result.errors:
+            return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
+        notices.override_assessment(session, incident, notice, org, user, result.override)
+        return notice_out(notice, org)
+
+
 def _act(request: Request[Any, Any, Any], incident_id: uuid.UUID, controller: str, key: str,
          data: dict[str, Any]) -> NoticeOut:  # fmt: skip
     user = user_of(request)
@@ -538,5 +599,5 @@ def data_subjects_informed(
 
 handlers = [
     me, create_incident, list_incidents, get_incident, update_incident, send_notice, acknowledge_notice,
-    decide_notice, authority_notified, data_subjects_informed,
+    decide_notice, override_assessment, authority_notified, data_subjects_informed,
 ]  # fmt: skip

@@ -50,6 +50,7 @@ from incidents.models import (
     utcnow,
 )
 from incidents.settings import Settings
+from notify.assessment import assess
 from notify.obligations import owed
 
 # --- the register ---------------------------------------------------------------------
@@ -483,7 +484,17 @@ ACTION_LABELS = {
     "incident.submitted": ("Submitted", "Ingediend"),
     "incident.corrected": ("Corrected or supplemented", "Gecorrigeerd of aangevuld"),
     "incident.viewed": ("Viewed by the privacy officer", "Bekeken door de privacyfunctionaris"),
-}
+    "notice.sent": ("Notice sent to a controller", "Melding verzonden aan een verwerkingsverantwoordelijke"),
+    "notice.viewed": ("Notice viewed by the privacy officer", "Melding bekeken door de privacyfunctionaris"),
+    "notice.acknowledged": ("Receipt acknowledged", "Ontvangst bevestigd"),
+    "notice.question": ("Question asked", "Vraag gesteld"),
+    "notice.answer": ("Question answered", "Vraag beantwoord"),
+    "notice.decided": ("Decision recorded", "Besluit vastgelegd"),
+    "notice.assessment_overridden": ("Severity assessed by the officer", "Ernst ingeschat door de privacyfunctionaris"),
+    "notice.letter_saved": ("Letter to the persons saved", "Brief aan de betrokkenen opgeslagen"),
+    "obligation.met": ("Duty recorded as met", "Plicht vastgelegd als nagekomen"),
+    "obligation.late_reason": ("Reason for a delay recorded", "Reden voor vertraging vastgelegd"),
+}  # fmt: skip
 
 
 def _audit_trail(session: Session, incident_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -550,6 +561,12 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
             "trail": trail,
             "needs_sending": notices.needs_sending,
             "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
+            "assessment": assess(incident.answers),
+            "overrides": [
+                (org.name, n.assessment_override)
+                for n, org in pairs
+                if n.assessment_override and n.removed_at is None
+            ],
         },
     )
 

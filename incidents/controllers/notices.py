@@ -15,7 +15,14 @@ from sqlalchemy import case, or_
 from sqlmodel import Session, select
 
 from forms.answers import FieldError
-from forms.decision import ACT_FIELDS, ART34_GROUNDS, LABELS, validate_act, validate_decision
+from forms.decision import (
+    ACT_FIELDS,
+    ART34_GROUNDS,
+    LABELS,
+    validate_act,
+    validate_decision,
+    validate_override,
+)
 from forms.fields import read_date
 from forms.questionnaire import Question
 from incidents import audit, documents, notices, reminders, service, timeline
@@ -42,6 +49,7 @@ from incidents.models import (
     utcnow,
 )
 from notify import outbox
+from notify.assessment import LEVEL_LABELS, LEVELS, assess
 
 
 def _base(incident_id: uuid.UUID, slug: str) -> str:
@@ -145,6 +153,7 @@ def _notice_context(
         "regime_label": timeline.regime_label,
         "countdown": timeline.countdown,
         "now": now,
+        "assessment": assess(incident.answers),
     }
 
 
@@ -373,7 +382,7 @@ def _decision_template(
         "notices/decision.html",
         context={
             "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
-            "late": late, "base": _base(incident.id, org.slug),
+            "late": late, "base": _base(incident.id, org.slug), "assessment": assess(incident.answers),
             "labels": {k: v.get(lang()) for k, v in LABELS.items()},
             "grounds": [(k, v.get(lang())) for k, v in ART34_GROUNDS.items()],
         },
@@ -407,6 +416,68 @@ def decide(
         notices.decide(session, notice, org, user, result.decision, result.late_reason)
     flash(request, _("Your decision has been recorded."))
     return Redirect(_base(incident_id, slug), status_code=303)
+
+
+# --- the officer's own estimate of the severity ------------------------------------------
+
+
+def _assessment_template(
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+    values: dict[str, str],
+    errors: list[dict[str, str]],
+) -> Template:
+    language = lang()
+    return Template(
+        "notices/assessment.html",
+        context={
+            "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
+            "base": _base(incident.id, org.slug), "assessment": assess(incident.answers),
+            "labels": {k: v.get(language) for k, v in LABELS.items()},
+            "levels": [(k, v.get(language)) for k, v in LEVEL_LABELS.items()],
+        },
+    )  # fmt: skip
+
+
+@get("/incidents/{incident_id:uuid}/notices/{slug:str}/assessment", name="notice_assessment")
+@in_thread
+def assessment_page(
+    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
+) -> Template:
+    user = user_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+    return _assessment_template(
+        incident, notice, org, _decision_values(notice.assessment_override or {}), []
+    )
+
+
+@post(
+    "/incidents/{incident_id:uuid}/notices/{slug:str}/assessment",
+    name="notice_assessment_save",
+    status_code=200,
+)
+@in_thread
+def assessment_save(
+    request: Request[Any, Any, Any],
+    incident_id: FromPath[uuid.UUID],
+    slug: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Template | Redirect:
+    user = user_of(request)
+    values = _form(data)
+    values.pop("_csrf_token", None)
+    with session_scope(engine_of(request), write=True) as session:
+        incident, notice, org = notices.notice_for(session, user, incident_id, slug)
+        notices.require_officer_of(user, org)
+        result = validate_override(values, levels=LEVELS)
+        if result.errors:
+            return _assessment_template(incident, notice, org, values, field_errors(result.errors))
+        notices.override_assessment(session, incident, notice, org, user, result.override)
+    flash(request, _("Your estimate has been recorded beside the computed assessment."))
+    return Redirect(_base(incident_id, slug) + "#assessment", status_code=303)
 
 
 @post(
@@ -595,5 +666,6 @@ def outbox_eml(request: Request[Any, Any, Any], message_id: FromPath[int]) -> Re
 
 handlers = [
     inbox, notice_page, sent_page, sent_pdf, send_one, send_all, acknowledge, question, decision_page,
-    decide, record_act, letter_page, letter_save, letter_file, outbox_page, outbox_message, outbox_eml,
+    decide, assessment_page, assessment_save, record_act, letter_page, letter_save, letter_file,
+    outbox_page, outbox_message, outbox_eml,
 ]  # fmt: skip
