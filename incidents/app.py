@@ -28,7 +28,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware, CurrentUser
-from incidents.controllers import account, admin, api, auth, pages
+from incidents.controllers import account, admin, api, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
 from incidents.controllers.common import pop_flashes
@@ -220,10 +220,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *admin.handlers,
                     *incident_pages.handlers,
                     *notice_pages.handlers,
+                    *reports.page_handlers,
                 ],
                 include_in_schema=False,
             ),
             *api.handlers,
+            *reports.api_handlers,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],

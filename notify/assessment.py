@@ -13,6 +13,7 @@ the safe side ("when in doubt, notify").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -58,8 +59,6 @@ _BASE_WHY: dict[str, Text] = {
         "toegangsgegevens tellen als wat ze openen: de accounts bevatten dossiers met minstens "
         "financiële of identiteitsgegevens",
     ),
-    "financial": Text("financial data", "financiële gegevens"),
-    "special": Text("special categories", "bijzondere persoonsgegevens"),
 }
 DPC_WORDS: dict[int, Text] = {
     1: Text("simple data", "eenvoudige gegevens"),
@@ -155,7 +154,15 @@ def _options(key: str, values: Iterable[str]) -> Text:
     """The labels of some options of a question, joined, in both languages."""
     question = QUESTIONS[key]
     labels = [question.option(v).label if question.option(v) else Text(v, v) for v in values]  # type: ignore[union-attr]
-    return Text(", ".join(t.en.lower() for t in labels), ", ".join(t.nl.lower() for t in labels))
+    return Text(", ".join(_lower(t.en) for t in labels), ", ".join(_lower(t.nl) for t in labels))
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: lower case, but abbreviations (BSN, EU) kept."""
+    return "".join(
+        w if len(w.strip("()")) > 1 and w.strip("()").isupper() else w.lower()
+        for w in re.split(r"(\s+)", label)
+    )
 
 
 def _answer(key: str, value: str) -> Text:
@@ -231,8 +238,8 @@ def dpc(answers: Mapping[str, Any]) -> tuple[float, list[Reason]]:
         if answers.get(key) == value:
             score += step
             reasons.append(Reason("dpc", _t(
-                "DPC {s}: {w} ({q}: {a}).", "DPC {s}: {w} ({q}: {a}).",
-                s=f"{step:+d}", w=why_text, q=QUESTIONS[key].label, a=_answer(key, value),
+                "DPC {s}: {w} (answered: {a}).", "DPC {s}: {w} (antwoord: {a}).",
+                s=f"{step:+d}", w=why_text, a=_answer(key, value),
             )))  # fmt: skip
     kept = min(4, max(1, score))
     if kept != score:
@@ -354,7 +361,7 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
 
     notify = level != "low"
     inform = level in {"high", "very_high"}
-    why("The severity is {l}: {r}.", "De ernst is {l}: {r}.", l=LEVEL_LABELS[level], r=(
+    why("By the score alone ({l}): {r}.", "Op grond van de score alleen ({l}): {r}.", l=LEVEL_LABELS[level], r=(
         Text("a high risk to the persons is likely", "een hoog risico voor de betrokkenen is waarschijnlijk")
         if inform else
         Text("a risk to the persons is likely", "een risico voor de betrokkenen is waarschijnlijk")
@@ -458,7 +465,11 @@ def assess(answers: Mapping[str, Any]) -> Assessment:
     score = round(dpc_score * ei_score + cb_score, 2)
     level = level_of(score)
     found = flags(answers)
-    flag_reasons = [Reason("flag", FLAG_LABELS[f]) for f in found]
+    flag_reasons = [
+        Reason("flag", _t("Flag, does not change the score: {f}.", "Signaal, verandert de score niet: {f}.",
+                          f=FLAG_LABELS[f]))
+        for f in found
+    ]  # fmt: skip
     summary = Reason("advice", _t(
         "SE = DPC × EI + CB = {d} × {e} + {c} = {s}: {l}.",
         "SE = DPC × EI + CB = {d} × {e} + {c} = {s}: {l}.",

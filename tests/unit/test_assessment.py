@@ -54,7 +54,7 @@ def test_dpc_names_the_answers_that_produced_it() -> None:
     )
     assert reasons[0].get("en") == (
         "DPC base 4 (sensitive data): special categories of personal data "
-        "(health, criminal convictions and offences); special categories."
+        "(health, criminal convictions and offences)."
     )
     assert "gezondheid, strafrechtelijke gegevens" in reasons[0].get("nl")
 

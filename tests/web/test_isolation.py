@@ -46,7 +46,13 @@ def test_register_lists_only_own_submitted_incidents(client: PageClient, inciden
 
 @pytest.mark.parametrize(
     "path",
-    ["/incidents/{id}", "/incidents/{id}/versions/1", "/incidents/{id}/changes?from=1&to=1"],
+    [
+        "/incidents/{id}",
+        "/incidents/{id}/versions/1",
+        "/incidents/{id}/changes?from=1&to=1",
+        "/incidents/{id}/report.pdf",
+        "/incidents/{id}/report.pdf?controller=northwind",
+    ],
 )
 def test_other_controllers_incident_pages_are_404(client: PageClient, incidents, path: str) -> None:
     client.login(OFFICER_ACME)

@@ -435,9 +435,17 @@ def test_outbox_page_lists_and_downloads_messages(
 OFFICER_ROUTES = [
     ("get", ""), ("get", "/sent/1"), ("get", "/sent/1/pdf"), ("post", "/acknowledge"), ("post", "/questions"),
     ("get", "/decision"), ("post", "/decision"), ("post", "/acts/gdpr_authority"), ("get", "/letter"),
-    ("post", "/letter"), ("get", "/letter/txt"), ("get", "/letter/pdf"),
+    ("post", "/letter"), ("get", "/letter/txt"), ("get", "/letter/pdf"), ("get", "/assessment"),
+    ("post", "/assessment"),
 ]  # fmt: skip
-API_ACTIONS = ["send", "acknowledge", "decision", "authority-notified", "data-subjects-informed"]
+API_ACTIONS = [
+    "send",
+    "acknowledge",
+    "decision",
+    "assessment",
+    "authority-notified",
+    "data-subjects-informed",
+]
 
 
 def test_another_controllers_officer_gets_404_everywhere(
@@ -466,12 +474,19 @@ def test_another_controllers_officer_gets_404_everywhere(
 def test_staff_cannot_act_for_the_controller(client: PageClient, staff_api) -> None:
     incident_id = _file(client, staff_api, controllers=["acme"])
     _send_all(client, incident_id)
-    for action in ("acknowledge", "decision", "authority-notified"):
+    for action in ("acknowledge", "decision", "assessment", "authority-notified"):
         response = client.post(f"/api/v1/incidents/{incident_id}/notices/acme/{action}", json={},
                                headers=staff_api)  # fmt: skip
         assert response.status_code == 403, action
     client.login(STAFF)
     assert client.submit(f"/incidents/{incident_id}/notices/acme/acknowledge").status_code == 403
+    assert client.get(f"/incidents/{incident_id}/notices/acme/assessment").status_code == 403
+    assert (
+        client.submit(
+            f"/incidents/{incident_id}/notices/acme/assessment", {"level": "low"}
+        ).status_code
+        == 403
+    )
 
 
 def test_officers_cannot_send(client: PageClient, staff_api, api_headers) -> None:

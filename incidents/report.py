@@ -1,0 +1,511 @@
+"""The report for the supervisory authority, and the register for a period (Art. 33(5)).
+
+The report follows the Dutch DPA's notification form (``rules.md`` section 5). Which
+answer or fact goes in which field of that form is written down once, in :data:`AP_FORM`;
+when the EDPB's common EU template is final, the mapping changes here and nowhere else.
+Each field is a questionnaire key (its answer in words) or a function of the report's
+facts; a field marked per controller is given for each controller the report covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from forms.decision import ART34_GROUNDS
+from forms.display import NOT_PROVIDED, display_value, format_datetime
+from forms.questionnaire import QUESTIONS, Text
+from incidents import documents, notices, service
+from incidents.auth import CurrentUser
+from incidents.models import (
+    Incident,
+    IncidentStatus,
+    IncidentVersion,
+    Notice,
+    NoticeSend,
+    ObligationRecord,
+    Organisation,
+    utcnow,
+)
+from notify import pdf
+from notify.assessment import Assessment, assess
+from notify.obligations import Obligation
+
+AUTHORITY_HOURS = 72
+REGISTER_MAX = 500  # incidents in one register PDF; narrow the period for more
+
+
+@dataclass
+class ControllerPart:
+    """One controller the report covers: its notice, what it decided and recorded."""
+
+    org: Organisation
+    notice: Notice
+    sends: list[NoticeSend]
+    records: dict[str, ObligationRecord]
+    obligations: list[Obligation]
+
+    def record(self, key: str) -> ObligationRecord | None:
+        return self.records.get(key)
+
+    def obligation(self, key: str) -> Obligation | None:
+        return next((o for o in self.obligations if o.key == key), None)
+
+
+@dataclass
+class ReportData:
+    incident: Incident
+    answers: dict[str, Any]
+    processor: Organisation | None
+    parts: list[ControllerPart]
+    assessment: Assessment
+    versions: list[IncidentVersion]
+    zone: ZoneInfo
+    lang: str
+    generated_at: datetime = field(default_factory=utcnow)
+
+    def when(self, value: datetime | None) -> str:
+        return format_datetime(value, self.zone, self.lang) if value else ""
+
+    def text(self, value: Text) -> str:
+        return value.get(self.lang)
+
+
+# --- the fields that are not plain answers --------------------------------------------
+
+YES = Text("Yes", "Ja")
+NO = Text("No", "Nee")
+NOT_YET = Text("Not yet", "Nog niet")
+NOT_DECIDED = Text("Not decided yet", "Nog niet besloten")
+
+
+def _yes_no(data: ReportData, value: bool | None) -> str:
+    return data.text(NOT_DECIDED if value is None else YES if value else NO)
+
+
+def _kind(data: ReportData, part: ControllerPart) -> list[str]:
+    authority = part.record("gdpr_authority")
+    number = authority.reference if authority and authority.met_at else ""
+    decision = part.notice.decision or {}
+    if number and decision.get("is_breach") is False:
+        return [
+            data.text(Text("Withdrawal of notification {n}", "Intrekking van melding {n}")).format(
+                n=number
+            )
+        ]
+    if number:
+        return [
+            data.text(
+                Text("Follow-up to notification {n}", "Vervolgmelding op melding {n}")
+            ).format(n=number)
+        ]
+    return [data.text(Text("New notification", "Nieuwe melding"))]
+
+
+def _reference(data: ReportData) -> list[str]:
+    incident = data.incident
+    return [data.text(Text("{r}, version {v} of {d}", "{r}, versie {v} van {d}")).format(
+        r=incident.reference or "", v=incident.version, d=data.when(incident.updated_at))]  # fmt: skip
+
+
+def _generated(data: ReportData) -> list[str]:
+    return [data.when(data.generated_at)]
+
+
+def _controller(data: ReportData, part: ControllerPart) -> list[str]:
+    lines = [part.org.name]
+    decision = part.notice.decision or {}
+    if decision.get("decided_by"):
+        lines.append(data.text(Text("Decided by {who}, privacy officer", "Besloten door {who}, privacyfunctionaris")).format(
+            who=decision["decided_by"]))  # fmt: skip
+    return lines
+
+
+def _processor(data: ReportData) -> list[str]:
+    name = data.processor.name if data.processor else ""
+    return [data.text(Text("{p} (processor; the breach occurred in its systems)",
+                           "{p} (verwerker; het lek deed zich voor in diens systemen)")).format(p=name)]  # fmt: skip
+
+
+def _notified_by_processor(data: ReportData, part: ControllerPart) -> list[str]:
+    if not part.sends:
+        return [data.text(NOT_YET)]
+    lines = [
+        data.text(Text("First notice sent {at}", "Eerste melding verzonden {at}")).format(
+            at=data.when(part.sends[0].sent_at)
+        )
+    ]
+    if len(part.sends) > 1:
+        lines.append(data.text(Text("{n} follow-ups, the last sent {at}", "{n} vervolgmeldingen, de laatste verzonden {at}")).format(
+            n=len(part.sends) - 1, at=data.when(part.sends[-1].sent_at)))  # fmt: skip
+    return lines
+
+
+def _aware(data: ReportData, part: ControllerPart) -> list[str]:
+    delivered = part.notice.delivered_at
+    if delivered is None:
+        return [data.text(NOT_YET)]
+    due = delivered + timedelta(hours=AUTHORITY_HOURS)
+    return [data.when(delivered),
+            data.text(Text("The 72 hours ended or end {due}", "De 72 uur eindigden of eindigen {due}")).format(due=data.when(due))]  # fmt: skip
+
+
+def _authority_notified(data: ReportData, part: ControllerPart) -> list[str]:
+    record = part.record("gdpr_authority")
+    if record is None or record.met_at is None:
+        return [data.text(NOT_YET)]
+    return [data.when(record.met_at),
+            data.text(Text("Notification number {n}", "Meldingsnummer {n}")).format(n=record.reference)]  # fmt: skip
+
+
+def _delay_reasons(data: ReportData, part: ControllerPart) -> list[str]:
+    lines = []
+    for key, label in (("processor_notice", Text("The processor's notice", "De melding van de verwerker")),
+                       ("gdpr_authority", Text("The notification to the authority", "De melding aan de toezichthouder"))):  # fmt: skip
+        obligation = part.obligation(key)
+        if obligation is None or not obligation.late:
+            continue
+        reason = obligation.late_reason or data.text(
+            Text("no reason recorded", "geen reden vastgelegd")
+        )
+        lines.append(f"{data.text(label)}: {reason}")
+    return lines or [data.text(Text("Not late", "Niet te laat"))]
+
+
+def _cia(data: ReportData) -> list[str]:
+    """Confidentiality, integrity, availability: which were breached."""
+    nature = set(data.answers.get("nature") or [])
+    lines = []
+    if nature & {"read", "copied", "stolen", "unknown"} or data.answers.get("recipients") in {
+        "known",
+        "unknown",
+    }:
+        lines.append(data.text(Text("Confidentiality (data read or taken by persons without a right to them)",
+                                    "Vertrouwelijkheid (gegevens ingezien of meegenomen door onbevoegden)")))  # fmt: skip
+    if "altered" in nature:
+        lines.append(
+            data.text(Text("Integrity (data altered)", "Integriteit (gegevens veranderd)"))
+        )
+    if nature & {"deleted", "stolen"}:
+        lines.append(data.text(Text("Availability (data deleted, destroyed or taken)",
+                                    "Beschikbaarheid (gegevens verwijderd, vernietigd of meegenomen)")))  # fmt: skip
+    return lines
+
+
+def _decision_notify(data: ReportData, part: ControllerPart) -> list[str]:
+    decision = part.notice.decision
+    if not decision:
+        return [data.text(NOT_DECIDED)]
+    lines = []
+    if decision.get("is_breach") is False:
+        lines.append(
+            data.text(
+                Text("Not a personal data breach", "Geen inbreuk in verband met persoonsgegevens")
+            )
+        )
+    else:
+        lines.append(_yes_no(data, decision.get("notify_authority")))
+    if decision.get("authority_reason"):
+        lines.append(decision["authority_reason"])
+    return lines
+
+
+def _decision_inform(data: ReportData, part: ControllerPart) -> list[str]:
+    decision = part.notice.decision
+    if not decision:
+        return [data.text(NOT_DECIDED)]
+    lines = [_yes_no(data, decision.get("inform_data_subjects"))]
+    ground = decision.get("art34_ground")
+    if ground in ART34_GROUNDS:
+        lines.append(data.text(ART34_GROUNDS[ground]))
+    if decision.get("data_subjects_reason"):
+        lines.append(decision["data_subjects_reason"])
+    return lines
+
+
+def _informed(data: ReportData, part: ControllerPart) -> list[str]:
+    record = part.record("gdpr_data_subjects")
+    if record is None or record.met_at is None:
+        return [data.text(NOT_YET)]
+    return [data.when(record.met_at), record.detail]
+
+
+def _other_authorities(data: ReportData, part: ControllerPart) -> list[str]:
+    lines = []
+    for key, label in (("nis2_early_warning", Text("NIS2 early warning to the CSIRT", "NIS2 vroegtijdige waarschuwing aan het CSIRT")),
+                       ("nis2_notification", Text("NIS2 incident notification", "NIS2 incidentmelding")),
+                       ("nis2_final_report", Text("NIS2 final report", "NIS2 eindverslag"))):  # fmt: skip
+        record = part.record(key)
+        if record and record.met_at:
+            extra = f" ({record.reference})" if record.reference else ""
+            lines.append(f"{data.text(label)}: {data.when(record.met_at)}{extra}")
+    return lines or [data.text(Text("None recorded", "Geen vastgelegd"))]
+
+
+def _phases(data: ReportData) -> list[str]:
+    lines = []
+    for version in data.versions:
+        if version.kind == "draft":
+            continue
+        note = f": {version.note}" if version.note else ""
+        lines.append(data.text(Text("Version {v}, {at}{note}", "Versie {v}, {at}{note}")).format(
+            v=version.version, at=data.when(version.created_at), note=note))  # fmt: skip
+    return lines
+
+
+# --- the mapping onto the regulator's form --------------------------------------------
+
+Source = str | Callable[[ReportData], list[str]]
+
+
+@dataclass(frozen=True)
+class Field:
+    label: Text | None  # None: the question's own label
+    source: Source | None = None  # a questionnaire key, or a function of the report
+    per_controller: Callable[[ReportData, ControllerPart], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: Text
+    fields: tuple[Field, ...]
+    assessment: bool = False  # the severity estimate follows the fields
+
+
+def _q(key: str, label: Text | None = None) -> Field:
+    return Field(label, key)
+
+
+AP_FORM: tuple[Section, ...] = (
+    Section("about", Text("1. About this notification", "1. Over deze melding"), (
+        Field(Text("Kind of notification", "Soort melding"), per_controller=_kind),
+        Field(Text("Our reference", "Ons kenmerk"), _reference),
+        Field(Text("This report was made", "Dit rapport is gemaakt"), _generated),
+    )),
+    Section("organisation", Text("2. Organisation, reporter and contact", "2. Organisatie, melder en contactpersoon"), (
+        Field(Text("Organisation responsible (controller)", "Verantwoordelijke organisatie (verwerkingsverantwoordelijke)"),
+              per_controller=_controller),
+        Field(Text("Processor involved", "Betrokken verwerker"), _processor),
+        _q("contact_name", Text("Contact person for this breach", "Contactpersoon voor dit datalek")),
+        _q("contact_role"), _q("contact_email"), _q("contact_phone"),
+    )),
+    Section("timeline", Text("3. Timeline", "3. Tijdlijn"), (
+        _q("occurred_kind", Text("When did the breach take place?", "Wanneer vond de inbreuk plaats?")),
+        _q("occurred_on"), _q("occurred_from"), _q("occurred_until"),
+        _q("ongoing"),
+        _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
+        Field(Text("The processor informed the controller", "De verwerker informeerde de verwerkingsverantwoordelijke"),
+              per_controller=_notified_by_processor),
+        Field(Text("The controller became aware (notice received)", "De verwerkingsverantwoordelijke werd op de hoogte (melding ontvangen)"),
+              per_controller=_aware),
+        Field(Text("Notified to the supervisory authority", "Gemeld bij de toezichthouder"), per_controller=_authority_notified),
+        Field(Text("Reasons for a delay", "Redenen voor vertraging"), per_controller=_delay_reasons),
+    )),
+    Section("breach", Text("4. The breach", "4. Het datalek"), (
+        _q("summary"), _q("cause"),
+        Field(Text("What was breached", "Wat is geschonden"), _cia),
+        _q("nature"), _q("recipients"), _q("malicious"), _q("integrity_recoverable"), _q("availability_loss"),
+    )),
+    Section("data", Text("5. Personal data", "5. Persoonsgegevens"), (
+        _q("data_types"), _q("special_categories"), _q("data_types_other"), _q("records_approx"),
+        _q("identifiability"), _q("sensitive_context"), _q("extensive_volume"), _q("public_or_invalid"),
+    )),
+    Section("persons", Text("6. Persons concerned", "6. Betrokkenen"), (
+        _q("affected_group"), _q("affected_min"), _q("affected_max"), _q("vulnerable_subjects"),
+    )),
+    Section("protection", Text("7. Protection", "7. Beveiliging"), (
+        _q("encrypted"), _q("encryption_details"), _q("key_compromised"),
+    )),
+    Section("consequences", Text("8. Consequences", "8. Gevolgen"), (
+        _q("consequences"), _q("consequences_other"),
+    ), assessment=True),
+    Section("follow_up", Text("9. Follow-up", "9. Vervolgacties"), (
+        Field(Text("Decision: notify the supervisory authority", "Besluit: melden bij de toezichthouder"),
+              per_controller=_decision_notify),
+        Field(Text("Decision: inform the persons concerned", "Besluit: de betrokkenen informeren"),
+              per_controller=_decision_inform),
+        Field(Text("Persons informed", "Betrokkenen geïnformeerd"), per_controller=_informed),
+        _q("measures"),
+        _q("other_eu_countries"), _q("countries"),
+        Field(Text("Other authorities notified", "Andere toezichthouders of instanties ingelicht"),
+              per_controller=_other_authorities),
+    )),
+    Section("other", Text("10. Other", "10. Overig"), (
+        Field(Text("Information given in phases (Art. 33(4))", "Informatie in fasen verstrekt (art. 33 lid 4)"), _phases),
+    )),
+)  # fmt: skip
+MAPPED_KEYS = {f.source for s in AP_FORM for f in s.fields if isinstance(f.source, str)}
+
+
+def section_rows(section: Section, data: ReportData) -> list[dict[str, Any]]:
+    """The section's fields as rows of a label and lines of text, in the report's language."""
+    rows: list[dict[str, Any]] = []
+    names = {p.org.slug: p.org.name for p in data.parts}
+    for item in section.fields:
+        if item.per_controller is not None:
+            assert item.label is not None
+            lines = []
+            for part in data.parts:
+                found = item.per_controller(data, part)
+                if len(data.parts) > 1:  # one row, each controller's lines under its name
+                    found = [f"{part.org.name}: {found[0]}", *found[1:]] if found else []
+                lines += found
+            rows.append({"label": data.text(item.label), "lines": lines})
+        elif isinstance(item.source, str):
+            question = QUESTIONS[item.source]
+            if not question.applies(data.answers):
+                continue
+            lines = display_value(
+                question, data.answers.get(item.source), data.lang, data.zone, names
+            )
+            label = item.label or question.label
+            rows.append({"label": data.text(label), "lines": lines or [data.text(NOT_PROVIDED)]})
+        elif item.source is not None:
+            assert item.label is not None
+            lines = item.source(data)
+            if lines:
+                rows.append({"label": data.text(item.label), "lines": lines})
+    return rows
+
+
+# --- gathering the facts ----------------------------------------------------------------
+
+
+def _parts(
+    session: Session, user: CurrentUser, incident: Incident, slug: str | None
+) -> list[ControllerPart]:
+    pairs = [
+        (n, o) for n, o in service.notices_of(session, user, incident.id) if n.removed_at is None
+    ]
+    if slug is not None:
+        pairs = [(n, o) for n, o in pairs if o.slug == slug]
+    records = service.records_of(session, [n.id for n, _ in pairs])
+    parts = []
+    for notice, org in pairs:
+        obligations = service.obligations_of(session, user, incident, notices=[(notice, org)])
+        parts.append(ControllerPart(
+            org=org, notice=notice, sends=notices.sends_of(session, notice.id),
+            records={r.key: r for r in records[notice.id]}, obligations=obligations,
+        ))  # fmt: skip
+    return parts
+
+
+def report_data(
+    session: Session,
+    user: CurrentUser,
+    incident: Incident,
+    *,
+    lang: str,
+    zone: ZoneInfo,
+    controller: str | None = None,
+) -> ReportData:
+    """The facts of one incident's report as this user may see them: an officer's report
+    covers only their own controller; staff choose one controller or get them all."""
+    parts = _parts(session, user, incident, controller)
+    if len(parts) == 1:
+        zone = documents.zone_of(parts[0].org)
+    return ReportData(
+        incident=incident, answers=service.answers_for(user, incident.answers),
+        processor=notices.processor(session), parts=parts, assessment=assess(incident.answers),
+        versions=service.versions_of(session, incident.id), zone=zone, lang=lang,
+    )  # fmt: skip
+
+
+def _document(template: str, context: dict[str, Any], lang: str, zone: ZoneInfo) -> str:
+    env = documents.environment(str(zone))
+    with documents.language(lang):
+        return env.get_template(template).render({**context, "lang": lang})
+
+
+def regulator_html(data: ReportData) -> str:
+    sections = [
+        {"section": s, "title": data.text(s.title), "rows": section_rows(s, data)} for s in AP_FORM
+    ]
+    overrides = [(p.org.name if len(data.parts) > 1 else None, p.notice.assessment_override)
+                 for p in data.parts if p.notice.assessment_override]  # fmt: skip
+    return _document(
+        "reports/regulator.html",
+        {"data": data, "incident": data.incident, "sections": sections,
+         "assessment": data.assessment, "overrides": overrides,
+         "controllers": ", ".join(p.org.name for p in data.parts)},
+        data.lang, data.zone,
+    )  # fmt: skip
+
+
+def regulator_pdf(data: ReportData, incident_json: bytes) -> bytes:
+    """The report as PDF/A-3u with the incident's JSON attached. Blocking: call it from a
+    worker thread."""
+    reference = data.incident.reference or str(data.incident.id)
+    return pdf.render(
+        regulator_html(data),
+        attachments=[
+            pdf.FileAttachment(
+                name=f"{reference}.json",
+                data=incident_json,
+                relationship="Source",
+                description="The incident as JSON (Breachdesk API)",
+            )
+        ],
+        pdf_variant="pdf/a-3u",
+    )
+
+
+# --- the register for a period (Art. 33(5)) -------------------------------------------
+
+
+@dataclass
+class RegisterEntry:
+    data: ReportData
+    rows: list[dict[str, Any]]
+
+
+REGISTER_FIELDS: tuple[Field, ...] = (
+    _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
+    Field(Text("Controllers", "Verwerkingsverantwoordelijken"), per_controller=lambda d, p: [p.org.name]),
+    _q("summary"), _q("cause"), _q("nature"), _q("data_types"), _q("special_categories"),
+    _q("affected_min"), _q("affected_max"), _q("affected_group"),
+    _q("consequences"), _q("consequences_other"), _q("measures"),
+    Field(Text("Notice received by the controller", "Melding ontvangen door de verwerkingsverantwoordelijke"),
+          per_controller=_aware),
+    Field(Text("Decision: notify the supervisory authority", "Besluit: melden bij de toezichthouder"),
+          per_controller=_decision_notify),
+    Field(Text("Decision: inform the persons concerned", "Besluit: de betrokkenen informeren"),
+          per_controller=_decision_inform),
+    Field(Text("Notified to the supervisory authority", "Gemeld bij de toezichthouder"), per_controller=_authority_notified),
+    Field(Text("Reasons for a delay", "Redenen voor vertraging"), per_controller=_delay_reasons),
+)  # fmt: skip
+REGISTER_SECTION = Section("register", Text("Register entry", "Registerregel"), REGISTER_FIELDS)
+
+
+def register_entries(
+    session: Session, user: CurrentUser, incidents: Sequence[Incident], *, lang: str, zone: ZoneInfo
+) -> list[RegisterEntry]:
+    entries = []
+    for incident in incidents:
+        if incident.status == IncidentStatus.draft:
+            continue
+        data = report_data(session, user, incident, lang=lang, zone=zone)
+        data.zone = zone  # one zone for the whole register
+        entries.append(RegisterEntry(data, section_rows(REGISTER_SECTION, data)))
+    return entries
+
+
+def register_html(
+    entries: list[RegisterEntry], *, lang: str, zone: ZoneInfo, period: str, organisation: str
+) -> str:
+    return _document(
+        "reports/register.html",
+        {"entries": entries, "period": period, "organisation": organisation,
+         "generated": format_datetime(utcnow(), zone, lang), "zone_name": str(zone)},
+        lang, zone,
+    )  # fmt: skip
+
+
+def register_pdf(html: str) -> bytes:
+    return pdf.render(html, pdf_variant="pdf/a-3u")
