@@ -155,7 +155,8 @@ def _actor(session: Session, email: str) -> CurrentUser:
 def _demo_notices(engine: Engine) -> None:
     """Northwind's notice (last week) and Zorggroep Noord's (today) are sent (the worker
     delivers them); Acme's is still to be sent and overdue, for the staff to act on.
-    Northwind's officer has acknowledged and decided not to notify."""
+    Northwind's officer has acknowledged, decided not to notify and recorded an own
+    estimate of the severity (low) beside the computed one."""
     with session_scope(engine) as session:
         staff = _actor(session, "staff@talentcloud.example")
         officer = _actor(session, "dpo@northwind.example")
@@ -185,3 +186,10 @@ def _demo_notices(engine: Engine) -> None:
             "data_subjects_reason": "No high risk: the data did not spread beyond the trusted recipient.",
             "nis2_significant": None,
         }, "")  # fmt: skip
+        incident = session.get(Incident, notice.incident_id)
+        assert incident is not None
+        notices.override_assessment(session, incident, notice, org, officer, {
+            "level": "low", "notify_authority": False, "inform_data_subjects": False,
+            "reason": "The file went to one customer bound by contract, who deleted it within the hour "
+            "and confirmed it in writing; the salary data never left a trusted party.",
+        })  # fmt: skip
