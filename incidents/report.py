@@ -282,6 +282,21 @@ def _q(key: str, label: Text | None = None) -> Field:
     return Field(label, key)
 
 
+# Fields the report and the register share.
+AUTHORITY_NOTIFIED = Field(
+    Text("Notified to the supervisory authority", "Gemeld bij de toezichthouder"),
+    per_controller=_authority_notified,
+)
+DELAY_REASONS = Field(
+    Text("Reasons for a delay", "Redenen voor vertraging"), per_controller=_delay_reasons
+)
+DECISION_NOTIFY = Field(
+    Text("Decision: notify the supervisory authority", "Besluit: melden bij de toezichthouder"),
+    per_controller=_decision_notify,
+)
+DECISION_INFORM = Field(Text("Decision: inform the persons concerned", "Besluit: de betrokkenen informeren"),
+                        per_controller=_decision_inform)  # fmt: skip
+
 AP_FORM: tuple[Section, ...] = (
     Section("about", Text("1. About this notification", "1. Over deze melding"), (
         Field(Text("Kind of notification", "Soort melding"), per_controller=_kind),
@@ -304,8 +319,8 @@ AP_FORM: tuple[Section, ...] = (
               per_controller=_notified_by_processor),
         Field(Text("The controller became aware (notice received)", "De verwerkingsverantwoordelijke werd op de hoogte (melding ontvangen)"),
               per_controller=_aware),
-        Field(Text("Notified to the supervisory authority", "Gemeld bij de toezichthouder"), per_controller=_authority_notified),
-        Field(Text("Reasons for a delay", "Redenen voor vertraging"), per_controller=_delay_reasons),
+        AUTHORITY_NOTIFIED,
+        DELAY_REASONS,
     )),
     Section("breach", Text("4. The breach", "4. Het datalek"), (
         _q("summary"), _q("cause"),
@@ -326,10 +341,8 @@ AP_FORM: tuple[Section, ...] = (
         _q("consequences"), _q("consequences_other"),
     ), assessment=True),
     Section("follow_up", Text("9. Follow-up", "9. Vervolgacties"), (
-        Field(Text("Decision: notify the supervisory authority", "Besluit: melden bij de toezichthouder"),
-              per_controller=_decision_notify),
-        Field(Text("Decision: inform the persons concerned", "Besluit: de betrokkenen informeren"),
-              per_controller=_decision_inform),
+        DECISION_NOTIFY,
+        DECISION_INFORM,
         Field(Text("Persons informed", "Betrokkenen geïnformeerd"), per_controller=_informed),
         _q("measures"),
         _q("other_eu_countries"), _q("countries"),
@@ -473,12 +486,10 @@ REGISTER_FIELDS: tuple[Field, ...] = (
     _q("consequences"), _q("consequences_other"), _q("measures"),
     Field(Text("Notice received by the controller", "Melding ontvangen door de verwerkingsverantwoordelijke"),
           per_controller=_aware),
-    Field(Text("Decision: notify the supervisory authority", "Besluit: melden bij de toezichthouder"),
-          per_controller=_decision_notify),
-    Field(Text("Decision: inform the persons concerned", "Besluit: de betrokkenen informeren"),
-          per_controller=_decision_inform),
-    Field(Text("Notified to the supervisory authority", "Gemeld bij de toezichthouder"), per_controller=_authority_notified),
-    Field(Text("Reasons for a delay", "Redenen voor vertraging"), per_controller=_delay_reasons),
+    DECISION_NOTIFY,
+    DECISION_INFORM,
+    AUTHORITY_NOTIFIED,
+    DELAY_REASONS,
 )  # fmt: skip
 REGISTER_SECTION = Section("register", Text("Register entry", "Registerregel"), REGISTER_FIELDS)
 

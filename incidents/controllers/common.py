@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 from litestar import Request
 from litestar.exceptions import NotFoundException
+from litestar.response import Response
 from sqlalchemy.engine import Engine
 
 from forms.answers import FieldError
@@ -93,3 +94,12 @@ def lang() -> str:
 def field_errors(errors: list[FieldError]) -> list[dict[str, str]]:
     """Form errors as the templates show them, in the request's language."""
     return [{"field": e.field, "message": e.message(lang())} for e in errors]
+
+
+def pdf_response(data: bytes, filename: str) -> Response[bytes]:
+    """A PDF to download."""
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -33,6 +33,7 @@ from incidents.controllers.common import (
     flash,
     in_thread,
     lang,
+    pdf_response,
     settings_of,
     user_of,
 )
@@ -214,14 +215,6 @@ def _send(session: Session, notice: Notice, number: int) -> NoticeSend:
     return send
 
 
-def _pdf_response(data: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @get(
     "/incidents/{incident_id:uuid}/notices/{slug:str}/sent/{number:int}/pdf", name="notice_sent_pdf"
 )
@@ -244,7 +237,7 @@ def sent_pdf(
         ).first()
     if row is None or row[1] is None:
         raise NotFoundException()
-    return _pdf_response(bytes(row[1]), row[0])
+    return pdf_response(bytes(row[1]), row[0])
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -609,7 +602,7 @@ def letter_file(
     if fmt == "txt":
         return Response(text.encode(), media_type="text/plain; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
-    return _pdf_response(documents.letter_pdf(text, org, reference), name)
+    return pdf_response(documents.letter_pdf(text, org, reference), name)
 
 
 # --- the outbox -------------------------------------------------------------------------------

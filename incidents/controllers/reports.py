@@ -17,7 +17,7 @@ from sqlmodel import Session
 from incidents import audit, documents, register, report, service
 from incidents.auth import CurrentUser
 from incidents.controllers.api import ERROR_RESPONSES, Errors, incident_out
-from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
+from incidents.controllers.common import engine_of, in_thread, pdf_response, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
@@ -66,14 +66,6 @@ def _language(request: Request[Any, Any, Any], default: str | None) -> str:
     return value
 
 
-def _pdf(data: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def _incident_report(request: Request[Any, Any, Any], incident_id: uuid.UUID) -> Response[Any]:
     user = user_of(request)
     settings = settings_of(request)
@@ -89,7 +81,7 @@ def _incident_report(request: Request[Any, Any, Any], incident_id: uuid.UUID) ->
         return _problem(exc)
     body = report.regulator_pdf(data, incident_json)
     suffix = f"-{data.parts[0].org.slug}" if len(data.parts) == 1 else ""
-    return _pdf(body, f"{data.incident.reference}{suffix}-{data.lang}.pdf")
+    return pdf_response(body, f"{data.incident.reference}{suffix}-{data.lang}.pdf")
 
 
 def _gather(
@@ -185,7 +177,7 @@ def _register_report(request: Request[Any, Any, Any]) -> Response[Any]:
     html = report.register_html(
         entries, lang=lang, zone=settings.zone, period=period, organisation=organisation
     )
-    return _pdf(report.register_pdf(html), f"register-{lang}.pdf")
+    return pdf_response(report.register_pdf(html), f"register-{lang}.pdf")
 
 
 def _period_words(since: str | None, until: str | None) -> str:
