@@ -160,9 +160,15 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value in ([], ())
 
 
-def _clean_text(value: str) -> str:
-    # NUL cannot be stored in PostgreSQL text; everything else is kept as typed.
-    return value.replace("\x00", "").strip()
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Text as typed, without the control characters that are not text (NUL cannot be
+    stored in PostgreSQL; a bell or an escape sequence has no place in a notice). Line
+    ends become \\n; tabs and every printable character, right-to-left marks included,
+    are kept."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def format_instant(value: datetime) -> str:
@@ -199,7 +205,7 @@ def _coerce(question: Question, value: Any, ctx: Context) -> tuple[Any, list[Fie
     if kind in {"text", "textarea", "email", "phone"}:
         if not isinstance(value, str):
             return None, [FieldError(key, "wrong_type", {"expected": EXPECTED["text"]})]
-        text = _clean_text(value)
+        text = clean_text(value)
         if len(text) > question.max_length:
             return None, [FieldError(key, "too_long", {"max": question.max_length})]
         if kind == "email" and not EMAIL_RE.match(text):

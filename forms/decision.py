@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from forms.answers import EXPECTED, MESSAGES, FieldError
+from forms.answers import EXPECTED, MESSAGES, FieldError, clean_text
 from forms.questionnaire import Text
 
 REASON_MAX = 4000
@@ -96,7 +96,7 @@ def _yes_no(value: Any) -> bool | str | None:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         return "" if value is None else "\x00invalid"
-    return value.replace("\x00", "").replace("\r\n", "\n").strip()
+    return clean_text(value)
 
 
 def _text_field(

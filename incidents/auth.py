@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import anyio
+import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -188,12 +188,25 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
 # --- guards ---------------------------------------------------------------------------
 
 
+def _visible(connection: ASGIConnection, user: CurrentUser, incident_id: Any) -> None:
+    """404 when the incident in the path is not this user's to see."""
+    from incidents import service  # the service layer imports this module
+
+    with Session(connection.app.state["engine"]) as session:
+        service.visible_incident(session, user, incident_id)
+
+
 def requires_role(*roles: str):
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if not isinstance(user, CurrentUser) or user.role not in allowed:
+            # A route about an incident this user may not see answers as if there were
+            # none (404), so the role check cannot tell anyone an incident exists.
+            incident_id = connection.path_params.get("incident_id")
+            if isinstance(user, CurrentUser) and incident_id is not None:
+                await anyio.to_thread.run_sync(_visible, connection, user, incident_id)
             raise PermissionDeniedException("Your role does not give access to this page")
 
     guard.__name__ = f"requires_{'_or_'.join(sorted(allowed))}"

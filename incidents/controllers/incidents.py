@@ -15,7 +15,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session, select
 
-from forms.answers import merge_step, step_state, validate
+from forms.answers import clean_text, merge_step, step_state, validate
 from forms.display import answer_changes, answer_sections
 from forms.fields import date_parts, read_step
 from forms.questionnaire import (
@@ -626,7 +626,7 @@ def late_reason(
     """Record why a duty was (or is) late (Art. 33(1)). The processor's duty is for staff to
     explain; a controller's duties for that controller's privacy officer."""
     user = user_of(request)
-    reason = str(data.get("reason", "")).replace("\x00", "").strip()
+    reason = clean_text(str(data.get("reason", "")))
     with session_scope(engine_of(request), write=True) as session:
         incident = service.visible_incident(session, user, incident_id)
         pairs = {

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import case, or_
 from sqlmodel import Session, select
 
-from forms.answers import FieldError
+from forms.answers import FieldError, clean_text
 from forms.decision import (
     ACT_FIELDS,
     ART34_GROUNDS,
@@ -310,7 +310,7 @@ def question(
 ) -> Template | Redirect:
     user = user_of(request)
     values = _form(data)
-    body = values.get("body", "").replace("\x00", "").strip()
+    body = clean_text(values.get("body", ""))
     parent = values.get("parent_id")
     field = f"answer-{parent}" if parent else "question-body"
     problem = None
@@ -568,7 +568,7 @@ def letter_save(
     data: URLEncodedBody[dict[str, Any]],
 ) -> Template | Redirect:
     user = user_of(request)
-    text = _form(data).get("letter", "").replace("\x00", "").replace("\r\n", "\n").strip()
+    text = clean_text(_form(data).get("letter", ""))
     with session_scope(engine_of(request), write=True) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         notices.require_officer_of(user, org)
