@@ -53,7 +53,9 @@ def test_the_api_keeps_to_its_schema(app, demo, api_headers, client: PageClient)
                 if "controller" in case.path_parameters:
                     case.path_parameters["controller"] = slug
             response = case.call_and_validate(headers=headers, checks=CHECKS)
-            statuses[(f"{operation.method.upper()} {operation.path}", response.status_code)] += 1
+            statuses[
+                (f"{case.operation.method.upper()} {case.operation.path}", response.status_code)
+            ] += 1
 
         call()
         # A valid request too, so the success responses are checked against the schema.
