@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -117,45 +117,65 @@ def revoke_all_sessions(session: Session, user_id: int, reason: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+_PRINCIPAL = (
+    User.id, User.email, User.name, User.role, User.language, User.is_active,
+    Organisation.id.label("org_id"), Organisation.slug, Organisation.name.label("org_name"),  # type: ignore[union-attr]
+    Organisation.kind,
+)  # fmt: skip
+
+
+def _principal(row: Any, **extra: Any) -> CurrentUser:
+    return CurrentUser(
+        id=row.id, email=row.email, name=row.name, role=row.role, language=row.language,
+        organisation_id=row.org_id, organisation_slug=row.slug, organisation_name=row.org_name,
+        organisation_kind=row.kind, **extra,
+    )  # fmt: skip
+
+
+# Every request looks its session or token up: one prepared statement (built once, so
+# SQLAlchemy does not rebuild the join each time), plain column reads, no ORM objects, and
+# a write only when the last-seen time is older than SESSION_TOUCH_INTERVAL.
+_SESSION_LOOKUP = (
+    select(*_PRINCIPAL, UserSession.revoked_at, UserSession.expires_at, UserSession.last_seen_at)
+    .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
+    .join(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
+    .where(UserSession.id_hash == bindparam("id_hash"))
+)
+_TOKEN_LOOKUP = (
+    select(*_PRINCIPAL, ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.last_used_at)  # type: ignore[union-attr]
+    .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+    .join(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+_SESSION_TOUCH = update(UserSession).where(UserSession.id_hash == bindparam("id_hash"))  # type: ignore[arg-type]
+_TOKEN_TOUCH = update(ApiToken).where(ApiToken.id == bindparam("token_id"))  # type: ignore[arg-type]
+
+
 def user_for_session(engine: Engine, sid: str) -> CurrentUser | None:
     id_hash = digest(sid)
     now = utcnow()
     with session_scope(engine) as session:
-        row = session.exec(
-            select(UserSession, User, Organisation)
-            .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
-            .join(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
-            .where(UserSession.id_hash == id_hash)
-        ).first()
+        row = session.execute(_SESSION_LOOKUP, {"id_hash": id_hash}).first()
         if row is None:
             return None
-        login, user, org = row
-        if login.revoked_at is not None or login.expires_at <= now or not user.is_active:
+        if row.revoked_at is not None or row.expires_at <= now or not row.is_active:
             return None
-        if now - login.last_seen_at > SESSION_TOUCH_INTERVAL:
-            login.last_seen_at = now
-            session.add(login)
-        return _current_user(user, org, session_id_hash=id_hash)
+        if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
+            session.execute(_SESSION_TOUCH.values(last_seen_at=now), {"id_hash": id_hash})
+        return _principal(row, session_id_hash=id_hash)
 
 
 def user_for_token(engine: Engine, token: str) -> CurrentUser | None:
     now = utcnow()
     with session_scope(engine) as session:
-        row = session.exec(
-            select(ApiToken, User, Organisation)
-            .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-            .join(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
-            .where(ApiToken.token_hash == digest(token))
-        ).first()
+        row = session.execute(_TOKEN_LOOKUP, {"token_hash": digest(token)}).first()
         if row is None:
             return None
-        api_token, user, org = row
-        if api_token.revoked_at is not None or not user.is_active:
+        if row.revoked_at is not None or not row.is_active:
             return None
-        if api_token.last_used_at is None or now - api_token.last_used_at > SESSION_TOUCH_INTERVAL:
-            api_token.last_used_at = now
-            session.add(api_token)
-        return _current_user(user, org, token_id=api_token.id)
+        if row.last_used_at is None or now - row.last_used_at > SESSION_TOUCH_INTERVAL:
+            session.execute(_TOKEN_TOUCH.values(last_used_at=now), {"token_id": row.token_id})
+        return _principal(row, token_id=row.token_id)
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):

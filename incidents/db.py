@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,8 +12,10 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def normalise_url(url: str) -> str:
@@ -28,9 +32,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args = {"check_same_thread": False, "timeout": 30}
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             raise ValueError("an in-memory SQLite database cannot be shared; use a file")
-        engine = create_engine(url, connect_args=connect_args, poolclass=NullPool, **kwargs)
+        # A pool of open connections: opening one (and its PRAGMAs) costs more than most
+        # requests' queries. Writers still take turns through BEGIN IMMEDIATE.
+        kwargs.setdefault("pool_size", 8)
+        kwargs.setdefault("max_overflow", 56)
+        engine = create_engine(url, connect_args=connect_args, poolclass=QueuePool, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        # SQLite has one writer at a time. Threads of this process queue on a lock, woken
+        # the moment it is free, instead of in SQLite's busy handler, which sleeps up to
+        # 100 ms between tries; other processes still wait through busy_timeout.
+        _WRITE_LOCKS[engine] = threading.Lock()
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
@@ -59,6 +71,15 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     concurrent writers wait for each other (busy_timeout) instead of failing with
     "database is locked" when a read lock cannot be upgraded. PostgreSQL ignores it.
     """
+    lock = _WRITE_LOCKS.get(engine) if write else None
+    if lock is None:
+        yield from _session(engine, write)
+        return
+    with lock:
+        yield from _session(engine, write)
+
+
+def _session(engine: Engine, write: bool) -> Iterator[Session]:
     with engine.connect() as connection:
         connection.info["write"] = write
         with Session(bind=connection, expire_on_commit=False) as session:

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -207,6 +208,11 @@ class RegisterRow:
     next_due: datetime | None
     next_due_controller: str | None
     next_duty: Obligation | None = None
+    # What the page and the API read besides: the notices (not removed) with their
+    # controllers, every obligation for this viewer's controllers, the lower bound of persons.
+    notices: list[tuple[Notice, Organisation]] = field(default_factory=list)
+    obligations: list[Obligation] = field(default_factory=list)
+    affected_min: int | None = None
 
 
 @dataclass
@@ -216,10 +222,8 @@ class RegisterPage:
     filters: Filters
 
 
-def controller_ids(session: Session) -> dict[str, int]:
-    return {
-        slug: org.id for slug, org in controllers_by_slug(session).items() if org.id is not None
-    }
+def controller_ids(controllers: dict[str, Organisation]) -> dict[str, int]:
+    return {slug: org.id for slug, org in controllers.items() if org.id is not None}
 
 
 def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
@@ -233,20 +237,46 @@ def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
     return first, Incident.id.asc()  # type: ignore[attr-defined]
 
 
-def register_page(session: Session, user: CurrentUser, filters: Filters) -> RegisterPage:
+# The page does not show the answers: it reads only the lower bound of persons from them,
+# in SQL, instead of loading and parsing every incident's answers.
+AFFECTED_MIN = Incident.answers["affected_min"].as_integer()  # type: ignore[index]
+
+
+def register_page(
+    session: Session,
+    user: CurrentUser,
+    filters: Filters,
+    *,
+    controllers: dict[str, Organisation] | None = None,
+    with_answers: bool = True,
+) -> RegisterPage:
+    """One page of the register. ``controllers``: the controllers by slug when the caller
+    has them; ``with_answers=False`` leaves the answers unloaded (the HTML page)."""
     column_name, descending = SORTS[filters.sort]
     column = getattr(Incident, column_name)
-    query = filtered_query(user, filters, controller_ids(session))
+    if controllers is None:
+        controllers = controllers_by_slug(session)
+    query = filtered_query(user, filters, controller_ids(controllers))
+    if not with_answers:
+        query = query.options(defer(Incident.answers)).add_columns(AFFECTED_MIN)  # type: ignore[arg-type]
     if filters.cursor:
         value, row_id = _decode_cursor(filters.cursor)
         if column_name != "affected_max" and value is not None:
             value = datetime.fromisoformat(value)
         query = query.where(_keyset(column, descending, value, row_id))
     order = _order(column, descending, nullable=column_name in NULLABLE_SORTS)
-    incidents = list(session.exec(query.order_by(*order).limit(filters.limit + 1)).all())
-    more = len(incidents) > filters.limit
-    incidents = incidents[: filters.limit]
+    statement = query.order_by(*order).limit(filters.limit + 1)
+    # exec() would give only the first column of each row; execute() gives (incident, minimum).
+    found = list((session.exec(statement) if with_answers else session.execute(statement)).all())
+    more = len(found) > filters.limit
+    found = found[: filters.limit]
+    if with_answers:
+        incidents, minimums = found, [i.answers.get("affected_min") for i in found]
+    else:
+        incidents, minimums = [row[0] for row in found], [row[1] for row in found]
     rows = _rows(session, user, incidents)
+    for row, minimum in zip(rows, minimums, strict=True):
+        row.affected_min = minimum
     next_cursor = None
     if more and incidents:
         last = incidents[-1]
@@ -263,6 +293,7 @@ def _rows(session: Session, user: CurrentUser, incidents: Sequence[Incident]) ->
             .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
             .where(Notice.incident_id.in_(ids), Notice.removed_at.is_(None))  # type: ignore[attr-defined,union-attr]
             .order_by(Organisation.name)
+            .options(defer(Notice.letter_text))  # type: ignore[arg-type]  # a letter can be long
         )
         if not user.is_staff:
             query = query.where(Notice.controller_id == user.organisation_id)
@@ -276,7 +307,8 @@ def _rows(session: Session, user: CurrentUser, incidents: Sequence[Incident]) ->
         facts = IncidentFacts(
             incident.discovered_at, [controller_facts(n, o, records[n.id]) for n, o in pairs]
         )
-        duty = next_due([o for o in evaluate(facts, now) if owed_by_viewer(user, o)])
+        obligations = evaluate(facts, now)
+        duty = next_due([o for o in obligations if owed_by_viewer(user, o)])
         names = {org.slug: org.name for _, org in pairs}
         rows.append(
             RegisterRow(
@@ -285,6 +317,8 @@ def _rows(session: Session, user: CurrentUser, incidents: Sequence[Incident]) ->
                 next_due=duty.due_at if duty else None,
                 next_due_controller=names.get(duty.controller) if duty else None,
                 next_duty=duty,
+                notices=pairs,
+                obligations=obligations,
             )
         )
     return rows

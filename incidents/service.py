@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar.exceptions import NotFoundException
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from forms.answers import Context, changed_keys, parse_instant, validate
@@ -17,6 +18,7 @@ from incidents import audit
 from incidents.auth import CurrentUser
 from incidents.db import upsert_insert
 from incidents.models import (
+    AuditEvent,
     Incident,
     IncidentStatus,
     IncidentVersion,
@@ -51,15 +53,23 @@ def controllers_by_slug(session: Session) -> dict[str, Organisation]:
 def validation_context(
     session: Session, settings: Settings, now: datetime | None = None
 ) -> Context:
-    processor = session.exec(
-        select(Organisation).where(Organisation.kind == OrgKind.processor)
-    ).first()
-    return Context(
+    return filing_context(session, settings, now)[0]
+
+
+def filing_context(
+    session: Session, settings: Settings, now: datetime | None = None
+) -> tuple[Context, dict[str, Organisation]]:
+    """What validation needs, and the controllers by slug, from one query."""
+    orgs = session.exec(select(Organisation)).all()
+    processor = next((o for o in orgs if o.kind == OrgKind.processor), None)
+    controllers = {o.slug: o for o in orgs if o.kind == OrgKind.controller}
+    context = Context(
         now=now or utcnow(),
         zone=settings.zone,
         home_country=processor.country if processor else "NL",
-        controllers=frozenset(controllers_by_slug(session)),
+        controllers=frozenset(controllers),
     )
+    return context, controllers
 
 
 # --- who may see what -----------------------------------------------------------------
@@ -172,6 +182,56 @@ def create_draft(
     sync_notices(session, incident, controllers_by_slug(session))
     audit.record(session, "incident.created", actor_id=user.id, incident_id=incident.id, via=via)
     return incident
+
+
+def file_submitted(
+    session: Session,
+    user: CurrentUser,
+    answers: Mapping[str, Any],
+    ctx: Context,
+    controllers: Mapping[str, Organisation],
+    *,
+    via: str,
+) -> tuple[Incident, list[tuple[Notice, Organisation]]]:
+    """Create an incident and submit it at once (the API without ``draft``), with answers
+    already validated as complete: plain INSERTs of the incident, its first version, its
+    notices and the audit events, instead of a draft saved and then submitted. Returns the
+    incident and its notices with their controllers (by name)."""
+    now = utcnow()
+    year = now.astimezone(ctx.zone).year
+    number = _next_reference(session, year)
+    incident = Incident(
+        answers=dict(answers), created_by_id=user.id, updated_by_id=user.id, status=IncidentStatus.submitted,
+        reference=f"INC-{year}-{number:04d}", reference_year=year, reference_number=number, version=1,
+        created_at=now, updated_at=now, submitted_at=now,
+    )  # fmt: skip
+    _copy_columns(incident)
+    orgs = [
+        controllers[s] for s in dict.fromkeys(answers.get("controllers", [])) if s in controllers
+    ]
+    notices = [
+        Notice(incident_id=incident.id, controller_id=org.id, created_at=now) for org in orgs
+    ]
+    session.execute(insert(Incident), [_columns(incident)])
+    session.execute(insert(IncidentVersion), [{
+        "incident_id": incident.id, "version": 1, "answers": dict(answers), "kind": "submitted", "note": "",
+        "created_by_id": user.id, "created_at": now,
+    }])  # fmt: skip
+    if notices:
+        session.execute(insert(Notice), [_columns(n) for n in notices])
+    session.execute(insert(AuditEvent), [
+        {"at": now, "actor_id": user.id, "action": "incident.created", "incident_id": incident.id,
+         "organisation_id": None, "details": {"via": via}},
+        {"at": now, "actor_id": user.id, "action": "incident.submitted", "incident_id": incident.id,
+         "organisation_id": None, "details": {"reference": incident.reference, "via": via}},
+    ])  # fmt: skip
+    pairs = sorted(zip(notices, orgs, strict=True), key=lambda pair: pair[1].name)
+    return incident, pairs
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    """The column values of a model instance, for a Core INSERT."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
 def save_draft(
@@ -345,13 +405,16 @@ def obligations_of(
     incident: Incident,
     now: datetime | None = None,
     notices: list[tuple[Notice, Organisation]] | None = None,
+    records: dict[uuid.UUID, list[ObligationRecord]] | None = None,
 ) -> list[Obligation]:
     """Every obligation of the incident, for the controllers this user may see.
-    ``notices``: the incident's notices when the caller has them already."""
+    ``notices`` and ``records``: the incident's notices and their records when the caller
+    has them already (a new incident has none)."""
     if notices is None:
         notices = notices_of(session, user, incident.id)
     pairs = [(n, o) for n, o in notices if n.removed_at is None]
-    records = records_of(session, [n.id for n, _ in pairs])
+    if records is None:
+        records = records_of(session, [n.id for n, _ in pairs])
     facts = IncidentFacts(
         discovered_at=incident.discovered_at,
         controllers=[controller_facts(n, o, records[n.id]) for n, o in pairs],

@@ -13,9 +13,11 @@ the safe side ("when in doubt, notify").
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from forms.questionnaire import QUESTIONS, Text
@@ -484,3 +486,15 @@ def assess(answers: Mapping[str, Any]) -> Assessment:
         explanation=(*dpc_reasons, *ei_reasons, *cb_reasons, *flag_reasons, summary),
         recommendation=advise(answers, level), missing=missing,
     )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _cached(key: object, frozen: str) -> Assessment:
+    return assess(json.loads(frozen))
+
+
+def assessment_of(incident: Any) -> Assessment:
+    """The assessment of an incident's answers, computed once per saved state (the register
+    and the API list assess the same incidents again and again)."""
+    key = (incident.id, incident.version, incident.updated_at)
+    return _cached(key, json.dumps(incident.answers, sort_keys=True, default=str))

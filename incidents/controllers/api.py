@@ -26,7 +26,8 @@ from incidents.controllers.common import engine_of, in_thread, settings_of, user
 from incidents.db import session_scope
 from incidents.i18n import current_language
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
-from notify.assessment import LEVELS, Assessment, assess
+from notify.assessment import LEVELS, Assessment, assessment_of
+from notify.obligations import Obligation
 
 CONTROL_KEYS = {"draft", "submit", "note"}
 NOTE_MAX = 2000
@@ -220,19 +221,19 @@ def _problems(status: int, errors: list[FieldError], language: str) -> Response[
     )
 
 
-def incident_out(session: Session, user: CurrentUser, incident: Incident) -> IncidentOut:
-    notices = service.notices_of(session, user, incident.id)
-    obligations = [
-        ObligationOut(
-            key=item.key,
-            controller=item.controller,
-            starts_at=_iso(item.starts_at),
-            due_at=_iso(item.due_at),
-            status=item.status,
-            met_at=_iso(item.met_at),
-        )
-        for item in service.obligations_of(session, user, incident, notices=notices)
-    ]
+def incident_out(
+    session: Session,
+    user: CurrentUser,
+    incident: Incident,
+    notices: list[tuple[Notice, Organisation]] | None = None,
+    obligations: list[Obligation] | None = None,
+) -> IncidentOut:
+    """The incident as JSON. ``notices`` and ``obligations`` when the caller has them (a
+    register page, or a just-created incident); otherwise they are read here."""
+    if notices is None:
+        notices = service.notices_of(session, user, incident.id)
+    if obligations is None:
+        obligations = service.obligations_of(session, user, incident, notices=notices)
     return IncidentOut(
         id=str(incident.id),
         reference=incident.reference,
@@ -242,8 +243,18 @@ def incident_out(session: Session, user: CurrentUser, incident: Incident) -> Inc
         updated_at=_iso(incident.updated_at) or "",
         submitted_at=_iso(incident.submitted_at),
         answers=service.answers_for(user, incident.answers),
-        assessment=assessment_out(assess(incident.answers)),
-        obligations=obligations,
+        assessment=assessment_out(assessment_of(incident)),
+        obligations=[
+            ObligationOut(
+                key=o.key,
+                controller=o.controller,
+                starts_at=_iso(o.starts_at),
+                due_at=_iso(o.due_at),
+                status=o.status,
+                met_at=_iso(o.met_at),
+            )
+            for o in obligations
+        ],
         notices=[notice_out(notice, org) for notice, org in notices if notice.removed_at is None],
     )
 
@@ -311,16 +322,22 @@ def create_incident(request: Request[Any, Any, Any], data: JSONBody[dict[str, An
     language = current_language.get()  # English for the API unless Dutch is asked
     answers, controls, errors = _split(data)
     draft = bool(controls.get("draft", False))
+    with session_scope(engine_of(request)) as session:
+        ctx, controllers = service.filing_context(session, settings_of(request))
+    result = validate(answers, ctx, complete=not draft, strict=True)
+    if errors or result.errors:
+        return _problems(422, errors + result.errors, language)  # type: ignore[return-value]
     with session_scope(engine_of(request), write=True) as session:
-        ctx = service.validation_context(session, settings_of(request))
-        result = validate(answers, ctx, complete=not draft, strict=True)
-        if errors or result.errors:
-            return _problems(422, errors + result.errors, language)  # type: ignore[return-value]
-        incident = service.create_draft(session, user, result.answers, via="api")
-        if not draft:
-            problems = service.submit(session, incident, user, ctx, via="api")
-            assert not problems, problems
-        return incident_out(session, user, incident)
+        if draft:
+            incident = service.create_draft(session, user, result.answers, via="api")
+            return incident_out(session, user, incident)
+        incident, pairs = service.file_submitted(
+            session, user, result.answers, ctx, controllers, via="api"
+        )
+        obligations = service.obligations_of(
+            session, user, incident, notices=pairs, records={n.id: [] for n, _o in pairs}
+        )
+    return incident_out(session, user, incident, notices=pairs, obligations=obligations)
 
 
 @get(
@@ -351,7 +368,12 @@ def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
         return Response({"errors": [{"field": field_name, "message": message}]}, status_code=400)  # type: ignore[return-value]
     with session_scope(engine_of(request)) as session:
         page = register.register_page(session, user, filters)
-        items = [incident_out(session, user, row.incident) for row in page.rows]
+        items = [
+            incident_out(
+                session, user, row.incident, notices=row.notices, obligations=row.obligations
+            )
+            for row in page.rows
+        ]
     return IncidentList(items=items, next_cursor=page.next_cursor)
 
 

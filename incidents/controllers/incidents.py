@@ -83,8 +83,13 @@ def register_view(request: Request[Any, Any, Any]) -> Template:
     settings = settings_of(request)
     filters, errors = _filters_from(request, settings)
     with session_scope(engine_of(request)) as session:
-        page = register.register_page(session, user, filters) if not errors else None
-        controllers = _controller_choices(session, user)
+        by_slug = service.controllers_by_slug(session)
+        page = (
+            register.register_page(session, user, filters, controllers=by_slug, with_answers=False)
+            if not errors
+            else None
+        )
+        controllers = _controller_choices(by_slug, user)
     params = dict(request.query_params)
     return Template(
         "incidents/register.html",
@@ -106,10 +111,10 @@ def register_view(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-def _controller_choices(session: Session, user: CurrentUser) -> list[Organisation]:
+def _controller_choices(by_slug: dict[str, Organisation], user: CurrentUser) -> list[Organisation]:
     if not user.is_staff:
         return []
-    return sorted(service.controllers_by_slug(session).values(), key=lambda o: o.name.lower())
+    return sorted(by_slug.values(), key=lambda o: o.name.lower())
 
 
 EXPORT_COLUMNS = [

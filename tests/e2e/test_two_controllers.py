@@ -197,7 +197,7 @@ def _file_incident(d: Driver, summary: str) -> str:
     d.fill("#contact_phone", "+31 20 123 4567")
     d.seen("step-contact")
     d.go('button[value="continue"]')
-    assert d.page.locator("h1").inner_text() == "Check your answers"
+    assert d.page.url.endswith("/report/check"), d.page.url  # (another test may switch the language)
     d.seen("check-answers")
     d.go('form[action$="/submit"] button')
     reference = d.page.locator("h1").inner_text()
@@ -251,8 +251,7 @@ def test_two_controllers_from_filing_to_the_regulator_report(
         d, f"E2E {mode}: a hacked mailbox with sick notes of two clients' staff."
     )
     d.go('form[action$="/notices/send"] button')
-    sent = d.page.locator("#notices tbody").inner_text()
-    assert sent.count("Not yet") <= 2 and "To send" not in sent
+    assert d.page.locator("#notices tbody .tag-orange").count() == 0  # nothing left to send
     d.seen("notices-sent")
     incident_url = d.page.url
 

@@ -1,0 +1,216 @@
+"""`make bench`: every benchmark in one run, written to bench/RESULTS.md (and the figures
+to bench/results.json, which the next run compares itself with).
+
+    .venv/bin/python -m bench.run [--sizes 1000,100000,1000000] [--databases sqlite,postgresql]
+                                  [--runs 200] [--filing-seconds 10] [--quick]
+
+PostgreSQL: BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test); a
+database is created for each measurement and dropped afterwards. Never part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import filing, pdf, register
+from bench.common import drop_database, dump, fresh_database, machine
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {
+    "register_median": 5.0,  # register page at 1,000,000 incidents, x /healthz
+    "register_p95": 10.0,
+    "filing_per_second": 200.0,  # at 32 clients on SQLite
+    "pdf_ratio": 4.0,  # x a one-paragraph document
+}
+
+
+def _ratios(results: dict) -> dict[str, float]:
+    """Every ratio of a run, by a stable name, to compare runs."""
+    found: dict[str, float] = {}
+    for item in results.get("register", []):
+        for case, values in item["cases"].items():
+            if case == "healthz":
+                continue
+            key = f"{item['database']} {item['incidents']:,} {case}"
+            found[key + " (median x healthz)"] = values["x_median"]
+            found[key + " (p95 x healthz)"] = values["x_p95"]
+    for item in results.get("filing", []):
+        for run in item["runs"]:
+            found[f"{item['database']} filing, {run['clients']} clients (incidents/s)"] = run[
+                "per_second"
+            ]
+    if "pdf" in results:
+        found["regulator PDF (x one-paragraph document)"] = results["pdf"]["x_one_paragraph"]
+        found["regulator PDF (x one-paragraph, same stylesheet)"] = results["pdf"][
+            "x_one_paragraph_styled"
+        ]
+    return found
+
+
+def _changes(previous: dict | None, current: dict) -> list[str]:
+    if not previous:
+        return ["No earlier run to compare with."]
+    old, new = _ratios(previous), _ratios(current)
+    lines = []
+    for key, value in new.items():
+        if key not in old:
+            continue
+        before = old[key]
+        higher_is_better = "incidents/s" in key
+        change = (value - before) / before * 100 if before else 0.0
+        better = (change > 0) == higher_is_better
+        verdict = "about the same" if abs(change) < 5 else "better" if better else "worse"
+        lines.append(f"| {key} | {before:.2f} | {value:.2f} | {change:+.0f} % | {verdict} |")
+    if not lines:
+        return ["No figure in common with the earlier run."]
+    return ["| figure | last run | this run | change | |", "|---|---:|---:|---:|---|", *lines]
+
+
+def _markdown(results: dict, previous: dict | None) -> str:
+    out = [
+        "# Benchmark results",
+        "",
+        f"Run {results['date']} on {results['machine']}. Made by `make bench` (`bench/run.py`);",
+        "every ratio is measured within one run, the server being `breachdesk serve` on",
+        "loopback (one process, logs on), the clients a separate process with keep-alive.",
+        "",
+        "## Register (page and API) against /healthz",
+        "",
+        "| database | incidents | seeded in | case | median ms | p95 ms | median x healthz | p95 x healthz | server RSS |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for item in results.get("register", []):
+        for case, v in item["cases"].items():
+            out.append(
+                f"| {item['database']} | {item['incidents']:,} | {item['seed_s']} s | {case} | {v['median_ms']:.2f} | "
+                f"{v['p95_ms']:.2f} | {v['x_median']:.1f} | {v['x_p95']:.1f} | {item['rss_mb']} MB |"
+            )
+    out += ["", "## Filing through the API", "",
+            "| database | clients | seconds | created | in the database | lost | errors | incidents/s | server RSS |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for item in results.get("filing", []):
+        for r in item["runs"]:
+            out.append(f"| {item['database']} | {r['clients']} | {r['seconds']} | {r['created']} | {r['stored']} | "
+                       f"{r['lost']} | {r['errors']} | {r['per_second']:.0f} | {r['rss_mb']} MB |")  # fmt: skip
+    if "pdf" in results:
+        p = results["pdf"]
+        out += ["", "## The regulator report (PDF)", "",
+                f"- report: {p['pages']} pages, {p['report_s'] * 1000:.0f} ms (median)",
+                f"- one-paragraph document: {p['one_paragraph_s'] * 1000:.1f} ms; with our stylesheet and fonts: "
+                f"{p['one_paragraph_styled_s'] * 1000:.1f} ms",
+                f"- ratio: **{p['x_one_paragraph']:.1f}x** the one-paragraph document "
+                f"({p['x_one_paragraph_styled']:.1f}x the styled one)",
+                f"- RSS of the process after rendering: {p['rss_mb']} MB"]  # fmt: skip
+    out += ["", "## Targets", ""]
+    out += results.get("verdicts", [])
+    out += ["", "## Compared with the last run", "", *_changes(previous, results), ""]
+    return "\n".join(out)
+
+
+def _verdicts(results: dict) -> list[str]:
+    lines = []
+    for item in results.get("register", []):
+        if item["incidents"] >= 1_000_000:
+            page = item["cases"]["register page"]
+            ok = (
+                page["x_median"] <= TARGETS["register_median"]
+                and page["x_p95"] <= TARGETS["register_p95"]
+            )
+            lines.append(f"- register page at {item['incidents']:,} on {item['database']}: {page['x_median']:.1f}x median "
+                         f"(target 5x), {page['x_p95']:.1f}x p95 (target 10x): **{'met' if ok else 'not met'}**")  # fmt: skip
+    for item in results.get("filing", []):
+        if item["database"] != "sqlite":
+            continue
+        for r in item["runs"]:
+            if r["clients"] == 32:
+                ok = (
+                    r["per_second"] >= TARGETS["filing_per_second"]
+                    and r["lost"] == 0
+                    and r["errors"] == 0
+                )
+                lines.append(f"- filing at 32 clients on SQLite: {r['per_second']:.0f}/s (target 200/s), "
+                             f"{r['lost']} lost: **{'met' if ok else 'not met'}**")  # fmt: skip
+    if "pdf" in results:
+        ratio = results["pdf"]["x_one_paragraph"]
+        lines.append(f"- regulator PDF: {ratio:.1f}x the one-paragraph document (target 4x): "
+                     f"**{'met' if ratio <= TARGETS['pdf_ratio'] else 'not met'}**")  # fmt: skip
+    return lines or ["- (no target measured in this run)"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--filing-seconds", type=float, default=10)
+    parser.add_argument("--pdf-runs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="1,000 incidents, SQLite, short runs")
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.databases, args.runs, args.filing_seconds, args.pdf_runs = (
+            "1000",
+            "sqlite",
+            50,
+            3,
+            3,
+        )
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    databases = [d for d in args.databases.split(",") if d]
+    started = time.perf_counter()
+    results: dict = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+                     "register": [], "filing": []}  # fmt: skip
+    for database in databases:
+        for size in sizes:
+            url = fresh_database(database, f"reg{size}")
+            try:
+                print(f"register: {database}, {size:,} incidents ...", flush=True)
+                item = register.measure(url, size, args.runs)
+                item["database"] = database
+                results["register"].append(item)
+                page = item["cases"]["register page"]
+                print(
+                    f"  page {page['median_ms']:.2f} ms = {page['x_median']:.1f}x healthz (p95 {page['x_p95']:.1f}x)",
+                    flush=True,
+                )
+            finally:
+                drop_database(url)
+        url = fresh_database(database, "filing")
+        try:
+            print(f"filing: {database} ...", flush=True)
+            item = filing.measure(url, (1, 8, 32), args.filing_seconds)
+            item["database"] = database
+            results["filing"].append(item)
+            for r in item["runs"]:
+                print(
+                    f"  {r['clients']} clients: {r['per_second']:.0f}/s, lost {r['lost']}, errors {r['errors']}",
+                    flush=True,
+                )
+        finally:
+            drop_database(url)
+    url = fresh_database("sqlite", "pdf")
+    try:
+        print("pdf ...", flush=True)
+        results["pdf"] = pdf.measure(url, args.pdf_runs)
+        print(f"  {results['pdf']['x_one_paragraph']:.1f}x one paragraph", flush=True)
+    finally:
+        drop_database(url)
+    results["verdicts"] = _verdicts(results)
+    results["seconds"] = round(time.perf_counter() - started)
+    output = Path(args.output)
+    store = output.with_name("results.json")
+    previous = json.loads(store.read_text()) if store.exists() else None
+    output.write_text(_markdown(results, previous))
+    dump(store, results)
+    print("\n".join(results["verdicts"]))
+    print(f"written to {output} in {results['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
