@@ -35,6 +35,9 @@ run: migrate ## migrate, load demo data into an empty database, serve on http://
 test: install system-deps ## run the whole test suite (PostgreSQL too when BREACHDESK_TEST_DATABASE_URL is set)
 	$(BIN)/pytest -q
 
+bench: install ## benchmarks (never part of make test): writes bench/RESULTS.md; BENCH_ARGS=--quick for a short run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
