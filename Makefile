@@ -52,4 +52,4 @@ messages: install ## update the Dutch catalogue and list untranslated messages
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-.PHONY: help install system-deps migrate demo run test lint format messages clean
+.PHONY: help install system-deps migrate demo run test lint format messages bench clean
