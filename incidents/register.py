@@ -203,7 +203,7 @@ def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str
 
 @dataclass
 class RegisterRow:
-    incident: Incident
+    incident: Incident | Any  # an Incident, or for the HTML page a row of PAGE_COLUMNS
     controllers: list[Organisation]
     next_due: datetime | None
     next_due_controller: str | None
@@ -239,7 +239,12 @@ def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
 
 # The page does not show the answers: it reads only the lower bound of persons from them,
 # in SQL, instead of loading and parsing every incident's answers.
-AFFECTED_MIN = Incident.answers["affected_min"].as_integer()  # type: ignore[index]
+AFFECTED_MIN = Incident.answers["affected_min"].as_integer().label("affected_min")  # type: ignore[index]
+# What the page shows of an incident, read as plain rows (no ORM objects to build).
+PAGE_COLUMNS = (
+    Incident.id, Incident.reference, Incident.status, Incident.summary, Incident.discovered_at,
+    Incident.affected_max, Incident.created_at, AFFECTED_MIN,
+)  # fmt: skip
 
 
 def register_page(
@@ -258,7 +263,7 @@ def register_page(
         controllers = controllers_by_slug(session)
     query = filtered_query(user, filters, controller_ids(controllers))
     if not with_answers:
-        query = query.options(defer(Incident.answers)).add_columns(AFFECTED_MIN)  # type: ignore[arg-type]
+        query = query.with_only_columns(*PAGE_COLUMNS)
     if filters.cursor:
         value, row_id = _decode_cursor(filters.cursor)
         if column_name != "affected_max" and value is not None:
@@ -266,15 +271,18 @@ def register_page(
         query = query.where(_keyset(column, descending, value, row_id))
     order = _order(column, descending, nullable=column_name in NULLABLE_SORTS)
     statement = query.order_by(*order).limit(filters.limit + 1)
-    # exec() would give only the first column of each row; execute() gives (incident, minimum).
+    # exec() gives incidents; execute() the plain rows of the page's columns.
     found = list((session.exec(statement) if with_answers else session.execute(statement)).all())
     more = len(found) > filters.limit
-    found = found[: filters.limit]
+    incidents = found[: filters.limit]
     if with_answers:
-        incidents, minimums = found, [i.answers.get("affected_min") for i in found]
+        minimums = [i.answers.get("affected_min") for i in incidents]
     else:
-        incidents, minimums = [row[0] for row in found], [row[1] for row in found]
-    rows = _rows(session, user, incidents)
+        minimums = [row.affected_min for row in incidents]
+    orgs_by_id = (
+        None if with_answers else {o.id: o for o in controllers.values() if o.id is not None}
+    )
+    rows = _rows(session, user, incidents, orgs_by_id)
     for row, minimum in zip(rows, minimums, strict=True):
         row.affected_min = minimum
     next_cursor = None
@@ -284,21 +292,49 @@ def register_page(
     return RegisterPage(rows=rows, next_cursor=next_cursor, filters=filters)
 
 
-def _rows(session: Session, user: CurrentUser, incidents: Sequence[Incident]) -> list[RegisterRow]:
+LIGHT_NOTICE = (
+    Notice.id,
+    Notice.incident_id,
+    Notice.controller_id,
+    Notice.delivered_at,
+    Notice.decision,
+)
+
+
+def _rows(
+    session: Session,
+    user: CurrentUser,
+    incidents: Sequence[Any],
+    orgs_by_id: dict[int, Organisation] | None = None,
+) -> list[RegisterRow]:
+    """Register rows: controllers and deadlines of each incident. ``orgs_by_id``: read only
+    the notice columns the deadlines need (the HTML page), not whole notices (the API)."""
     ids = [i.id for i in incidents]
     per_incident: dict[uuid.UUID, list[tuple[Notice, Organisation]]] = {i: [] for i in ids}
     if ids:
-        query = (
-            select(Notice, Organisation)
-            .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
-            .where(Notice.incident_id.in_(ids), Notice.removed_at.is_(None))  # type: ignore[attr-defined,union-attr]
-            .order_by(Organisation.name)
-            .options(defer(Notice.letter_text))  # type: ignore[arg-type]  # a letter can be long
-        )
-        if not user.is_staff:
-            query = query.where(Notice.controller_id == user.organisation_id)
-        for notice, org in session.exec(query).all():
-            per_incident[notice.incident_id].append((notice, org))
+        if orgs_by_id is not None:
+            # The page: the few columns the deadlines need, the controllers from memory.
+            light = select(*LIGHT_NOTICE).where(
+                Notice.incident_id.in_(ids), Notice.removed_at.is_(None)
+            )  # type: ignore[attr-defined,union-attr]
+            if not user.is_staff:
+                light = light.where(Notice.controller_id == user.organisation_id)
+            found = [(n, orgs_by_id[n.controller_id]) for n in session.execute(light).all()
+                     if n.controller_id in orgs_by_id]  # fmt: skip
+            for notice, org in sorted(found, key=lambda pair: pair[1].name):
+                per_incident[notice.incident_id].append((notice, org))  # type: ignore[arg-type]
+        else:
+            query = (
+                select(Notice, Organisation)
+                .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+                .where(Notice.incident_id.in_(ids), Notice.removed_at.is_(None))  # type: ignore[attr-defined,union-attr]
+                .order_by(Organisation.name)
+                .options(defer(Notice.letter_text))  # type: ignore[arg-type]  # a letter can be long
+            )
+            if not user.is_staff:
+                query = query.where(Notice.controller_id == user.organisation_id)
+            for notice, org in session.exec(query).all():
+                per_incident[notice.incident_id].append((notice, org))
     records = records_of(session, [n.id for pairs in per_incident.values() for n, _ in pairs])
     now = utcnow()
     rows = []

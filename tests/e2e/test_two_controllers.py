@@ -197,7 +197,9 @@ def _file_incident(d: Driver, summary: str) -> str:
     d.fill("#contact_phone", "+31 20 123 4567")
     d.seen("step-contact")
     d.go('button[value="continue"]')
-    assert d.page.url.endswith("/report/check"), d.page.url  # (another test may switch the language)
+    assert d.page.url.endswith("/report/check"), (
+        d.page.url
+    )  # (another test may switch the language)
     d.seen("check-answers")
     d.go('form[action$="/submit"] button')
     reference = d.page.locator("h1").inner_text()
