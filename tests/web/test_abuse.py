@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 
 from incidents.models import OutboxMessage
 from incidents.reminders import deliver_outbox
-from tests.factories import complete_answers
 from tests.helpers import ADMIN, OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.web.notice_helpers import file_via_api as _file
+from tests.web.notice_helpers import send_all as _send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -52,18 +53,6 @@ def _fill(pattern: str, incident_id: str) -> str:
         return incident_id if name == "incident_id" else PARAMS[name]
 
     return re.sub(r"\{(\w+):\w+\}", value, pattern)
-
-
-def _file(client: PageClient, headers: dict[str, str], **changes) -> str:
-    response = client.post("/api/v1/incidents", json=complete_answers(**changes), headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def _send_all(client: PageClient, incident_id: str) -> None:
-    client.login(STAFF)
-    assert client.submit(f"/incidents/{incident_id}/notices/send").status_code == 303
-    client.submit("/logout")
 
 
 def test_another_controllers_officer_gets_404_on_every_route_with_an_incident(

@@ -27,8 +27,10 @@ from incidents.models import (
     User,
 )
 from incidents.reminders import deliver_outbox
-from tests.factories import complete_answers
 from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.web.notice_helpers import file_via_api as _file
+from tests.web.notice_helpers import notice_of as _notice
+from tests.web.notice_helpers import send_all as _send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -36,21 +38,6 @@ pytestmark = pytest.mark.usefixtures("demo")
 @pytest.fixture
 def staff_api(api_headers) -> dict[str, str]:
     return api_headers(STAFF)
-
-
-def _file(client: PageClient, headers: dict[str, str], **changes) -> str:
-    response = client.post("/api/v1/incidents", json=complete_answers(**changes), headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def _notice(engine, incident_id: str, slug: str) -> Notice:
-    with Session(engine) as session:
-        return session.exec(
-            select(Notice)
-            .join(Organisation, Organisation.id == Notice.controller_id)
-            .where(Notice.incident_id == uuid.UUID(incident_id), Organisation.slug == slug)
-        ).one()
 
 
 def _outbox(engine, kind: str | None = None) -> list[OutboxMessage]:
@@ -64,12 +51,6 @@ def _outbox(engine, kind: str | None = None) -> list[OutboxMessage]:
 def _obligation(client: PageClient, headers, incident_id: str, slug: str, key: str) -> dict:
     data = client.get(f"/api/v1/incidents/{incident_id}", headers=headers).json()
     return next(o for o in data["obligations"] if o["controller"] == slug and o["key"] == key)
-
-
-def _send_all(client: PageClient, incident_id: str) -> None:
-    client.login(STAFF)
-    assert client.submit(f"/incidents/{incident_id}/notices/send").status_code == 303
-    client.submit("/logout")
 
 
 def _parts(message) -> tuple[str, str, list]:

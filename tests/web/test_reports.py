@@ -20,9 +20,12 @@ from sqlmodel import Session, select
 from forms.display import display_value, format_datetime
 from forms.questionnaire import QUESTIONS
 from incidents import report
-from incidents.models import AssessmentOverride, Notice, Organisation
-from tests.factories import complete_answers
+from incidents.models import AssessmentOverride
 from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.web.notice_helpers import file_via_api as _file
+from tests.web.notice_helpers import notice_of as _notice
+from tests.web.notice_helpers import pdf_text as _text
+from tests.web.notice_helpers import send_all as _send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -32,34 +35,8 @@ def staff_api(api_headers) -> dict[str, str]:
     return api_headers(STAFF)
 
 
-def _file(client: PageClient, headers: dict[str, str], **changes) -> str:
-    response = client.post("/api/v1/incidents", json=complete_answers(**changes), headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def _send_all(client: PageClient, incident_id: str) -> None:
-    client.login(STAFF)
-    assert client.submit(f"/incidents/{incident_id}/notices/send").status_code == 303
-    client.submit("/logout")
-
-
-def _text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
-
-
 def _pages(data: bytes) -> list[str]:
     return [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages]
-
-
-def _notice(engine, incident_id: str, slug: str) -> Notice:
-    with Session(engine) as session:
-        return session.exec(
-            select(Notice)
-            .join(Organisation, Organisation.id == Notice.controller_id)
-            .where(Notice.incident_id == uuid.UUID(incident_id), Organisation.slug == slug)
-        ).one()
 
 
 # --- the assessment in the API and on the pages ---------------------------------------

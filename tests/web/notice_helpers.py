@@ -1,0 +1,42 @@
+"""Setting up incidents and notices through the HTTP interface, for the web tests."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from pypdf import PdfReader
+from sqlmodel import Session, select
+
+from incidents.models import Notice, Organisation
+from tests.factories import complete_answers
+from tests.helpers import STAFF, PageClient
+
+
+def file_via_api(client: PageClient, headers: dict[str, str], **changes) -> str:
+    """A complete incident filed through the API; its id."""
+    response = client.post("/api/v1/incidents", json=complete_answers(**changes), headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def send_all(client: PageClient, incident_id: str) -> None:
+    """Staff send the incident's notices to every controller (then log out)."""
+    client.login(STAFF)
+    assert client.submit(f"/incidents/{incident_id}/notices/send").status_code == 303
+    client.submit("/logout")
+
+
+def notice_of(engine, incident_id: str, slug: str) -> Notice:
+    with Session(engine) as session:
+        return session.exec(
+            select(Notice)
+            .join(Organisation, Organisation.id == Notice.controller_id)
+            .where(Notice.incident_id == uuid.UUID(incident_id), Organisation.slug == slug)
+        ).one()
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text, whitespace made single spaces."""
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
