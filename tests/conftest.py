@@ -189,3 +189,29 @@ def smtp_server() -> Iterator[tuple[SMTPCatcher, str]]:
         yield catcher, f"smtp://127.0.0.1:{port}"
     finally:
         controller.stop()
+
+
+# --- leaving the process ------------------------------------------------------------------
+# Seen in sequential runs since the PDF reports: after every test has passed and the
+# summary is printed, the interpreter sometimes dies with SIGSEGV while tearing down
+# (native libraries of the PDF renderer and the browser driver freed at exit, from idle
+# worker threads), which turns a green run red. Not reproduced in isolation nor with
+# faulthandler on. Until the cause is found, the main pytest process ends with the exit
+# status pytest decided, skipping the interpreter's teardown (xdist workers end normally).
+
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or not _EXIT_STATUS:
+        return
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS[-1])

@@ -260,3 +260,13 @@ def _user_id(client: PageClient, email: str) -> int:
         if email in row.get_text():
             return int(row.select_one("a")["href"].rsplit("/", 1)[1])
     raise AssertionError(f"{email} not listed")
+
+
+def test_static_files_do_not_set_a_csrf_cookie(client: PageClient) -> None:
+    """A first visit loads the login page and its assets in parallel: only the page may
+    set the CSRF cookie, or an asset's response could replace the token the form holds."""
+    for url in ("/static/css/breachdesk.css", "/static/favicon.svg", "/healthz"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "bd_csrf" not in response.headers.get("set-cookie", ""), url
+    assert "bd_csrf" in client.get("/login").headers.get("set-cookie", "")
