@@ -20,6 +20,7 @@ from litestar.exceptions import (
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -256,6 +257,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         openapi_config=OpenAPIConfig(
             title="Breachdesk API",
+            # The JSON and YAML documents only: the interactive viewers Litestar offers load
+            # their scripts from CDNs, and the app must work offline.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
             version="1",
             description="Personal-data breach register: incidents, notices and decisions.",
             path="/schema",

@@ -151,3 +151,12 @@ def test_api_errors_are_english_unless_dutch_is_asked(app, settings) -> None:
 def test_method_not_allowed_lists_the_allowed_methods(client: PageClient) -> None:
     response = client.request("TRACE", "/api/v1/incidents")
     assert response.status_code == 405 and "GET" in response.headers["allow"]
+
+
+def test_the_schema_is_served_without_cdn_viewers(client: PageClient) -> None:
+    """Only the documents: Litestar's viewers (Swagger, ReDoc, ...) load scripts from CDNs."""
+    assert client.get("/schema/openapi.json").status_code == 200
+    assert client.get("/schema/openapi.yaml").status_code == 200
+    for viewer in ("swagger", "redoc", "rapidoc", "elements"):
+        response = client.get(f"/schema/{viewer}")
+        assert response.status_code == 404 or "cdn" not in response.text.lower(), viewer
