@@ -63,22 +63,6 @@ class CurrentUser:
         return self.role == "admin"
 
 
-def _current_user(user: User, org: Organisation, **extra: Any) -> CurrentUser:
-    assert user.id is not None and org.id is not None
-    return CurrentUser(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        role=user.role,
-        language=user.language,
-        organisation_id=org.id,
-        organisation_slug=org.slug,
-        organisation_name=org.name,
-        organisation_kind=org.kind,
-        **extra,
-    )
-
-
 # --- sessions -------------------------------------------------------------------------
 
 

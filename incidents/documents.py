@@ -22,7 +22,7 @@ from incidents import i18n
 from incidents.models import Incident, NoticeSend, Organisation
 from incidents.templating import build_environment
 from notify import pdf
-from notify.assessment import assess
+from notify.assessment import assessment_of
 
 AUTHORITY_HOURS = 72
 
@@ -133,7 +133,7 @@ def notice_context(
         "previous_sent_at": format_datetime(previous.sent_at, zone, lang) if previous else "",
         "notes": notes,
         "nis2": org.nis2,
-        "assessment": assess(incident.answers),
+        "assessment": assessment_of(incident),
     }
 
 

@@ -329,7 +329,7 @@ def override_assessment(
     """Record the officer's own estimate of the severity and advice (a new version each
     time), with the computed values it is set beside; the notice carries the latest."""
     require_officer_of(user, org)
-    computed = assessment.assess(incident.answers)
+    computed = assessment.assessment_of(incident)
     now = utcnow()
     number = (notice.assessment_override or {}).get("version", 0) + 1
     stored = {

@@ -33,7 +33,7 @@ from incidents.models import (
     utcnow,
 )
 from notify import pdf
-from notify.assessment import Assessment, assess
+from notify.assessment import Assessment, assessment_of
 from notify.obligations import Obligation
 
 AUTHORITY_HOURS = 72
@@ -401,7 +401,13 @@ def _parts(
     records = service.records_of(session, [n.id for n, _ in pairs])
     parts = []
     for notice, org in pairs:
-        obligations = service.obligations_of(session, user, incident, notices=[(notice, org)])
+        obligations = service.obligations_of(
+            session,
+            user,
+            incident,
+            notices=[(notice, org)],
+            records={notice.id: records[notice.id]},
+        )
         parts.append(ControllerPart(
             org=org, notice=notice, sends=notices.sends_of(session, notice.id),
             records={r.key: r for r in records[notice.id]}, obligations=obligations,
@@ -425,7 +431,7 @@ def report_data(
         zone = documents.zone_of(parts[0].org)
     return ReportData(
         incident=incident, answers=service.answers_for(user, incident.answers),
-        processor=notices.processor(session), parts=parts, assessment=assess(incident.answers),
+        processor=notices.processor(session), parts=parts, assessment=assessment_of(incident),
         versions=service.versions_of(session, incident.id), zone=zone, lang=lang,
     )  # fmt: skip
 

@@ -50,7 +50,7 @@ from incidents.models import (
     utcnow,
 )
 from incidents.settings import Settings
-from notify.assessment import assess
+from notify.assessment import assessment_of
 from notify.obligations import owed
 
 # --- the register ---------------------------------------------------------------------
@@ -566,7 +566,7 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
             "trail": trail,
             "needs_sending": notices.needs_sending,
             "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
-            "assessment": assess(incident.answers),
+            "assessment": assessment_of(incident),
             "overrides": [
                 (org.name, n.assessment_override)
                 for n, org in pairs

@@ -50,7 +50,7 @@ from incidents.models import (
     utcnow,
 )
 from notify import outbox
-from notify.assessment import LEVEL_LABELS, LEVELS, assess
+from notify.assessment import LEVEL_LABELS, LEVELS, assessment_of
 
 
 def _base(incident_id: uuid.UUID, slug: str) -> str:
@@ -154,7 +154,7 @@ def _notice_context(
         "regime_label": timeline.regime_label,
         "countdown": timeline.countdown,
         "now": now,
-        "assessment": assess(incident.answers),
+        "assessment": assessment_of(incident),
     }
 
 
@@ -375,7 +375,7 @@ def _decision_template(
         "notices/decision.html",
         context={
             "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
-            "late": late, "base": _base(incident.id, org.slug), "assessment": assess(incident.answers),
+            "late": late, "base": _base(incident.id, org.slug), "assessment": assessment_of(incident),
             "labels": {k: v.get(lang()) for k, v in LABELS.items()},
             "grounds": [(k, v.get(lang())) for k, v in ART34_GROUNDS.items()],
         },
@@ -426,7 +426,7 @@ def _assessment_template(
         "notices/assessment.html",
         context={
             "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
-            "base": _base(incident.id, org.slug), "assessment": assess(incident.answers),
+            "base": _base(incident.id, org.slug), "assessment": assessment_of(incident),
             "labels": {k: v.get(language) for k, v in LABELS.items()},
             "levels": [(k, v.get(language)) for k, v in LEVEL_LABELS.items()],
         },
