@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +29,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from incidents import clock
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware, CurrentUser
 from incidents.controllers import account, admin, api, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
@@ -165,6 +167,8 @@ def handle_server_error(request: Request, exc: Exception) -> Response[Any]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging()
+    if settings.clock_offset_seconds:
+        clock.set_offset(timedelta(seconds=settings.clock_offset_seconds))
     engine = make_engine(settings.database_url, hide_parameters=True)
     environment = build_environment(settings.zone)
     template_engine = JinjaTemplateEngine.from_environment(environment)

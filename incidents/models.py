@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from incidents import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -46,7 +48,8 @@ def include_object(
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the app's one clock (``incidents.clock``), which tests can move."""
+    return clock.now()
 
 
 class OrgKind(StrEnum):

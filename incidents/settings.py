@@ -34,6 +34,8 @@ class Settings:
     login_attempts_per_address: int = 20
     login_window_minutes: int = 15
     session_max_age_hours: int = 12
+    # Test environment only: a served process whose clock runs this far ahead (browser tests).
+    clock_offset_seconds: float = 0
 
     def __post_init__(self) -> None:
         if len(self.secret_key) < 32:
@@ -46,6 +48,8 @@ class Settings:
             ) from exc
         if self.environment not in {"development", "production", "test"}:
             raise SettingsError("BREACHDESK_ENV must be development, production or test")
+        if self.clock_offset_seconds and self.environment != "test":
+            raise SettingsError("BREACHDESK_CLOCK_OFFSET_SECONDS is for the test environment only")
         if self.default_language not in {"nl", "en"}:
             raise SettingsError("BREACHDESK_LANGUAGE must be nl or en")
 
@@ -79,7 +83,18 @@ class Settings:
             base_url=env.get("BREACHDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             run_worker=env.get("BREACHDESK_RUN_WORKER", "0") == "1",
             default_language=env.get("BREACHDESK_LANGUAGE", "nl"),
+            clock_offset_seconds=_number(env, "BREACHDESK_CLOCK_OFFSET_SECONDS", 0),
         )
+
+
+def _number(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number") from exc
 
 
 def _development_secret(path: Path) -> str:

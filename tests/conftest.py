@@ -82,6 +82,17 @@ def database_url(tmp_path: Path, sqlite_template: Path, pg_database: str | None)
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[Any]:
+    """The app's clock (``incidents.clock``), back to real time after each test. A test
+    moves it with ``clock.travel(timedelta(...))`` or ``clock.freeze(at)``."""
+    from incidents import clock as app_clock
+
+    app_clock.reset()
+    yield app_clock
+    app_clock.reset()
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
