@@ -9,7 +9,7 @@ from datetime import UTC
 from typing import Any
 
 from litestar import Request, get, patch, post
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, JSONBody
@@ -509,6 +509,8 @@ def send_notice(
     user = user_of(request)
     with session_scope(engine_of(request)) as session:
         notices.notice_for(session, user, incident_id, controller)  # 404 before 403
+    if user.is_officer:
+        raise NotFoundException()  # an officer has no send route, as on the pages
     _require_staff(user)
     try:
         results = notices.send_notices(engine_of(request), user, incident_id, [controller])
