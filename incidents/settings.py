@@ -29,6 +29,9 @@ class Settings:
     outbox_dir: Path = Path("outbox")
     base_url: str = "http://127.0.0.1:8000"
     run_worker: bool = False  # `breachdesk serve` runs reminders and delivery in-process
+    # How long a worker may take to send one message before another worker may claim it
+    # again (the SMTP timeout is 30 s).
+    outbox_lease_seconds: int = 300
     default_language: str = "nl"
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
@@ -50,6 +53,8 @@ class Settings:
             raise SettingsError("BREACHDESK_ENV must be development, production or test")
         if self.clock_offset_seconds and self.environment != "test":
             raise SettingsError("BREACHDESK_CLOCK_OFFSET_SECONDS is for the test environment only")
+        if self.outbox_lease_seconds < 60:
+            raise SettingsError("BREACHDESK_OUTBOX_LEASE_SECONDS must be at least 60")
         if self.default_language not in {"nl", "en"}:
             raise SettingsError("BREACHDESK_LANGUAGE must be nl or en")
 
@@ -82,6 +87,7 @@ class Settings:
             outbox_dir=Path(env.get("BREACHDESK_OUTBOX_DIR", "outbox")),
             base_url=env.get("BREACHDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             run_worker=env.get("BREACHDESK_RUN_WORKER", "0") == "1",
+            outbox_lease_seconds=int(_number(env, "BREACHDESK_OUTBOX_LEASE_SECONDS", 300)),
             default_language=env.get("BREACHDESK_LANGUAGE", "nl"),
             clock_offset_seconds=_number(env, "BREACHDESK_CLOCK_OFFSET_SECONDS", 0),
         )
