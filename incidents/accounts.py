@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from incidents import audit
-from incidents.auth import revoke_all_sessions
+from incidents.auth import revoke_all_sessions, revoke_all_tokens
 from incidents.i18n import gettext as _
 from incidents.models import LANGUAGES, ApiToken, Organisation, OrgKind, Role, User, utcnow
 from incidents.security import (
@@ -302,9 +302,13 @@ def update_user(
     user.name, user.role, user.is_active = name, role, is_active
     user.organisation_id = org.id  # type: ignore[assignment]
     session.add(user)
+    tokens_revoked = 0
     if access_changed:
         assert user.id is not None
         revoke_all_sessions(session, user.id, "access_changed")
+        # A token carries the access it was made with: a changed role, controller or a
+        # deactivation ends it for good (reactivation gives no old token back).
+        tokens_revoked = revoke_all_tokens(session, user.id)
     audit.record(
         session,
         "user.updated",
@@ -314,12 +318,13 @@ def update_user(
         role=role,
         active=is_active,
         sessions_revoked=access_changed,
+        tokens_revoked=tokens_revoked,
     )
     return user
 
 
 def set_password(session: Session, user: User, password: str, *, actor_id: int | None) -> None:
-    """Set a new password and end every session of the user."""
+    """Set a new password and end every session and API token of the user."""
     try:
         user.password_hash = hash_password(password)
     except PasswordPolicyError as exc:
@@ -328,12 +333,14 @@ def set_password(session: Session, user: User, password: str, *, actor_id: int |
     session.add(user)
     assert user.id is not None
     revoke_all_sessions(session, user.id, "password_changed")
+    tokens_revoked = revoke_all_tokens(session, user.id)
     audit.record(
         session,
         "user.password_changed",
         actor_id=actor_id,
         organisation_id=user.organisation_id,
         user_id=user.id,
+        tokens_revoked=tokens_revoked,
     )
 
 

@@ -3,6 +3,8 @@ tokens, role guards and login rate limiting."""
 
 from __future__ import annotations
 
+import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,14 +12,20 @@ from typing import Any
 
 import anyio.to_thread
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy import bindparam, delete, func, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from incidents.db import session_scope
+from incidents.logs import get_logger
 from incidents.models import (
     ApiToken,
     LoginFailure,
@@ -32,6 +40,10 @@ from incidents.settings import Settings
 API_PREFIX = "/api/"
 PUBLIC_PATHS = ["^/login", "^/static/", "^/healthz", "^/schema", "^/language", "^/favicon"]
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+# Set after a successful login: a browser that has logged in to an account before is not
+# slowed down when strangers guess that account's password.
+DEVICE_COOKIE = "bd_device"
+log = get_logger("breachdesk.auth")
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,17 @@ def revoke_session(session: Session, id_hash: str, reason: str) -> None:
     )
 
 
+def revoke_all_tokens(session: Session, user_id: int) -> int:
+    """Revoke every API token of a user (password changed or reset, access changed). A
+    revoked token stays revoked: reactivating the user gives none back."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def revoke_all_sessions(session: Session, user_id: int, reason: str) -> int:
     """Revoke every login of a user (role or password changed, account disabled)."""
     result = session.execute(
@@ -131,8 +154,28 @@ _TOKEN_LOOKUP = (
     .join(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
-_SESSION_TOUCH = update(UserSession).where(UserSession.id_hash == bindparam("id_hash"))  # type: ignore[arg-type]
-_TOKEN_TOUCH = update(ApiToken).where(ApiToken.id == bindparam("token_id"))  # type: ignore[arg-type]
+# The bound parameters are named after no column: an UPDATE binds its SET values under the
+# columns' names, and a WHERE parameter of the same name cannot be compiled.
+_SESSION_TOUCH = (
+    update(UserSession)
+    .where(UserSession.id_hash == bindparam("touch_session"))  # type: ignore[arg-type]
+    .values(last_seen_at=bindparam("touch_at"))
+)
+_TOKEN_TOUCH = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("touch_token"))  # type: ignore[arg-type]
+    .values(last_used_at=bindparam("touch_at"))
+)
+
+
+def _touch(engine: Engine, statement: Any, params: dict[str, Any]) -> None:
+    """Record "last seen" in a short write transaction of its own. It is bookkeeping: when
+    the database is busy it is skipped (the next request tries again), never a failed page."""
+    try:
+        with session_scope(engine, write=True) as session:
+            session.execute(statement, params)
+    except OperationalError as exc:
+        log.warning("touch_skipped", error=type(exc).__name__)
 
 
 def user_for_session(engine: Engine, sid: str) -> CurrentUser | None:
@@ -140,26 +183,26 @@ def user_for_session(engine: Engine, sid: str) -> CurrentUser | None:
     now = utcnow()
     with session_scope(engine) as session:
         row = session.execute(_SESSION_LOOKUP, {"id_hash": id_hash}).first()
-        if row is None:
-            return None
-        if row.revoked_at is not None or row.expires_at <= now or not row.is_active:
-            return None
-        if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
-            session.execute(_SESSION_TOUCH.values(last_seen_at=now), {"id_hash": id_hash})
-        return _principal(row, session_id_hash=id_hash)
+    if row is None:
+        return None
+    if row.revoked_at is not None or row.expires_at <= now or not row.is_active:
+        return None
+    if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
+        _touch(engine, _SESSION_TOUCH, {"touch_session": id_hash, "touch_at": now})
+    return _principal(row, session_id_hash=id_hash)
 
 
 def user_for_token(engine: Engine, token: str) -> CurrentUser | None:
     now = utcnow()
     with session_scope(engine) as session:
         row = session.execute(_TOKEN_LOOKUP, {"token_hash": digest(token)}).first()
-        if row is None:
-            return None
-        if row.revoked_at is not None or not row.is_active:
-            return None
-        if row.last_used_at is None or now - row.last_used_at > SESSION_TOUCH_INTERVAL:
-            session.execute(_TOKEN_TOUCH.values(last_used_at=now), {"token_id": row.token_id})
-        return _principal(row, token_id=row.token_id)
+    if row is None:
+        return None
+    if row.revoked_at is not None or not row.is_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > SESSION_TOUCH_INTERVAL:
+        _touch(engine, _TOKEN_TOUCH, {"touch_token": row.token_id, "touch_at": now})
+    return _principal(row, token_id=row.token_id)
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
@@ -207,10 +250,14 @@ def requires_role(*roles: str):
         user = connection.scope.get("user")
         if not isinstance(user, CurrentUser) or user.role not in allowed:
             # A route about an incident this user may not see answers as if there were
-            # none (404), so the role check cannot tell anyone an incident exists.
+            # none (404), so the role check cannot tell anyone an incident exists; for an
+            # officer, a staff-only route about an incident answers 404 even when the
+            # incident is theirs to see: to them such a page does not exist.
             incident_id = connection.path_params.get("incident_id")
             if isinstance(user, CurrentUser) and incident_id is not None:
                 await anyio.to_thread.run_sync(_visible, connection, user, incident_id)
+                if user.is_officer:
+                    raise NotFoundException()
             raise PermissionDeniedException("Your role does not give access to this page")
 
     guard.__name__ = f"requires_{'_or_'.join(sorted(allowed))}"
@@ -222,53 +269,152 @@ admin_only = requires_role("admin")
 officer_only = requires_role("officer")
 
 
-# --- login and its rate limit ---------------------------------------------------------
+# --- login and its limits ------------------------------------------------------------
+#
+# Every attempt is counted *before* the password is checked, under a lock per key, so
+# concurrent guesses cannot slip past the count (PostgreSQL: transaction-level advisory
+# locks, taken in a fixed order; SQLite: its single writer). The password hash is checked
+# outside any transaction; a success removes the attempt that was counted.
+#
+# - one account from one address: ``login_attempts_per_account`` failures in the window,
+#   then that address is refused for that account until the window has passed;
+# - one address, any account: ``login_attempts_per_address`` failures, then refused;
+# - one account from anywhere: after ``login_attempts_per_account`` failures the account is
+#   *slowed down*, never locked: each further attempt waits 1, 2, 4 … seconds after the
+#   last failure, at most ``login_slowdown_max_seconds``. A browser that has logged in to
+#   the account before (the known-device cookie) is not slowed down, so a stranger
+#   guessing from many addresses cannot keep an officer out of their 72 hours.
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
     user: User | None
     limited: bool
+    retry_after: int = 0  # seconds until the next attempt can be checked
 
 
-def _failure_keys(settings: Settings, email: str, address: str) -> tuple[str, str]:
-    return (
-        keyed_digest(settings.secret_key, "account:" + email),
-        keyed_digest(settings.secret_key, "address:" + address),
+@dataclass(frozen=True)
+class _LoginKeys:
+    account: str
+    pair: str
+    address: str
+
+
+def _login_keys(settings: Settings, email: str, address: str) -> _LoginKeys:
+    return _LoginKeys(
+        account=keyed_digest(settings.secret_key, "account:" + email),
+        pair=keyed_digest(settings.secret_key, "pair:" + email + "\n" + address),
+        address=keyed_digest(settings.secret_key, "address:" + address),
     )
 
 
-def _recent_failures(session: Session, key: str, since: datetime) -> int:
-    return int(
-        session.exec(
-            select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since)
-        ).one()
-    )
+def device_token(settings: Settings, email: str) -> str:
+    """The known-device cookie's value for an account: set after a successful login."""
+    return keyed_digest(settings.secret_key, "device:" + email.strip().lower())
+
+
+def is_known_device(settings: Settings, email: str, cookie: str | None) -> bool:
+    return bool(cookie) and hmac.compare_digest(str(cookie), device_token(settings, email))
+
+
+def _lock_keys(session: Session, *keys: str) -> None:
+    """Serialise attempts on these keys (PostgreSQL; SQLite has one writer anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for number in sorted(int.from_bytes(bytes.fromhex(k[:16]), "big", signed=True) for k in keys):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
+
+
+def _failures(
+    session: Session, key: str, since: datetime
+) -> tuple[int, datetime | None, datetime | None]:
+    count, first, last = session.execute(
+        select(func.count(), func.min(LoginFailure.at), func.max(LoginFailure.at)).where(
+            LoginFailure.key == key, LoginFailure.at > since
+        )
+    ).one()
+    return int(count), first, last
+
+
+def _reserve(
+    session: Session, settings: Settings, keys: _LoginKeys, known_device: bool, now: datetime
+) -> tuple[int, list[int]]:
+    """Count this attempt as a failure unless a limit refuses it. Returns (seconds to
+    wait, 0 when the attempt may go on; the ids of the rows that counted it)."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    since = now - window
+    _lock_keys(session, keys.account, keys.address)
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= since))  # type: ignore[arg-type]
+    for key, limit in (
+        (keys.pair, settings.login_attempts_per_account),
+        (keys.address, settings.login_attempts_per_address),
+    ):
+        count, first, _last = _failures(session, key, since)
+        if count >= limit and first is not None:
+            return _seconds(first + window - now), []
+    count, _first, last = _failures(session, keys.account, since)
+    excess = count - settings.login_attempts_per_account
+    if not known_device and excess >= 0 and last is not None:
+        delay = timedelta(seconds=min(2**excess, settings.login_slowdown_max_seconds))
+        if now < last + delay:
+            return _seconds(last + delay - now), []
+    ids = []
+    for key in (keys.account, keys.pair, keys.address):
+        row = LoginFailure(key=key, at=now)
+        session.add(row)
+        session.flush()
+        ids.append(int(row.id))  # type: ignore[arg-type]
+    return 0, ids
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds()))
 
 
 def attempt_login(
-    session: Session, settings: Settings, email: str, password: str, address: str
+    engine: Engine,
+    settings: Settings,
+    email: str,
+    password: str,
+    address: str,
+    *,
+    known_device: bool = False,
 ) -> LoginOutcome:
-    """Check a login. Failures count against the account name and the client address,
-    whether the account exists or not, so the answer never reveals which accounts exist."""
+    """Check a login. Failures count against the account, the account from this address,
+    and the address, whether the account exists or not, so the answer never reveals which
+    accounts exist. The returned user is detached (plain values)."""
     email = email.strip().lower()
     now = utcnow()
-    since = now - timedelta(minutes=settings.login_window_minutes)
-    account_key, address_key = _failure_keys(settings, email, address)
-    session.execute(delete(LoginFailure).where(LoginFailure.at <= since))  # type: ignore[arg-type]
-    if (
-        _recent_failures(session, account_key, since) >= settings.login_attempts_per_account
-        or _recent_failures(session, address_key, since) >= settings.login_attempts_per_address
-    ):
-        return LoginOutcome(user=None, limited=True)
-    user = session.exec(select(User).where(User.email == email)).first()
+    keys = _login_keys(settings, email, address)
+    with session_scope(engine, write=True) as session:
+        wait, counted = _reserve(session, settings, keys, known_device, now)
+    if wait:
+        return LoginOutcome(user=None, limited=True, retry_after=wait)
+    with session_scope(engine) as session:
+        user = session.exec(select(User).where(User.email == email)).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        session.add(LoginFailure(key=account_key, at=now))
-        session.add(LoginFailure(key=address_key, at=now))
         return LoginOutcome(user=None, limited=False)
-    session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))  # type: ignore[arg-type]
-    if needs_rehash(user.password_hash):
-        user.password_hash = rehash(password)
-        session.add(user)
+    with session_scope(engine, write=True) as session:
+        # This attempt does not count, nor do this address's earlier failures on the
+        # account; the account's failures from elsewhere (a stranger's) run out with the
+        # window, so a success here gives a stranger no fresh guesses.
+        session.execute(delete(LoginFailure).where(LoginFailure.id.in_(counted)))  # type: ignore[union-attr]
+        session.execute(delete(LoginFailure).where(LoginFailure.key == keys.pair))  # type: ignore[arg-type]
+        if needs_rehash(user.password_hash):
+            session.execute(
+                update(User).where(User.id == user.id).values(password_hash=rehash(password))  # type: ignore[arg-type]
+            )
     return LoginOutcome(user=user, limited=False)
+
+
+def check_own_password(
+    engine: Engine, settings: Settings, user_id: int, password: str, address: str
+) -> LoginOutcome:
+    """A logged-in user's current password (to change it), counted like a login from
+    this address, so a borrowed session cannot guess it without limit."""
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+    if user is None:
+        return LoginOutcome(user=None, limited=False)
+    return attempt_login(engine, settings, user.email, password, address, known_device=True)

@@ -36,6 +36,7 @@ class Settings:
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20
     login_window_minutes: int = 15
+    login_slowdown_max_seconds: int = 60  # the longest an account is slowed down between tries
     session_max_age_hours: int = 12
     # Test environment only: a served process whose clock runs this far ahead (browser tests).
     clock_offset_seconds: float = 0

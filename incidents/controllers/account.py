@@ -12,12 +12,19 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from incidents import accounts, audit
-from incidents.auth import CurrentUser, start_session
-from incidents.controllers.common import engine_of, flash, in_thread, settings_of, user_of
+from incidents.auth import CurrentUser, check_own_password, start_session
+from incidents.controllers.auth import wait_message
+from incidents.controllers.common import (
+    client_address,
+    engine_of,
+    flash,
+    in_thread,
+    settings_of,
+    user_of,
+)
 from incidents.db import session_scope
 from incidents.i18n import gettext as _
 from incidents.models import ApiToken, User, UserSession, utcnow
-from incidents.security import verify_password
 
 
 def _account_context(session: Session, user: CurrentUser) -> dict[str, Any]:
@@ -61,31 +68,38 @@ def change_password(
     new = str(data.get("new_password", ""))
     confirm = str(data.get("confirm_password", ""))
     errors: list[dict[str, str]] = []
-    with session_scope(engine_of(request), write=True) as session:
-        row = session.get(User, user.id)
-        assert row is not None
-        if not verify_password(row.password_hash, current):
-            errors.append(
-                {"field": "current_password", "message": _("Enter your current password")}
-            )
-        if new != confirm:
-            errors.append(
-                {"field": "confirm_password", "message": _("The two new passwords differ")}
-            )
-        if not errors:
+    settings = settings_of(request)
+    check = check_own_password(
+        engine_of(request), settings, user.id, current, client_address(request)
+    )
+    if check.limited:
+        errors.append({"field": "current_password", "message": wait_message(check.retry_after)})
+    elif check.user is None:
+        errors.append({"field": "current_password", "message": _("Enter your current password")})
+    if new != confirm:
+        errors.append({"field": "confirm_password", "message": _("The two new passwords differ")})
+    if not errors:
+        with session_scope(engine_of(request), write=True) as session:
+            row = session.get(User, user.id)
+            if row is None:
+                raise NotFoundException()
             try:
                 accounts.set_password(session, row, new, actor_id=user.id)
-            except accounts.InputError as exc:
+            except accounts.InputError as exc:  # raised before anything is written
                 errors.extend({"field": "new_password", "message": p.message} for p in exc.problems)
-        if errors:
-            session.rollback()
-        else:
-            # Every session ended with the password change; this browser gets a fresh one.
-            sid = start_session(session, row, settings_of(request))
+            else:
+                # Every session ended with the password change; this browser gets a fresh one.
+                sid = start_session(session, row, settings)
     if errors:
         return _render(request, errors=errors)
     request.set_session({"sid": sid})
-    flash(request, _("Your password has been changed. Other sessions have been logged out."))
+    flash(
+        request,
+        _(
+            "Your password has been changed. Other sessions have been logged out and "
+            "your API tokens revoked."
+        ),
+    )
     return Redirect("/account", status_code=303)
 
 

@@ -296,7 +296,13 @@ def user_password(
                 "active": "yes" if user.is_active else "",
             }
             return _user_form(session, user, values, _problems(exc))
-    flash(request, _("The password has been set. The user's sessions have been logged out."))
+    flash(
+        request,
+        _(
+            "The password has been set. The user's sessions have been logged out and "
+            "their API tokens revoked."
+        ),
+    )
     return Redirect("/admin/users", status_code=303)
 
 

@@ -9,7 +9,15 @@ from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
 from incidents import audit
-from incidents.auth import attempt_login, revoke_session, start_session, user_for_session
+from incidents.auth import (
+    DEVICE_COOKIE,
+    attempt_login,
+    device_token,
+    is_known_device,
+    revoke_session,
+    start_session,
+    user_for_session,
+)
 from incidents.controllers.common import (
     client_address,
     engine_of,
@@ -58,28 +66,50 @@ def login_submit(
     if not email or not password:
         message = _("Enter your e-mail address and password")
         return _login_page(email, next_url, message, 200)
+    outcome = attempt_login(
+        engine_of(request), settings, email, password, client_address(request),
+        known_device=is_known_device(settings, email, request.cookies.get(DEVICE_COOKIE)),
+    )  # fmt: skip
+    if outcome.user is None:
+        if outcome.limited:
+            return _limited_page(email, next_url, outcome.retry_after)
+        message = _("The e-mail address or password is not right")
+        return _login_page(email, next_url, message, 200)
+    user: User = outcome.user
     with session_scope(engine_of(request), write=True) as session:
-        outcome = attempt_login(session, settings, email, password, client_address(request))
-        if outcome.user is None:
-            if outcome.limited:
-                message = _("Too many failed attempts. Wait 15 minutes and try again.")
-                return _login_page(email, next_url, message, 429)
-            message = _("The e-mail address or password is not right")
-            return _login_page(email, next_url, message, 200)
-        user: User = outcome.user
         # Rotate: a new login id, and any session the browser brought is dropped.
         old = request.session.get("sid") if request.scope.get("session") else None
         if isinstance(old, str):
             revoke_session(session, digest(old), "replaced")
         sid = start_session(session, user, settings)
         audit.record(session, "user.login", actor_id=user.id, organisation_id=user.organisation_id)
-        language = user.language
     request.clear_session()
     request.set_session({"sid": sid})
     response = Redirect(next_url, status_code=303)
-    if language in LANGUAGES:
-        _remember_language(response, language, settings)
+    if user.language in LANGUAGES:
+        _remember_language(response, user.language, settings)
+    response.set_cookie(
+        DEVICE_COOKIE, device_token(settings, user.email), max_age=365 * 86400,
+        samesite="lax", secure=settings.secure_cookies, httponly=True,
+    )  # fmt: skip
     return response
+
+
+def wait_message(seconds: int) -> str:
+    """ "Wait N seconds" or "Wait N minutes", rounded up."""
+    if seconds < 120:
+        return _("Too many failed attempts. Wait %(seconds)s seconds and try again.") % {
+            "seconds": seconds
+        }
+    return _("Too many failed attempts. Wait %(minutes)s minutes and try again.") % {
+        "minutes": -(-seconds // 60)
+    }
+
+
+def _limited_page(email: str, next_url: str, retry_after: int) -> Template:
+    page = _login_page(email, next_url, wait_message(retry_after), 429)
+    page.headers["Retry-After"] = str(retry_after)
+    return page
 
 
 def _remember_language(response: Redirect, language: str, settings: Settings) -> None:
