@@ -162,25 +162,46 @@ def api_headers(engine: Engine):
 
 class SMTPCatcher:
     """A real SMTP server in the test process (aiosmtpd) that keeps what it receives and
-    can refuse the next messages with a temporary error."""
+    can refuse the next messages: ``refuse_next`` with ``refusal`` (a temporary error by
+    default; ``"550 5.1.1 ..."`` for a permanent one), ``refuse_recipients`` each RCPT with
+    that reply. ``hold_next``: the next message is kept, then its reply withheld until
+    ``release`` is set (a sender killed while it waits never hears that it was taken).
+    ``attempts`` has every message that reached the DATA phase, refused or not."""
 
     def __init__(self) -> None:
+        import threading
+
         self.messages: list[Any] = []
+        self.attempts: list[Any] = []
         self.refuse_next = 0
+        self.refusal = "451 4.3.0 Try again later"
+        self.refuse_recipients = ""
+        self.hold_next = 0
+        self.release = threading.Event()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.refuse_recipients:
+            return self.refuse_recipients
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse_next > 0:
-            self.refuse_next -= 1
-            return "451 4.3.0 Try again later"
+        import asyncio
         import email
         from email import policy
 
-        self.messages.append(
-            (
-                list(envelope.rcpt_tos),
-                email.message_from_bytes(envelope.content, policy=policy.default),
-            )
-        )
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.attempts.append(message)
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return self.refusal
+        self.messages.append((list(envelope.rcpt_tos), message))
+        if self.hold_next > 0:
+            self.hold_next -= 1
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
         return "250 OK"
 
 
@@ -199,6 +220,7 @@ def smtp_server() -> Iterator[tuple[SMTPCatcher, str]]:
     try:
         yield catcher, f"smtp://127.0.0.1:{port}"
     finally:
+        catcher.release.set()
         controller.stop()
 
 
