@@ -101,6 +101,9 @@ MESSAGES: dict[str, Text] = {
         "Enter the time as hours and minutes, like 14:30",
         "Vul de tijd in als uren en minuten, zoals 14:30",
     ),
+    "year_out_of_range": Text(
+        "Give a year from 1900 to 2100", "Geef een jaar van 1900 tot en met 2100"
+    ),
 }
 
 EXPECTED = {
@@ -160,7 +163,8 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value in ([], ())
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL_CHARACTERS
 
 
 def clean_text(value: str) -> str:
@@ -169,6 +173,63 @@ def clean_text(value: str) -> str:
     ends become \\n; tabs and every printable character, right-to-left marks included,
     are kept."""
     return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+# The years a date may fall in, everywhere a date comes from outside (answers, acts,
+# register filters, page links): a breach, its discovery and what was done about it lie
+# in these years. A year outside them is a typing error, and refusing it keeps every
+# conversion (to UTC, to the local zone, a day later) far from the ends of the calendar.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+
+def year_in_range(year: int) -> bool:
+    return EARLIEST_YEAR <= year <= LATEST_YEAR
+
+
+class InstantError(ValueError):
+    """A date or date-time that cannot be used; ``code`` is a key of MESSAGES."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def read_instant(text: str, *, day_allowed: bool) -> date | datetime:
+    """An ISO 8601 value from outside (the API, a filter, a page link): a day
+    (``2026-03-27``) when ``day_allowed``, or a date-time with an offset (``Z`` or
+    ``+01:00``), aware. Its year, as written, lies from EARLIEST_YEAR to LATEST_YEAR.
+    The one parser of such values; raises InstantError with the message code."""
+    value = text.strip()
+    if not (day_allowed and ISO_DATE_RE.match(value)):
+        return read_datetime(value)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InstantError("datetime_invalid") from None
+    if not year_in_range(day.year):
+        raise InstantError("year_out_of_range")
+    return day
+
+
+def read_datetime(text: str) -> datetime:
+    """A date-time with an offset, as :func:`read_instant` reads it (a day alone is refused)."""
+    value = text.strip()
+    if ISO_DATE_RE.match(value):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise InstantError("datetime_invalid") from None
+        raise InstantError("date_only_not_allowed")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InstantError("datetime_invalid") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InstantError("datetime_no_offset")
+    if not year_in_range(parsed.year):
+        raise InstantError("year_out_of_range")
+    return parsed
 
 
 def format_instant(value: datetime) -> str:
@@ -273,24 +334,13 @@ def _coerce_list(
 
 
 def _coerce_datetime(question: Question, value: str) -> tuple[Any, list[FieldError]]:
-    key = question.key
-    if ISO_DATE_RE.match(value):
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return None, [FieldError(key, "datetime_invalid")]
-        if not question.day_only_allowed:
-            return None, [FieldError(key, "date_only_not_allowed")]
-        return value, []
     try:
-        parsed = datetime.fromisoformat(
-            value.replace("Z", "+00:00") if value.endswith("Z") else value
-        )
-    except ValueError:
-        return None, [FieldError(key, "datetime_invalid")]
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return None, [FieldError(key, "datetime_no_offset")]
-    return format_instant(parsed), []
+        moment = read_instant(value, day_allowed=question.day_only_allowed)
+    except InstantError as exc:
+        return None, [FieldError(question.key, exc.code)]
+    if isinstance(moment, datetime):
+        return format_instant(moment), []
+    return moment.isoformat(), []
 
 
 def _required_code(question: Question) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from forms.answers import EXPECTED, MESSAGES, FieldError, clean_text
+from forms.answers import EXPECTED, MESSAGES, FieldError, InstantError, clean_text, read_datetime
 from forms.questionnaire import Text
 
 REASON_MAX = 4000
@@ -218,15 +218,11 @@ def validate_act(
         errors.append(FieldError(time_field, "wrong_type", {"expected": EXPECTED["datetime"]}))
     else:
         try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            errors.append(FieldError(time_field, "datetime_invalid", {"label": LABELS[time_field]}))
+            parsed = read_datetime(value)
+        except InstantError as exc:
+            errors.append(FieldError(time_field, exc.code, {"label": LABELS[time_field]}))
         else:
-            if parsed.tzinfo is None or parsed.utcoffset() is None:
-                errors.append(
-                    FieldError(time_field, "datetime_no_offset", {"label": LABELS[time_field]})
-                )
-            elif parsed > now:
+            if parsed > now:
                 errors.append(FieldError(time_field, "in_future", {"label": LABELS[time_field]}))
             elif earliest and parsed < earliest:
                 errors.append(

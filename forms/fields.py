@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from forms.answers import DATE_PARTS, FieldError, format_instant
+from forms.answers import DATE_PARTS, FieldError, format_instant, year_in_range
 from forms.questionnaire import Question, Step
 
 FormValues = Mapping[str, str | Sequence[str]]
@@ -27,6 +27,7 @@ MONTH_NAMES = {
 }  # fmt: skip
 TIME_RE = re.compile(r"^(\d{1,2})[:.h]?(\d{2})$")
 GROUPED_NUMBER_RE = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+DIGITS_READ = 30  # a longer number is read as one that is too large (or too small)
 
 
 def _one(values: FormValues, name: str) -> str:
@@ -54,6 +55,9 @@ def read_integer(text: str) -> int | str:
         compact = re.sub(r"[.,\s]", "", compact)
     compact = compact.replace(" ", "")
     if re.fullmatch(r"-?\d+", compact):
+        digits = compact.lstrip("-").lstrip("0")
+        if len(digits) > DIGITS_READ:  # Python will not convert thousands of digits
+            return -(10**DIGITS_READ) if compact.startswith("-") else 10**DIGITS_READ
         return int(compact)
     return text  # left for validation to refuse as "not a whole number"
 
@@ -78,8 +82,10 @@ def read_date(
         parsed = date(int(year), month_number or int(month), int(day))
     except ValueError:
         return None, FieldError(names["day"], "date_not_real")
-    if parsed.year < 1900:
+    if parsed.year < 1000:  # two digits, like 26
         return None, FieldError(names["year"], "date_not_real")
+    if not year_in_range(parsed.year):
+        return None, FieldError(names["year"], "year_out_of_range")
     if not clock:
         if question.day_only_allowed:
             return parsed.isoformat(), None

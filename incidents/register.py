@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,15 @@ from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
+from forms.answers import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    MAX_PERSONS,
+    InstantError,
+    clean_text,
+    read_datetime,
+    read_instant,
+)
 from incidents.auth import CurrentUser
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
 from incidents.service import controller_facts, controllers_by_slug, owed_by_viewer, records_of
@@ -72,24 +82,26 @@ class Filters:
     until_text: str | None = field(default=None, compare=False)
 
 
+PERIOD_MESSAGES = {
+    "datetime_invalid": "Give a date like 2026-03-27 or a date-time with an offset",
+    "datetime_no_offset": "Give the time zone offset too, like 2026-03-27T10:00:00+01:00",
+    "year_out_of_range": f"Give a year from {EARLIEST_YEAR} to {LATEST_YEAR}",
+}
+
+
 def parse_period(value: str | None, zone: ZoneInfo, *, end: bool, name: str) -> datetime | None:
-    """A date (whole day in the local zone) or an ISO date-time with offset."""
+    """A date (whole day in the local zone) or an ISO date-time with offset, read by the
+    questionnaire's own date reader (so within the same years)."""
     if not value:
         return None
-    value = value.strip()
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=zone)
-            return moment.astimezone(UTC)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise FilterError(
-            name, "Give a date like 2026-03-27 or a date-time with an offset"
-        ) from None
-    if parsed.tzinfo is None:
-        raise FilterError(name, "Give the time zone offset too, like 2026-03-27T10:00:00+01:00")
-    return parsed.astimezone(UTC)
+        moment = read_instant(value, day_allowed=True)
+    except InstantError as exc:
+        raise FilterError(name, PERIOD_MESSAGES[exc.code]) from None
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC)
+    day = moment + timedelta(days=1) if end else moment
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def make_filters(
@@ -112,13 +124,13 @@ def make_filters(
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise FilterError("limit", f"Use a number from 1 to {MAX_LIMIT}")
     if cursor:
-        _decode_cursor(cursor)
+        _decode_cursor(cursor, sort or "newest")
     since_at = parse_period(since, zone, end=False, name="since")
     until_at = parse_period(until, zone, end=True, name="until")
     return Filters(
         status=status or None,
         controller=(controller or "").strip().lower() or None,
-        q=(q or "").strip()[:200] or None,
+        q=clean_text(q or "")[:200] or None,
         since=since_at,
         until=until_at,
         sort=sort or "newest",
@@ -135,15 +147,42 @@ def _encode_cursor(value: Any, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]{1,400}$")  # unpadded URL-safe base64
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
+    """The (sort value, id) of the last row of the previous page, from a link made by
+    :func:`_encode_cursor` for this sort, or FilterError. Anything else is refused: the
+    cursor is exactly a JSON list of two, the value of the sort column (an aware
+    date-time within the years of the questionnaire, or a whole number of persons; null
+    only for a column that may be empty) and the row's id as a UUID."""
+    column_name = SORTS[sort][0]
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return value, uuid.UUID(row_id)
-    except (ValueError, TypeError) as exc:
+        if not CURSOR_RE.match(cursor):
+            raise ValueError("not URL-safe base64")
+        item = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], str)):
+            raise ValueError("not a list of a value and an id")
+        value, row_id = _cursor_value(item[0], column_name), uuid.UUID(item[1])
+    except (ValueError, RecursionError):  # InstantError and bad base64, UTF-8, JSON too
         raise FilterError(
             "cursor", "This page link is not valid; start again from the first page"
-        ) from exc
+        ) from None
+    return value, row_id
+
+
+def _cursor_value(value: Any, column_name: str) -> Any:
+    if value is None:
+        if column_name in NULLABLE_SORTS:
+            return None
+        raise ValueError("this column is never empty")
+    if column_name == "affected_max":
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_PERSONS:
+            return value
+        raise ValueError("not a number of persons")
+    if isinstance(value, str):
+        return read_datetime(value).astimezone(UTC)
+    raise ValueError("not a date-time")
 
 
 def _keyset(column: Any, descending: bool, value: Any, row_id: uuid.UUID) -> ColumnElement[bool]:
@@ -265,9 +304,7 @@ def register_page(
     if not with_answers:
         query = query.with_only_columns(*PAGE_COLUMNS)
     if filters.cursor:
-        value, row_id = _decode_cursor(filters.cursor)
-        if column_name != "affected_max" and value is not None:
-            value = datetime.fromisoformat(value)
+        value, row_id = _decode_cursor(filters.cursor, filters.sort)
         query = query.where(_keyset(column, descending, value, row_id))
     order = _order(column, descending, nullable=column_name in NULLABLE_SORTS)
     statement = query.order_by(*order).limit(filters.limit + 1)
