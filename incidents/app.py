@@ -38,7 +38,7 @@ from incidents.controllers.common import pop_flashes
 from incidents.db import make_engine
 from incidents.i18n import gettext as _
 from incidents.logs import configure_logging, get_logger, safe_traceback
-from incidents.middleware import EdgeMiddleware
+from incidents.middleware import EdgeMiddleware, InputGuardMiddleware
 from incidents.settings import PROJECT_ROOT, Settings
 from incidents.templating import build_environment
 
@@ -249,6 +249,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             session_config.middleware,
             DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS),
+            InputGuardMiddleware,
         ],
         plugins=[HTMXPlugin()],
         exception_handlers={

@@ -1,14 +1,25 @@
-"""The outermost middleware: language of the request, security headers, the request log."""
+"""The outermost middleware (language of the request, security headers, the request log,
+addresses with control characters refused) and the input guard inside Litestar (path
+integers beyond 64 bits, JSON nested too deep)."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import time
 from http.cookies import SimpleCookie
+from itertools import accumulate
 from typing import Any
+from urllib.parse import parse_qsl
 
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from forms.answers import CONTROL_CHARACTERS
+from forms.questionnaire import Text
 from incidents.i18n import LANGUAGES, current_language, negotiate
 from incidents.logs import get_logger
 
@@ -36,6 +47,52 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+
+
+BAD_ADDRESS_TITLE = Text("The address is not valid", "Het adres is niet geldig")
+BAD_ADDRESS = Text(
+    "The address has a control character in “{field}”, which no page or search accepts. "
+    "Check the link, or type the address again.",
+    "Het adres bevat een stuurteken in „{field}”; geen pagina of zoekopdracht aanvaardt dat. "
+    "Controleer de link, of typ het adres opnieuw.",
+)
+HOME = Text("Go to the home page", "Naar de startpagina")
+
+
+def control_character_in(scope: Scope) -> str | None:
+    """Where the address has a control character (a NUL, an escape…), as the name of the
+    query parameter, or ``path``; None when it has none. Such characters are never text
+    (PostgreSQL cannot even store a NUL) and no route or filter expects them."""
+    if CONTROL_CHARACTERS.search(scope["path"]):
+        return "path"
+    query = scope.get("query_string", b"").decode("latin-1")
+    if "%" not in query and not CONTROL_CHARACTERS.search(query):
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
+        if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+            return CONTROL_CHARACTERS.sub("", name)[:40] or "query"
+    return None
+
+
+def bad_address_response(field: str, language: str, api: bool) -> tuple[bytes, bytes]:
+    """The body and content type of the 400 for an address with a control character: the
+    API's error list, or a plain page in the site's style (the address cannot be echoed in
+    the site's own pages, which repeat it)."""
+    message = BAD_ADDRESS.get(language).format(field=field)
+    if api:
+        body = {"errors": [{"field": field, "message": message}]}
+        return json.dumps(body, ensure_ascii=False).encode(), b"application/json"
+    title = BAD_ADDRESS_TITLE.get(language)
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)} – Breachdesk</title>\n"
+        '<link rel="stylesheet" href="/static/css/breachdesk.css">\n</head>\n<body>\n'
+        '<main id="main" class="wrap">\n'
+        f'<h1>{html.escape(title)}</h1>\n<p class="lead">{html.escape(message)}</p>\n'
+        f'<p><a href="/">{html.escape(HOME.get(language))}</a></p>\n</main>\n</body>\n</html>\n'
+    )
+    return page.encode(), b"text/html; charset=utf-8"
 
 
 def request_language(headers: list[tuple[bytes, bytes]], default: str) -> str:
@@ -96,7 +153,16 @@ class EdgeMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            field = control_character_in(scope)
+            if field is None:
+                await self.app(scope, receive, send_wrapper)
+            else:
+                api = scope["path"].startswith(("/api/", "/schema"))
+                body, kind = bad_address_response(field, language, api)
+                start = {"type": "http.response.start", "status": 400,
+                         "headers": [(b"content-type", kind)]}  # fmt: skip
+                await send_wrapper(start)  # type: ignore[arg-type]
+                await send({"type": "http.response.body", "body": body})
         finally:
             current_language.reset(token)
             user: Any = scope.get("user")
@@ -108,3 +174,51 @@ class EdgeMiddleware:
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 user_id=getattr(user, "id", None),
             )
+
+
+# --- the input guard, inside Litestar (after routing, before the handlers) ----------------
+
+INT64 = range(-(2**63), 2**63)
+MAX_JSON_DEPTH = 32  # the API's bodies are two levels deep: an object of lists of text
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+# A string, to its closing quote or the end of the body (so a match never fails and the
+# scan stays linear whatever the body holds).
+JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.?)*+(?:"|\Z)', re.DOTALL)
+NOT_A_BRACKET = re.compile(rb"[^\[\]{}]")
+
+
+def json_depth(body: bytes) -> int:
+    """How deep JSON nests: the most brackets open at once, outside strings."""
+    brackets = NOT_A_BRACKET.sub(b"", JSON_STRING.sub(b"", body))
+    return max(accumulate(1 if b in b"[{" else -1 for b in brackets), default=0)
+
+
+class InputGuardMiddleware:
+    """What no handler should meet: a path integer that no 64-bit column holds (a 404, as
+    for any id that does not exist, instead of an overflow in the database driver), and
+    a body nested deeper than MAX_JSON_DEPTH (a 400 naming the body, instead of the JSON
+    decoder's recursion error)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for value in scope.get("path_params", {}).values():
+                if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+                    raise NotFoundException()
+            if scope["method"] in {"POST", "PUT", "PATCH"}:
+                await self._check_body(scope, receive)
+        await self.app(scope, receive, send)
+
+    async def _check_body(self, scope: Scope, receive: Receive) -> None:
+        kind = next((v for n, v in scope.get("headers", []) if n == b"content-type"), b"")
+        if kind.lower().startswith(FORM_TYPES):
+            return
+        request: Request[Any, Any, Any] = Request(scope, receive)
+        body = await request.body()  # kept in the scope; the handler reads it from there
+        if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and (
+            json_depth(body) > MAX_JSON_DEPTH
+        ):
+            message = f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep"
+            raise ValidationException(message, extra=[{"key": "body", "message": message}])
