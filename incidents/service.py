@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from forms.answers import Context, changed_keys, parse_instant, validate
+from forms.answers import Context, changed_keys, clean_text, parse_instant, validate
 from forms.questionnaire import STEP_OF_QUESTION
 from incidents import audit
 from incidents.auth import CurrentUser
@@ -45,6 +45,21 @@ class IncidentError(ValueError):
     """The incident is not in a state that allows this."""
 
 
+class VersionConflict(IncidentError):
+    """The change was based on a version of the incident that is no longer the current
+    one: someone else saved in between. ``current`` is the version it is at now."""
+
+    def __init__(self, current: int) -> None:
+        self.current = current
+        super().__init__(f"the incident is at version {current}")
+
+
+def check_version(incident: Incident, base_version: int | None) -> None:
+    """Refuse a change based on another version than the current one (None: not said)."""
+    if base_version is not None and base_version != incident.version:
+        raise VersionConflict(incident.version)
+
+
 def controllers_by_slug(session: Session) -> dict[str, Organisation]:
     rows = session.exec(select(Organisation).where(Organisation.kind == OrgKind.controller)).all()
     return {org.slug: org for org in rows}
@@ -75,16 +90,23 @@ def filing_context(
 # --- who may see what -----------------------------------------------------------------
 
 
-def visible_incident(session: Session, user: CurrentUser, incident_id: uuid.UUID | str) -> Incident:
+def visible_incident(
+    session: Session, user: CurrentUser, incident_id: uuid.UUID | str, *, lock: bool = False
+) -> Incident:
     """The incident if this user may see it; otherwise 404, exactly as for a missing id.
 
     Staff see every incident. An officer sees a submitted incident once the processor has
-    sent their controller its notice (the processor reviews before anyone else reads)."""
+    sent their controller its notice (the processor reviews before anyone else reads).
+
+    ``lock``: for a change, read the row with SELECT … FOR UPDATE, so that a second
+    change of the same incident waits for this transaction and then reads what it wrote
+    (PostgreSQL; on SQLite the write transaction, BEGIN IMMEDIATE, already serialises
+    writers)."""
     try:
         key = incident_id if isinstance(incident_id, uuid.UUID) else uuid.UUID(str(incident_id))
     except ValueError:
         raise NotFoundException() from None
-    incident = session.get(Incident, key)
+    incident = session.get(Incident, key, with_for_update=True if lock else None)
     if incident is None:
         raise NotFoundException()
     if user.is_staff:
@@ -328,11 +350,18 @@ def correct(
     *,
     note: str = "",
     via: str = "web",
+    base_version: int | None = None,
 ) -> list[str]:
     """A correction or supplement of a submitted incident (Art. 33(4)): a new version.
-    ``answers`` must be complete and valid. Returns the changed keys (none: no version)."""
+    ``answers`` must be complete and valid. Returns the changed keys (none: no version).
+
+    The incident must have been read with ``lock=True`` in this transaction, so that the
+    next version number is this one's plus one however many people correct at once.
+    ``base_version``: the version the change was made on; another one raises
+    VersionConflict (the browser's form and the API's If-Match say it)."""
     if incident.status == IncidentStatus.draft:
         raise IncidentError("a draft is saved, not corrected")
+    check_version(incident, base_version)
     changed = changed_keys(incident.answers, answers)
     if not changed:
         return []
@@ -349,7 +378,7 @@ def correct(
             version=incident.version,
             answers=dict(answers),
             kind="correction",
-            note=note.strip()[:2000],
+            note=clean_text(note)[:2000],
             created_by_id=user.id,
             created_at=now,
         )

@@ -3,16 +3,17 @@ browser. Errors: ``{"errors": [{"field": ..., "message": ...}]}`` listing every 
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, patch, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import Response
 from msgspec import Struct
 from sqlmodel import Session
@@ -25,13 +26,22 @@ from incidents.auth import CurrentUser
 from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import current_language
+from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
 from notify.assessment import LEVELS, Assessment, assessment_of
 from notify.obligations import Obligation
 
 CONTROL_KEYS = {"draft", "submit", "note"}
+PATCH_CONTROL_KEYS = CONTROL_KEYS | {"version"}
 NOTE_MAX = 2000
 _BOOLEAN = Text("true or false", "true of false")
+_VERSION = Text("the version number, like 3", "het versienummer, zoals 3")
+VERSION_HELP = (
+    "The version of the incident this change is based on (its `version`); when the "
+    "incident has moved on since, nothing is changed and the answer is 409 with the "
+    "current version"
+)
+IF_MATCH = re.compile(r'^\s*(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$')
 _TEXT = Text("text", "tekst")
 
 
@@ -120,6 +130,11 @@ class Errors(Struct):
     errors: list[ErrorItem]
 
 
+class VersionConflictOut(Struct):
+    errors: list[ErrorItem]
+    current_version: int  # send the change again based on this version, if still wanted
+
+
 ERROR_RESPONSES = {
     400: ResponseSpec(Errors, description="The request is malformed; every problem is listed"),
     401: ResponseSpec(Errors, description="No valid bearer token"),
@@ -168,8 +183,12 @@ def _answer_schema(question: Question) -> Schema:
     return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], description=description)
 
 
-def answers_schema(*, with_controls: bool) -> Schema:
+def answers_schema(*, with_controls: bool, with_version: bool = False) -> Schema:
     properties: dict[str, Schema] = {key: _answer_schema(q) for key, q in QUESTIONS.items()}
+    if with_version:
+        properties["version"] = Schema(
+            type=OpenAPIType.INTEGER, minimum=0, description=VERSION_HELP + " (or If-Match)"
+        )
     if with_controls:
         properties["draft"] = Schema(
             type=OpenAPIType.BOOLEAN, description="Save a draft without the submit checks"
@@ -202,6 +221,11 @@ def _body_operation(schema: Schema, description: str | None = None) -> type[Oper
 _AnswersOperation = _body_operation(
     answers_schema(with_controls=True),
     "Questionnaire answers by key (../shared/spec/questionnaire.md)",
+)
+_ChangeOperation = _body_operation(
+    answers_schema(with_controls=True, with_version=True),
+    "Answers to change by key (null removes one), with the controls and the version the "
+    "change is based on",
 )
 
 
@@ -278,13 +302,20 @@ def _require_staff(user: CurrentUser) -> None:
         raise PermissionDeniedException("Only processor staff may file or change incidents")
 
 
-def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[FieldError]]:
-    answers = {k: v for k, v in data.items() if k not in CONTROL_KEYS}
-    controls = {k: data[k] for k in CONTROL_KEYS if k in data}
+def _split(
+    data: dict[str, Any], control_keys: set[str] = CONTROL_KEYS
+) -> tuple[dict[str, Any], dict[str, Any], list[FieldError]]:
+    answers = {k: v for k, v in data.items() if k not in control_keys}
+    controls = {k: data[k] for k in control_keys if k in data}
     errors = []
     for key in ("draft", "submit"):
         if key in controls and not isinstance(controls[key], bool):
             errors.append(FieldError(key, "wrong_type", {"expected": _BOOLEAN}))
+    version = controls.get("version")
+    if "version" in controls and (
+        isinstance(version, bool) or not isinstance(version, int) or version < 0
+    ):
+        errors.append(FieldError("version", "wrong_type", {"expected": _VERSION}))
     if "note" in controls and not isinstance(controls["note"], str):
         errors.append(FieldError("note", "wrong_type", {"expected": _TEXT}))
     elif len(controls.get("note") or "") > NOTE_MAX:
@@ -391,25 +422,80 @@ def get_incident(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
         return incident_out(session, user, incident)
 
 
+VERSION_CONFLICT = ResponseSpec(
+    VersionConflictOut,
+    description="The incident has moved on from the version the change was based on "
+    "(If-Match or `version`); nothing was changed. `current_version` names the version now",
+)
+
+
+def _base_version(
+    if_match: str | None, controls: dict[str, Any]
+) -> tuple[list[int], list[FieldError]]:
+    """The versions the change says it is based on: the If-Match header (``3``, ``"3"``
+    or ``W/"3"``; ``*`` says none) and the body's ``version``."""
+    bases: list[int] = []
+    errors: list[FieldError] = []
+    if if_match is not None and if_match.strip() != "*":
+        match = IF_MATCH.match(if_match)
+        if match is None:
+            errors.append(FieldError("If-Match", "wrong_type", {"expected": _VERSION}))
+        else:
+            bases.append(int(match.group(1) or match.group(2)))
+    version = controls.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version >= 0:
+        bases.append(version)  # anything else is listed by _split as a problem (422)
+    return bases, errors
+
+
+def _version_conflict(exc: service.VersionConflict) -> Response[Any]:
+    message = _(
+        "The incident has changed since the version this change is based on: it is now at "
+        "version %(version)s. Nothing was changed; read it again and send your change based "
+        "on that version."
+    ) % {"version": exc.current}
+    return Response(
+        {"errors": [{"field": "version", "message": message}], "current_version": exc.current},
+        status_code=409,
+        media_type="application/json",
+    )
+
+
 @patch(
     "/api/v1/incidents/{incident_id:uuid}", name="api_incident_update", tags=["incidents"],
-    operation_class=_AnswersOperation, responses=ERROR_RESPONSES,
+    operation_class=_ChangeOperation, responses={**ERROR_RESPONSES, 409: VERSION_CONFLICT},
 )  # fmt: skip
 @in_thread
 def update_incident(
     request: Request[Any, Any, Any],
     incident_id: FromPath[uuid.UUID],
     data: JSONBody[dict[str, Any]],
+    if_match: Annotated[
+        str | None, HeaderParameter(name="If-Match", required=False, description=VERSION_HELP)
+    ] = None,
 ) -> IncidentOut:
     """Change answers (a key with ``null`` removes the answer). A draft is saved (and
     submitted with ``"submit": true``); a submitted incident is corrected or supplemented:
-    the result must be complete, and it becomes a new version (Art. 33(4))."""
+    the result must be complete, and it becomes a new version (Art. 33(4)).
+
+    Changes of one incident take turns: each is made on what the one before it saved.
+    To be sure that nobody changed the incident since you read it, send the version you
+    read as ``If-Match: "3"`` or ``"version": 3``; if it has moved on, nothing is changed
+    and the answer is 409 naming the current version."""
     user = user_of(request)
     language = current_language.get()  # English for the API unless Dutch is asked
-    answers, controls, errors = _split(data)
+    answers, controls, errors = _split(data, PATCH_CONTROL_KEYS)
+    bases, base_errors = _base_version(if_match, controls)
     with session_scope(engine_of(request), write=True) as session:
-        incident = service.visible_incident(session, user, incident_id)
+        incident = service.visible_incident(session, user, incident_id, lock=True)
         _require_staff(user)
+        if base_errors:
+            return _problems(400, base_errors, language)  # type: ignore[return-value]
+        try:
+            for base in bases:
+                service.check_version(incident, base)
+        except service.VersionConflict as exc:
+            return _version_conflict(exc)  # type: ignore[return-value]
         ctx = service.validation_context(session, settings_of(request))
         unknown = [FieldError(str(k)[:80], "unknown_key") for k in answers if k not in QUESTIONS]
         merged = {**incident.answers, **answers}
@@ -431,8 +517,11 @@ def update_incident(
             )
         else:
             service.save_draft(session, incident, result.answers, user, step=None, via="api")
-            if controls.get("submit"):
-                assert not service.submit(session, incident, user, ctx, via="api")
+            if controls.get("submit") and (
+                problems := service.submit(session, incident, user, ctx, via="api")
+            ):
+                session.rollback()  # checked above already; nothing half-written either way
+                return _problems(422, problems, language)  # type: ignore[return-value]
         return incident_out(session, user, incident)
 
 

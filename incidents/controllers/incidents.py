@@ -76,12 +76,17 @@ def _filters_from(
     return filters, []
 
 
+PAGE_FILTERS = {"q", "status", "controller", "since", "until", "sort"}  # the page's fields
+
+
 @get("/incidents", name="register")
 @in_thread
 def register_view(request: Request[Any, Any, Any]) -> Template:
     user = user_of(request)
     settings = settings_of(request)
     filters, errors = _filters_from(request, settings)
+    # A page link (the cursor) has no field on the page: its message stands alone.
+    errors = [{**e, "field": e["field"] if e["field"] in PAGE_FILTERS else None} for e in errors]
     with session_scope(engine_of(request)) as session:
         by_slug = service.controllers_by_slug(session)
         page = (
@@ -93,6 +98,7 @@ def register_view(request: Request[Any, Any, Any]) -> Template:
     params = dict(request.query_params)
     return Template(
         "incidents/register.html",
+        status_code=400 if errors else 200,
         context={
             "page": page,
             "errors": errors,
@@ -278,11 +284,13 @@ def _step_template(
     return_to: str | None,
     settings: Settings,
     note: str = "",
+    status_code: int = 200,
 ) -> Template:
     processor_country = service.validation_context(session, settings).home_country
     index = STEPS.index(step)
     return Template(
         "incidents/step.html",
+        status_code=status_code,
         context={
             "incident": incident,
             "step": step,
@@ -366,10 +374,25 @@ def step_save(
     step = _step_or_404(step_key)
     action = str(data.get("action", "continue"))
     return_to = _return_target(str(data.get("return", "")) or None)
-    note = str(data.get("note", "")).strip()
-    form = {k: v for k, v in data.items() if k not in {"_csrf_token", "action", "return", "note"}}
+    note = clean_text(str(data.get("note", "")))
+    base_version = _base_version(data.get("version"))
+    form = {k: v for k, v in data.items() if k not in {"_csrf_token", "action", "return", "note", "version"}}  # fmt: skip
     with session_scope(engine_of(request), write=True) as session:
-        incident = _incident_for_staff(session, user, incident_id)
+        # Locked: saves of the same incident take turns, each on what the last one saved.
+        incident = service.visible_incident(session, user, incident_id, lock=True)
+        if incident.status != IncidentStatus.draft and base_version is not None:
+            try:
+                service.check_version(incident, base_version)
+            except service.VersionConflict as exc:
+                message = _(
+                    "Someone else saved a change to this incident while you were editing: it "
+                    "is now at version %(version)s. What you typed is below and not saved yet. "
+                    "Check it against the incident as it is now, then save again."
+                ) % {"version": exc.current}
+                return _step_template(
+                    session, incident, step, dict(form), [{"field": None, "message": message}],
+                    return_to, settings, note, status_code=409,
+                )  # fmt: skip
         ctx = service.validation_context(session, settings)
         raw, read_errors = read_step(step, form, settings.zone)
         merged = merge_step(incident.answers, step, raw)
@@ -390,7 +413,9 @@ def step_save(
             )
         canonical = validate(merged, ctx, complete=False, strict=False).answers
         if submitted:
-            changed = service.correct(session, incident, canonical, user, note=note)
+            changed = service.correct(
+                session, incident, canonical, user, note=note, base_version=base_version
+            )
             message = (
                 _("Your correction has been saved as version %(version)s.")
                 % {"version": incident.version}
@@ -404,6 +429,15 @@ def step_save(
             target = _next_target(incident, step, action, return_to)
     flash(request, message)
     return Redirect(target, status_code=303)
+
+
+def _base_version(value: Any) -> int | None:
+    """The version a correction form was made on (its hidden field): None when the form
+    has none; -1, which no incident is at, when it is not a number."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else -1
 
 
 def _next_target(incident: Incident, step: Step, action: str, return_to: str | None) -> str:
@@ -458,7 +492,7 @@ def submit(
     user = user_of(request)
     settings = settings_of(request)
     with session_scope(engine_of(request), write=True) as session:
-        incident = _incident_for_staff(session, user, incident_id)
+        incident = service.visible_incident(session, user, incident_id, lock=True)
         if incident.status != IncidentStatus.draft:
             flash(request, _("This incident has already been submitted."), "warning")
             return Redirect(f"/incidents/{incident.id}", status_code=303)
