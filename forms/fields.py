@@ -82,7 +82,7 @@ def read_date(
         parsed = date(int(year), month_number or int(month), int(day))
     except ValueError:
         return None, FieldError(names["day"], "date_not_real")
-    if parsed.year < 1000:  # two digits, like 26
+    if len(year) < 4:  # a year of two digits, like 26
         return None, FieldError(names["year"], "date_not_real")
     if not year_in_range(parsed.year):
         return None, FieldError(names["year"], "year_out_of_range")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,10 +10,12 @@ import pytest
 from forms.answers import (
     Context,
     IncidentAnswers,
+    InstantError,
     changed_keys,
     instant_bounds,
     merge_step,
     parse,
+    read_instant,
     step_state,
     validate,
 )
@@ -457,11 +459,61 @@ def test_read_date_in_local_time() -> None:
         (("27", "3", "2026", ""), "discovered_at-time", "time_missing"),
         (("27", "3", "2026", "25:00"), "discovered_at-time", "time_invalid"),
         (("27", "3", "2026", "noon"), "discovered_at-time", "time_invalid"),
+        (("31", "12", "9999", "23:59"), "discovered_at-year", "year_out_of_range"),
+        (("1", "1", "0001", "00:00"), "discovered_at-year", "year_out_of_range"),
+        (("31", "12", "1899", "12:00"), "discovered_at-year", "year_out_of_range"),
+        (("1", "1", "2101", "12:00"), "discovered_at-year", "year_out_of_range"),
+        (("1", "1", "9" * 5000, "12:00"), "discovered_at-day", "date_not_real"),
     ],
 )
 def test_read_date_errors(parts, field, code) -> None:
     _, error = read_date(QUESTIONS["discovered_at"], _date_form("discovered_at", *parts), AMS)
     assert (error.field, error.code) == (field, code)
+
+
+@pytest.mark.parametrize(
+    ("text", "day_allowed", "expected"),
+    [
+        ("2026-03-27T10:00:00+01:00", False, datetime(2026, 3, 27, 9, 0, tzinfo=UTC)),
+        ("2026-03-27T09:00:00Z", False, datetime(2026, 3, 27, 9, 0, tzinfo=UTC)),
+        ("1900-01-01T00:00:00+14:00", False, datetime(1899, 12, 31, 10, 0, tzinfo=UTC)),
+        ("2100-12-31T23:59:59-12:00", False, datetime(2101, 1, 1, 11, 59, 59, tzinfo=UTC)),
+        (" 2026-03-27 ", True, date(2026, 3, 27)),
+        ("2100-12-31", True, date(2100, 12, 31)),
+    ],
+)
+def test_read_instant_reads(text: str, day_allowed: bool, expected) -> None:
+    """The one reader of dates from outside; the ends of its years convert without harm."""
+    assert read_instant(text, day_allowed=day_allowed) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "day_allowed", "code"),
+    [
+        ("2026-03-27", False, "date_only_not_allowed"),
+        ("2026-02-30", True, "datetime_invalid"),
+        ("2026-03-27T10:00:00", False, "datetime_no_offset"),
+        ("yesterday", True, "datetime_invalid"),
+        ("9999-12-31T23:59:00-01:00", False, "year_out_of_range"),
+        ("0001-01-01T00:00:00+01:00", False, "year_out_of_range"),
+        ("9999-12-31", True, "year_out_of_range"),
+        ("0001-01-01", True, "year_out_of_range"),
+        ("1899-12-31T23:59:59Z", False, "year_out_of_range"),
+        ("2101-01-01T00:00:00Z", False, "year_out_of_range"),
+    ],
+)
+def test_read_instant_refuses(text: str, day_allowed: bool, code: str) -> None:
+    with pytest.raises(InstantError) as refused:
+        read_instant(text, day_allowed=day_allowed)
+    assert refused.value.code == code
+
+
+def test_numbers_of_thousands_of_digits_are_too_large() -> None:
+    def code(text: str) -> str:
+        return validate({"affected_min": read_integer(text)}, CTX, complete=False).errors[0].code
+
+    assert code("9" * 5000) == "too_large" and code("-" + "9" * 5000) == "negative"
+    assert read_integer("0" * 40 + "42") == 42
 
 
 def test_a_date_without_time_is_the_whole_day_for_occurred() -> None:
