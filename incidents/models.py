@@ -230,6 +230,14 @@ class Notice(SQLModel, table=True):
     # every version in assessment_override).
     assessment_override: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow)
+    # When the reminder worker looks at this notice next: the first instant one of its
+    # duties reaches a reminder stage (half time, 90 %, overdue) that has not been written;
+    # None: nothing ahead. A new notice, and one whose facts change (delivery, decision, an
+    # act, a correction of the discovery time, the controller's hours), is due at once
+    # (incidents/signals.py); the worker sets the next instant (incidents/reminders.py).
+    next_reminder_at: datetime | None = Field(
+        default_factory=utcnow, index=True, sa_column_kwargs={"default": utcnow}
+    )
 
 
 class NoticeSend(SQLModel, table=True):
@@ -342,7 +350,10 @@ class ObligationRecord(SQLModel, table=True):
 
 class OutboxMessage(SQLModel, table=True):
     """An e-mail written in the same transaction as the act that causes it, delivered
-    later by the worker. ``dedupe_key`` makes each message exist at most once."""
+    later by the worker. ``dedupe_key`` makes each message exist at most once (and gives
+    it a stable Message-ID). A worker claims a message for a lease (``claimed_by``,
+    ``claimed_at``, ``lease_until``): a message left ``sending`` by a worker that died is
+    claimed again once its lease has run out."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
@@ -371,3 +382,10 @@ class OutboxMessage(SQLModel, table=True):
     notice_send_id: int | None = Field(default=None, foreign_key="notice_send.id", index=True)
     attachment_name: str = Field(default="", max_length=200)
     attachment: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # A reminder: the notice and the duty (obligation key) it is about, checked again just
+    # before it is sent (a duty met or a notice sent meanwhile is not reminded about).
+    notice_id: uuid.UUID | None = Field(default=None, foreign_key="notice.id")
+    duty: str = Field(default="", max_length=32)
+    claimed_by: str = Field(default="", max_length=100)
+    claimed_at: datetime | None = Field(default=None)
+    lease_until: datetime | None = Field(default=None)

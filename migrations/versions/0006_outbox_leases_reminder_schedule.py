@@ -1,0 +1,95 @@
+"""Outbox leases and the reminder schedule (issue 12)
+
+A worker claims an outbox message for a lease (claimed_by, claimed_at, lease_until), so a
+message left ``sending`` by a worker that died is claimed again. A reminder names its
+notice and duty. Each notice carries the next instant the reminder worker has to look at
+it (next_reminder_at, indexed): a cycle reads the notices that are due, not every notice.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30 06:13:35.631684
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Every existing notice is looked at by the first reminder cycle; messages a crashed worker
+# left in ``sending`` are claimable at once.
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("next_reminder_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
+        batch_op.create_index(
+            batch_op.f("ix_notice_next_reminder_at"), ["next_reminder_at"], unique=False
+        )
+
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("notice_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "duty",
+                sqlmodel.sql.sqltypes.AutoString(length=32),
+                nullable=False,
+                server_default="",
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "claimed_by",
+                sqlmodel.sql.sqltypes.AutoString(length=100),
+                nullable=False,
+                server_default="",
+            )
+        )
+        batch_op.add_column(
+            sa.Column("claimed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("lease_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_outbox_message_notice_id_notice"), "notice", ["notice_id"], ["id"]
+        )
+
+    # The model has no server defaults: they were only for the rows that exist.
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.alter_column("duty", server_default=None)
+        batch_op.alter_column("claimed_by", server_default=None)
+
+    long_ago = sa.bindparam("long_ago", LONG_AGO, type_=sqlmodel.sql.sqltypes.UTCDateTime())
+    op.execute(sa.text("UPDATE notice SET next_reminder_at = :long_ago").bindparams(long_ago))
+    op.execute(
+        sa.text(
+            "UPDATE outbox_message SET lease_until = :long_ago WHERE status = 'sending'"
+        ).bindparams(long_ago)
+    )
+
+
+def downgrade() -> None:
+    op.execute(sa.text("UPDATE outbox_message SET status = 'queued' WHERE status = 'sending'"))
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_outbox_message_notice_id_notice"), type_="foreignkey"
+        )
+        batch_op.drop_column("lease_until")
+        batch_op.drop_column("claimed_at")
+        batch_op.drop_column("claimed_by")
+        batch_op.drop_column("duty")
+        batch_op.drop_column("notice_id")
+
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notice_next_reminder_at"))
+        batch_op.drop_column("next_reminder_at")
