@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -199,9 +200,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
     stop_worker = threading.Event()
+    workers: list[threading.Thread] = []
 
     async def start_worker(app: Litestar) -> None:
         if settings.run_worker:
+            # Delivery and reminders in a thread of this process: a send here wakes it at
+            # once (incidents/signals.py); on PostgreSQL so does a send in any process.
             from incidents.reminders import run_forever
 
             thread = threading.Thread(
@@ -212,9 +216,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 daemon=True,
             )
             thread.start()
+            workers.append(thread)
 
     async def dispose_engine(app: Litestar) -> None:
         stop_worker.set()
+        for thread in workers:  # let a cycle under way finish its message (a few seconds)
+            await anyio.to_thread.run_sync(thread.join, 5)
         engine.dispose()
 
     app = Litestar(

@@ -130,10 +130,23 @@ def cmd_demo(args: argparse.Namespace) -> None:
         print(f"  {role:8} {email:40} {org}")
 
 
+def _worker_settings() -> Settings:
+    """The settings, and the clock of a test environment set ahead (tests of a worker
+    restarted after its lease has run out)."""
+    settings = _settings()
+    if settings.clock_offset_seconds:
+        from datetime import timedelta
+
+        from incidents import clock
+
+        clock.set_offset(timedelta(seconds=settings.clock_offset_seconds))
+    return settings
+
+
 def cmd_remind(args: argparse.Namespace) -> None:
     from incidents.reminders import run_once
 
-    settings = _settings()
+    settings = _worker_settings()
     engine = make_engine(settings.database_url)
     try:
         queued, sent = run_once(engine, settings)
@@ -150,12 +163,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from incidents.reminders import run_forever
 
     configure_logging()
-    settings = _settings()
+    settings = _worker_settings()
     engine = make_engine(settings.database_url)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
+        # Sleeps `--interval` seconds between cycles unless woken: on PostgreSQL a send in
+        # any process wakes it (LISTEN/NOTIFY); on SQLite only its interval does.
         run_forever(engine, settings, interval=args.interval, stop=stop)
     finally:
         engine.dispose()
@@ -219,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remind", help="queue due reminders and deliver the outbox once")
     p.set_defaults(func=cmd_remind)
 
-    p = sub.add_parser("worker", help="run `remind` every minute until stopped")
+    p = sub.add_parser(
+        "worker", help="run `remind` every minute, and at once after a send, until stopped"
+    )
     p.add_argument("--interval", type=float, default=60.0, help="seconds between runs (default 60)")
     p.set_defaults(func=cmd_worker)
 

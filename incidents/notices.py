@@ -4,7 +4,8 @@ the acts that meet their duties, the letter to the persons. Every change is audi
 
 Sending is idempotent: one ``notice_send`` per notice and incident version (a unique key,
 inserted with ON CONFLICT DO NOTHING) and one outbox message per send, written in the same
-transaction. The worker delivers; delivery starts the controller's 72 hours."""
+transaction. The commit wakes the worker (incidents/signals.py), which delivers within
+seconds; delivery starts the controller's 72 hours."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from incidents import audit, documents, service
+from incidents import audit, documents, service, signals  # noqa: F401  (signals: wake the worker)
 from incidents.auth import CurrentUser
 from incidents.db import insert_ignore, session_scope
 from incidents.i18n import gettext as _
@@ -250,7 +251,8 @@ def _write_send(
 
 def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
     """The notice's e-mail was accepted for delivery: the controller is aware from the first
-    delivery on (its 72 hours start then); later follow-ups do not move that."""
+    delivery on (its 72 hours start then, and the reminder worker looks at the notice
+    again); later follow-ups do not move that."""
     send = session.get(NoticeSend, send_id)
     if send is None or send.delivered_at is not None:
         return
@@ -259,7 +261,7 @@ def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
     session.execute(
         update(Notice)
         .where(Notice.id == send.notice_id, Notice.delivered_at.is_(None))  # type: ignore[arg-type,union-attr]
-        .values(delivered_at=at)
+        .values(delivered_at=at, next_reminder_at=utcnow())
     )
 
 

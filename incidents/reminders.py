@@ -1,39 +1,70 @@
 """Reminders at 50% and 90% of each duty's time and when it becomes overdue, written to the
-outbox, and the outbox delivery. Safe with several workers at once: a reminder exists at
-most once (a unique key, inserted with ON CONFLICT DO NOTHING) and a message is claimed by
-one worker only (an UPDATE that only one of them can win) before it is sent."""
+outbox, and the worker loop that delivers the outbox and writes the reminders.
+
+A cycle costs what is due, not what exists: each notice carries the next instant one of
+its duties reaches a reminder stage (``Notice.next_reminder_at``, indexed; a change of its
+facts makes it due at once, see incidents/signals.py). A cycle reads only the notices due,
+outside any write transaction, and writes each notice's reminders in a short write
+transaction of its own, after reading the notice again (locked on PostgreSQL): a notice
+that is being sent at that moment gets no reminder of the processor's duty. A cycle with
+nothing due reads one index range and writes nothing.
+
+Safe with several workers at once: a reminder exists at most once (a unique key, inserted
+with ON CONFLICT DO NOTHING), a notice's schedule is moved on only if nobody changed it
+since it was read, and each message is delivered by the one worker that claimed it
+(incidents/delivery.py). The loop sleeps until its interval has passed or a send wakes it
+(in this process, or through PostgreSQL's NOTIFY)."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from forms.display import format_datetime
 from forms.questionnaire import Text
-from incidents import notices
+from incidents import notices, signals
 from incidents.db import insert_ignore, session_scope
+from incidents.delivery import deliver_outbox, mail_of
 from incidents.logs import get_logger
 from incidents.models import (
     Incident,
     IncidentStatus,
     Notice,
+    ObligationRecord,
     Organisation,
     OutboxMessage,
     utcnow,
 )
 from incidents.service import controller_facts, records_of
 from incidents.settings import Settings
-from notify import outbox
-from notify.obligations import IncidentFacts, Obligation, evaluate, reminders_due
+from notify.obligations import (
+    REMINDER_THRESHOLDS,
+    IncidentFacts,
+    Obligation,
+    evaluate,
+    reminders_due,
+)
 
-MAX_ATTEMPTS = 8
+__all__ = [
+    "deliver_outbox",
+    "mail_of",
+    "queue_reminders",
+    "reminder_cycle",
+    "run_forever",
+    "run_once",
+]
+
+BATCH = 200
 log = get_logger("breachdesk.worker")
+_notice = Notice.__table__.c  # type: ignore[attr-defined]
 
 THRESHOLD_TEXT = {
     "half": Text("Half of the time has passed", "De helft van de tijd is verstreken"),
@@ -50,52 +81,240 @@ REMINDER_BODY = Text(
 DRAFT = Text("draft", "concept")
 
 
-def _recipients(
-    session: Session, incident: Incident, org: Organisation, obligation: Obligation
-) -> tuple[list[str], str]:
-    """Who is reminded, and in which language: the processor for its own duty, the
-    controller (its notification addresses and privacy officers) for the controller's."""
-    if obligation.regime.party.startswith("processor"):
-        own = notices.processor(session)
-        return notices.processor_addresses(session, incident), (own.language if own else "nl")
-    return notices.controller_addresses(session, org), org.language
+# --- what is due for one notice (pure) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The reminders a notice is owed now (obligation, stage, "queued" or "skipped") and
+    the next instant one of its duties reaches a stage (None: none ahead)."""
+
+    reminders: list[tuple[Obligation, str, str]]
+    next_at: datetime | None
+
+
+def plan(
+    notice: Notice,
+    incident: Incident,
+    org: Organisation,
+    records: list[ObligationRecord],
+    now: datetime,
+) -> Plan:
+    if notice.removed_at is not None or incident.status == IncidentStatus.closed:
+        return Plan([], None)
+    facts = IncidentFacts(incident.discovered_at, [controller_facts(notice, org, records)])
+    reminders: list[tuple[Obligation, str, str]] = []
+    upcoming: list[datetime] = []
+    for obligation in evaluate(facts, now):
+        if obligation.key == "processor_notice" and notice.sent_at is not None:
+            continue  # sent: its delivery meets the duty; being delivered is not being late
+        stages = reminders_due(obligation, now)
+        # Only the latest stage is worth an e-mail; earlier ones that were never sent (the
+        # worker was down, or the duty started long ago) are written as skipped.
+        reminders += [(obligation, s, "queued" if s == stages[-1] else "skipped") for s in stages]
+        moment = next_stage_at(obligation, now)
+        if moment is not None:
+            upcoming.append(moment)
+    return Plan(reminders, min(upcoming, default=None))
+
+
+def next_stage_at(obligation: Obligation, now: datetime) -> datetime | None:
+    """The first instant after ``now`` at which the obligation reaches a reminder stage."""
+    if obligation.status not in {"open", "overdue"} or obligation.due_at is None:
+        return None
+    if obligation.starts_at is None:
+        return None
+    moments = [_reaches(obligation, limit) for _name, limit in REMINDER_THRESHOLDS[:2]]
+    moments.append(obligation.due_at + timedelta(microseconds=1))  # overdue: past its due time
+    return min((m for m in moments if m > now), default=None)
+
+
+def _reaches(obligation: Obligation, limit: float) -> datetime:
+    """The first microsecond at which ``limit`` of the obligation's time has passed (as
+    :func:`reminders_due` computes it)."""
+    start, due = obligation.starts_at, obligation.due_at
+    if start is None or due is None:
+        raise ValueError("an obligation without a start or due time has no stages")
+    moment = start + (due - start) * limit
+    for _ in range(1000):  # floating point: step to the first microsecond that counts
+        if (obligation.fraction_elapsed(moment) or 0.0) >= limit:
+            break
+        moment += timedelta(microseconds=1)
+    return moment
+
+
+def reminder_key(incident: Incident, org: Organisation, obligation: Obligation, stage: str) -> str:
+    return f"reminder:{incident.id}:{org.slug}:{obligation.key}:{stage}"
+
+
+# --- the cycle ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CycleResult:
+    evaluated: int = 0  # notices read as due and looked at
+    queued: int = 0  # reminder rows written (queued or skipped)
+
+
+@dataclass(frozen=True)
+class _Due:
+    notice: Notice
+    incident: Incident
+    org: Organisation
+    records: list[ObligationRecord]
+    plan: Plan
+    new: bool  # some reminder of the plan is not written yet
+    addressees: dict[str, tuple[list[str], str]] = field(default_factory=dict)
 
 
 def queue_reminders(engine: Engine, settings: Settings, now: datetime | None = None) -> int:
     """Write every reminder that has come due and is not written yet; returns how many."""
+    return reminder_cycle(engine, settings, now).queued
+
+
+def reminder_cycle(
+    engine: Engine, settings: Settings, now: datetime | None = None, batch: int = BATCH
+) -> CycleResult:
+    """Look at the notices whose next reminder instant has come, in batches."""
     now = now or utcnow()
+    result = CycleResult()
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        with session_scope(engine) as session:
+            due = _read_due(session, now, after, batch)
+        result.evaluated += len(due)
+        moves = []
+        for item in due:
+            if item.new:
+                result.queued += _write(engine, settings, item, now)
+            else:
+                moves.append(item)
+        _move_schedules(engine, moves)
+        if len(due) < batch:
+            return result
+        last = due[-1].notice
+        after = (last.next_reminder_at, last.id)  # type: ignore[assignment]
+
+
+def _read_due(
+    session: Session, now: datetime, after: tuple[datetime, uuid.UUID] | None, batch: int
+) -> list[_Due]:
+    query = (
+        select(Notice, Incident, Organisation)
+        .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
+        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+        .where(Notice.next_reminder_at <= now)  # type: ignore[operator]
+        .order_by(Notice.next_reminder_at, Notice.id)  # type: ignore[arg-type]
+        .limit(batch)
+    )
+    if after is not None:
+        query = query.where(tuple_(Notice.next_reminder_at, Notice.id) > after)
+    rows = session.exec(query).all()
+    records = records_of(session, [notice.id for notice, _, _ in rows])
+    plans = [(n, i, o, plan(n, i, o, records[n.id], now)) for n, i, o in rows]
+    keys = [reminder_key(i, o, ob, st) for _n, i, o, p in plans for ob, st, _s in p.reminders]
+    written = _existing(session, keys)
+    due = []
+    for notice, incident, org, owed in plans:
+        new = any(
+            reminder_key(incident, org, ob, st) not in written for ob, st, _s in owed.reminders
+        )
+        addressees = _addressees(session, incident, org) if new else {}
+        due.append(_Due(notice, incident, org, records[notice.id], owed, new, addressees))
+    return due
+
+
+def _existing(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            session.exec(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+            ).all()  # type: ignore[attr-defined]
+        )
+    return found
+
+
+def _addressees(
+    session: Session, incident: Incident, org: Organisation
+) -> dict[str, tuple[list[str], str]]:
+    """Who is reminded, and in which language: the processor for its own duty, the
+    controller (its notification addresses and privacy officers) for the controller's."""
+    own = notices.processor(session)
+    return {
+        "processor": (
+            notices.processor_addresses(session, incident),
+            own.language if own else "nl",
+        ),
+        "controller": (notices.controller_addresses(session, org), org.language),
+    }
+
+
+def _party(obligation: Obligation) -> str:
+    return "processor" if obligation.regime.party.startswith("processor") else "controller"
+
+
+def _write(engine: Engine, settings: Settings, item: _Due, now: datetime) -> int:
+    """One notice's reminders in one short write transaction, decided again on the facts
+    as they are now (the notice row locked on PostgreSQL: a send waits, or is seen)."""
     written = 0
     with session_scope(engine, write=True) as session:
-        rows = session.exec(
-            select(Notice, Incident, Organisation)
-            .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
-            .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
-            .where(Notice.removed_at.is_(None), Incident.status != IncidentStatus.closed)  # type: ignore[union-attr]
-        ).all()
-        records = records_of(session, [notice.id for notice, _, _ in rows])
-        for notice, incident, org in rows:
-            facts = IncidentFacts(
-                incident.discovered_at, [controller_facts(notice, org, records[notice.id])]
+        fresh = _reload(session, item.notice.id)
+        if fresh is None:
+            return 0
+        notice, incident, org, records = fresh
+        current = plan(notice, incident, org, records, now)
+        for obligation, stage, status in current.reminders:
+            recipients, language = item.addressees[_party(obligation)]
+            if not recipients:
+                continue
+            values = _reminder(
+                incident, org, obligation, stage, recipients, language, settings, status
             )
-            for obligation in evaluate(facts, now):
-                stages = reminders_due(obligation, now)
-                if not stages:
-                    continue
-                recipients, language = _recipients(session, incident, org, obligation)
-                if not recipients:
-                    continue
-                for stage in stages:
-                    # Only the latest stage is worth an e-mail; earlier ones that were never
-                    # sent (the worker was down, or the duty started long ago) are skipped.
-                    status = "queued" if stage == stages[-1] else "skipped"
-                    values = _reminder(
-                        incident, org, obligation, stage, recipients, language, settings, status
-                    )
-                    values.update(created_at=now, next_attempt_at=now)
-                    written += (
-                        insert_ignore(session, OutboxMessage, ["dedupe_key"], **values) is not None
-                    )
+            values.update(
+                created_at=now, next_attempt_at=now, notice_id=notice.id, duty=obligation.key
+            )
+            written += insert_ignore(session, OutboxMessage, ["dedupe_key"], **values) is not None
+        session.connection().execute(
+            update(Notice.__table__)  # type: ignore[arg-type]
+            .where(_notice.id == notice.id)
+            .values(next_reminder_at=current.next_at)
+        )
     return written
+
+
+def _reload(
+    session: Session, notice_id: uuid.UUID
+) -> tuple[Notice, Incident, Organisation, list[ObligationRecord]] | None:
+    notice = session.exec(
+        select(Notice).where(Notice.id == notice_id).with_for_update()  # type: ignore[arg-type]
+    ).first()
+    if notice is None:
+        return None
+    incident = session.get(Incident, notice.incident_id)
+    org = session.get(Organisation, notice.controller_id)
+    if incident is None or org is None:
+        return None
+    return notice, incident, org, records_of(session, [notice.id])[notice.id]
+
+
+def _move_schedules(engine: Engine, items: list[_Due]) -> None:
+    """Move the notices with nothing new to write on to their next instant, in one short
+    write transaction; a notice changed since it was read stays due (read again next time)."""
+    if not items:
+        return
+    statement = (
+        update(Notice.__table__)  # type: ignore[arg-type]
+        .where(_notice.id == bindparam("b_id"), _notice.next_reminder_at == bindparam("b_seen"))
+        .values(next_reminder_at=bindparam("b_next"))
+    )
+    rows = [
+        {"b_id": i.notice.id, "b_seen": i.notice.next_reminder_at, "b_next": i.plan.next_at}
+        for i in items
+    ]
+    with session_scope(engine, write=True) as session:
+        session.connection().execute(statement, rows)
 
 
 def _reminder(
@@ -128,78 +347,7 @@ def _reminder(
     }
 
 
-def mail_of(message: OutboxMessage, sender: str) -> outbox.Mail:
-    """The e-mail an outbox row stands for."""
-    attachments = (
-        # bytes(): PostgreSQL's driver gives a memoryview
-        [outbox.Attached(message.attachment_name, bytes(message.attachment), "application/pdf")]
-        if message.attachment
-        else []
-    )
-    return outbox.Mail(
-        key=message.dedupe_key, recipients=list(message.recipients), subject=message.subject,
-        text=message.body_text, html=message.body_html, attachments=attachments, sender=sender,
-    )  # fmt: skip
-
-
-def deliver_outbox(
-    engine: Engine, settings: Settings, now: datetime | None = None, limit: int = 100
-) -> int:
-    """Send the queued messages that are due; returns how many went out."""
-    now = now or utcnow()
-    with session_scope(engine) as session:
-        ids = session.exec(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)  # type: ignore[arg-type]
-            .limit(limit)
-        ).all()
-    sent = 0
-    for message_id in ids:
-        with session_scope(engine, write=True) as session:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")  # type: ignore[arg-type]
-                .values(status="sending", attempts=OutboxMessage.attempts + 1)
-            ).rowcount  # type: ignore[attr-defined]
-        if not claimed:
-            continue  # another worker has it
-        with session_scope(engine) as session:
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
-            mail = mail_of(message, settings.mail_from)
-            attempts = message.attempts
-            notice_send_id = message.notice_send_id
-        try:
-            outbox.deliver(mail, smtp_url=settings.smtp_url, folder=settings.outbox_dir)
-        except Exception as exc:
-            _failed(engine, message_id, attempts, type(exc).__name__, now)
-            log.warning(
-                "outbox_failed", message_id=message_id, attempts=attempts, error=type(exc).__name__
-            )
-            continue
-        with session_scope(engine, write=True) as session:
-            delivered = utcnow()
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
-                .values(status="sent", sent_at=delivered)  # type: ignore[arg-type]
-            )
-            if notice_send_id is not None:
-                notices.mark_delivered(session, notice_send_id, delivered)
-        sent += 1
-    return sent
-
-
-def _failed(engine: Engine, message_id: int, attempts: int, error: str, now: datetime) -> None:
-    backoff = timedelta(minutes=min(2**attempts, 240))
-    status = "failed" if attempts >= MAX_ATTEMPTS else "queued"
-    with session_scope(engine, write=True) as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)  # type: ignore[arg-type]
-            .values(status=status, next_attempt_at=now + backoff, last_error=error[:500])
-        )
+# --- the worker loop ---------------------------------------------------------------------------
 
 
 def run_once(engine: Engine, settings: Settings, now: datetime | None = None) -> tuple[int, int]:
@@ -214,13 +362,31 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
 
 
 def run_forever(
-    engine: Engine, settings: Settings, interval: float = 60, stop: threading.Event | None = None
+    engine: Engine,
+    settings: Settings,
+    interval: float = 60,
+    stop: threading.Event | None = None,
+    waker: signals.Waker | None = None,
 ) -> None:
+    """Run a cycle, then sleep until ``interval`` seconds have passed or a send wakes the
+    loop (an outbox message committed in this process, or a NOTIFY on PostgreSQL)."""
     stop = stop or threading.Event()
+    waker = waker or signals.waker
+    if engine.dialect.name == "postgresql":
+        signals.listen(engine, stop, waker)
+    log.info("worker_started", interval=interval)
     while not stop.is_set():
-        started = time.monotonic()
+        seen = waker.generation  # a wake-up during the cycle runs the next one at once
         try:
             run_once(engine, settings)
         except Exception as exc:
             log.error("worker_error", error=type(exc).__name__)
-        stop.wait(max(1.0, interval - (time.monotonic() - started)))
+        _pause(waker, seen, stop, interval)
+
+
+def _pause(waker: signals.Waker, seen: int, stop: threading.Event, interval: float) -> None:
+    deadline = time.monotonic() + interval
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0 or waker.wait(seen, min(left, 1.0)):
+            return

@@ -4,12 +4,14 @@ the outbox folder. The one place in notify/ that does I/O."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -27,17 +29,40 @@ class Attached:
 
 @dataclass(frozen=True)
 class Mail:
-    key: str  # unique per message; also the .eml file name
+    key: str  # unique per message; also the .eml file name and the source of its Message-ID
     recipients: Sequence[str]
     subject: str
     text: str
+    date: datetime  # when the message was written (aware): the same on every attempt
     html: str = ""
     sender: str = DEFAULT_SENDER
     attachments: Sequence[Attached] = field(default_factory=tuple)
 
 
+class DeliveryError(Exception):
+    """The mail server did not take the message. ``permanent``: it refused it for good
+    (a 5xx reply), so trying again later would get the same answer. The text is the
+    server's reply code and message, for the staff's outbox page (never for logs)."""
+
+    def __init__(self, text: str, *, permanent: bool, code: int | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.permanent = permanent
+        self.code = code
+
+
 def _header(value: str) -> str:
     return value.replace("\r", " ").replace("\n", " ")
+
+
+def message_id(key: str, sender: str = DEFAULT_SENDER) -> str:
+    """A Message-ID derived from the message's dedupe key (and the sender): every attempt
+    to send the same message carries the same one, so a receiver can drop the copy sent
+    again after a crash between the server's acceptance and our record of it."""
+    digest = hashlib.sha256(f"{sender}\n{key}".encode()).hexdigest()[:40]
+    domain = sender.rpartition("@")[2].strip(" <>") or "breachdesk.local"
+    safe = "".join(ch for ch in domain if ch.isalnum() or ch in "-.") or "breachdesk.local"
+    return f"<{digest}@{safe}>"
 
 
 def build(mail: Mail) -> EmailMessage:
@@ -46,8 +71,8 @@ def build(mail: Mail) -> EmailMessage:
     message["From"] = _header(mail.sender)
     message["To"] = ", ".join(_header(r) for r in mail.recipients)
     message["Subject"] = _header(mail.subject)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="breachdesk.local")
+    message["Date"] = format_datetime(mail.date, usegmt=True)
+    message["Message-ID"] = message_id(mail.key, mail.sender)
     message["X-Breachdesk-Key"] = _header(mail.key)
     message.set_content(mail.text)
     if mail.html:
@@ -99,15 +124,35 @@ def smtp_options(url: str) -> dict[str, object]:
     return options
 
 
+def _refusal(exc: aiosmtplib.SMTPException) -> DeliveryError:
+    """What a refusal means for the next attempt: a 5xx reply is final, anything else
+    (4xx, a dropped connection, a timeout) is worth trying again."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        replies = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+        final = bool(codes) and all(code >= 500 for code in codes)
+        return DeliveryError(f"recipients refused: {replies}"[:500], permanent=final,
+                             code=max(codes, default=None))  # fmt: skip
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return DeliveryError(
+            f"{exc.code} {exc.message}"[:500], permanent=exc.code >= 500, code=exc.code
+        )
+    return DeliveryError(type(exc).__name__, permanent=False)
+
+
 def send_smtp(mail: Mail, url: str) -> None:
-    """Send one message over SMTP (aiosmtplib). Called from the worker thread, which has
-    no event loop of its own, so it runs one for the send; a caller that already runs an
-    event loop in its thread gets the send done in a helper thread."""
+    """Send one message over SMTP (aiosmtplib); raises :class:`DeliveryError` when the
+    server does not take it. Called from the worker thread, which has no event loop of
+    its own, so it runs one for the send; a caller that already runs an event loop in its
+    thread gets the send done in a helper thread."""
     message = build(mail)
     options = smtp_options(url)
 
     def run() -> None:
-        asyncio.run(aiosmtplib.send(message, **options))  # type: ignore[arg-type]
+        try:
+            asyncio.run(aiosmtplib.send(message, **options))  # type: ignore[arg-type]
+        except aiosmtplib.SMTPException as exc:
+            raise _refusal(exc) from exc
 
     try:
         asyncio.get_running_loop()

@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import case, or_
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from forms.answers import FieldError, clean_text
@@ -25,7 +26,7 @@ from forms.decision import (
 )
 from forms.fields import read_date
 from forms.questionnaire import Question
-from incidents import audit, documents, notices, reminders, service, timeline
+from incidents import audit, delivery, documents, notices, service, timeline
 from incidents.auth import CurrentUser, staff_only
 from incidents.controllers.common import (
     engine_of,
@@ -608,6 +609,10 @@ def letter_file(
 # --- the outbox -------------------------------------------------------------------------------
 
 
+# Not shown in the list: the PDFs and the bodies.
+LIST_DEFERRED = (OutboxMessage.attachment, OutboxMessage.body_html, OutboxMessage.body_text)
+
+
 @get("/outbox", name="outbox", guards=[staff_only])
 @in_thread
 def outbox_page(request: Request[Any, Any, Any]) -> Template:
@@ -615,7 +620,10 @@ def outbox_page(request: Request[Any, Any, Any]) -> Template:
     with session_scope(engine_of(request)) as session:
         messages = list(
             session.exec(
-                select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(300)  # type: ignore[union-attr]
+                select(OutboxMessage)
+                .options(*(defer(column) for column in LIST_DEFERRED))
+                .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+                .limit(300)
             ).all()
         )
     return Template(
@@ -638,9 +646,13 @@ def _message(session: Session, message_id: int) -> OutboxMessage:
 @get("/outbox/{message_id:int}", name="outbox_message", guards=[staff_only])
 @in_thread
 def outbox_message(request: Request[Any, Any, Any], message_id: FromPath[int]) -> Template:
+    settings = settings_of(request)
     with session_scope(engine_of(request)) as session:
         message = _message(session, message_id)
-    return Template("notices/outbox_message.html", context={"message": message})
+    return Template(
+        "notices/outbox_message.html",
+        context={"message": message, "message_id": outbox.message_id(message.dedupe_key, settings.mail_from)},
+    )  # fmt: skip
 
 
 @get("/outbox/{message_id:int}/eml", name="outbox_eml", guards=[staff_only])
@@ -649,7 +661,7 @@ def outbox_eml(request: Request[Any, Any, Any], message_id: FromPath[int]) -> Re
     settings = settings_of(request)
     with session_scope(engine_of(request)) as session:
         message = _message(session, message_id)
-        mail = reminders.mail_of(message, settings.mail_from)
+        mail = delivery.mail_of(message, settings.mail_from)
     return Response(
         bytes(outbox.build(mail)),
         media_type="message/rfc822",
