@@ -124,9 +124,19 @@ def smtp_options(url: str) -> dict[str, object]:
     return options
 
 
-def _refusal(exc: aiosmtplib.SMTPException) -> DeliveryError:
-    """What a refusal means for the next attempt: a 5xx reply is final, anything else
-    (4xx, a dropped connection, a timeout) is worth trying again."""
+# Refusals that say our settings or the server are wrong (greeting, HELO, login), not this
+# message: they are retried, so fixing the settings sends every notice that waited.
+_NOT_ABOUT_THE_MESSAGE = (
+    aiosmtplib.SMTPConnectResponseError,
+    aiosmtplib.SMTPHeloError,
+    aiosmtplib.SMTPAuthenticationError,
+)
+
+
+def refusal(exc: aiosmtplib.SMTPException) -> DeliveryError:
+    """What a refusal means for the next attempt: a 5xx reply to this message (its
+    sender, its recipients, its content) is final; anything else (4xx, a dropped
+    connection, a timeout, a refused login) is worth trying again."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [r.code for r in exc.recipients]
         replies = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
@@ -134,9 +144,8 @@ def _refusal(exc: aiosmtplib.SMTPException) -> DeliveryError:
         return DeliveryError(f"recipients refused: {replies}"[:500], permanent=final,
                              code=max(codes, default=None))  # fmt: skip
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return DeliveryError(
-            f"{exc.code} {exc.message}"[:500], permanent=exc.code >= 500, code=exc.code
-        )
+        final = exc.code >= 500 and not isinstance(exc, _NOT_ABOUT_THE_MESSAGE)
+        return DeliveryError(f"{exc.code} {exc.message}"[:500], permanent=final, code=exc.code)
     return DeliveryError(type(exc).__name__, permanent=False)
 
 
@@ -152,7 +161,7 @@ def send_smtp(mail: Mail, url: str) -> None:
         try:
             asyncio.run(aiosmtplib.send(message, **options))  # type: ignore[arg-type]
         except aiosmtplib.SMTPException as exc:
-            raise _refusal(exc) from exc
+            raise refusal(exc) from exc
 
     try:
         asyncio.get_running_loop()

@@ -12,6 +12,7 @@ import subprocess
 from collections import defaultdict
 from pathlib import Path
 
+import aiosmtplib
 import pytest
 from sqlmodel import Session, select
 
@@ -28,6 +29,27 @@ def test_the_message_id_comes_from_the_dedupe_key() -> None:
     assert one == outbox.message_id("notice:abc:1", "breachdesk@processor.example")
     assert one.endswith("@processor.example>")
     assert one != outbox.message_id("notice:abc:2", "breachdesk@processor.example")
+
+
+@pytest.mark.parametrize(
+    ("error", "permanent"),
+    [
+        (aiosmtplib.SMTPDataError(554, "5.7.1 Message rejected"), True),
+        (aiosmtplib.SMTPSenderRefused(550, "5.7.1 Not allowed", "a@b.example"), True),
+        (aiosmtplib.SMTPRecipientsRefused(
+            [aiosmtplib.SMTPRecipientRefused(550, "No such user", "x@y.example")]), True),
+        (aiosmtplib.SMTPRecipientsRefused(
+            [aiosmtplib.SMTPRecipientRefused(550, "No such user", "x@y.example"),
+             aiosmtplib.SMTPRecipientRefused(451, "Try later", "z@y.example")]), False),
+        (aiosmtplib.SMTPDataError(451, "4.3.0 Try again later"), False),
+        (aiosmtplib.SMTPAuthenticationError(535, "5.7.8 Bad credentials"), False),
+        (aiosmtplib.SMTPServerDisconnected("gone"), False),
+    ],
+)  # fmt: skip
+def test_only_a_refusal_of_the_message_itself_is_final(error, permanent) -> None:
+    """A wrong password is our settings, not the message: every notice waits for the fix
+    instead of failing for good."""
+    assert outbox.refusal(error).permanent is permanent
 
 
 def _messages(engine) -> list[OutboxMessage]:
