@@ -139,6 +139,9 @@ def test_a_permanent_refusal_fails_at_once_and_is_shown(
     assert len(catcher.attempts) == 1
     row = _outbox_row(client, message.id)
     assert "Failed" in row and "550 5.1.1 Mailbox unavailable" in row
+    detail = client.page(f"/outbox/{message.id}").get_text(" ")
+    assert "550 5.1.1 Mailbox unavailable" in detail
+    assert outbox.message_id(message.dedupe_key, settings.mail_from) in detail
     assert _delivered(engine, incident_id) is None
 
 
