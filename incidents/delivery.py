@@ -194,8 +194,12 @@ def _finish(
 def _reminder_overtaken(session: Session, message: OutboxMessage, now: datetime) -> str:
     """Why a reminder is no longer worth sending (empty: it is): the notice was sent
     since (the processor's duty), or the duty was met or no longer applies."""
-    if message.kind != "reminder" or message.notice_id is None:
+    if message.kind != "reminder":
         return ""
+    if message.notice_id is None:
+        # Its notice was deleted (the controller taken off a draft). A reminder written
+        # before migration 0006 names no notice and no duty: sent as it always was.
+        return "not sent: the notice no longer exists" if message.duty else ""
     row = session.execute(
         select(Notice, Incident, Organisation)
         .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]

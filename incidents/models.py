@@ -383,8 +383,11 @@ class OutboxMessage(SQLModel, table=True):
     attachment_name: str = Field(default="", max_length=200)
     attachment: bytes | None = Field(default=None, sa_type=LargeBinary)
     # A reminder: the notice and the duty (obligation key) it is about, checked again just
-    # before it is sent (a duty met or a notice sent meanwhile is not reminded about).
-    notice_id: uuid.UUID | None = Field(default=None, foreign_key="notice.id")
+    # before it is sent (a duty met or a notice sent meanwhile is not reminded about). A
+    # notice deleted (its controller taken off a draft) leaves its reminders without one.
+    notice_id: uuid.UUID | None = Field(
+        default=None, foreign_key="notice.id", ondelete="SET NULL", index=True
+    )
     duty: str = Field(default="", max_length=32)
     claimed_by: str = Field(default="", max_length=100)
     claimed_at: datetime | None = Field(default=None)

@@ -2,8 +2,9 @@
 
 A worker claims an outbox message for a lease (claimed_by, claimed_at, lease_until), so a
 message left ``sending`` by a worker that died is claimed again. A reminder names its
-notice and duty. Each notice carries the next instant the reminder worker has to look at
-it (next_reminder_at, indexed): a cycle reads the notices that are due, not every notice.
+notice (indexed; set to NULL when the notice is deleted, as a controller taken off a draft
+is) and duty. Each notice carries the next instant the reminder worker has to look at it
+(next_reminder_at, indexed): a cycle reads the notices that are due, not every notice.
 
 Revision ID: 0006
 Revises: 0005
@@ -60,8 +61,16 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("lease_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
+        # A notice deleted (its controller taken off a draft) leaves its reminders.
         batch_op.create_foreign_key(
-            batch_op.f("fk_outbox_message_notice_id_notice"), "notice", ["notice_id"], ["id"]
+            batch_op.f("fk_outbox_message_notice_id_notice"),
+            "notice",
+            ["notice_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_notice_id"), ["notice_id"], unique=False
         )
 
     # The model has no server defaults: they were only for the rows that exist.
@@ -81,6 +90,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(sa.text("UPDATE outbox_message SET status = 'queued' WHERE status = 'sending'"))
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_message_notice_id"))
         batch_op.drop_constraint(
             batch_op.f("fk_outbox_message_notice_id_notice"), type_="foreignkey"
         )
