@@ -6,8 +6,9 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -41,7 +42,7 @@ API_PREFIX = "/api/"
 PUBLIC_PATHS = ["^/login", "^/static/", "^/healthz", "^/schema", "^/language", "^/favicon"]
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 # Set after a successful login: a browser that has logged in to an account before is not
-# slowed down when strangers guess that account's password.
+# slowed down or refused for what strangers do (see "login and its limits").
 DEVICE_COOKIE = "bd_device"
 log = get_logger("breachdesk.auth")
 
@@ -255,9 +256,9 @@ def requires_role(*roles: str):
             # incident is theirs to see: to them such a page does not exist.
             incident_id = connection.path_params.get("incident_id")
             if isinstance(user, CurrentUser) and incident_id is not None:
-                await anyio.to_thread.run_sync(_visible, connection, user, incident_id)
                 if user.is_officer:
                     raise NotFoundException()
+                await anyio.to_thread.run_sync(_visible, connection, user, incident_id)
             raise PermissionDeniedException("Your role does not give access to this page")
 
     guard.__name__ = f"requires_{'_or_'.join(sorted(allowed))}"
@@ -276,14 +277,18 @@ officer_only = requires_role("officer")
 # locks, taken in a fixed order; SQLite: its single writer). The password hash is checked
 # outside any transaction; a success removes the attempt that was counted.
 #
-# - one account from one address: ``login_attempts_per_account`` failures in the window,
-#   then that address is refused for that account until the window has passed;
-# - one address, any account: ``login_attempts_per_address`` failures, then refused;
-# - one account from anywhere: after ``login_attempts_per_account`` failures the account is
-#   *slowed down*, never locked: each further attempt waits 1, 2, 4 … seconds after the
-#   last failure, at most ``login_slowdown_max_seconds``. A browser that has logged in to
-#   the account before (the known-device cookie) is not slowed down, so a stranger
-#   guessing from many addresses cannot keep an officer out of their 72 hours.
+# A browser without a known-device cookie for the account:
+# - the account from this address: ``login_attempts_per_account`` failures in the window,
+#   then this address is refused for this account until the window has passed;
+# - this address, any account: ``login_attempts_per_address`` failures, then refused;
+# - the account from anywhere: after ``login_attempts_per_account`` failures it is *slowed
+#   down*, never locked: each further attempt waits 1, 2, 4 … seconds after the last
+#   failure, at most ``login_slowdown_max_seconds``.
+# A browser that has logged in to the account since its password last changed carries a
+# known-device cookie (a random id and its HMAC, bound to the account and its password):
+# it is limited on its own (``login_attempts_per_account`` failures per window) and
+# neither slowed down nor refused for what others do from its address or elsewhere, so a
+# stranger cannot keep an officer out of their 72 hours.
 
 
 @dataclass(frozen=True)
@@ -294,30 +299,53 @@ class LoginOutcome:
 
 
 @dataclass(frozen=True)
-class _LoginKeys:
+class _Limits:
+    """What one attempt is counted against: keys refused once they hold ``limit``
+    failures, and the account key that slows down (None: not slowed down)."""
+
+    refusing: tuple[tuple[str, int], ...]
     account: str
-    pair: str
-    address: str
+    slowed: bool
 
 
-def _login_keys(settings: Settings, email: str, address: str) -> _LoginKeys:
-    return _LoginKeys(
-        account=keyed_digest(settings.secret_key, "account:" + email),
-        pair=keyed_digest(settings.secret_key, "pair:" + email + "\n" + address),
-        address=keyed_digest(settings.secret_key, "address:" + address),
+def _limits(settings: Settings, email: str, address: str, device: str | None) -> _Limits:
+    key = partial(keyed_digest, settings.secret_key)
+    per_account = settings.login_attempts_per_account
+    if device is not None:
+        return _Limits(((key("device:" + device), per_account),), key("account:" + email), False)
+    return _Limits(
+        (
+            (key("pair:" + email + "\n" + address), per_account),
+            (key("address:" + address), settings.login_attempts_per_address),
+        ),
+        key("account:" + email),
+        True,
     )
 
 
-def device_token(settings: Settings, email: str) -> str:
-    """The known-device cookie's value for an account: set after a successful login."""
-    return keyed_digest(settings.secret_key, "device:" + email.strip().lower())
+def _device_mac(settings: Settings, user: User, device: str) -> str:
+    changed = user.password_changed_at.astimezone(UTC).isoformat()
+    return keyed_digest(settings.secret_key, f"device:{user.id}:{changed}:{device}")
 
 
-def is_known_device(settings: Settings, email: str, cookie: str | None) -> bool:
-    return bool(cookie) and hmac.compare_digest(str(cookie), device_token(settings, email))
+def device_cookie(settings: Settings, user: User) -> str:
+    """A new known-device cookie for this browser and account (set after a login)."""
+    device = secrets.token_urlsafe(16)
+    return f"{device}.{_device_mac(settings, user, device)}"
 
 
-def _lock_keys(session: Session, *keys: str) -> None:
+def known_device(settings: Settings, user: User | None, cookie: str | None) -> str | None:
+    """The device id when ``cookie`` was given at a login to this account since its
+    password last changed; None otherwise."""
+    if user is None or not cookie or len(cookie) > 200:
+        return None
+    device, _dot, mac = cookie.partition(".")
+    if not device or not hmac.compare_digest(mac, _device_mac(settings, user, device)):
+        return None
+    return device
+
+
+def _lock_keys(session: Session, keys: list[str]) -> None:
     """Serialise attempts on these keys (PostgreSQL; SQLite has one writer anyway)."""
     if session.get_bind().dialect.name != "postgresql":
         return
@@ -337,38 +365,59 @@ def _failures(
 
 
 def _reserve(
-    session: Session, settings: Settings, keys: _LoginKeys, known_device: bool, now: datetime
+    session: Session, settings: Settings, limits: _Limits, now: datetime
 ) -> tuple[int, list[int]]:
     """Count this attempt as a failure unless a limit refuses it. Returns (seconds to
     wait, 0 when the attempt may go on; the ids of the rows that counted it)."""
     window = timedelta(minutes=settings.login_window_minutes)
     since = now - window
-    _lock_keys(session, keys.account, keys.address)
-    session.execute(delete(LoginFailure).where(LoginFailure.at <= since))  # type: ignore[arg-type]
-    for key, limit in (
-        (keys.pair, settings.login_attempts_per_account),
-        (keys.address, settings.login_attempts_per_address),
-    ):
+    keys = [key for key, _limit in limits.refusing] + [limits.account]
+    _lock_keys(session, keys)
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= since)  # type: ignore[attr-defined]
+    )
+    for key, limit in limits.refusing:
         count, first, _last = _failures(session, key, since)
         if count >= limit and first is not None:
             return _seconds(first + window - now), []
-    count, _first, last = _failures(session, keys.account, since)
+    count, _first, last = _failures(session, limits.account, since)
     excess = count - settings.login_attempts_per_account
-    if not known_device and excess >= 0 and last is not None:
+    if limits.slowed and excess >= 0 and last is not None:
         delay = timedelta(seconds=min(2**excess, settings.login_slowdown_max_seconds))
         if now < last + delay:
             return _seconds(last + delay - now), []
-    ids = []
-    for key in (keys.account, keys.pair, keys.address):
-        row = LoginFailure(key=key, at=now)
-        session.add(row)
-        session.flush()
-        ids.append(int(row.id))  # type: ignore[arg-type]
-    return 0, ids
+    rows = [LoginFailure(key=key, at=now) for key in keys]
+    session.add_all(rows)
+    session.flush()
+    return 0, [int(row.id) for row in rows]  # type: ignore[arg-type]
 
 
 def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
+
+
+def _check(
+    engine: Engine, settings: Settings, user: User | None, password: str, limits: _Limits
+) -> LoginOutcome:
+    with session_scope(engine, write=True) as session:
+        wait, counted = _reserve(session, settings, limits, utcnow())
+    if wait:
+        return LoginOutcome(user=None, limited=True, retry_after=wait)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return LoginOutcome(user=None, limited=False)
+    with session_scope(engine, write=True) as session:
+        # This attempt does not count, nor do this browser's or address's earlier failures;
+        # the account's failures from elsewhere (a stranger's) run out with the window, so
+        # a success here gives a stranger no fresh guesses.
+        refusing = [key for key, _limit in limits.refusing]
+        session.execute(delete(LoginFailure).where(LoginFailure.id.in_(counted)))  # type: ignore[union-attr]
+        session.execute(delete(LoginFailure).where(LoginFailure.key.in_(refusing)))  # type: ignore[attr-defined]
+        if needs_rehash(user.password_hash):
+            session.execute(
+                update(User).where(User.id == user.id).values(password_hash=rehash(password))  # type: ignore[arg-type]
+            )
+    return LoginOutcome(user=user, limited=False)
 
 
 def attempt_login(
@@ -378,34 +427,15 @@ def attempt_login(
     password: str,
     address: str,
     *,
-    known_device: bool = False,
+    device_cookie: str | None = None,
 ) -> LoginOutcome:
-    """Check a login. Failures count against the account, the account from this address,
-    and the address, whether the account exists or not, so the answer never reveals which
-    accounts exist. The returned user is detached (plain values)."""
+    """Check a login. Failures are counted whether the account exists or not, so the
+    answer never reveals which accounts exist. The returned user is detached."""
     email = email.strip().lower()
-    now = utcnow()
-    keys = _login_keys(settings, email, address)
-    with session_scope(engine, write=True) as session:
-        wait, counted = _reserve(session, settings, keys, known_device, now)
-    if wait:
-        return LoginOutcome(user=None, limited=True, retry_after=wait)
     with session_scope(engine) as session:
         user = session.exec(select(User).where(User.email == email)).first()
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        return LoginOutcome(user=None, limited=False)
-    with session_scope(engine, write=True) as session:
-        # This attempt does not count, nor do this address's earlier failures on the
-        # account; the account's failures from elsewhere (a stranger's) run out with the
-        # window, so a success here gives a stranger no fresh guesses.
-        session.execute(delete(LoginFailure).where(LoginFailure.id.in_(counted)))  # type: ignore[union-attr]
-        session.execute(delete(LoginFailure).where(LoginFailure.key == keys.pair))  # type: ignore[arg-type]
-        if needs_rehash(user.password_hash):
-            session.execute(
-                update(User).where(User.id == user.id).values(password_hash=rehash(password))  # type: ignore[arg-type]
-            )
-    return LoginOutcome(user=user, limited=False)
+    device = known_device(settings, user, device_cookie)
+    return _check(engine, settings, user, password, _limits(settings, email, address, device))
 
 
 def check_own_password(
@@ -417,4 +447,13 @@ def check_own_password(
         user = session.get(User, user_id)
     if user is None:
         return LoginOutcome(user=None, limited=False)
-    return attempt_login(engine, settings, user.email, password, address, known_device=True)
+    limits = _limits(settings, user.email, address, None)
+    return _check(engine, settings, user, password, replace(limits, slowed=False))
+
+
+def prune_login_failures(engine: Engine, settings: Settings) -> int:
+    """Forget failures older than the window (the worker does this every cycle)."""
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    with session_scope(engine, write=True) as session:
+        result = session.execute(delete(LoginFailure).where(LoginFailure.at <= since))  # type: ignore[arg-type]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from incidents import accounts, audit
 from incidents.auth import CurrentUser, check_own_password, start_session
-from incidents.controllers.auth import wait_message
+from incidents.controllers.auth import remember_device, wait_message
 from incidents.controllers.common import (
     client_address,
     engine_of,
@@ -100,7 +100,10 @@ def change_password(
             "your API tokens revoked."
         ),
     )
-    return Redirect("/account", status_code=303)
+    response = Redirect("/account", status_code=303)
+    # The old known-device cookies ended with the password; this browser gets a new one.
+    remember_device(response, settings, row)
+    return response
 
 
 @post("/account/tokens", name="account_token_create", status_code=200)

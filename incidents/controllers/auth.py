@@ -12,8 +12,7 @@ from incidents import audit
 from incidents.auth import (
     DEVICE_COOKIE,
     attempt_login,
-    device_token,
-    is_known_device,
+    device_cookie,
     revoke_session,
     start_session,
     user_for_session,
@@ -68,7 +67,7 @@ def login_submit(
         return _login_page(email, next_url, message, 200)
     outcome = attempt_login(
         engine_of(request), settings, email, password, client_address(request),
-        known_device=is_known_device(settings, email, request.cookies.get(DEVICE_COOKIE)),
+        device_cookie=request.cookies.get(DEVICE_COOKIE),
     )  # fmt: skip
     if outcome.user is None:
         if outcome.limited:
@@ -88,11 +87,16 @@ def login_submit(
     response = Redirect(next_url, status_code=303)
     if user.language in LANGUAGES:
         _remember_language(response, user.language, settings)
+    remember_device(response, settings, user)
+    return response
+
+
+def remember_device(response: Response[Any], settings: Settings, user: User) -> None:
+    """The known-device cookie of this browser for this account (see incidents.auth)."""
     response.set_cookie(
-        DEVICE_COOKIE, device_token(settings, user.email), max_age=365 * 86400,
+        DEVICE_COOKIE, device_cookie(settings, user), max_age=365 * 86400,
         samesite="lax", secure=settings.secure_cookies, httponly=True,
     )  # fmt: skip
-    return response
 
 
 def wait_message(seconds: int) -> str:

@@ -162,6 +162,70 @@ def test_guesses_from_many_addresses_slow_the_account_down_but_never_lock_out_it
     assert _login(fresh, OFFICER_ACME, GOOD, "203.0.113.8").status_code == 303
 
 
+def test_a_stranger_behind_the_officers_address_cannot_lock_their_browser_out(
+    client: PageClient, make_client, clock, addressed
+) -> None:
+    clock.freeze(clock.now())
+    officer = make_client()
+    assert _login(officer, OFFICER_ACME, GOOD, "203.0.113.7").status_code == 303
+    officer.submit("/logout")
+    # Someone on the same network (one public address) guesses the officer's password
+    # and others' until this address is refused for everyone without a known browser.
+    for _ in range(5):
+        _login(client, OFFICER_ACME, WRONG, "203.0.113.7")
+    for number in range(20):
+        _login(client, f"user{number}@nowhere.example", WRONG, "203.0.113.7")
+    assert _login(client, OFFICER_ACME, GOOD, "203.0.113.7").status_code == 429
+    # The officer's own browser is counted on its own and gets in.
+    assert _login(officer, OFFICER_ACME, GOOD, "203.0.113.7").status_code == 303
+
+
+def test_the_known_device_cookie_is_bound_to_its_account_and_password(
+    client: PageClient, make_client, clock, addressed
+) -> None:
+    clock.freeze(clock.now())
+    officer = make_client()
+    assert _login(officer, OFFICER_ACME, GOOD, "203.0.113.7").status_code == 303
+    cookie = officer.cookies.get("bd_device")
+    assert cookie and "." in cookie
+    officer.submit("/logout")
+    for number in range(5):  # the account is slowed down for unknown browsers
+        _login(client, OFFICER_ACME, WRONG, f"198.51.100.{number}")
+    # Another account's known browser is no key to this one.
+    staff = make_client()
+    assert _login(staff, STAFF, GOOD, "203.0.113.9").status_code == 303
+    staff.submit("/logout")
+    assert _login(staff, OFFICER_ACME, GOOD, "203.0.113.9").status_code == 429
+    # A forged or copied-with-changes cookie is an unknown browser.
+    forged = make_client()
+    forged.cookies.set(
+        "bd_device",
+        cookie[:-1] + ("0" if cookie[-1] != "0" else "1"),
+        domain="testserver.local",
+        path="/",
+    )
+    assert _login(forged, OFFICER_ACME, GOOD, "203.0.113.10").status_code == 429
+    assert _login(officer, OFFICER_ACME, GOOD, "203.0.113.7").status_code == 303
+    # A new password ends every known browser of the account but the one that changed it.
+    old_cookie = officer.cookies.get("bd_device")
+    changer = make_client()
+    changer.cookies.set("bd_device", old_cookie, domain="testserver.local", path="/")
+    changer.login(OFFICER_ACME)
+    response = changer.submit(
+        "/account/password",
+        {"current_password": GOOD, "new_password": "new-officer-pass-1", "confirm_password": "new-officer-pass-1"},
+    )  # fmt: skip
+    assert response.status_code == 303
+    assert changer.cookies.get("bd_device") != old_cookie
+    for number in range(5, 10):
+        _login(client, OFFICER_ACME, WRONG, f"198.51.100.{number}")
+    stale = make_client()
+    stale.cookies.set("bd_device", old_cookie, domain="testserver.local", path="/")
+    assert _login(stale, OFFICER_ACME, "new-officer-pass-1", "203.0.113.11").status_code == 429
+    changer.submit("/logout")
+    assert _login(changer, OFFICER_ACME, "new-officer-pass-1", "203.0.113.12").status_code == 303
+
+
 def test_one_address_is_refused_after_five_failures_on_one_account(
     client: PageClient, clock, addressed
 ) -> None:
