@@ -11,13 +11,17 @@ of machines, share the table:
   crash between the server's acceptance and our record of it;
 - it records the outcome: sent (the last error cleared; a notice's delivery starts the
   controller's clock), refused for good (a 5xx reply: ``failed`` at once), or refused for
-  now (queued again after a growing pause; ``failed`` after :data:`MAX_ATTEMPTS`).
+  now (queued again after a growing pause; ``failed`` after :data:`MAX_ATTEMPTS`). The
+  record is tried again after short pauses (:data:`RECORD_PAUSES`) when the database
+  refuses it for the moment (a lock timeout, a deadlock, a lost connection): a delivery
+  left unrecorded stays ``sending`` and goes out a second time once its lease has run out.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from incidents import notices
@@ -46,6 +51,8 @@ from notify.obligations import IncidentFacts, evaluate
 
 MAX_ATTEMPTS = 8
 BACKOFF_CAP_MINUTES = 240
+# Seconds between the tries to record an outcome the database refused for the moment.
+RECORD_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
 log = get_logger("breachdesk.worker")
 _table = OutboxMessage.__table__  # type: ignore[attr-defined]
 _HOST = socket.gethostname()[:60]
@@ -137,21 +144,48 @@ def _deliver(
     try:
         outbox.deliver(mail, smtp_url=settings.smtp_url, folder=settings.outbox_dir)
     except outbox.DeliveryError as exc:
-        _refused(engine, claim, exc.text, exc.permanent, clock())
+        _record(claim, _refused, engine, claim, exc.text, exc.permanent, clock())
         log.warning("outbox_refused", message_id=claim.message_id, attempts=claim.attempts,
                     code=exc.code, permanent=exc.permanent)  # fmt: skip
         return 0
     except Exception as exc:
-        _refused(engine, claim, type(exc).__name__, False, clock())
+        _record(claim, _refused, engine, claim, type(exc).__name__, False, clock())
         log.warning("outbox_failed", message_id=claim.message_id, attempts=claim.attempts,
                     error=type(exc).__name__)  # fmt: skip
         return 0
-    _sent(engine, claim, send_id, clock())
+    # Accepted now: every try to record the delivery records this instant.
+    _record(claim, _sent, engine, claim, send_id, clock())
     return 1
 
 
+def _record(claim: Claim, write: Callable[..., None], *args: Any) -> None:
+    """``write(*args)``: one short write transaction that records an outcome (running it
+    again is harmless), tried again after each pause of :data:`RECORD_PAUSES` while the
+    database refuses it for the moment. Any other error, or the last refusal, is raised
+    (the worker loop logs it): the message stays ``sending`` until its lease runs out."""
+    outcome = write.__name__.lstrip("_")
+    for pause in RECORD_PAUSES:
+        try:
+            write(*args)
+            return
+        except DBAPIError as exc:
+            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                raise
+            log.warning("outbox_record_retry", message_id=claim.message_id, outcome=outcome,
+                        error=type(exc.orig).__name__, pause=pause)  # fmt: skip
+        time.sleep(pause)
+    try:
+        write(*args)
+    except DBAPIError as exc:
+        log.error("outbox_record_failed", message_id=claim.message_id, outcome=outcome,
+                  error=type(exc.orig).__name__)  # fmt: skip
+        raise
+
+
 def _sent(engine: Engine, claim: Claim, send_id: int | None, at: datetime) -> None:
-    """Record the delivery, whoever holds the claim now (the message did go out)."""
+    """Record the delivery, whoever holds the claim now (the message did go out). Done
+    once: a message already recorded as sent is left as it is, and the notice keeps its
+    first delivery time (:func:`notices.mark_delivered`)."""
     with session_scope(engine, write=True) as session:
         done = (
             session.connection()

@@ -250,9 +250,11 @@ def _write_send(
 
 
 def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
-    """The notice's e-mail was accepted for delivery: the controller is aware from the first
-    delivery on (its 72 hours start then, and the reminder worker looks at the notice
-    again); later follow-ups do not move that."""
+    """The notice's e-mail was accepted for delivery at ``at``: the controller is aware from
+    the first delivery on (its 72 hours start then, and the reminder worker looks at the
+    notice again from that instant). Never moved once recorded: neither a send's delivery
+    (a second copy of the same e-mail) nor the notice's (a later follow-up, or an officer
+    who acknowledged or decided first)."""
     send = session.get(NoticeSend, send_id)
     if send is None or send.delivered_at is not None:
         return
@@ -261,7 +263,7 @@ def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
     session.execute(
         update(Notice)
         .where(Notice.id == send.notice_id, Notice.delivered_at.is_(None))  # type: ignore[arg-type,union-attr]
-        .values(delivered_at=at, next_reminder_at=utcnow())
+        .values(delivered_at=at, next_reminder_at=at)
     )
 
 

@@ -1,7 +1,9 @@
 """Delivery survives the death of its process: `breachdesk worker` killed with SIGKILL
 while the mail server holds its message, then another worker started after the lease:
 every message reaches the server, and the one that was in flight carries the same
-Message-ID both times, so the receiver can tell the copies are one message."""
+Message-ID both times, so the receiver can tell the copies are one message. A delivery
+whose record the database refuses for a moment is recorded on a later try, not sent
+again; the first delivery time is kept."""
 
 from __future__ import annotations
 
@@ -10,15 +12,25 @@ import os
 import signal
 import subprocess
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import aiosmtplib
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from incidents.models import Notice, OutboxMessage
+from incidents import service
+from incidents.delivery import RECORD_PAUSES
+from incidents.models import Incident, Notice, NoticeSend, OutboxMessage
+from incidents.reminders import deliver_outbox
 from notify import outbox
-from tests.test_reminders import _file, _send
+from tests.test_reminders import DISCOVERED, _file, _send, _staff
 from tests.web.test_outbox import BREACHDESK, _env, wait_until
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -103,3 +115,116 @@ def test_a_worker_killed_mid_delivery_then_restarted_delivers_each_message(
         assert copies[0] == outbox.message_id(message.dedupe_key, smtp.mail_from)
     with Session(engine) as session:
         assert all(n.delivered_at is not None for n in session.exec(select(Notice)).all())
+
+
+# --- a delivery whose record fails --------------------------------------------------------------
+
+
+@contextmanager
+def refused_records(engine: Engine, times: int) -> Iterator[list[str]]:
+    """The database refuses the next ``times`` UPDATEs that record a message as sent with
+    the driver's own OperationalError (as a lock timeout or a deadlock would): a fault of
+    the database, raised where the driver would raise it; our code runs unchanged."""
+    refused: list[str] = []
+
+    def refuse(conn, cursor, statement, parameters, context, executemany) -> None:
+        if (
+            len(refused) < times
+            and statement.startswith("UPDATE outbox_message SET status")
+            and "sent_at" in statement
+        ):
+            refused.append(statement)
+            raise conn.dialect.loaded_dbapi.OperationalError("lock timeout (injected)")
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield refused
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+def _sends(engine) -> list[NoticeSend]:
+    with Session(engine) as session:
+        return list(session.exec(select(NoticeSend).order_by(NoticeSend.id)).all())  # type: ignore[arg-type]
+
+
+def _notice(engine) -> Notice:
+    with Session(engine) as session:
+        return session.exec(select(Notice)).one()
+
+
+def test_a_delivery_whose_record_is_refused_once_is_recorded_and_not_sent_again(
+    engine, settings, smtp_server, clock: Any
+) -> None:
+    catcher, url = smtp_server
+    smtp = dataclasses.replace(settings, smtp_url=url)
+    clock.freeze(DISCOVERED + timedelta(hours=1))
+    _send(engine, _file(engine, ["acme"]))
+    delivered = clock.travel(timedelta(minutes=5))
+    with refused_records(engine, 1) as refused:
+        assert deliver_outbox(engine, smtp) == 1  # was: OperationalError, left `sending`
+    assert len(refused) == 1
+    [message] = _messages(engine)
+    assert (message.status, message.attempts, message.sent_at) == ("sent", 1, delivered)
+
+    clock.travel(timedelta(seconds=smtp.outbox_lease_seconds + 60))
+    assert deliver_outbox(engine, smtp) == 0, "nothing left to send"
+    assert len(catcher.messages) == 1, "one e-mail"
+    assert _notice(engine).delivered_at == delivered, "the controller's 72 hours start once"
+    assert [s.delivered_at for s in _sends(engine)] == [delivered]
+
+
+def test_a_record_refused_on_every_try_leaves_the_message_to_its_lease(
+    engine, settings, smtp_server, clock: Any
+) -> None:
+    """The database refuses longer than the tries last: the worker says so and the message
+    waits for its lease, then goes out again with the same Message-ID (the receiver drops
+    the copy); the delivery is recorded once."""
+    catcher, url = smtp_server
+    smtp = dataclasses.replace(settings, smtp_url=url)
+    clock.freeze(DISCOVERED + timedelta(hours=1))
+    _send(engine, _file(engine, ["acme"]))
+    with (
+        refused_records(engine, len(RECORD_PAUSES) + 1) as refused,
+        pytest.raises(OperationalError),
+    ):
+        deliver_outbox(engine, smtp)
+    assert len(refused) == len(RECORD_PAUSES) + 1
+    [message] = _messages(engine)
+    assert message.status == "sending" and _notice(engine).delivered_at is None
+    assert deliver_outbox(engine, smtp) == 0, "its lease holds"
+
+    again = clock.travel(timedelta(seconds=smtp.outbox_lease_seconds + 1))
+    assert deliver_outbox(engine, smtp) == 1
+    first, second = (m for _to, m in catcher.messages)
+    assert first["Message-ID"] == second["Message-ID"]
+    [message] = _messages(engine)
+    assert (message.status, message.attempts) == ("sent", 2)
+    assert _notice(engine).delivered_at == again
+
+
+def test_a_follow_up_does_not_move_the_first_delivery(
+    engine, settings, smtp_server, clock: Any
+) -> None:
+    """Each send keeps its own delivery time; the notice (the controller's clock) keeps
+    the first, and a delivery recorded again (a second copy) moves nothing."""
+    catcher, url = smtp_server
+    smtp = dataclasses.replace(settings, smtp_url=url)
+    clock.freeze(DISCOVERED + timedelta(hours=1))
+    incident_id = _file(engine, ["acme"])
+    _send(engine, incident_id)
+    first = clock.travel(timedelta(minutes=1))
+    assert deliver_outbox(engine, smtp) == 1
+    clock.travel(timedelta(hours=3))
+    with Session(engine) as session:  # a correction: version 2, a follow-up to send
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        answers = {**incident.answers, "affected_max": 900}
+        assert service.correct(session, incident, answers, _staff(session)) == ["affected_max"]
+        session.commit()
+    _send(engine, incident_id)
+    second = clock.travel(timedelta(minutes=1))
+    assert deliver_outbox(engine, smtp) == 1
+    assert [s.delivered_at for s in _sends(engine)] == [first, second]
+    assert _notice(engine).delivered_at == first
+    assert len(catcher.messages) == 2
