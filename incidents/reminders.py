@@ -4,10 +4,12 @@ outbox, and the worker loop that delivers the outbox and writes the reminders.
 A cycle costs what is due, not what exists: each notice carries the next instant one of
 its duties reaches a reminder stage (``Notice.next_reminder_at``, indexed; a change of its
 facts makes it due at once, see incidents/signals.py). A cycle reads only the notices due,
-outside any write transaction, and writes each notice's reminders in a short write
-transaction of its own, after reading the notice again (locked on PostgreSQL): a notice
-that is being sent at that moment gets no reminder of the processor's duty. A cycle with
-nothing due reads one index range and writes nothing.
+outside any write transaction (the processor and each controller's addresses once per
+cycle), and writes each notice's reminders in a short write transaction of its own, after
+reading the notice again. A notice whose send has committed by then gets no reminder of
+the processor's duty; one written just before a send is dropped when it is about to go out
+(incidents/delivery.py reads the notice again). A cycle with nothing due reads one index
+range and writes nothing.
 
 Safe with several workers at once: a reminder exists at most once (a unique key, inserted
 with ON CONFLICT DO NOTHING), a notice's schedule is moved on only if nobody changed it
@@ -178,10 +180,11 @@ def reminder_cycle(
     """Look at the notices whose next reminder instant has come, in batches."""
     now = now or utcnow()
     result = CycleResult()
+    book = _AddressBook()
     after: tuple[datetime, uuid.UUID] | None = None
     while True:
         with session_scope(engine) as session:
-            due = _read_due(session, now, after, batch)
+            due = _read_due(session, now, after, batch, book)
         result.evaluated += len(due)
         moves = []
         for item in due:
@@ -197,7 +200,11 @@ def reminder_cycle(
 
 
 def _read_due(
-    session: Session, now: datetime, after: tuple[datetime, uuid.UUID] | None, batch: int
+    session: Session,
+    now: datetime,
+    after: tuple[datetime, uuid.UUID] | None,
+    batch: int,
+    book: _AddressBook,
 ) -> list[_Due]:
     query = (
         select(Notice, Incident, Organisation)
@@ -219,7 +226,7 @@ def _read_due(
         new = any(
             reminder_key(incident, org, ob, st) not in written for ob, st, _s in owed.reminders
         )
-        addressees = _addressees(session, incident, org) if new else {}
+        addressees = book.addressees(session, incident, org) if new else {}
         due.append(_Due(notice, incident, org, records[notice.id], owed, new, addressees))
     return due
 
@@ -236,19 +243,34 @@ def _existing(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def _addressees(
-    session: Session, incident: Incident, org: Organisation
-) -> dict[str, tuple[list[str], str]]:
-    """Who is reminded, and in which language: the processor for its own duty, the
-    controller (its notification addresses and privacy officers) for the controller's."""
-    own = notices.processor(session)
-    return {
-        "processor": (
-            notices.processor_addresses(session, incident),
-            own.language if own else "nl",
-        ),
-        "controller": (notices.controller_addresses(session, org), org.language),
-    }
+class _AddressBook:
+    """Who is reminded, and in which language, read once per cycle (when a reminder is to
+    be written at all): the processor for its own duty (its notification addresses and the
+    incident's contact person, as :func:`notices.processor_addresses`), the controller
+    (its notification addresses and active privacy officers) for the controller's."""
+
+    def __init__(self) -> None:
+        self._processor: tuple[set[str], str] | None = None
+        self._controllers: dict[int, list[str]] = {}
+
+    def addressees(
+        self, session: Session, incident: Incident, org: Organisation
+    ) -> dict[str, tuple[list[str], str]]:
+        if self._processor is None:
+            own = notices.processor(session)
+            self._processor = (
+                set(own.notification_emails) if own else set(),
+                own.language if own else "nl",
+            )
+        processor, language = self._processor
+        contact = incident.answers.get("contact_email")
+        assert org.id is not None
+        if org.id not in self._controllers:
+            self._controllers[org.id] = notices.controller_addresses(session, org)
+        return {
+            "processor": (sorted(processor | {contact} if contact else processor), language),
+            "controller": (self._controllers[org.id], org.language),
+        }
 
 
 def _party(obligation: Obligation) -> str:
@@ -257,7 +279,12 @@ def _party(obligation: Obligation) -> str:
 
 def _write(engine: Engine, settings: Settings, item: _Due, now: datetime) -> int:
     """One notice's reminders in one short write transaction, decided again on the facts
-    as they are now (the notice row locked on PostgreSQL: a send waits, or is seen)."""
+    as they are now. The notice row is read FOR UPDATE (PostgreSQL; on SQLite write
+    transactions take turns), so a send of the notice that committed before this read is
+    seen, and no reminder of the processor's duty is written. The send path itself does
+    not look at reminders: a send that commits after this transaction leaves the reminder
+    written here queued, and the delivery drops it (``delivery._reminder_overtaken``
+    reads the notice again just before the e-mail would go out)."""
     written = 0
     with session_scope(engine, write=True) as session:
         fresh = _reload(session, item.notice.id)
@@ -337,7 +364,7 @@ def _reminder(
         summary=(incident.summary or "")[:200], due=due, link=f"{settings.base_url}/incidents/{incident.id}",
     )  # fmt: skip
     return {
-        "dedupe_key": f"reminder:{incident.id}:{org.slug}:{obligation.key}:{stage}",
+        "dedupe_key": reminder_key(incident, org, obligation, stage),
         "kind": "reminder",
         "recipients": recipients,
         "subject": f"[{reference}] {state}: {duty} ({org.name})",

@@ -326,6 +326,9 @@ def test_a_cycle_reads_and_writes_only_what_is_due(engine, settings, clock) -> N
     assert (cycle.evaluated, cycle.queued) == (5, 5)
     assert len(due.writes) == 5, "one short write transaction per notice with a reminder"
     assert all(len(t) <= 10 for t in due.writes), due.writes
+    # Who is reminded is read once per cycle, not once per notice.
+    assert len([q for q in due.queries if "organisation.kind =" in q]) == 1, "the processor"
+    assert len([q for q in due.queries if "user_account.organisation_id =" in q]) == 1, "Acme"
     assert reminder_cycle(engine, settings).evaluated == 0
 
 
@@ -339,6 +342,20 @@ def test_a_change_of_facts_makes_only_that_notice_due(engine, settings, clock) -
         session.add(notice)
         session.commit()
     assert reminder_cycle(engine, settings).evaluated == 1
+
+
+@pytest.mark.usefixtures("filed_at_one_hour")
+def test_a_delivery_makes_the_notice_due_from_its_own_instant(engine, settings, clock) -> None:
+    """The delivery's time, not the clock of whoever records it, is when the controller's
+    duties start and when the reminder worker next looks at the notice: a worker that
+    passes one instant to every step of its cycle sees the delivered notice in that cycle."""
+    _send(engine, _file(engine, ["acme"]))
+    _at(clock, 30)
+    delivered = DISCOVERED + timedelta(hours=2)
+    assert deliver_outbox(engine, settings, delivered) == 1
+    assert reminder_cycle(engine, settings, delivered).evaluated == 1
+    with Session(engine) as session:
+        assert session.exec(select(Notice)).one().delivered_at == delivered
 
 
 # --- the command -----------------------------------------------------------------------------
