@@ -16,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from forms.display import format_datetime
-from incidents.delivery import claim_next, mail_of
+from incidents.delivery import BACKOFF_CAP_MINUTES, MAX_ATTEMPTS, claim_next, mail_of
 from incidents.models import Incident, Notice, Organisation, OutboxMessage, User
 from incidents.reminders import deliver_outbox, run_forever
 from incidents.settings import Settings
@@ -185,6 +185,42 @@ def test_a_temporary_refusal_is_retried_after_its_backoff(
     assert _delivered(engine, incident_id) == clock.now()
 
 
+def test_a_message_refused_for_now_on_every_attempt_fails_after_the_last(
+    client: PageClient, staff_api, engine, smtp, clock
+) -> None:
+    """Walked across every backoff (2, 4, ... 128 minutes): eight attempts, each refused
+    with 451, never one before its time; then ``failed``, shown so on the outbox page, and
+    never tried again."""
+    catcher, settings = smtp
+    clock.freeze(clock.now())
+    catcher.refuse_next = MAX_ATTEMPTS + 1  # one more than the worker will ever try
+    incident_id = file_via_api(client, staff_api)
+    send_all(client, incident_id)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert deliver_outbox(engine, settings) == 0
+        [message] = _notices(engine)
+        assert message.attempts == attempt and message.last_error == "451 4.3.0 Try again later"
+        if attempt == MAX_ATTEMPTS:
+            break
+        assert message.status == "queued"
+        backoff = timedelta(minutes=min(2**attempt, BACKOFF_CAP_MINUTES))
+        assert message.next_attempt_at == clock.now() + backoff
+        clock.travel(backoff - timedelta(seconds=1))
+        assert deliver_outbox(engine, settings) == 0, f"attempt {attempt + 1}: not before its time"
+        assert _notices(engine)[0].attempts == attempt
+        clock.travel(timedelta(seconds=1))
+    assert message.status == "failed"
+    assert len(catcher.attempts) == MAX_ATTEMPTS and catcher.messages == []
+    assert len({m["Message-ID"] for m in catcher.attempts}) == 1, "one message, eight tries"
+    row = _outbox_row(client, message.id)
+    assert "Failed" in row and "451 4.3.0 Try again later" in row and "Next attempt" not in row
+    clock.travel(timedelta(days=2))  # past any backoff: never tried again
+    assert deliver_outbox(engine, settings) == 0
+    assert len(catcher.attempts) == MAX_ATTEMPTS
+    assert _notices(engine)[0].status == "failed"
+    assert _delivered(engine, incident_id) is None
+
+
 # --- a send wakes the worker ---------------------------------------------------------------------
 
 
@@ -269,10 +305,10 @@ def test_a_send_wakes_a_worker_in_another_process(
 # --- filings under load while the worker runs ------------------------------------------------
 
 
-def _open_notices_due_now(engine: Engine, count: int) -> None:
-    """``count`` submitted incidents for Acme, discovered 13 hours ago and not sent: the
-    worker has a reminder to write and deliver for each."""
-    discovered = datetime.now(UTC) - timedelta(hours=13)
+def _open_notices_due_now(engine: Engine, count: int, now: datetime) -> None:
+    """``count`` submitted incidents for Acme, discovered 13 hours before ``now`` (the
+    app's clock) and not sent: the worker has a reminder to write and deliver for each."""
+    discovered = now - timedelta(hours=13)
     with Session(engine) as session:
         staff = session.exec(select(User).where(User.email == STAFF)).one()
         acme = session.exec(select(Organisation).where(Organisation.slug == "acme")).one()
@@ -295,9 +331,9 @@ def _open_notices_due_now(engine: Engine, count: int) -> None:
 
 
 def test_eight_filers_while_the_worker_runs_never_fail(
-    client: PageClient, make_client, staff_api, app: Litestar, engine, settings
+    client: PageClient, make_client, staff_api, app: Litestar, engine, settings, clock
 ) -> None:
-    _open_notices_due_now(engine, 300)
+    _open_notices_due_now(engine, 300, clock.now())
     filers, each = 8, 12
     clients = [make_client() for _ in range(filers)]
     statuses: list[int] = []
