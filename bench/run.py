@@ -2,7 +2,12 @@
 to bench/results.json, which the next run compares itself with).
 
     .venv/bin/python -m bench.run [--sizes 1000,100000,1000000] [--databases sqlite,postgresql]
-                                  [--runs 200] [--filing-seconds 10] [--quick]
+                                  [--runs 200] [--filing-seconds 10] [--reminder-notices 2000]
+                                  [--only register,filing,reminders,pdf] [--quick]
+                                  [--output bench/RESULTS.md]
+
+A run of some parts only (``--only``) should be written elsewhere (``--output``): the
+figures go to results.json next to the output, which the next run compares itself with.
 
 PostgreSQL: BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test); a
 database is created for each measurement and dropped afterwards. Never part of `make test`.
@@ -16,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import filing, pdf, register
+from bench import filing, pdf, register, reminders
 from bench.common import drop_database, dump, fresh_database, machine
 
 HERE = Path(__file__).resolve().parent
@@ -25,7 +30,9 @@ TARGETS = {
     "register_p95": 10.0,
     "filing_per_second": 200.0,  # at 32 clients on SQLite
     "pdf_ratio": 4.0,  # x a one-paragraph document
+    "filing_max_with_worker_ms": 1000.0,  # 8 filers while the reminder worker runs
 }
+PARTS = ("register", "filing", "reminders", "pdf")
 
 
 def _ratios(results: dict) -> dict[str, float]:
@@ -43,6 +50,17 @@ def _ratios(results: dict) -> dict[str, float]:
             found[f"{item['database']} filing, {run['clients']} clients (incidents/s)"] = run[
                 "per_second"
             ]
+    for item in results.get("reminders", {}).get("cycles", []):
+        key = f"{item['database']} reminder cycle, {item['notices']:,} open notices"
+        found[f"{key}, nothing due (median ms)"] = item["idle_median_ms"]
+        found[f"{key}, {item['due_per_cycle']:.0f} due (median ms)"] = item["due_median_ms"]
+        found[f"{key}, longest write transaction (ms)"] = max(
+            item["first_longest_write_ms"], item["due_longest_write_ms"]
+        )
+    for item in results.get("reminders", {}).get("filing", []):
+        key = f"{item['database']} {item['filers']} filers with the worker"
+        found[f"{key}, p99 (x without)"] = item["p99_x_without"]
+        found[f"{key}, max (ms)"] = item["with"]["max_ms"]
     if "pdf" in results:
         found["regulator PDF (x one-paragraph document)"] = results["pdf"]["x_one_paragraph"]
         found["regulator PDF (x one-paragraph, same stylesheet)"] = results["pdf"][
@@ -78,24 +96,29 @@ def _markdown(results: dict, previous: dict | None) -> str:
         "every ratio is measured within one run, the server being `breachdesk serve` on",
         "loopback (one process, logs on), the clients a separate process with keep-alive.",
         "",
-        "## Register (page and API) against /healthz",
-        "",
-        "| database | incidents | seeded in | case | median ms | p95 ms | median x healthz | p95 x healthz | server RSS |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
+    if results.get("register"):
+        out += [
+            "## Register (page and API) against /healthz",
+            "",
+            "| database | incidents | seeded in | case | median ms | p95 ms | median x healthz | p95 x healthz | server RSS |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+        ]
     for item in results.get("register", []):
         for case, v in item["cases"].items():
             out.append(
                 f"| {item['database']} | {item['incidents']:,} | {item['seed_s']} s | {case} | {v['median_ms']:.2f} | "
                 f"{v['p95_ms']:.2f} | {v['x_median']:.1f} | {v['x_p95']:.1f} | {item['rss_mb']} MB |"
             )
-    out += ["", "## Filing through the API", "",
-            "| database | clients | seconds | created | in the database | lost | errors | incidents/s | server RSS |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    if results.get("filing"):
+        out += ["", "## Filing through the API", "",
+                "| database | clients | seconds | created | in the database | lost | errors | incidents/s | server RSS |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for item in results.get("filing", []):
         for r in item["runs"]:
             out.append(f"| {item['database']} | {r['clients']} | {r['seconds']} | {r['created']} | {r['stored']} | "
                        f"{r['lost']} | {r['errors']} | {r['per_second']:.0f} | {r['rss_mb']} MB |")  # fmt: skip
+    out += _reminders_markdown(results.get("reminders", {}))
     if "pdf" in results:
         p = results["pdf"]
         out += ["", "## The regulator report (PDF)", "",
@@ -112,6 +135,52 @@ def _markdown(results: dict, previous: dict | None) -> str:
             "2-core machine (the clients and the server share the cores); read smaller changes as noise.",
             "", *_changes(previous, results), ""]  # fmt: skip
     return "\n".join(out)
+
+
+def _reminders_markdown(part: dict) -> list[str]:
+    if not part:
+        return []
+    out = ["", "## The reminder cycle", "",
+           "Open notices (submitted, not sent, 24 hours) in one process, no server. *Write* is the",
+           "longest write transaction, BEGIN to COMMIT: SQLite's writer lock is held that long.", "",
+           "| database | open notices | first cycle (all new) ms | its write ms | nothing due: median ms | max ms | write ms "
+           "| due per cycle | a few due: median ms | max ms | write ms |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for c in part.get("cycles", []):
+        out.append(f"| {c['database']} | {c['notices']:,} | {c['first_ms']:.0f} | {c['first_longest_write_ms']:.1f} | "
+                   f"{c['idle_median_ms']:.2f} | {c['idle_max_ms']:.2f} | {c['idle_longest_write_ms']:.1f} | "
+                   f"{c['due_per_cycle']:.0f} | {c['due_median_ms']:.1f} | {c['due_max_ms']:.1f} | "
+                   f"{c['due_longest_write_ms']:.1f} |")  # fmt: skip
+    by_db: dict[str, list[dict]] = {}
+    for c in part.get("cycles", []):
+        by_db.setdefault(c["database"], []).append(c)
+    for database, items in by_db.items():
+        if len(items) >= 2:
+            small, large = (
+                min(items, key=lambda c: c["notices"]),
+                max(items, key=lambda c: c["notices"]),
+            )
+            out.append(f"\n{database}: a cycle with nothing due at {large['notices']:,} open notices costs "
+                       f"**{large['idle_median_ms'] / small['idle_median_ms']:.1f}x** one at {small['notices']:,}; "
+                       f"with a few due **{large['due_median_ms'] / small['due_median_ms']:.1f}x**.")  # fmt: skip
+    if part.get("filing"):
+        out += ["", "### Filing while the worker runs", "",
+                "8 API clients file against `breachdesk serve` (no worker in it), first alone, then with "
+                "`breachdesk worker --interval 0.2` on the same database: its first cycle over the open notices "
+                "and the filings, then a few reminders due every second, written and delivered (to files).", "",
+                "| database | open notices | worker | seconds | created | lost | errors | incidents/s | median ms | p99 ms | max ms |",
+                "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+        for f in part["filing"]:
+            for label, r in (("none", f["without"]), ("running", f["with"])):
+                out.append(f"| {f['database']} | {f['notices']:,} | {label} | {r['seconds']} | {r['created']} | "
+                           f"{r['lost']} | {r['errors']} | {r['per_second']:.0f} | {r['median_ms']:.1f} | "
+                           f"{r['p99_ms']:.1f} | {r['max_ms']:.1f} |")  # fmt: skip
+        out.append("")
+        for f in part["filing"]:
+            out.append(f"- {f['database']}: p99 with the worker **{f['p99_x_without']:.2f}x** without it, max "
+                       f"{f['max_x_without']:.2f}x; the worker queued {f['reminders_written']} reminders and sent "
+                       f"{f['messages_sent']} messages in {f['worker_busy_cycles']} busy cycles")  # fmt: skip
+    return out
 
 
 def _verdicts(results: dict) -> list[str]:
@@ -137,6 +206,15 @@ def _verdicts(results: dict) -> list[str]:
                 )
                 lines.append(f"- filing at 32 clients on SQLite: {r['per_second']:.0f}/s (target 200/s), "
                              f"{r['lost']} lost: **{'met' if ok else 'not met'}**")  # fmt: skip
+    for f in results.get("reminders", {}).get("filing", []):
+        r = f["with"]
+        ok = (
+            r["max_ms"] <= TARGETS["filing_max_with_worker_ms"]
+            and r["errors"] == 0
+            and r["lost"] == 0
+        )
+        lines.append(f"- {f['filers']} filers while the worker runs on {f['database']}: slowest {r['max_ms']:.0f} ms "
+                     f"(target 1,000 ms), {r['errors']} failed, {r['lost']} lost: **{'met' if ok else 'not met'}**")  # fmt: skip
     if "pdf" in results:
         ratio = results["pdf"]["x_one_paragraph"]
         lines.append(f"- regulator PDF: {ratio:.1f}x the one-paragraph document (target 4x): "
@@ -153,6 +231,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--filing-seconds", type=float, default=10)
     parser.add_argument("--pdf-runs", type=int, default=10)
+    parser.add_argument("--reminder-notices", type=int, default=2000,
+                        help="open notices for the reminder cycle (also measured at a tenth)")  # fmt: skip
+    parser.add_argument("--cycle-runs", type=int, default=50)
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"parts to run, of {','.join(PARTS)}"
+    )
     parser.add_argument("--quick", action="store_true", help="1,000 incidents, SQLite, short runs")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
@@ -164,13 +248,21 @@ def main() -> None:
             3,
             3,
         )
+        args.cycle_runs = 10
+    parts = {p for p in args.only.split(",") if p}
+    if parts - set(PARTS):
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(parts - set(PARTS)))}")
+    if parts != set(PARTS) and Path(args.output) == HERE / "RESULTS.md":
+        parser.error("--only: write a partial run elsewhere (--output), not over bench/RESULTS.md")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     databases = [d for d in args.databases.split(",") if d]
     started = time.perf_counter()
     results: dict = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                      "register": [], "filing": []}  # fmt: skip
     for database in databases:
-        for size in sizes:
+        if "reminders" in parts:
+            _reminders(results, database, args)
+        for size in sizes if "register" in parts else []:
             url = fresh_database(database, f"reg{size}")
             try:
                 print(f"register: {database}, {size:,} incidents ...", flush=True)
@@ -184,6 +276,8 @@ def main() -> None:
                 )
             finally:
                 drop_database(url)
+        if "filing" not in parts:
+            continue
         url = fresh_database(database, "filing")
         try:
             print(f"filing: {database} ...", flush=True)
@@ -197,13 +291,14 @@ def main() -> None:
                 )
         finally:
             drop_database(url)
-    url = fresh_database("sqlite", "pdf")
-    try:
-        print("pdf ...", flush=True)
-        results["pdf"] = pdf.measure(url, args.pdf_runs)
-        print(f"  {results['pdf']['x_one_paragraph']:.1f}x one paragraph", flush=True)
-    finally:
-        drop_database(url)
+    if "pdf" in parts:
+        url = fresh_database("sqlite", "pdf")
+        try:
+            print("pdf ...", flush=True)
+            results["pdf"] = pdf.measure(url, args.pdf_runs)
+            print(f"  {results['pdf']['x_one_paragraph']:.1f}x one paragraph", flush=True)
+        finally:
+            drop_database(url)
     results["verdicts"] = _verdicts(results)
     results["seconds"] = round(time.perf_counter() - started)
     output = Path(args.output)
@@ -213,6 +308,35 @@ def main() -> None:
     dump(store, results)
     print("\n".join(results["verdicts"]))
     print(f"written to {output} in {results['seconds']} s")
+
+
+def _reminders(results: dict, database: str, args: argparse.Namespace) -> None:
+    part = results.setdefault("reminders", {"cycles": [], "filing": []})
+    for count in (args.reminder_notices // 10, args.reminder_notices):
+        url = fresh_database(database, f"remind{count}")
+        try:
+            print(f"reminder cycle: {database}, {count:,} open notices ...", flush=True)
+            item = reminders.measure_cycle(url, count, args.cycle_runs)
+            item["database"] = database
+            part["cycles"].append(item)
+            print(f"  nothing due {item['idle_median_ms']:.2f} ms, {item['due_per_cycle']:.0f} due "
+                  f"{item['due_median_ms']:.1f} ms, longest write {item['due_longest_write_ms']:.1f} ms "
+                  f"(first cycle {item['first_ms']:.0f} ms, write {item['first_longest_write_ms']:.1f} ms)",
+                  flush=True)  # fmt: skip
+        finally:
+            drop_database(url)
+    url = fresh_database(database, "remindfiling")
+    try:
+        print(f"filing while the worker runs: {database} ...", flush=True)
+        item = reminders.measure_filing(url, args.reminder_notices, args.filing_seconds)
+        item["database"] = database
+        part["filing"].append(item)
+        for label in ("without", "with"):
+            r = item[label]
+            print(f"  {label} the worker: p99 {r['p99_ms']:.0f} ms, max {r['max_ms']:.0f} ms, "
+                  f"errors {r['errors']}, lost {r['lost']}", flush=True)  # fmt: skip
+    finally:
+        drop_database(url)
 
 
 if __name__ == "__main__":
