@@ -284,7 +284,8 @@ def _write(engine: Engine, settings: Settings, item: _Due, now: datetime) -> int
     seen, and no reminder of the processor's duty is written. The send path itself does
     not look at reminders: a send that commits after this transaction leaves the reminder
     written here queued, and the delivery drops it (``delivery._reminder_overtaken``
-    reads the notice again just before the e-mail would go out)."""
+    reads the notice, without a lock, just before the e-mail would go out; a send that
+    commits between that read and the mail server's answer is not seen)."""
     written = 0
     with session_scope(engine, write=True) as session:
         fresh = _reload(session, item.notice.id)
