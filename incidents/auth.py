@@ -454,6 +454,10 @@ def check_own_password(
 def prune_login_failures(engine: Engine, settings: Settings) -> int:
     """Forget failures older than the window (the worker does this every cycle)."""
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    expired = LoginFailure.at <= since  # type: ignore[operator]
+    with session_scope(engine) as session:  # a read first: no write when nothing expired
+        if session.execute(select(LoginFailure.id).where(expired).limit(1)).first() is None:
+            return 0
     with session_scope(engine, write=True) as session:
-        result = session.execute(delete(LoginFailure).where(LoginFailure.at <= since))  # type: ignore[arg-type]
+        result = session.execute(delete(LoginFailure).where(expired))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

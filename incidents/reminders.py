@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 from forms.display import format_datetime
 from forms.questionnaire import Text
 from incidents import notices, signals
+from incidents.auth import prune_login_failures
 from incidents.db import insert_ignore, session_scope
 from incidents.delivery import deliver_outbox, mail_of
 from incidents.logs import get_logger
@@ -380,10 +381,12 @@ def _reminder(
 
 def run_once(engine: Engine, settings: Settings, now: datetime | None = None) -> tuple[int, int]:
     """Deliver the outbox (notices first: a delivered notice meets the processor's duty),
-    queue the reminders that have come due, then deliver those."""
+    queue the reminders that have come due, then deliver those; forget expired login
+    failures."""
     sent = deliver_outbox(engine, settings, now)
     queued = queue_reminders(engine, settings, now)
     sent += deliver_outbox(engine, settings, now)
+    prune_login_failures(engine, settings)
     if queued or sent:
         log.info("worker_run", reminders_queued=queued, messages_sent=sent)
     return queued, sent

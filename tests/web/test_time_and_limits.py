@@ -329,3 +329,24 @@ def test_an_officer_gets_404_on_the_send_routes_of_their_own_incident(
         f"/api/v1/incidents/{incident_id}/notices/acme/send", headers=api_headers(OFFICER_ACME)
     )
     assert response.status_code == 404
+
+
+def test_the_worker_forgets_failures_older_than_the_window(
+    client: PageClient, clock, engine, settings
+) -> None:
+    from incidents.models import LoginFailure
+    from incidents.reminders import run_once
+
+    clock.freeze(clock.now())
+    for _ in range(3):
+        _login(client, STAFF, WRONG)
+    with Session(engine) as session:
+        assert len(session.exec(select(LoginFailure)).all()) == 9  # account, pair, address
+    clock.travel(timedelta(minutes=14))
+    run_once(engine, settings)
+    with Session(engine) as session:
+        assert len(session.exec(select(LoginFailure)).all()) == 9
+    clock.travel(timedelta(minutes=2))
+    run_once(engine, settings)
+    with Session(engine) as session:
+        assert session.exec(select(LoginFailure)).all() == []
