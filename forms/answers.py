@@ -22,7 +22,7 @@ EMAIL_RE = re.compile(
     r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{6,40}$")
-ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_PERSONS = 10_000_000_000
 
 MESSAGES: dict[str, Text] = {
@@ -164,7 +164,16 @@ def _missing(value: Any) -> bool:
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL = CONTROL_CHARACTERS
+WHOLE_NUMBER_RE = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(text: str) -> int | None:
+    """A number from a link or a form that is not a question (a version, a page size, the
+    id of the message answered, an organisation's hours): at most nine digits 0-9, so it
+    fits every integer column. None for anything else, including the digits ``int()``
+    would read (Arabic-Indic, full-width) or refuse (superscript, circled) and that
+    ``str.isdigit()`` accepts alike."""
+    return int(text) if WHOLE_NUMBER_RE.fullmatch(text) else None
 
 
 def clean_text(value: str) -> str:
@@ -172,7 +181,7 @@ def clean_text(value: str) -> str:
     stored in PostgreSQL; a bell or an escape sequence has no place in a notice). Line
     ends become \\n; tabs and every printable character, right-to-left marks included,
     are kept."""
-    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 # The years a date may fall in, everywhere a date comes from outside (answers, acts,

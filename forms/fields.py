@@ -25,8 +25,12 @@ MONTH_NAMES = {
     "august": 8, "sep": 9, "sept": 9, "september": 9, "okt": 10, "oct": 10, "oktober": 10,
     "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
 }  # fmt: skip
-TIME_RE = re.compile(r"^(\d{1,2})[:.h]?(\d{2})$")
-GROUPED_NUMBER_RE = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+# Numbers are typed with the digits 0-9 only: ``\d`` and ``str.isdigit()`` also accept
+# Arabic-Indic, full-width and superscript digits, some of which ``int()`` then reads as
+# another number and some of which it refuses with a ValueError.
+TIME_RE = re.compile(r"([0-9]{1,2})[:.h]?([0-9]{2})")
+GROUPED_NUMBER_RE = re.compile(r"[0-9]{1,3}(?:[.,\s][0-9]{3})+")
+DATE_NUMBER_RE = re.compile(r"[0-9]{1,9}")  # a day, a month or a year as digits
 DIGITS_READ = 30  # a longer number is read as one that is too large (or too small)
 
 
@@ -51,10 +55,10 @@ def date_part_names(key: str) -> dict[str, str]:
 def read_integer(text: str) -> int | str:
     """Digits, tolerating spaces and thousands separators ('1 000', '1.000', '1,000')."""
     compact = text.replace("\u00a0", " ").strip()
-    if GROUPED_NUMBER_RE.match(compact):
+    if GROUPED_NUMBER_RE.fullmatch(compact):
         compact = re.sub(r"[.,\s]", "", compact)
     compact = compact.replace(" ", "")
-    if re.fullmatch(r"-?\d+", compact):
+    if re.fullmatch(r"-?[0-9]+", compact):
         digits = compact.lstrip("-").lstrip("0")
         if len(digits) > DIGITS_READ:  # Python will not convert thousands of digits
             return -(10**DIGITS_READ) if compact.startswith("-") else 10**DIGITS_READ
@@ -78,6 +82,9 @@ def read_date(
             names[missing[0]], "date_incomplete", {"part": DATE_PARTS[missing[0]]}
         )
     month_number = MONTH_NAMES.get(month.lower().rstrip("."))
+    numbers = [DATE_NUMBER_RE.fullmatch(text) for text in (day, year)]
+    if not all(numbers) or not (month_number or DATE_NUMBER_RE.fullmatch(month)):
+        return None, FieldError(names["day"], "date_not_real")
     try:
         parsed = date(int(year), month_number or int(month), int(day))
     except ValueError:
@@ -90,7 +97,7 @@ def read_date(
         if question.day_only_allowed:
             return parsed.isoformat(), None
         return None, FieldError(names["time"], "time_missing")
-    match = TIME_RE.match(clock)
+    match = TIME_RE.fullmatch(clock)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         return None, FieldError(names["time"], "time_invalid")
     local = datetime.combine(parsed, time(int(match.group(1)), int(match.group(2))), tzinfo=zone)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from forms.answers import whole_number
 from incidents import audit
 from incidents.auth import revoke_all_sessions, revoke_all_tokens
 from incidents.i18n import gettext as _
@@ -59,12 +60,13 @@ def _hours(raw: int | str | None, problems: list[Problem]) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]+", raw):  # 0-9 only: isdigit() also says yes to ² and ٣
         problems.append(
             Problem("contract_hours", _("enter the hours as a whole number, or leave it empty"))
         )
         return None
-    return int(raw)
+    hours = whole_number(raw)  # None: more than nine digits, refused as too many hours
+    return MAX_CONTRACT_HOURS + 1 if hours is None else hours
 
 
 def create_organisation(

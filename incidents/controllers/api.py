@@ -18,7 +18,7 @@ from litestar.response import Response
 from msgspec import Struct
 from sqlmodel import Session
 
-from forms.answers import FieldError, validate
+from forms.answers import FieldError, validate, whole_number
 from forms.decision import validate_act, validate_decision, validate_override
 from forms.questionnaire import QUESTIONS, Question, Text
 from incidents import audit, notices, register, service
@@ -41,7 +41,7 @@ VERSION_HELP = (
     "incident has moved on since, nothing is changed and the answer is 409 with the "
     "current version"
 )
-IF_MATCH = re.compile(r'^\s*(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$')
+IF_MATCH = re.compile(r'^\s*(?:W/)?(?:"([0-9]{1,9})"|([0-9]{1,9}))\s*$')
 _TEXT = Text("text", "tekst")
 
 
@@ -385,7 +385,7 @@ def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
     user = user_of(request)
     params = request.query_params
     try:
-        limit = int(params["limit"]) if params.get("limit") else None
+        limit = _limit(params.get("limit"))
         filters = register.make_filters(
             settings_of(request).zone, status=params.get("status"), controller=params.get("controller"),
             q=params.get("q"), since=params.get("since"), until=params.get("until"), sort=params.get("sort"),
@@ -406,6 +406,16 @@ def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
             for row in page.rows
         ]
     return IncidentList(items=items, next_cursor=page.next_cursor)
+
+
+def _limit(text: str | None) -> int | None:
+    """The page size asked for: digits 0-9 only (register.make_filters checks the range)."""
+    if not text:
+        return None
+    number = whole_number(text)
+    if number is None:
+        raise ValueError("limit")
+    return number
 
 
 @get("/api/v1/incidents/{incident_id:uuid}", name="api_incident", tags=["incidents"],

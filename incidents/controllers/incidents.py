@@ -15,7 +15,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session, select
 
-from forms.answers import clean_text, merge_step, step_state, validate
+from forms.answers import clean_text, merge_step, step_state, validate, whole_number
 from forms.display import answer_changes, answer_sections
 from forms.fields import date_parts, read_step
 from forms.questionnaire import (
@@ -436,8 +436,8 @@ def _base_version(value: Any) -> int | None:
     has none; -1, which no incident is at, when it is not a number."""
     if value is None or value == "":
         return None
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else -1
+    number = whole_number(str(value).strip())
+    return -1 if number is None else number
 
 
 def _next_target(incident: Incident, step: Step, action: str, return_to: str | None) -> str:
@@ -736,11 +736,9 @@ def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
         incident = service.visible_incident(session, user, incident_id)
         versions = {v.version: v for v in service.versions_of(session, incident.id)}
         names = {org.slug: org.name for _, org in service.notices_of(session, user, incident.id)}
-    try:
-        old_number = int(request.query_params.get("from", incident.version - 1))
-        new_number = int(request.query_params.get("to", incident.version))
-    except ValueError:
-        raise NotFoundException() from None
+    params = request.query_params
+    old_number = whole_number(params["from"]) if "from" in params else incident.version - 1
+    new_number = whole_number(params["to"]) if "to" in params else incident.version
     if old_number not in versions or new_number not in versions:
         raise NotFoundException()
     old = service.answers_for(user, versions[old_number].answers)

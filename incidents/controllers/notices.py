@@ -15,7 +15,7 @@ from sqlalchemy import case, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
-from forms.answers import FieldError, clean_text
+from forms.answers import FieldError, clean_text, whole_number
 from forms.decision import (
     ACT_FIELDS,
     ART34_GROUNDS,
@@ -322,10 +322,9 @@ def question(
     if problem:
         return _notice_page(request, incident_id, slug, errors=[{"field": field, "message": problem}],
                             values={field: body}, form="question")  # fmt: skip
-    try:
-        parent_id = int(parent) if parent else None
-    except ValueError:
-        raise NotFoundException() from None
+    parent_id = whole_number(parent) if parent else None
+    if parent and parent_id is None:  # not an id of any message (digits 0-9, nine at most)
+        raise NotFoundException()
     with session_scope(engine_of(request), write=True) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         notices.post_message(

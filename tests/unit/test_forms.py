@@ -18,6 +18,7 @@ from forms.answers import (
     read_instant,
     step_state,
     validate,
+    whole_number,
 )
 from forms.display import display_value
 from forms.fields import date_parts, read_date, read_integer, read_step
@@ -514,6 +515,34 @@ def test_numbers_of_thousands_of_digits_are_too_large() -> None:
 
     assert code("9" * 5000) == "too_large" and code("-" + "9" * 5000) == "negative"
     assert read_integer("0" * 40 + "42") == 42
+
+
+OTHER_DIGITS = ("²", "٣", "①", "１")  # superscript, Arabic-Indic, circled, full-width
+
+
+@pytest.mark.parametrize("digit", OTHER_DIGITS)
+def test_numbers_are_typed_with_the_digits_0_to_9(digit: str) -> None:
+    """str.isdigit() is true for all four and int() reads two of them as 3 and 1: a
+    number, a date part and a time with one of them are refused, never read or raised."""
+    assert digit.isdigit()
+    for text in (digit, f"1{digit}0", f"1.{digit}00"):
+        assert read_integer(text) == text  # left for validation: "not a whole number"
+    assert validate({"affected_min": read_integer(f"1{digit}")}, CTX, complete=False).errors
+    for parts in ((f"2{digit}", "3", "2026"), ("27", digit, "2026"), ("27", "3", f"202{digit}")):
+        _, error = read_date(QUESTIONS["discovered_at"], _date_form("discovered_at", *parts, "10:00"), AMS)  # fmt: skip
+        assert (error.field, error.code) == ("discovered_at-day", "date_not_real"), parts
+    _, error = read_date(QUESTIONS["discovered_at"], _date_form("discovered_at", "27", "3", "2026", f"1{digit}:00"), AMS)  # fmt: skip
+    assert (error.field, error.code) == ("discovered_at-time", "time_invalid")
+    for text in (digit, f"1{digit}", f"{digit}1"):
+        assert whole_number(text) is None
+    with pytest.raises(InstantError):
+        read_instant(f"202{digit}-03-27", day_allowed=True)
+
+
+def test_whole_numbers_of_links_and_forms() -> None:
+    assert [whole_number(t) for t in ("0", "7", "007", "999999999")] == [0, 7, 7, 999_999_999]
+    for text in ("", " 7", "7 ", "+7", "-7", "1_000", "1.0", "1000000000", "9" * 5000):
+        assert whole_number(text) is None, text
 
 
 def test_a_date_without_time_is_the_whole_day_for_occurred() -> None:

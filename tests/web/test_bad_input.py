@@ -25,6 +25,7 @@ from incidents.models import metadata
 from incidents.register import SORTS
 from tests.factories import complete_answers
 from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, check_page
+from tests.web.journey import STEP_FORMS
 from tests.web.notice_helpers import file_via_api, send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -381,6 +382,130 @@ def test_numbers_with_thousands_of_digits(world: World) -> None:
         lambda: world.staff.get(f"/incidents/{world.submitted}/changes", params={"from": huge}),
         allow=lambda r: r.status_code == 404,
     )
+    world.done()
+
+
+# Digits that are not 0-9: Python's str.isdigit() says yes to all of them, int() reads the
+# Arabic-Indic and full-width ones and raises on the others. A number is typed with 0-9.
+UNICODE_DIGITS = {"superscript two": "²", "Arabic-Indic three": "٣", "circled one": "①",
+                  "full-width one": "１"}  # fmt: skip
+WHEN_FORM = {
+    "occurred_kind": "unknown", "discovered_at-day": "27", "discovered_at-month": "3",
+    "discovered_at-year": "2026", "discovered_at-time": "10:00",
+}  # fmt: skip
+# Each date part with one of its digits replaced: (part, value before, value after).
+DATE_PART_DIGITS = (("day", "2{}"), ("month", "{}"), ("year", "202{}"), ("time", "1{}:00"))
+
+
+def test_unicode_digits_in_every_number(world: World) -> None:
+    """Every number of the forms (persons, date parts, the version of a correction, an
+    organisation's hours, the question answered) and of the queries (the API's limit, the
+    versions compared), with a digit that is not 0-9: refused at its field, or the page
+    not found, never a 500 and never read as a number."""
+    staff, officer, admin = world.staff, world.officer, world.admin
+    for label, digit in UNICODE_DIGITS.items():
+        for name, incident_id in (("submitted", world.submitted), ("draft", world.draft)):
+            for field in ("affected_min", "affected_max"):
+                form = {"affected_min": "120", "affected_max": "450", "affected_group": "Staff",
+                        "vulnerable_subjects": "no", field: f"1{digit}0", "action": "continue"}  # fmt: skip
+                world.expect(
+                    f"step persons {name} {field} {label}",
+                    lambda i=incident_id, f=form: staff.submit(f"/incidents/{i}/report/persons", f),
+                    fields=(field,),
+                )
+            for part, pattern in DATE_PART_DIGITS:
+                form = {**WHEN_FORM, f"discovered_at-{part}": pattern.format(digit),
+                        "action": "continue"}  # fmt: skip
+                world.expect(
+                    f"step when {name} discovered_at-{part} {label}",
+                    lambda i=incident_id, f=form: staff.submit(f"/incidents/{i}/report/when", f),
+                    fields=("discovered_at",),
+                )
+        for number in (digit, f"1{digit}", f"{digit}1"):
+            form = {**STEP_FORMS["persons"], "version": number, "action": "continue"}
+            world.expect(
+                f"correction form version {number!r}",
+                lambda f=form: staff.submit(f"/incidents/{world.submitted}/report/persons", f),
+            )
+        for key, when in (("gdpr_authority", "notified_at"), ("gdpr_data_subjects", "informed_at")):
+            text = "reference" if key == "gdpr_authority" else "channel"
+            for part, pattern in DATE_PART_DIGITS:
+                form = {f"{key}-{when}-day": "28", f"{key}-{when}-month": "3",
+                        f"{key}-{when}-year": "2026", f"{key}-{when}-time": "10:00",
+                        f"{key}-{text}": "X-1"}  # fmt: skip
+                form[f"{key}-{when}-{part}"] = pattern.format(digit)
+                world.expect(
+                    f"act {key} {part} {label}",
+                    lambda k=key, f=form: officer.submit(
+                        f"/incidents/{world.submitted}/notices/acme/acts/{k}", f
+                    ),
+                    fields=(f"{key}-{when}",),
+                )
+        organisation = {"name": "Digits B.V.", "language": "en", "emails": "privacy@digits.example",
+                        "contract_hours": f"3{digit}"}  # fmt: skip
+        world.expect(
+            f"new organisation contract_hours {label}",
+            lambda o=organisation, d=digit: admin.submit(
+                "/admin/organisations/new", {**o, "slug": f"digits-{ord(d)}"}
+            ),
+            fields=("contract_hours",),
+        )
+        world.expect(
+            f"organisation contract_hours {label}",
+            lambda o=organisation: admin.submit("/admin/organisations/acme", o),
+            fields=("contract_hours",),
+        )
+        world.expect(
+            f"answer to question {label}",
+            lambda d=digit: staff.submit(
+                f"/incidents/{world.submitted}/notices/acme/questions",
+                {"body": "An answer", "parent_id": d},
+            ),
+            allow=lambda r: r.status_code == 404,
+        )
+        for value in (digit, f"1{digit}", f"{digit}0"):
+            world.expect(
+                f"API list limit {value!r}",
+                lambda v=value: staff.get(
+                    "/api/v1/incidents", params={"limit": v}, headers=world.staff_api
+                ),
+                fields=("limit",),
+            )
+            for param in ("from", "to"):
+                world.expect(
+                    f"changes {param}={value!r}",
+                    lambda p=param, v=value: staff.get(
+                        f"/incidents/{world.submitted}/changes", params={p: v}
+                    ),
+                    allow=lambda r: r.status_code == 404,
+                )
+        world.expect(
+            f"If-Match {label}",
+            lambda d=digit: staff.patch(
+                f"/api/v1/incidents/{world.submitted}", json={"affected_max": 451},
+                headers={**world.staff_api, "If-Match": f'"{d}"'.encode()},
+            ),
+            fields=("If-Match",),
+        )  # fmt: skip
+    # Numbers too long for a column: the hours of an organisation, the question answered.
+    for huge in ("9" * 20, "9" * 5000):
+        world.expect(
+            f"organisation contract_hours of {len(huge)} digits",
+            lambda h=huge: admin.submit(
+                "/admin/organisations/acme",
+                {"name": "Acme", "language": "en", "emails": "privacy@acme.example",
+                 "contract_hours": h},
+            ),
+            fields=("contract_hours",),
+        )  # fmt: skip
+        world.expect(
+            f"answer to question {len(huge)} digits",
+            lambda h=huge: staff.submit(
+                f"/incidents/{world.submitted}/notices/acme/questions",
+                {"body": "An answer", "parent_id": h},
+            ),
+            allow=lambda r: r.status_code == 404,
+        )
     world.done()
 
 
