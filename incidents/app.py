@@ -29,14 +29,17 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import DBAPIError
 
-from incidents import clock
+from forms.questionnaire import Text
+from incidents import clock, service
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware, CurrentUser
 from incidents.controllers import account, admin, api, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
 from incidents.controllers.common import pop_flashes
 from incidents.db import make_engine
+from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.logs import configure_logging, get_logger, safe_traceback
 from incidents.middleware import EdgeMiddleware, InputGuardMiddleware
@@ -145,6 +148,39 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response[Any]
     for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
         response.headers[name] = value
     return response
+
+
+CHANGED_MEANWHILE_TITLE = Text("Changed while you were saving", "Gewijzigd terwijl u opsloeg")
+CHANGED_MEANWHILE = Text(
+    "Someone else was changing the same thing at the same moment, so nothing of yours was "
+    "saved. Go back, check what you entered and send it again.",
+    "Iemand anders wijzigde op hetzelfde moment hetzelfde, daarom is niets van u "
+    "opgeslagen. Ga terug, controleer wat u invulde en verstuur het opnieuw.",
+)
+CHANGED_MEANWHILE_API = Text(
+    "The same data was being changed by another request at the same moment, so nothing "
+    "was saved. Send the request again.",
+    "Dezelfde gegevens werden op hetzelfde moment door een ander verzoek gewijzigd, daarom "
+    "is niets opgeslagen. Verstuur het verzoek opnieuw.",
+)
+
+
+def handle_database_error(request: Request, exc: DBAPIError) -> Response[Any]:
+    """A transaction that lost a race for the same rows (PostgreSQL: deadlock detected, or
+    could not serialize; SQLite: database is locked) saved nothing and may simply be sent
+    again: 409, not 500. Any other database error is a fault (500)."""
+    if not service.lock_conflict(exc):
+        return handle_server_error(request, exc)
+    get_logger("breachdesk.error").warning(
+        "lock_conflict", method=request.method, path=request.url.path,
+        error=type(exc.orig).__name__,
+    )  # fmt: skip
+    language = current_language.get()
+    if _is_api(request):
+        return _api_error(409, CHANGED_MEANWHILE_API.get(language))
+    return _error_page(
+        request, 409, CHANGED_MEANWHILE_TITLE.get(language), CHANGED_MEANWHILE.get(language)
+    )
 
 
 def handle_server_error(request: Request, exc: Exception) -> Response[Any]:
@@ -265,6 +301,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFoundException: handle_not_found,
             ValidationException: handle_validation,
             HTTPException: handle_http_exception,
+            DBAPIError: handle_database_error,
             Exception: handle_server_error,
         },
         openapi_config=OpenAPIConfig(

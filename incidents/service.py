@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import insert
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from forms.answers import Context, changed_keys, clean_text, parse_instant, validate
@@ -89,6 +90,9 @@ def filing_context(
 
 # --- who may see what -----------------------------------------------------------------
 
+# SELECT … FOR NO KEY UPDATE (PostgreSQL): see visible_incident.
+INCIDENT_LOCK = {"key_share": True}
+
 
 def visible_incident(
     session: Session, user: CurrentUser, incident_id: uuid.UUID | str, *, lock: bool = False
@@ -98,22 +102,68 @@ def visible_incident(
     Staff see every incident. An officer sees a submitted incident once the processor has
     sent their controller its notice (the processor reviews before anyone else reads).
 
-    ``lock``: for a change, read the row with SELECT … FOR UPDATE, so that a second
-    change of the same incident waits for this transaction and then reads what it wrote
-    (PostgreSQL; on SQLite the write transaction, BEGIN IMMEDIATE, already serialises
-    writers)."""
+    ``lock``: for a change, read the row with SELECT … FOR NO KEY UPDATE, so that a
+    second change of the same incident waits for this transaction and then reads what it
+    wrote (PostgreSQL; on SQLite the write transaction, BEGIN IMMEDIATE, already
+    serialises writers).
+
+    Not FOR UPDATE: that lock also refuses the KEY SHARE lock PostgreSQL takes on the
+    incident row to check the foreign key of every row inserted that refers to it (an
+    outbox message, an audit event). A correction holds the incident and then updates the
+    incident's notices (their reminder schedule, signals.py; sync_notices), while a send,
+    a decision or the reminder worker updates a notice and then inserts such a row: with
+    FOR UPDATE each would wait for the other (deadlock detected). FOR NO KEY UPDATE still
+    makes changes of the incident take turns, and lets those inserts through."""
     try:
         key = incident_id if isinstance(incident_id, uuid.UUID) else uuid.UUID(str(incident_id))
     except ValueError:
         raise NotFoundException() from None
-    incident = session.get(Incident, key, with_for_update=True if lock else None)
+    incident = session.get(Incident, key, with_for_update=INCIDENT_LOCK if lock else None)
     if incident is None:
         raise NotFoundException()
-    if user.is_staff:
-        return incident
-    if incident.status == IncidentStatus.draft or not officer_notice(session, user, incident.id):
+    if not user.is_staff and (
+        incident.status == IncidentStatus.draft or not officer_notice(session, user, incident.id)
+    ):
         raise NotFoundException()
+    if lock:
+        _lock_notices(session, incident.id)
     return incident
+
+
+def _lock_notices(session: Session, incident_id: uuid.UUID) -> None:
+    """Lock the incident's notices too, in the order of their ids, right after the
+    incident: a change of the incident may update every one of them (their reminder
+    schedule, a controller added or removed), and a transaction that updates several
+    rows waits for whoever holds each. Taken in one order by every change of the
+    incident, and before anything else is written, they cannot be taken crosswise."""
+    session.exec(
+        select(Notice.id)
+        .where(Notice.incident_id == incident_id)
+        .order_by(Notice.id)  # type: ignore[arg-type]
+        .with_for_update(**INCIDENT_LOCK)
+    ).all()
+
+
+# PostgreSQL's SQLSTATEs of a transaction that lost a race for rows: deadlock detected,
+# could not serialize, lock not available. SQLite's "database is locked" (SQLITE_BUSY)
+# and "database table is locked" (SQLITE_LOCKED).
+LOCK_CONFLICT_STATES = frozenset({"40P01", "40001", "55P03"})
+SQLITE_BUSY_OR_LOCKED = frozenset({5, 6})
+
+
+def lock_conflict(exc: BaseException) -> bool:
+    """Whether a database error says only that another transaction was changing the same
+    rows at the same moment (nothing was saved; the same request sent again will do), as
+    opposed to a fault. The pages and the API answer it with 409."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in LOCK_CONFLICT_STATES:
+        return True
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in SQLITE_BUSY_OR_LOCKED
+    return "database is locked" in str(original)
 
 
 def officer_notice(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Notice | None:

@@ -13,6 +13,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from forms.answers import clean_text, merge_step, step_state, validate, whole_number
@@ -26,6 +27,7 @@ from forms.questionnaire import (
     STEP_OF_QUESTION,
     STEPS,
     Step,
+    Text,
 )
 from incidents import audit, notices, register, service, timeline
 from incidents.auth import CurrentUser, staff_only
@@ -377,58 +379,112 @@ def step_save(
     note = clean_text(str(data.get("note", "")))
     base_version = _base_version(data.get("version"))
     form = {k: v for k, v in data.items() if k not in {"_csrf_token", "action", "return", "note", "version"}}  # fmt: skip
-    with session_scope(engine_of(request), write=True) as session:
-        # Locked: saves of the same incident take turns, each on what the last one saved.
-        incident = service.visible_incident(session, user, incident_id, lock=True)
-        if incident.status != IncidentStatus.draft and base_version is not None:
-            try:
-                service.check_version(incident, base_version)
-            except service.VersionConflict as exc:
-                message = _(
-                    "Someone else saved a change to this incident while you were editing: it "
-                    "is now at version %(version)s. What you typed is below and not saved yet. "
-                    "Check it against the incident as it is now, then save again."
-                ) % {"version": exc.current}
+    try:
+        with session_scope(engine_of(request), write=True) as session:
+            # Locked: saves of the same incident take turns, each on what the last one saved.
+            incident = service.visible_incident(session, user, incident_id, lock=True)
+            if incident.status != IncidentStatus.draft and base_version is not None:
+                try:
+                    service.check_version(incident, base_version)
+                except service.VersionConflict as exc:
+                    message = _(
+                        "Someone else saved a change to this incident while you were editing: it "
+                        "is now at version %(version)s. What you typed is below and not saved yet. "
+                        "Check it against the incident as it is now, then save again."
+                    ) % {"version": exc.current}
+                    return _step_template(
+                        session, incident, step, dict(form), [{"field": None, "message": message}],
+                        return_to, settings, note, status_code=409,
+                    )  # fmt: skip
+            ctx = service.validation_context(session, settings)
+            raw, read_errors = read_step(step, form, settings.zone)
+            merged = merge_step(incident.answers, step, raw)
+            # A question hidden by its condition may still carry half-typed input: ignore it.
+            read_errors = [
+                e for e in read_errors if QUESTIONS[e.field.split("-")[0]].applies(merged)
+            ]
+            submitted = incident.status != IncidentStatus.draft
+            # A draft may be saved incomplete; "Continue" and corrections need the step complete.
+            complete = submitted or action == "continue"
+            result = validate(merged, ctx, complete=complete, strict=False, only=step.keys)
+            unreadable = {r.field.split("-")[0] for r in read_errors}
+            problems = read_errors + [
+                e for e in result.errors if e.field.split("-")[0] not in unreadable
+            ]
+            if problems:
+                values = dict(form)
                 return _step_template(
-                    session, incident, step, dict(form), [{"field": None, "message": message}],
-                    return_to, settings, note, status_code=409,
-                )  # fmt: skip
-        ctx = service.validation_context(session, settings)
-        raw, read_errors = read_step(step, form, settings.zone)
-        merged = merge_step(incident.answers, step, raw)
-        # A question hidden by its condition may still carry half-typed input: ignore it.
-        read_errors = [e for e in read_errors if QUESTIONS[e.field.split("-")[0]].applies(merged)]
-        submitted = incident.status != IncidentStatus.draft
-        # A draft may be saved incomplete; "Continue" and corrections need the step complete.
-        complete = submitted or action == "continue"
-        result = validate(merged, ctx, complete=complete, strict=False, only=step.keys)
-        unreadable = {r.field.split("-")[0] for r in read_errors}
-        problems = read_errors + [
-            e for e in result.errors if e.field.split("-")[0] not in unreadable
-        ]
-        if problems:
-            values = dict(form)
-            return _step_template(
-                session, incident, step, values, field_errors(problems), return_to, settings, note
-            )
-        canonical = validate(merged, ctx, complete=False, strict=False).answers
-        if submitted:
-            changed = service.correct(
-                session, incident, canonical, user, note=note, base_version=base_version
-            )
-            message = (
-                _("Your correction has been saved as version %(version)s.")
-                % {"version": incident.version}
-                if changed
-                else _("Nothing was changed.")
-            )
-            target = f"/incidents/{incident.id}"
-        else:
-            service.save_draft(session, incident, canonical, user, step=step.key)
-            message = _("Your answers have been saved.")
-            target = _next_target(incident, step, action, return_to)
+                    session,
+                    incident,
+                    step,
+                    values,
+                    field_errors(problems),
+                    return_to,
+                    settings,
+                    note,
+                )
+            canonical = validate(merged, ctx, complete=False, strict=False).answers
+            if submitted:
+                changed = service.correct(
+                    session, incident, canonical, user, note=note, base_version=base_version
+                )
+                message = (
+                    _("Your correction has been saved as version %(version)s.")
+                    % {"version": incident.version}
+                    if changed
+                    else _("Nothing was changed.")
+                )
+                target = f"/incidents/{incident.id}"
+            else:
+                service.save_draft(session, incident, canonical, user, step=step.key)
+                message = _("Your answers have been saved.")
+                target = _next_target(incident, step, action, return_to)
+    except DBAPIError as exc:
+        if not service.lock_conflict(exc):
+            raise
+        # Another transaction held the same rows (a deadlock it won): nothing was saved.
+        return _form_after_lock_conflict(
+            request, incident_id, step, form, base_version, return_to, note
+        )
     flash(request, message)
     return Redirect(target, status_code=303)
+
+
+SAVED_MEANWHILE = Text(
+    "Someone else was saving a change to this incident at the same moment, so yours was "
+    "not saved. What you typed is below: check it and save again.",
+    "Iemand anders sloeg op hetzelfde moment een wijziging van dit incident op, daarom is "
+    "de uwe niet opgeslagen. Wat u typte staat hieronder: controleer het en sla opnieuw op.",
+)
+
+
+def _form_after_lock_conflict(
+    request: Request[Any, Any, Any],
+    incident_id: uuid.UUID,
+    step: Step,
+    form: dict[str, Any],
+    base_version: int | None,
+    return_to: str | None,
+    note: str,
+) -> Template:
+    """The step or correction form again (409) with what was typed, after the save lost a
+    race for the incident's rows. If the other change was saved meanwhile, the form says
+    so, as for a form made on an older version."""
+    user = user_of(request)
+    settings = settings_of(request)
+    with session_scope(engine_of(request)) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        message = SAVED_MEANWHILE.get(lang())
+        if incident.status != IncidentStatus.draft and base_version not in {None, incident.version}:
+            message = _(
+                "Someone else saved a change to this incident while you were editing: it "
+                "is now at version %(version)s. What you typed is below and not saved yet. "
+                "Check it against the incident as it is now, then save again."
+            ) % {"version": incident.version}
+        return _step_template(
+            session, incident, step, dict(form), [{"field": None, "message": message}],
+            return_to, settings, note, status_code=409,
+        )  # fmt: skip
 
 
 def _base_version(value: Any) -> int | None:

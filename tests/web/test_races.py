@@ -9,7 +9,9 @@ and API clients would. Nothing about timing is asserted: only what was written."
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,12 +19,25 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from httpx import Response
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from incidents.models import Incident, IncidentVersion
-from tests.helpers import STAFF, PageClient, check_page
+from incidents.models import (
+    AuditEvent,
+    DecisionVersion,
+    Incident,
+    IncidentVersion,
+    Notice,
+    NoticeSend,
+    Organisation,
+    OutboxMessage,
+)
+from incidents.reminders import run_once
+from incidents.service import lock_conflict
+from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, check_page
 from tests.web.journey import STEP_FORMS
-from tests.web.notice_helpers import file_via_api
+from tests.web.notice_helpers import file_via_api, notice_of
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -244,3 +259,306 @@ def test_steps_of_one_draft_saved_at_once_are_all_kept(
             "data": "data_types", "protection": "encrypted", "consequences": "consequences",
             "measures": "measures", "contact": "contact_name"}  # fmt: skip
     assert [s for s in steps if kept[s] not in answers] == []
+
+
+# --- corrections and the notices' own writes at once ----------------------------------------
+#
+# A correction that moves the discovery time makes every notice of the incident due for
+# the reminder worker (an UPDATE of each notice row) while it holds the incident row. A
+# send, a decision or a reminder writes its notice row first and then a row that refers
+# to the incident (an outbox message, an audit event), whose foreign key check takes a
+# share lock on the incident row. Held FOR UPDATE, the incident row refuses that share
+# lock and the two transactions wait for each other (PostgreSQL: deadlock detected, 500).
+
+CONTROLLERS = ["acme", "northwind", "zorggroep-noord"]
+OFFICERS = {"acme": OFFICER_ACME, "northwind": OFFICER_NORTHWIND,
+            "zorggroep-noord": "fg@zorggroep-noord.example"}  # fmt: skip
+ROUNDS = 6
+CORRECTIONS = 3
+DECISION = {
+    "is_breach": True, "notify_authority": True, "authority_reason": "Copied health data",
+    "inform_data_subjects": True, "data_subjects_reason": "High risk", "art34_ground": None,
+    "late_reason": "The notice reached a shared mailbox first.",
+}  # fmt: skip
+
+
+def _move_discovery(
+    api: PageClient, headers: dict[str, str], incident_id: str, n: int, spread: float = 0.0
+) -> Callable:
+    """A correction that moves the discovery time (every notice becomes due), sent after a
+    random pause of up to ``spread`` seconds (so that some land while a send that started
+    with them writes, after composing its PDF)."""
+
+    def correct() -> Response:
+        time.sleep(random.uniform(0, spread))
+        return api.patch(
+            f"/api/v1/incidents/{incident_id}",
+            json={
+                "discovered_at": f"2026-03-27T{11 + n:02d}:{n:02d}:00+01:00",
+                "note": f"Moved {n}",
+            },
+            headers=headers,
+        )
+
+    return correct
+
+
+def _post(api: PageClient, url: str, headers: dict[str, str], body: Any = None) -> Callable:
+    return lambda: api.post(url, json=body, headers=headers)
+
+
+def _check_corrections(engine, incident_id: str, responses: list[Response]) -> None:
+    """Every correction answered 200 and is a version of its own, one after the other, and
+    the incident holds the discovery time of the last one."""
+    assert [r.status_code for r in responses] == [200] * len(responses), [r.text for r in responses]
+    current, numbers = _versions(engine, incident_id)
+    assert numbers == list(range(1, len(responses) + 2)) and current == len(responses) + 1
+    last = max(responses, key=lambda r: r.json()["version"])
+    with Session(engine) as session:
+        incident = session.get(Incident, uuid.UUID(incident_id))
+        assert incident is not None
+        assert incident.answers["discovered_at"] == last.json()["answers"]["discovered_at"]
+
+
+def _count(engine, model, *conditions) -> int:
+    with Session(engine) as session:
+        return len(session.exec(select(model).where(*conditions)).all())
+
+
+def _notices(engine, incident_id: str) -> dict[str, Notice]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Notice, Organisation)
+            .join(Organisation, Organisation.id == Notice.controller_id)
+            .where(Notice.incident_id == uuid.UUID(incident_id))
+        ).all()
+    return {org.slug: notice for notice, org in rows}
+
+
+def test_corrections_while_its_notices_are_sent(
+    client: PageClient, make_client, api_headers, engine
+) -> None:
+    """Corrections of the discovery time and the sends of each notice, at once: no 500,
+    every correction a version, every send that said "sent" written with its e-mail."""
+    headers = api_headers(STAFF)
+    for _round in range(ROUNDS):
+        incident_id = file_via_api(client, headers, controllers=CONTROLLERS)
+        base = f"/api/v1/incidents/{incident_id}/notices"
+        corrections = [_move_discovery(make_client(), headers, incident_id, n, 0.3) for n in range(CORRECTIONS)]  # fmt: skip
+        sends = [_post(make_client(), f"{base}/{slug}/send", headers) for slug in CONTROLLERS]
+        responses = _at_once(corrections + sends)
+        _check_corrections(engine, incident_id, responses[:CORRECTIONS])
+        sent = responses[CORRECTIONS:]
+        for slug, response in zip(CONTROLLERS, sent, strict=True):
+            # 409: the incident changed between composing the notice and writing it (the
+            # send says so and writes nothing); the send after it goes out.
+            assert response.status_code in {200, 409}, (slug, response.text)
+            if response.status_code == 409:
+                assert "changed" in response.json()["errors"][0]["message"], response.text
+                again = client.post(f"{base}/{slug}/send", headers=headers)
+                assert again.status_code == 200 and again.json()["sent"], again.text
+        for slug, notice in _notices(engine, incident_id).items():
+            sends_of = _count(engine, NoticeSend, NoticeSend.notice_id == notice.id)
+            mails = _count(engine, OutboxMessage, OutboxMessage.dedupe_key.startswith(f"notice:{notice.id}:"))  # type: ignore[union-attr]  # fmt: skip
+            assert notice.sent_at is not None and sends_of == mails >= 1, slug
+            assert notice.version == sends_of
+        audited = _count(engine, AuditEvent, AuditEvent.incident_id == uuid.UUID(incident_id),
+                         AuditEvent.action == "notice.sent")  # fmt: skip
+        assert audited == _count(engine, NoticeSend, NoticeSend.notice_id.in_([n.id for n in _notices(engine, incident_id).values()]))  # type: ignore[attr-defined]  # fmt: skip
+
+
+def test_corrections_while_the_officers_decide(
+    client: PageClient, make_client, api_headers, engine
+) -> None:
+    """Corrections of the discovery time and each controller's officer deciding, at once:
+    no 500, every correction a version, every decision kept."""
+    headers = api_headers(STAFF)
+    officers = {slug: api_headers(email) for slug, email in OFFICERS.items()}
+    for round_ in range(ROUNDS):
+        incident_id = file_via_api(client, headers, controllers=CONTROLLERS)
+        base = f"/api/v1/incidents/{incident_id}/notices"
+        for slug in CONTROLLERS:
+            assert client.post(f"{base}/{slug}/send", headers=headers).status_code == 200
+        corrections = [_move_discovery(make_client(), headers, incident_id, n) for n in range(CORRECTIONS)]  # fmt: skip
+        body = {**DECISION, "authority_reason": f"Round {round_}"}
+        decisions = [
+            _post(make_client(), f"{base}/{slug}/decision", officers[slug],
+                  {**body, "nis2_significant": True} if slug == "zorggroep-noord" else body)
+            for slug in CONTROLLERS
+        ]  # fmt: skip
+        responses = _at_once(corrections + decisions)
+        _check_corrections(engine, incident_id, responses[:CORRECTIONS])
+        decided = responses[CORRECTIONS:]
+        assert [r.status_code for r in decided] == [200] * len(CONTROLLERS), [
+            r.text for r in decided
+        ]
+        for slug, notice in _notices(engine, incident_id).items():
+            assert _count(engine, DecisionVersion, DecisionVersion.notice_id == notice.id) == 1
+            assert notice.decision is not None
+            assert notice.decision["authority_reason"] == f"Round {round_}", slug
+
+
+def test_corrections_while_the_reminder_worker_writes(
+    client: PageClient, make_client, api_headers, engine, settings
+) -> None:
+    """Corrections of the discovery time and two reminder cycles, at once, on an incident
+    whose notices are overdue (never sent): no 500, no error in the worker, every
+    correction a version, and each notice with a deadline (the controllers with contract
+    hours) reminded of the overdue send once."""
+    headers = api_headers(STAFF)
+    for _round in range(ROUNDS):
+        incident_id = file_via_api(client, headers, controllers=CONTROLLERS)
+        corrections = [_move_discovery(make_client(), headers, incident_id, n) for n in range(CORRECTIONS)]  # fmt: skip
+        cycles = [lambda: run_once(engine, settings) for _ in range(2)]
+        responses = _at_once(corrections + cycles)  # type: ignore[operator]
+        _check_corrections(engine, incident_id, responses[:CORRECTIONS])
+        run_once(engine, settings)  # what a cycle skipped because it changed meanwhile
+        for slug in ("acme", "zorggroep-noord"):  # the controllers with contract hours
+            key = f"reminder:{incident_id}:{slug}:processor_notice:overdue"
+            assert _count(engine, OutboxMessage, OutboxMessage.dedupe_key == key) == 1, slug
+
+
+@pytest.mark.parametrize("writer", ["send", "decision"])
+def test_a_notice_written_while_a_correction_holds_the_incident(
+    client: PageClient, make_client, api_headers, engine, writer: str
+) -> None:
+    """The order that deadlocked, made to happen: a correction holds the incident and
+    waits for the other notices (held by a transaction outside the app), while acme's
+    notice is sent or decided on (its notice row, then its outbox message and audit event,
+    which refer to the incident). Then the other notices are let go. Both are saved."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row locks; SQLite's writers take turns on one lock")
+    headers = api_headers(STAFF)
+    order = ["zorggroep-noord", "northwind", "acme"]  # acme's notice row is written last
+    incident_id = file_via_api(client, headers, controllers=order)
+    base = f"/api/v1/incidents/{incident_id}/notices/acme"
+    if writer == "decision":
+        for slug in order:
+            assert client.post(f"/api/v1/incidents/{incident_id}/notices/{slug}/send", headers=headers).status_code == 200  # fmt: skip
+        write = _post(make_client(), f"{base}/decision", api_headers(OFFICER_ACME), DECISION)
+    else:
+        write = _post(make_client(), f"{base}/send", headers)
+    held = [n.id for slug, n in _notices(engine, incident_id).items() if slug != "acme"]
+    correct = _move_discovery(make_client(), headers, incident_id, 0)
+    results: dict[str, Response] = {}
+    with engine.connect() as other:
+        other.execute(text("SELECT id FROM notice WHERE id = ANY(:ids) FOR UPDATE"), {"ids": held})
+        correction = threading.Thread(target=lambda: results.update(correction=correct()))
+        correction.start()
+        _until(lambda: _lock_waiters(engine) >= 1, "the correction waited for a notice")
+        writing = threading.Thread(target=lambda: results.update(write=write()))
+        writing.start()
+        # The notice's write is through, or it waits (for the incident, or for acme's
+        # notice when the correction locked that one first).
+        _until(lambda: "write" in results or _lock_waiters(engine) >= 2, "the write went on")
+        other.rollback()
+        correction.join()
+        writing.join()
+    assert results["correction"].status_code == 200, results["correction"].text
+    assert results["write"].status_code == 200, results["write"].text
+    assert _versions(engine, incident_id) == (2, [1, 2])
+    notice = _notices(engine, incident_id)["acme"]
+    if writer == "decision":
+        assert notice.decision is not None and notice.decision["authority_reason"] == DECISION["authority_reason"]  # fmt: skip
+    else:
+        assert results["write"].json()["sent"] is True and notice.sent_at is not None
+        assert _count(engine, OutboxMessage, OutboxMessage.dedupe_key == f"notice:{notice.id}:1") == 1  # fmt: skip
+
+
+# --- a deadlock that does happen: 409, nothing saved, the input kept -------------------------
+
+
+def _lock_waiters(engine) -> int:
+    """How many other sessions of this database wait for a row or table lock."""
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
+
+
+def _until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for a state of the database or of a thread (never for a time): at most a minute."""
+    for _ in range(1200):
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+def _deadlocked(engine, incident_id: str, send: Callable[[], Response]) -> Response:
+    """Send a correction while another transaction holds the incident's notice, and make
+    that transaction ask for the incident row once the correction waits for the notice:
+    each waits for the other, and PostgreSQL ends the correction's transaction (the other
+    one waits longer before it looks for a deadlock)."""
+    notice = notice_of(engine, incident_id, "acme")
+    result: list[Response] = []
+    with engine.connect() as other:
+        other.execute(text("SET LOCAL deadlock_timeout = '60s'"))
+        other.execute(text("SELECT id FROM notice WHERE id = :id FOR UPDATE"), {"id": notice.id})
+        thread = threading.Thread(target=lambda: result.append(send()))
+        thread.start()
+        _until(lambda: _lock_waiters(engine) >= 1, "the correction waited for the notice")
+        incident = uuid.UUID(incident_id)
+        other.execute(text("SELECT id FROM incident WHERE id = :id FOR UPDATE"), {"id": incident})
+        other.rollback()
+        thread.join()
+    return result[0]
+
+
+def test_a_correction_that_loses_a_deadlock_is_told_409_and_keeps_its_input(
+    client: PageClient, api_headers, engine
+) -> None:
+    """A deadlock the app cannot order away (here with a transaction outside it) ends the
+    correction's transaction: the API answers 409 and the form comes back with what was
+    typed (409), nothing is saved, and the same change sent again is saved."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row locks; SQLite's writers take turns on one lock")
+    headers = api_headers(STAFF)
+    incident_id = file_via_api(client, headers)
+    change = {"discovered_at": "2026-03-27T11:00:00+01:00", "note": "Found earlier"}
+    url = f"/api/v1/incidents/{incident_id}"
+    refused = _deadlocked(
+        engine, incident_id, lambda: client.patch(url, json=change, headers=headers)
+    )
+    assert refused.status_code == 409, refused.text
+    assert "Send the request again" in refused.json()["errors"][0]["message"]
+    assert _versions(engine, incident_id) == (1, [1])
+    again = client.patch(url, json=change, headers=headers)
+    assert again.status_code == 200 and again.json()["version"] == 2
+
+    client.login(STAFF)
+    page = f"/incidents/{incident_id}/report/when"
+    typed = {**STEP_FORMS["when"], "discovered_at-time": "08:15", "note": "Earlier still",
+             "version": "2", "action": "continue"}  # fmt: skip
+    refused = _deadlocked(engine, incident_id, lambda: client.submit(page, typed))
+    assert refused.status_code == 409, refused.text[:500]
+    soup = check_page(refused.text)
+    assert "at the same moment" in soup.select_one(".error-summary").get_text(" ")
+    assert soup.select_one("#discovered_at-time")["value"] == "08:15"
+    assert soup.select_one("#note").get_text() == "Earlier still"
+    assert _versions(engine, incident_id) == (2, [1, 2])
+    saved = client.submit(page, typed)
+    assert saved.status_code == 303, saved.text[:500]
+    assert _versions(engine, incident_id) == (3, [1, 2, 3])
+
+
+def test_a_locked_sqlite_database_is_a_lock_conflict(tmp_path) -> None:
+    """SQLite's "database is locked" (a writer held the database past the wait) is a race
+    lost, as PostgreSQL's deadlock is: the pages and the API answer it with 409."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'locked.db'}", connect_args={"timeout": 0})
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            first.exec_driver_sql("BEGIN IMMEDIATE")
+            with pytest.raises(OperationalError) as raised:
+                second.exec_driver_sql("BEGIN IMMEDIATE")
+            first.exec_driver_sql("ROLLBACK")
+        assert "database is locked" in str(raised.value)
+        assert lock_conflict(raised.value)
+        with engine.connect() as connection, pytest.raises(OperationalError) as fault:
+            connection.exec_driver_sql("SELECT * FROM no_such_table")
+        assert not lock_conflict(fault.value)
+    finally:
+        engine.dispose()
