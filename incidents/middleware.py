@@ -9,13 +9,14 @@ import json
 import re
 import time
 from http.cookies import SimpleCookie
-from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from forms.answers import CONTROL_CHARACTERS
@@ -180,24 +181,87 @@ class EdgeMiddleware:
 
 INT64 = range(-(2**63), 2**63)
 MAX_JSON_DEPTH = 32  # the API's bodies are two levels deep: an object of lists of text
+# The largest body that is not a form: the API's largest, every answer at its longest
+# (30-odd texts of at most 10,000 characters), is well under it. Litestar's own limit
+# (request_max_body_size, 10,000,000 bytes) stays for the forms.
+MAX_JSON_BODY = 1024 * 1024
 FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 # A string, to its closing quote or the end of the body (so a match never fails and the
 # scan stays linear whatever the body holds).
 JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.?)*+(?:"|\Z)', re.DOTALL)
-NOT_A_BRACKET = re.compile(rb"[^\[\]{}]")
+BRACKETS = bytes.maketrans(b"{}", b"[]")  # for nesting, an object is a list
+NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+TOO_LARGE = Text(
+    "The body is larger than {size} bytes, more than any request of the API needs",
+    "De inhoud is groter dan {size} bytes, meer dan enig verzoek aan de API nodig heeft",
+)
+TOO_DEEP = Text(
+    "The JSON is nested more than {levels} levels deep",
+    "De JSON is meer dan {levels} niveaus diep genest",
+)
 
 
-def json_depth(body: bytes) -> int:
-    """How deep JSON nests: the most brackets open at once, outside strings."""
-    brackets = NOT_A_BRACKET.sub(b"", JSON_STRING.sub(b"", body))
-    return max(accumulate(1 if b in b"[{" else -1 for b in brackets), default=0)
+def _nesting(levels: int) -> re.Pattern[bytes]:
+    """Brackets only: a run of balanced groups, none nested deeper than ``levels``. The
+    quantifiers are possessive (the grammar has one parse), so the match is linear and
+    runs in the regular expression engine, never in a Python loop."""
+    group = rb"\[\]"
+    for _ in range(levels - 1):
+        group = rb"\[(?:" + group + rb")*+\]"
+    return re.compile(rb"(?:" + group + rb")*+")
+
+
+WITHIN_DEPTH = _nesting(MAX_JSON_DEPTH)
+
+
+def nested_too_deep(body: bytes) -> bool:
+    """Whether JSON nests more than MAX_JSON_DEPTH levels, outside its strings.
+
+    Cheap for any body: a body without that many brackets is not looked at further (two
+    counts); otherwise its strings are dropped, the brackets kept, and one regular
+    expression checks that they pair up no deeper than the limit. Only when they do not
+    (too deep, or not JSON at all) does the JSON decoder tell which: it raises
+    RecursionError at its own depth (about a thousand) and stops at the first fault."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    text = JSON_STRING.sub(b"", body) if b'"' in body else body
+    if WITHIN_DEPTH.fullmatch(text.translate(BRACKETS, NOT_BRACKETS)):
+        return False
+    try:
+        msgspec.json.decode(body)
+    except RecursionError:
+        return True
+    except msgspec.DecodeError:
+        return False  # not JSON: the handler's decoder answers 400 with its own message
+    return True  # JSON whose brackets pair up, but deeper than the limit
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """``receive`` that refuses (413) a body growing past ``limit`` bytes as it arrives."""
+    received = 0
+
+    async def wrapper() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large()
+        return message
+
+    return wrapper
+
+
+def _too_large() -> RequestEntityTooLarge:
+    return RequestEntityTooLarge(TOO_LARGE.get(current_language.get()).format(size=MAX_JSON_BODY))
 
 
 class InputGuardMiddleware:
     """What no handler should meet: a path integer that no 64-bit column holds (a 404, as
-    for any id that does not exist, instead of an overflow in the database driver), and
-    a body nested deeper than MAX_JSON_DEPTH (a 400 naming the body, instead of the JSON
-    decoder's recursion error)."""
+    for any id that does not exist, instead of an overflow in the database driver), a body
+    that is not a form larger than MAX_JSON_BODY (413, refused by its Content-Length
+    before it is read, or as it arrives), and one nested deeper than MAX_JSON_DEPTH (a 400
+    naming the body, instead of the JSON decoder's recursion error, a 500)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -208,17 +272,21 @@ class InputGuardMiddleware:
                 if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
                     raise NotFoundException()
             if scope["method"] in {"POST", "PUT", "PATCH"}:
-                await self._check_body(scope, receive)
+                receive = await self._check_body(scope, receive)
         await self.app(scope, receive, send)
 
-    async def _check_body(self, scope: Scope, receive: Receive) -> None:
-        kind = next((v for n, v in scope.get("headers", []) if n == b"content-type"), b"")
+    async def _check_body(self, scope: Scope, receive: Receive) -> Receive:
+        headers = scope.get("headers", [])
+        kind = next((v for n, v in headers if n == b"content-type"), b"")
         if kind.lower().startswith(FORM_TYPES):
-            return
+            return receive
+        length = next((v for n, v in headers if n == b"content-length"), b"").strip()
+        if length.isdigit() and (len(length) > 9 or int(length) > MAX_JSON_BODY):
+            raise _too_large()  # said before it is sent: nothing of it is read
+        receive = _limited(receive, MAX_JSON_BODY)
         request: Request[Any, Any, Any] = Request(scope, receive)
         body = await request.body()  # kept in the scope; the handler reads it from there
-        if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and (
-            json_depth(body) > MAX_JSON_DEPTH
-        ):
-            message = f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep"
+        if nested_too_deep(body):
+            message = TOO_DEEP.get(current_language.get()).format(levels=MAX_JSON_DEPTH)
             raise ValidationException(message, extra=[{"key": "body", "message": message}])
+        return receive
