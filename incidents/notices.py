@@ -197,10 +197,13 @@ def send_notices(
     }
     results = []
     with session_scope(engine, write=True) as session:
-        incident = session.get(Incident, incident_id)
+        # The incident first (FOR SHARE on PostgreSQL: a correction waits, and the version
+        # checked stays true until this commits), then its notices in the order of their
+        # ids, as every change of the incident takes them (service.visible_incident).
+        incident = session.get(Incident, incident_id, with_for_update={"read": True})
         if incident is None or incident.version != version:
             raise NoticeError(_("The incident changed while the notice was prepared: review it and send again."))  # fmt: skip
-        for notice_id, slug, recipients, rendered in pending:
+        for notice_id, slug, recipients, rendered in sorted(pending, key=lambda p: p[0]):
             results.append(
                 _write_send(session, incident, notice_id, slug, recipients, rendered,
                             documents_pdf[notice_id], user, now)

@@ -317,7 +317,7 @@ def _reload(
     session: Session, notice_id: uuid.UUID
 ) -> tuple[Notice, Incident, Organisation, list[ObligationRecord]] | None:
     notice = session.exec(
-        select(Notice).where(Notice.id == notice_id).with_for_update()  # type: ignore[arg-type]
+        select(Notice).where(Notice.id == notice_id).with_for_update(key_share=True)  # type: ignore[arg-type]
     ).first()
     if notice is None:
         return None
@@ -340,7 +340,7 @@ def _move_schedules(engine: Engine, items: list[_Due]) -> None:
     )
     rows = [
         {"b_id": i.notice.id, "b_seen": i.notice.next_reminder_at, "b_next": i.plan.next_at}
-        for i in items
+        for i in sorted(items, key=lambda i: i.notice.id)  # the order changes take them in
     ]
     with session_scope(engine, write=True) as session:
         session.connection().execute(statement, rows)

@@ -455,14 +455,22 @@ def test_a_notice_written_while_a_correction_holds_the_incident(
         correction.join()
         writing.join()
     assert results["correction"].status_code == 200, results["correction"].text
-    assert results["write"].status_code == 200, results["write"].text
     assert _versions(engine, incident_id) == (2, [1, 2])
-    notice = _notices(engine, incident_id)["acme"]
     if writer == "decision":
+        assert results["write"].status_code == 200, results["write"].text
+        notice = _notices(engine, incident_id)["acme"]
         assert notice.decision is not None and notice.decision["authority_reason"] == DECISION["authority_reason"]  # fmt: skip
-    else:
-        assert results["write"].json()["sent"] is True and notice.sent_at is not None
-        assert _count(engine, OutboxMessage, OutboxMessage.dedupe_key == f"notice:{notice.id}:1") == 1  # fmt: skip
+        return
+    # The send prepared version 1 and waited for the incident while the correction made
+    # version 2: it sends nothing stale (409, nothing written) and the next send is the
+    # notice of version 2.
+    assert results["write"].status_code == 409, results["write"].text
+    notice = _notices(engine, incident_id)["acme"]
+    assert notice.sent_at is None
+    assert _count(engine, OutboxMessage, OutboxMessage.incident_id == notice.incident_id) == 0
+    again = write()
+    assert again.status_code == 200 and again.json()["sent"] is True, again.text
+    assert _count(engine, OutboxMessage, OutboxMessage.dedupe_key == f"notice:{notice.id}:2") == 1  # fmt: skip
 
 
 # --- a deadlock that does happen: 409, nothing saved, the input kept -------------------------
