@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from forms.questionnaire import Text
 from incidents import clock, service
-from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware, CurrentUser
+from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
 from incidents.controllers import account, admin, api, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
@@ -43,6 +43,7 @@ from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.logs import configure_logging, get_logger, safe_traceback
 from incidents.middleware import EdgeMiddleware, InputGuardMiddleware
+from incidents.principal import CurrentUser
 from incidents.settings import PROJECT_ROOT, Settings
 from incidents.templating import build_environment
 

@@ -35,6 +35,7 @@ from incidents.models import (
     UserSession,
     utcnow,
 )
+from incidents.principal import CurrentUser
 from incidents.security import digest, keyed_digest, needs_rehash, rehash, verify_password
 from incidents.settings import Settings
 
@@ -45,35 +46,6 @@ SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 # slowed down or refused for what strangers do (see "login and its limits").
 DEVICE_COOKIE = "bd_device"
 log = get_logger("breachdesk.auth")
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    """The authenticated user of one request; a plain value, safe to pass between threads."""
-
-    id: int
-    email: str
-    name: str
-    role: str
-    language: str | None
-    organisation_id: int
-    organisation_slug: str
-    organisation_name: str
-    organisation_kind: str
-    session_id_hash: str | None = None
-    token_id: int | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in {"staff", "admin"}
-
-    @property
-    def is_officer(self) -> bool:
-        return self.role == "officer"
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
 
 # --- sessions -------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 from forms.answers import Context, validate
 from incidents import accounts, notices, service
-from incidents.auth import CurrentUser
 from incidents.db import session_scope
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, User, utcnow
+from incidents.principal import CurrentUser
 from incidents.security import hash_password
 
 DEMO_PASSWORD = "breachdesk-demo"  # noqa: S105  (printed by make run on purpose)

@@ -20,7 +20,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from incidents import audit, documents, service, signals  # noqa: F401  (signals: wake the worker)
-from incidents.auth import CurrentUser
 from incidents.db import insert_ignore, session_scope
 from incidents.i18n import gettext as _
 from incidents.models import (
@@ -39,6 +38,7 @@ from incidents.models import (
     User,
     utcnow,
 )
+from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify import assessment
 from notify.obligations import REGIME_BY_KEY

@@ -30,8 +30,8 @@ from forms.answers import (
     read_datetime,
     read_instant,
 )
-from incidents.auth import CurrentUser
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
+from incidents.principal import CurrentUser
 from incidents.service import controller_facts, controllers_by_slug, owed_by_viewer, records_of
 from notify.obligations import IncidentFacts, Obligation, evaluate, next_due
 

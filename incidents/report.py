@@ -21,7 +21,6 @@ from forms.decision import ART34_GROUNDS
 from forms.display import NOT_PROVIDED, display_value, format_datetime
 from forms.questionnaire import QUESTIONS, Text
 from incidents import documents, notices, service
-from incidents.auth import CurrentUser
 from incidents.models import (
     Incident,
     IncidentStatus,
@@ -32,6 +31,7 @@ from incidents.models import (
     Organisation,
     utcnow,
 )
+from incidents.principal import CurrentUser
 from notify import pdf
 from notify.assessment import Assessment, assessment_of
 from notify.obligations import Obligation

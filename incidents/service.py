@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 from forms.answers import Context, changed_keys, clean_text, parse_instant, validate
 from forms.questionnaire import STEP_OF_QUESTION
 from incidents import audit
-from incidents.auth import CurrentUser
 from incidents.db import upsert_insert
 from incidents.models import (
     AuditEvent,
@@ -30,6 +29,7 @@ from incidents.models import (
     ReferenceCounter,
     utcnow,
 )
+from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify.obligations import (
     ControllerFacts,

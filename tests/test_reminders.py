@@ -21,11 +21,11 @@ from sqlmodel import Session, select
 
 from forms.answers import Context, validate
 from incidents import service
-from incidents.auth import CurrentUser
 from incidents.cli import main
 from incidents.db import make_engine
 from incidents.models import Incident, Notice, Organisation, OutboxMessage, User
 from incidents.notices import send_notices
+from incidents.principal import CurrentUser
 from incidents.reminders import deliver_outbox, queue_reminders, reminder_cycle, run_once
 from tests.factories import complete_answers
 

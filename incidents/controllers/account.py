@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from incidents import accounts, audit
-from incidents.auth import CurrentUser, check_own_password, start_session
+from incidents.auth import check_own_password, start_session
 from incidents.controllers.auth import remember_device, wait_message
 from incidents.controllers.common import (
     client_address,
@@ -25,6 +25,7 @@ from incidents.controllers.common import (
 from incidents.db import session_scope
 from incidents.i18n import gettext as _
 from incidents.models import ApiToken, User, UserSession, utcnow
+from incidents.principal import CurrentUser
 
 
 def _account_context(session: Session, user: CurrentUser) -> dict[str, Any]:

@@ -22,12 +22,12 @@ from forms.answers import FieldError, validate, whole_number
 from forms.decision import validate_act, validate_decision, validate_override
 from forms.questionnaire import QUESTIONS, Question, Text
 from incidents import audit, notices, register, service
-from incidents.auth import CurrentUser
 from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
+from incidents.principal import CurrentUser
 from notify.assessment import LEVELS, Assessment, assessment_of
 from notify.obligations import Obligation
 

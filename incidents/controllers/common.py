@@ -14,8 +14,8 @@ from litestar.response import Response
 from sqlalchemy.engine import Engine
 
 from forms.answers import FieldError
-from incidents.auth import CurrentUser
 from incidents.i18n import current_language
+from incidents.principal import CurrentUser
 from incidents.settings import Settings
 
 FLASH_KEY = "flash"

@@ -30,7 +30,7 @@ from forms.questionnaire import (
     Text,
 )
 from incidents import audit, notices, register, service, timeline
-from incidents.auth import CurrentUser, staff_only
+from incidents.auth import staff_only
 from incidents.controllers.common import (
     engine_of,
     field_errors,
@@ -51,6 +51,7 @@ from incidents.models import (
     User,
     utcnow,
 )
+from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify.assessment import assessment_of
 from notify.obligations import owed

@@ -27,7 +27,7 @@ from forms.decision import (
 from forms.fields import read_date
 from forms.questionnaire import Question
 from incidents import audit, delivery, documents, notices, service, timeline
-from incidents.auth import CurrentUser, staff_only
+from incidents.auth import staff_only
 from incidents.controllers.common import (
     engine_of,
     field_errors,
@@ -50,6 +50,7 @@ from incidents.models import (
     User,
     utcnow,
 )
+from incidents.principal import CurrentUser
 from notify import outbox
 from notify.assessment import LEVEL_LABELS, LEVELS, assessment_of
 

@@ -15,13 +15,13 @@ from litestar.response import Response
 from sqlmodel import Session
 
 from incidents import audit, documents, register, report, service
-from incidents.auth import CurrentUser
 from incidents.controllers.api import ERROR_RESPONSES, Errors, incident_out
 from incidents.controllers.common import engine_of, in_thread, pdf_response, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
 from incidents.models import IncidentStatus
+from incidents.principal import CurrentUser
 from incidents.settings import Settings
 
 PDF_RESPONSE = ResponseSpec(

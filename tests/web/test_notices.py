@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 
 from forms.display import format_datetime
 from incidents import notices
-from incidents.auth import CurrentUser
 from incidents.models import (
     AuditEvent,
     DecisionVersion,
@@ -26,6 +25,7 @@ from incidents.models import (
     OutboxMessage,
     User,
 )
+from incidents.principal import CurrentUser
 from incidents.reminders import deliver_outbox
 from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
 from tests.web.notice_helpers import file_via_api as _file
