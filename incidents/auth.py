@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from incidents import service
 from incidents.db import session_scope
 from incidents.logs import get_logger
 from incidents.models import (
@@ -210,8 +211,6 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
 
 def _visible(connection: ASGIConnection, user: CurrentUser, incident_id: Any) -> None:
     """404 when the incident in the path is not this user's to see."""
-    from incidents import service  # the service layer imports this module
-
     with Session(connection.app.state["engine"]) as session:
         service.visible_incident(session, user, incident_id)
 
