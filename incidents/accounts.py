@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -13,6 +12,7 @@ from sqlmodel import Session, select
 from forms.answers import whole_number
 from incidents import audit
 from incidents.auth import revoke_all_sessions, revoke_all_tokens
+from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
 from incidents.models import LANGUAGES, ApiToken, Organisation, OrgKind, Role, User, utcnow
 from incidents.security import (
@@ -30,18 +30,8 @@ EMAIL_RE = re.compile(
 MAX_CONTRACT_HOURS = 24 * 31
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
-
-
-class InputError(ValueError):
+class InputError(Invalid, ValueError):
     """Bad input; ``problems`` names every field that is wrong."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
 
 
 def valid_email(value: str) -> bool:

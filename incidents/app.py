@@ -39,6 +39,7 @@ from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
 from incidents.controllers.common import pop_flashes
 from incidents.db import make_engine
+from incidents.errors import Conflict, Invalid, NotAllowed, NotFound
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.logs import configure_logging, get_logger, safe_traceback
@@ -112,12 +113,20 @@ def handle_forbidden(request: Request, exc: PermissionDeniedException) -> Respon
                 "and send the form again."
             ),
         )
+    return handle_not_allowed(request, NotAllowed())
+
+
+def handle_not_allowed(request: Request, exc: NotAllowed) -> Response[Any]:
+    """The domain's NotAllowed, answered as a role that does not give access (403)."""
+    if _is_api(request):
+        return _api_error(403, _("You may not do this."))
     return _error_page(
         request, 403, _("You do not have access"), _("Your role does not give access to this page.")
     )
 
 
-def handle_not_found(request: Request, exc: NotFoundException) -> Response[Any]:
+def handle_not_found(request: Request, exc: NotFoundException | NotFound) -> Response[Any]:
+    """A missing page and the domain's NotFound (absent, or not this user's to see): 404."""
     if _is_api(request):
         return _api_error(404, _("Not found."))
     return _error_page(
@@ -126,6 +135,23 @@ def handle_not_found(request: Request, exc: NotFoundException) -> Response[Any]:
         _("Page not found"),
         _("There is no page at this address, or you may not see it."),
     )
+
+
+def handle_conflict(request: Request, exc: Conflict) -> Response[Any]:
+    """The domain's Conflict: the thing is not in a state that allows this (409)."""
+    message = exc.message or _("This cannot be done in the current state.")
+    if _is_api(request):
+        return _api_error(409, message)
+    return _error_page(request, 409, _("This cannot be done now"), message)
+
+
+def handle_invalid(request: Request, exc: Invalid) -> Response[Any]:
+    """The domain's Invalid that no handler turned into its form again: 422, every problem."""
+    if _is_api(request):
+        errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+        return Response({"errors": errors}, status_code=422, media_type="application/json")
+    message = " ".join(p.message for p in exc.problems) or exc.message
+    return _error_page(request, 422, _("The input was not accepted"), message)
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response[Any]:
@@ -300,6 +326,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotAuthorizedException: handle_not_authorized,
             PermissionDeniedException: handle_forbidden,
             NotFoundException: handle_not_found,
+            NotFound: handle_not_found,
+            NotAllowed: handle_not_allowed,
+            Conflict: handle_conflict,
+            Invalid: handle_invalid,
             ValidationException: handle_validation,
             HTTPException: handle_http_exception,
             DBAPIError: handle_database_error,
@@ -325,6 +355,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    # Templates link to routes by name. Litestar's own url_for reads the request from the
+    # template context, which a macro imported without context does not have: this one
+    # reads the app's route table and works in every template rendered with this app.
+    environment.globals["url_for"] = app.route_reverse
     # Outside Litestar's own exception handler, so that error responses raised by the
     # middleware (401, CSRF 403) also get the security headers and a request log line.
     app.asgi_handler = EdgeMiddleware(

@@ -210,7 +210,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
 
 
 def _visible(connection: ASGIConnection, user: CurrentUser, incident_id: Any) -> None:
-    """404 when the incident in the path is not this user's to see."""
+    """NotFound (404) when the incident in the path is not this user's to see."""
     with Session(connection.app.state["engine"]) as session:
         service.visible_incident(session, user, incident_id)
 

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from incidents import audit, documents, service, signals  # noqa: F401  (signals: wake the worker)
 from incidents.db import insert_ignore, session_scope
+from incidents.errors import Conflict, NotAllowed, NotFound
 from incidents.i18n import gettext as _
 from incidents.models import (
     AssessmentOverride,
@@ -44,7 +44,7 @@ from notify import assessment
 from notify.obligations import REGIME_BY_KEY
 
 
-class NoticeError(ValueError):
+class NoticeError(Conflict, ValueError):
     """The notice cannot be sent or changed in its current state (a message for people)."""
 
 
@@ -55,20 +55,20 @@ def notice_for(
     session: Session, user: CurrentUser, incident_id: uuid.UUID | str, slug: str
 ) -> tuple[Incident, Notice, Organisation]:
     """The incident, its notice to controller ``slug`` and that controller, if this user may
-    see them; 404 otherwise (another controller's notice is as absent as a missing one)."""
+    see them; NotFound otherwise (another controller's notice is as absent as a missing one)."""
     incident = service.visible_incident(session, user, incident_id)
     if not user.is_staff and slug != user.organisation_slug:
-        raise NotFoundException()
+        raise NotFound()
     row = session.exec(
         select(Notice, Organisation)
         .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
         .where(Notice.incident_id == incident.id, Organisation.slug == slug)
     ).first()
     if row is None:
-        raise NotFoundException()
+        raise NotFound()
     notice, org = row
     if not user.is_staff and (notice.sent_at is None or notice.removed_at is not None):
-        raise NotFoundException()
+        raise NotFound()
     return incident, notice, org
 
 
@@ -170,7 +170,7 @@ def send_notices(
         if slugs is not None:
             known = {org.slug for _, org in pairs}
             if any(slug not in known for slug in slugs):
-                raise NotFoundException()
+                raise NotFound()
             pairs = [(n, o) for n, o in pairs if o.slug in slugs]
         pending = []
         for notice, org in pairs:
@@ -274,9 +274,9 @@ def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
 
 
 def require_officer_of(user: CurrentUser, org: Organisation) -> None:
-    """Only the controller's own privacy officer acts on its notice (staff: 403)."""
+    """Only the controller's own privacy officer acts on its notice (staff: NotAllowed)."""
     if user.is_staff or user.organisation_id != org.id:
-        raise PermissionDeniedException(_("Only the controller's privacy officer can do this."))
+        raise NotAllowed(_("Only the controller's privacy officer can do this."))
 
 
 def acknowledge(session: Session, notice: Notice, org: Organisation, user: CurrentUser) -> bool:
@@ -383,7 +383,7 @@ def record_act(
     number, persons informed and how, a NIS2 report). Recording it again corrects it."""
     require_officer_of(user, org)
     if key not in REGIME_BY_KEY or key == "processor_notice":
-        raise NotFoundException()
+        raise NotFound()
     record = session.exec(
         select(ObligationRecord).where(ObligationRecord.notice_id == notice.id, ObligationRecord.key == key)
     ).first()  # fmt: skip
@@ -470,7 +470,7 @@ def post_message(
     if user.is_staff:
         parent = session.get(NoticeMessage, parent_id) if parent_id else None
         if parent is None or parent.notice_id != notice.id or parent.side != "controller":
-            raise NotFoundException()
+            raise NotFound()
         side = "processor"
     else:
         require_officer_of(user, org)

@@ -30,6 +30,7 @@ from forms.answers import (
     read_datetime,
     read_instant,
 )
+from incidents.errors import Invalid, Problem
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
 from incidents.principal import CurrentUser
 from incidents.service import controller_facts, controllers_by_slug, owed_by_viewer, records_of
@@ -49,10 +50,12 @@ DEFAULT_LIMIT = 25
 MAX_LIMIT = 200
 
 
-class FilterError(ValueError):
+class FilterError(Invalid, ValueError):
+    """A filter of the register that cannot be read; ``str()`` is its message."""
+
     def __init__(self, field: str, message: str) -> None:
         self.field = field
-        super().__init__(message)
+        super().__init__([Problem(field, message)], message)
 
 
 @dataclass(frozen=True)

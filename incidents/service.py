@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from litestar.exceptions import NotFoundException
 from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
@@ -17,6 +16,7 @@ from forms.answers import Context, changed_keys, clean_text, parse_instant, vali
 from forms.questionnaire import STEP_OF_QUESTION
 from incidents import audit
 from incidents.db import upsert_insert
+from incidents.errors import Conflict, NotFound
 from incidents.models import (
     AuditEvent,
     Incident,
@@ -42,7 +42,7 @@ from notify.obligations import (
 )
 
 
-class IncidentError(ValueError):
+class IncidentError(Conflict, ValueError):
     """The incident is not in a state that allows this."""
 
 
@@ -97,7 +97,7 @@ INCIDENT_LOCK = {"key_share": True}
 def visible_incident(
     session: Session, user: CurrentUser, incident_id: uuid.UUID | str, *, lock: bool = False
 ) -> Incident:
-    """The incident if this user may see it; otherwise 404, exactly as for a missing id.
+    """The incident if this user may see it; otherwise NotFound, exactly as for a missing id.
 
     Staff see every incident. An officer sees a submitted incident once the processor has
     sent their controller its notice (the processor reviews before anyone else reads).
@@ -117,14 +117,14 @@ def visible_incident(
     try:
         key = incident_id if isinstance(incident_id, uuid.UUID) else uuid.UUID(str(incident_id))
     except ValueError:
-        raise NotFoundException() from None
+        raise NotFound() from None
     incident = session.get(Incident, key, with_for_update=INCIDENT_LOCK if lock else None)
     if incident is None:
-        raise NotFoundException()
+        raise NotFound()
     if not user.is_staff and (
         incident.status == IncidentStatus.draft or not officer_notice(session, user, incident.id)
     ):
-        raise NotFoundException()
+        raise NotFound()
     if lock:
         _lock_notices(session, incident.id)
     return incident
