@@ -106,6 +106,17 @@ MESSAGES: dict[str, Text] = {
     ),
 }
 
+
+def register_messages(messages: Mapping[str, Text]) -> None:
+    """Add the messages of another form (its codes for :class:`FieldError`).
+
+    A code already known is refused, so no module can change another's wording."""
+    taken = sorted(set(messages) & set(MESSAGES))
+    if taken:
+        raise ValueError(f"message codes already registered: {', '.join(taken)}")
+    MESSAGES.update(messages)
+
+
 EXPECTED = {
     "text": Text("text", "tekst"),
     "list": Text("a list of options", "een lijst met opties"),

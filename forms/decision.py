@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from forms.answers import EXPECTED, MESSAGES, FieldError, InstantError, clean_text, read_datetime
+from forms.answers import (
+    EXPECTED,
+    FieldError,
+    InstantError,
+    clean_text,
+    read_datetime,
+    register_messages,
+)
 from forms.questionnaire import Text
 
 REASON_MAX = 4000
@@ -47,7 +54,7 @@ LABELS: dict[str, Text] = {
     "reason": Text("Why you assess it differently", "Waarom u het anders inschat"),
 }  # fmt: skip
 
-MESSAGES.update(
+register_messages(
     {
         "decision_yes_no": Text("Select yes or no for “{label}”", "Kies ja of nee bij „{label}”"),
         "decision_ground_with_yes": Text(
