@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from forms.questionnaire import EU_EEA_COUNTRIES, QUESTIONS, STEPS, Question, Step, Text
+from forms.questionnaire import EU_EEA_COUNTRIES, QUESTIONS, Question, Step, Text
 
 EMAIL_RE = re.compile(
     r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
@@ -457,10 +457,6 @@ def merge_step(answers: Mapping[str, Any], step: Step, values: Mapping[str, Any]
     merged = {k: v for k, v in answers.items() if k not in step.keys}
     merged.update({k: v for k, v in values.items() if k in step.keys and not _missing(v)})
     return merged
-
-
-def first_incomplete_step(answers: Mapping[str, Any], ctx: Context) -> Step | None:
-    return next((s for s in STEPS if step_state(s, answers, ctx) != "completed"), None)
 
 
 def changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

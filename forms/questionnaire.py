@@ -8,7 +8,7 @@ Conditions (*show if*) are small pure functions of the answers so far.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal[
@@ -710,10 +710,3 @@ QUESTIONS: dict[str, Question] = {q.key: q for step in STEPS for q in step.quest
 STEP_BY_KEY: dict[str, Step] = {step.key: step for step in STEPS}
 STEP_OF_QUESTION: dict[str, Step] = {q.key: step for step in STEPS for q in step.questions}
 CONTACT_KEYS = ("contact_name", "contact_role", "contact_email", "contact_phone")
-
-
-@dataclass(frozen=True)
-class StepStatus:
-    step: Step
-    state: Literal["completed", "in_progress", "not_started"]
-    errors: tuple[str, ...] = field(default_factory=tuple)
