@@ -19,6 +19,7 @@ from forms.answers import (
     register_messages,
 )
 from forms.questionnaire import Text
+from notify.obligations import regime_hours
 
 REASON_MAX = 4000
 REFERENCE_MAX = 200
@@ -65,8 +66,8 @@ register_messages(
             "Choose one of the grounds of Art. 34(3)", "Kies een van de gronden van art. 34 lid 3"
         ),
         "late_reason_required": Text(
-            "The 72 hours have passed: give the reasons for the delay (Art. 33(1))",
-            "De 72 uur zijn voorbij: geef de redenen voor de vertraging (art. 33 lid 1)",
+            "The {hours} hours have passed: give the reasons for the delay (Art. 33(1))",
+            "De {hours} uur zijn voorbij: geef de redenen voor de vertraging (art. 33 lid 1)",
         ),
         "act_before_notice": Text(
             "“{label}” cannot be before the processor discovered the breach",
@@ -170,7 +171,8 @@ def validate_decision(
         notify, inform, ground, significant = False, False, None, False if nis2 else None
     late_reason = _text_field(raw, "late_reason", errors, required=False, limit=REASON_MAX)
     if late and notify and not late_reason:
-        errors.append(FieldError("late_reason", "late_reason_required"))
+        hours = regime_hours("gdpr_authority")
+        errors.append(FieldError("late_reason", "late_reason_required", {"hours": hours}))
     decision = {
         "is_breach": is_breach,
         "notify_authority": notify,

@@ -23,8 +23,7 @@ from incidents.models import Incident, NoticeSend, Organisation
 from incidents.templating import build_environment
 from notify import pdf
 from notify.assessment import assessment_of
-
-AUTHORITY_HOURS = 72
+from notify.obligations import regime_hours
 
 # The elements Art. 33(3) asks for, first in every notice, each from these answers.
 KEY_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -114,6 +113,7 @@ def notice_context(
     names = {org.slug: org.name}
     start = delivered_at or sent_at
     discovered = incident.discovered_at
+    authority_hours = regime_hours("gdpr_authority")
     return {
         "lang": lang,
         "reference": incident.reference or "",
@@ -125,7 +125,8 @@ def notice_context(
         "discovered_at": format_datetime(discovered, zone, lang) if discovered else "",
         "delivered": delivered_at is not None,
         "start_at": format_datetime(start, zone, lang),
-        "authority_due": format_datetime(start + timedelta(hours=AUTHORITY_HOURS), zone, lang),
+        "authority_hours": authority_hours,
+        "authority_due": format_datetime(start + timedelta(hours=authority_hours), zone, lang),
         "facts": _facts(answers, lang, zone, names),
         "sections": answer_sections(answers, lang, zone, names),
         "changes": answer_changes(previous.answers, answers, lang, zone, names) if previous else [],
@@ -133,6 +134,8 @@ def notice_context(
         "previous_sent_at": format_datetime(previous.sent_at, zone, lang) if previous else "",
         "notes": notes,
         "nis2": org.nis2,
+        "nis2_warning_hours": regime_hours("nis2_early_warning"),
+        "nis2_notification_hours": regime_hours("nis2_notification"),
         "assessment": assessment_of(incident),
     }
 

@@ -34,9 +34,8 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from notify import pdf
 from notify.assessment import Assessment, assessment_of
-from notify.obligations import Obligation
+from notify.obligations import Obligation, regime_hours
 
-AUTHORITY_HOURS = 72
 REGISTER_MAX = 500  # incidents in one register PDF; narrow the period for more
 
 
@@ -150,9 +149,10 @@ def _aware(data: ReportData, part: ControllerPart) -> list[str]:
     delivered = part.notice.delivered_at
     if delivered is None:
         return [data.text(NOT_YET)]
-    due = delivered + timedelta(hours=AUTHORITY_HOURS)
+    hours = regime_hours("gdpr_authority")
+    due = delivered + timedelta(hours=hours)
     return [data.when(delivered),
-            data.text(Text("The 72 hours ended or end {due}", "De 72 uur eindigden of eindigen {due}")).format(due=data.when(due))]  # fmt: skip
+            data.text(Text("The {hours} hours ended or end {due}", "De {hours} uur eindigden of eindigen {due}")).format(hours=hours, due=data.when(due))]  # fmt: skip
 
 
 def _authority_notified(data: ReportData, part: ControllerPart) -> list[str]:

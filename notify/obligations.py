@@ -99,6 +99,15 @@ REGIMES: tuple[Regime, ...] = (
 REGIME_BY_KEY = {regime.key: regime for regime in REGIMES}
 
 
+def regime_hours(key: str) -> int:
+    """The fixed elapsed hours of a regime (``gdpr_authority``: 72), for the notice, the
+    report and the forms that name them; they are read here, never written again."""
+    hours = REGIME_BY_KEY[key].hours
+    if not isinstance(hours, int):
+        raise ValueError(f"regime {key!r} has no fixed hours")
+    return hours
+
+
 def _start_event(
     name: str, incident: IncidentFacts, controller: ControllerFacts
 ) -> datetime | None:
