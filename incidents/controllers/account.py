@@ -23,6 +23,7 @@ from incidents.controllers.common import (
     user_of,
 )
 from incidents.db import session_scope
+from incidents.errors import NotFound
 from incidents.i18n import gettext as _
 from incidents.models import ApiToken, User, UserSession, utcnow
 from incidents.principal import CurrentUser
@@ -101,7 +102,7 @@ def change_password(
             "your API tokens revoked."
         ),
     )
-    response = Redirect("/account", status_code=303)
+    response = Redirect(request.app.route_reverse("account"), status_code=303)
     # The old known-device cookies ended with the password; this browser gets a new one.
     remember_device(response, settings, row)
     return response
@@ -126,7 +127,8 @@ def create_token(request: Request[Any, Any, Any], data: URLEncodedBody[dict[str,
         )
     with session_scope(engine_of(request), write=True) as session:
         row = session.get(User, user.id)
-        assert row is not None
+        if row is None:
+            raise NotFound()
         token = accounts.create_token(session, row, label, actor_id=user.id)
     return _render(request, new_token=token)
 
@@ -139,7 +141,7 @@ def revoke_token(request: Request[Any, Any, Any], token_id: FromPath[int]) -> Re
         if not accounts.revoke_token(session, token_id, user.id, actor_id=user.id):
             raise NotFoundException()
     flash(request, _("The token has been revoked."))
-    return Redirect("/account", status_code=303)
+    return Redirect(request.app.route_reverse("account"), status_code=303)
 
 
 @post("/account/sessions/revoke-others", name="account_sessions_revoke")
@@ -160,7 +162,7 @@ def revoke_other_sessions(request: Request[Any, Any, Any]) -> Redirect:
             session, "user.sessions_revoked", actor_id=user.id, organisation_id=user.organisation_id
         )
     flash(request, _("All your other sessions have been logged out."))
-    return Redirect("/account", status_code=303)
+    return Redirect(request.app.route_reverse("account"), status_code=303)
 
 
 handlers = [account, change_password, create_token, revoke_token, revoke_other_sessions]

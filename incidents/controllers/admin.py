@@ -77,7 +77,7 @@ def org_create(
             "admin/org_form.html", context={"org": None, "values": values, "errors": errors}
         )
     flash(request, _("The organisation has been added."))
-    return Redirect(f"/organisations/{slug}", status_code=303)
+    return Redirect(request.app.route_reverse("organisation", slug=slug), status_code=303)
 
 
 def _org_or_404(session: Session, slug: str) -> Organisation:
@@ -139,7 +139,7 @@ def org_update(
             "admin/org_form.html", context={"org": org, "values": values, "errors": errors}
         )
     flash(request, _("The changes have been saved."))
-    return Redirect(f"/organisations/{slug}", status_code=303)
+    return Redirect(request.app.route_reverse("organisation", slug=slug), status_code=303)
 
 
 # --- users ----------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def user_create(
             session.rollback()
             return _user_form(session, None, values, _problems(exc))
     flash(request, _("The user has been added."))
-    return Redirect("/admin/users", status_code=303)
+    return Redirect(request.app.route_reverse("admin_users"), status_code=303)
 
 
 def _user_or_404(session: Session, user_id: int) -> tuple[User, Organisation]:
@@ -270,7 +270,7 @@ def user_update(
         if errors:  # nothing was changed: the checks run before any write
             return _user_form(session, user, values, errors)
     flash(request, _("The changes have been saved."))
-    return Redirect("/admin/users", status_code=303)
+    return Redirect(request.app.route_reverse("admin_users"), status_code=303)
 
 
 @post(
@@ -303,7 +303,7 @@ def user_password(
             "their API tokens revoked."
         ),
     )
-    return Redirect("/admin/users", status_code=303)
+    return Redirect(request.app.route_reverse("admin_users"), status_code=303)
 
 
 handlers = [

@@ -19,11 +19,12 @@ from msgspec import Struct
 from sqlmodel import Session
 
 from forms.answers import FieldError, validate, whole_number
-from forms.decision import validate_act, validate_decision, validate_override
+from forms.decision import ACT_FIELDS, validate_act, validate_decision, validate_override
 from forms.questionnaire import QUESTIONS, Question, Text
 from incidents import audit, notices, register, service
 from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
 from incidents.db import session_scope
+from incidents.errors import Invalid, Problem
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
@@ -687,7 +688,8 @@ def _act(request: Request[Any, Any, Any], incident_id: uuid.UUID, controller: st
         result = validate_act(key, data, now=utcnow(), earliest=incident.discovered_at, strict=True)
         if result.errors:
             return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
-        assert result.met_at is not None
+        if result.met_at is None:  # validate_act names the field when it has no instant
+            raise Invalid([Problem(ACT_FIELDS[key][0], "required")])
         notices.record_act(session, notice, org, user, key, met_at=result.met_at, text=result.text,
                            late_reason=result.late_reason)  # fmt: skip
         return notice_out(notice, org)

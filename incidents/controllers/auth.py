@@ -137,7 +137,7 @@ def logout(request: Request[Any, Any, Any]) -> Redirect:
         audit.record(session, "user.logout", actor_id=user.id, organisation_id=user.organisation_id)
     request.clear_session()
     flash(request, _("You are logged out."))
-    return Redirect("/login", status_code=303)
+    return Redirect(request.app.route_reverse("login"), status_code=303)
 
 
 @post("/language", name="language", opt={"exclude_from_auth": True})

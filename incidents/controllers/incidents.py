@@ -226,7 +226,9 @@ def start(request: Request[Any, Any, Any]) -> Redirect:
     user = user_of(request)
     with session_scope(engine_of(request), write=True) as session:
         incident = service.create_draft(session, user)
-    return Redirect(f"/incidents/{incident.id}/report", status_code=303)
+    return Redirect(
+        request.app.route_reverse("incident_tasks", incident_id=incident.id), status_code=303
+    )
 
 
 def _incident_for_staff(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Incident:
@@ -435,11 +437,11 @@ def step_save(
                     if changed
                     else _("Nothing was changed.")
                 )
-                target = f"/incidents/{incident.id}"
+                target = request.app.route_reverse("incident", incident_id=incident.id)
             else:
                 service.save_draft(session, incident, canonical, user, step=step.key)
                 message = _("Your answers have been saved.")
-                target = _next_target(incident, step, action, return_to)
+                target = _next_target(request, incident, step, action, return_to)
     except DBAPIError as exc:
         if not service.lock_conflict(exc):
             raise
@@ -497,14 +499,20 @@ def _base_version(value: Any) -> int | None:
     return -1 if number is None else number
 
 
-def _next_target(incident: Incident, step: Step, action: str, return_to: str | None) -> str:
-    base = f"/incidents/{incident.id}/report"
+def _next_target(
+    request: Request[Any, Any, Any],
+    incident: Incident,
+    step: Step,
+    action: str,
+    return_to: str | None,
+) -> str:
+    reverse = request.app.route_reverse
     if action != "continue":
-        return base
-    if return_to == "check":
-        return base + "/check"
+        return reverse("incident_tasks", incident_id=incident.id)
     index = STEPS.index(step)
-    return f"{base}/{STEPS[index + 1].key}" if index + 1 < len(STEPS) else base + "/check"
+    following = STEPS[index + 1].key if index + 1 < len(STEPS) else "check"
+    step_key = "check" if return_to == "check" else following
+    return reverse("incident_step", incident_id=incident.id, step_key=step_key)
 
 
 # --- check your answers and submit ----------------------------------------------------
@@ -552,7 +560,9 @@ def submit(
         incident = service.visible_incident(session, user, incident_id, lock=True)
         if incident.status != IncidentStatus.draft:
             flash(request, _("This incident has already been submitted."), "warning")
-            return Redirect(f"/incidents/{incident.id}", status_code=303)
+            return Redirect(
+                request.app.route_reverse("incident", incident_id=incident.id), status_code=303
+            )
         problems = service.submit(
             session, incident, user, service.validation_context(session, settings)
         )
@@ -561,14 +571,19 @@ def submit(
         errors = [
             {
                 "field": None,
-                "href": f"/incidents/{incident_id}/report/{STEP_OF_QUESTION[e.field.split('-')[0]].key}?return=check#{e.field}",
+                "href": request.app.route_reverse(
+                    "incident_step",
+                    incident_id=incident_id,
+                    step_key=STEP_OF_QUESTION[e.field.split("-")[0]].key,
+                )
+                + f"?return=check#{e.field}",
                 "message": e.message(lang()),
             }
             for e in problems
         ]
         return _check_page(request, incident_id, errors)
     flash(request, _("Breach report %(reference)s has been submitted.") % {"reference": reference})
-    return Redirect(f"/incidents/{incident_id}", status_code=303)
+    return Redirect(request.app.route_reverse("incident", incident_id=incident_id), status_code=303)
 
 
 # --- the incident page, versions, changes ---------------------------------------------
@@ -624,7 +639,10 @@ def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UU
     with session_scope(engine_of(request), write=not user.is_staff) as session:
         incident = service.visible_incident(session, user, incident_id)
         if incident.status == IncidentStatus.draft:
-            return Redirect(f"/incidents/{incident.id}/report", status_code=303)  # type: ignore[return-value]
+            return Redirect(
+                request.app.route_reverse("incident_tasks", incident_id=incident.id),
+                status_code=303,
+            )  # type: ignore[return-value]
         pairs = service.notices_of(session, user, incident.id)
         names = {org.slug: org.name for _, org in pairs}
         answers = service.answers_for(user, incident.answers)
@@ -751,7 +769,8 @@ def late_reason(
         else:
             service.record_late_reason(session, pairs[controller][0], key, reason, user)
             flash(request, _("The reason for the delay has been recorded."))
-    return Redirect(f"/incidents/{incident_id}#timeline", status_code=303)
+    url = request.app.route_reverse("incident", incident_id=incident_id)
+    return Redirect(url + "#timeline", status_code=303)
 
 
 @get("/incidents/{incident_id:uuid}/versions/{number:int}", name="incident_version")

@@ -55,8 +55,8 @@ from notify import outbox
 from notify.assessment import LEVEL_LABELS, LEVELS, assessment_of
 
 
-def _base(incident_id: uuid.UUID, slug: str) -> str:
-    return f"/incidents/{incident_id}/notices/{slug}"
+def _notice_url(request: Request[Any, Any, Any], incident_id: uuid.UUID, slug: str) -> str:
+    return request.app.route_reverse("notice", incident_id=incident_id, slug=slug)
 
 
 def _form(data: dict[str, Any]) -> dict[str, str]:
@@ -138,7 +138,6 @@ def _notice_context(
         "incident": incident,
         "notice": notice,
         "org": org,
-        "base": _base(incident.id, org.slug),
         "sends": sends,
         "latest": sends[-1] if sends else None,
         "preview": preview,
@@ -204,7 +203,7 @@ def sent_page(
         send = _send(session, notice, number)
     return Template(
         "notices/sent.html",
-        context={"incident": incident, "org": org, "send": send, "base": _base(incident.id, slug)},
+        context={"incident": incident, "org": org, "send": send},
     )
 
 
@@ -269,14 +268,15 @@ def send_one(
     request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], slug: FromPath[str]
 ) -> Redirect:
     _send_and_report(request, incident_id, [slug])
-    return Redirect(_base(incident_id, slug), status_code=303)
+    return Redirect(_notice_url(request, incident_id, slug), status_code=303)
 
 
 @post("/incidents/{incident_id:uuid}/notices/send", name="notice_send_all", guards=[staff_only])
 @in_thread
 def send_all(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Redirect:
     _send_and_report(request, incident_id, None)
-    return Redirect(f"/incidents/{incident_id}#notices", status_code=303)
+    url = request.app.route_reverse("incident", incident_id=incident_id)
+    return Redirect(url + "#notices", status_code=303)
 
 
 # --- the officer's acts -----------------------------------------------------------------------
@@ -295,7 +295,7 @@ def acknowledge(
         request,
         _("Receipt acknowledged.") if first else _("You had already acknowledged this notice."),
     )
-    return Redirect(_base(incident_id, slug), status_code=303)
+    return Redirect(_notice_url(request, incident_id, slug), status_code=303)
 
 
 @post(
@@ -337,7 +337,7 @@ def question(
         if parent_id
         else _("Your question has been sent to the processor."),
     )
-    return Redirect(_base(incident_id, slug) + "#questions", status_code=303)
+    return Redirect(_notice_url(request, incident_id, slug) + "#questions", status_code=303)
 
 
 @get("/incidents/{incident_id:uuid}/notices/{slug:str}/decision", name="notice_decision")
@@ -376,7 +376,7 @@ def _decision_template(
         "notices/decision.html",
         context={
             "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
-            "late": late, "base": _base(incident.id, org.slug), "assessment": assessment_of(incident),
+            "late": late, "assessment": assessment_of(incident),
             "labels": {k: v.get(lang()) for k, v in LABELS.items()},
             "grounds": [(k, v.get(lang())) for k, v in ART34_GROUNDS.items()],
         },
@@ -409,7 +409,7 @@ def decide(
             )
         notices.decide(session, notice, org, user, result.decision, result.late_reason)
     flash(request, _("Your decision has been recorded."))
-    return Redirect(_base(incident_id, slug), status_code=303)
+    return Redirect(_notice_url(request, incident_id, slug), status_code=303)
 
 
 # --- the officer's own estimate of the severity ------------------------------------------
@@ -427,7 +427,7 @@ def _assessment_template(
         "notices/assessment.html",
         context={
             "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
-            "base": _base(incident.id, org.slug), "assessment": assessment_of(incident),
+            "assessment": assessment_of(incident),
             "labels": {k: v.get(language) for k, v in LABELS.items()},
             "levels": [(k, v.get(language)) for k, v in LEVEL_LABELS.items()],
         },
@@ -471,7 +471,7 @@ def assessment_save(
             return _assessment_template(incident, notice, org, values, field_errors(result.errors))
         notices.override_assessment(session, incident, notice, org, user, result.override)
     flash(request, _("Your estimate has been recorded beside the computed assessment."))
-    return Redirect(_base(incident_id, slug) + "#assessment", status_code=303)
+    return Redirect(_notice_url(request, incident_id, slug) + "#assessment", status_code=303)
 
 
 @post(
@@ -520,7 +520,7 @@ def record_act(
             request, incident_id, slug, errors=field_errors(errors), values=values, form=key
         )
     flash(request, _("Recorded: %(duty)s.") % {"duty": timeline.regime_label(key)})
-    return Redirect(_base(incident_id, slug) + "#acts", status_code=303)
+    return Redirect(_notice_url(request, incident_id, slug) + "#acts", status_code=303)
 
 
 # --- the letter to the persons ------------------------------------------------------------------
@@ -552,7 +552,7 @@ def _letter_template(
     return Template(
         "notices/letter.html",
         context={"incident": incident, "notice": notice, "org": org, "values": {"letter": text},
-                 "errors": errors, "base": _base(incident.id, org.slug)},
+                 "errors": errors},
     )  # fmt: skip
 
 
@@ -584,7 +584,8 @@ def letter_save(
             )
         notices.save_letter(session, notice, org, user, text + "\n")
     flash(request, _("The letter has been saved."))
-    return Redirect(_base(incident_id, slug) + "/letter", status_code=303)
+    url = request.app.route_reverse("notice_letter", incident_id=incident_id, slug=slug)
+    return Redirect(url, status_code=303)
 
 
 @get("/incidents/{incident_id:uuid}/notices/{slug:str}/letter/{fmt:str}", name="notice_letter_file")
