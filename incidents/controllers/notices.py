@@ -53,6 +53,7 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from notify import outbox
 from notify.assessment import LEVEL_LABELS, LEVELS, assessment_of
+from notify.obligations import regime_hours
 
 
 def _notice_url(request: Request[Any, Any, Any], incident_id: uuid.UUID, slug: str) -> str:
@@ -379,8 +380,13 @@ def _decision_template(
             "late": late, "assessment": assessment_of(incident),
             "labels": {k: v.get(lang()) for k, v in LABELS.items()},
             "grounds": [(k, v.get(lang())) for k, v in ART34_GROUNDS.items()],
+            "hours": {key: regime_hours(key) for key in DECISION_HOURS},
         },
     )  # fmt: skip
+
+
+# The regimes whose hours the decision form names (from REGIMES, never written here).
+DECISION_HOURS = ("gdpr_authority", "nis2_early_warning", "nis2_notification")
 
 
 @post(

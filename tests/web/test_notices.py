@@ -557,3 +557,19 @@ def test_inboxes_put_what_needs_action_first(client: PageClient, staff_api, make
     officer.submit(f"/incidents/{newer}/notices/acme/acknowledge")
     officer_rows = [a["href"] for a in officer.page("/notices").select("tbody a")]
     assert officer_rows == [f"/incidents/{i}/notices/acme" for i in (older, newer)]
+
+
+def test_the_decision_form_names_the_hours_of_the_regimes(
+    client: PageClient, staff_api, clock, engine, settings
+) -> None:
+    incident_id = _file(client, staff_api, controllers=["zorggroep-noord"])  # a NIS2 entity
+    _send_all(client, incident_id)
+    assert deliver_outbox(engine, settings) == 1  # delivery starts the controller's clocks
+    client.login("fg@zorggroep-noord.example")
+    soup = client.page(f"/incidents/{incident_id}/notices/zorggroep-noord/decision")
+    assert "CSIRT deadlines (24 hours, 72 hours, one month)" in soup.text
+    assert "since the notice reached you have passed" not in soup.text
+    clock.travel(timedelta(hours=73))  # the authority's 72 hours from delivery have passed
+    client.login("fg@zorggroep-noord.example")  # a new session: the last one has expired
+    soup = client.page(f"/incidents/{incident_id}/notices/zorggroep-noord/decision")
+    assert "The 72 hours since the notice reached you have passed" in soup.text
