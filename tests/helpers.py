@@ -119,3 +119,14 @@ STAFF = "staff@talentcloud.example"
 ADMIN = "admin@talentcloud.example"
 OFFICER_ACME = "fg@acme.example"
 OFFICER_NORTHWIND = "dpo@northwind.example"
+
+
+def app_routes(app: Any) -> list[tuple[str, str]]:
+    """(method, path pattern) of every route of the app, OPTIONS and HEAD left out: tests
+    that must cover every route walk this, so a new route cannot be forgotten."""
+    return [
+        (method, route.path)
+        for route in app.routes
+        for method in sorted(getattr(route, "methods", ()))
+        if method not in {"OPTIONS", "HEAD"}
+    ]

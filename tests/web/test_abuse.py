@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from incidents.models import OutboxMessage
 from incidents.reminders import deliver_outbox
-from tests.helpers import ADMIN, OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.helpers import ADMIN, OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, app_routes
 from tests.web.notice_helpers import file_via_api as _file
 from tests.web.notice_helpers import send_all as _send_all
 
@@ -35,16 +35,6 @@ FORM = {
     "level": "low",
     "summary": "x",
 }
-
-
-def _routes(app) -> list[tuple[str, str]]:
-    """(method, path pattern) of every route of the app, OPTIONS and HEAD left out."""
-    return [
-        (method, route.path)
-        for route in app.routes
-        for method in sorted(getattr(route, "methods", ()))
-        if method not in {"OPTIONS", "HEAD"}
-    ]
 
 
 def _fill(pattern: str, incident_id: str) -> str:
@@ -69,7 +59,7 @@ def test_another_controllers_officer_gets_404_on_every_route_with_an_incident(
     ).json()["id"]
     officer = api_headers(OFFICER_NORTHWIND)
     client.login(OFFICER_NORTHWIND)
-    routes = [(m, p) for m, p in _routes(app) if "{incident_id" in p]
+    routes = [(m, p) for m, p in app_routes(app) if "{incident_id" in p]
     assert len(routes) >= 30
     tried = 0
     for incident_id in (sent, unsent, draft):
@@ -97,7 +87,7 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(
 ) -> None:
     incident_id = _file(client, api_headers(STAFF), controllers=["acme"])
     client.login(ADMIN)
-    posts = [p for m, p in _routes(app) if m == "POST" and not p.startswith("/api/")]
+    posts = [p for m, p in app_routes(app) if m == "POST" and not p.startswith("/api/")]
     assert len(posts) >= 20
     for pattern in posts:
         url = _fill(

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from incidents.models import metadata
 from incidents.register import SORTS
 from tests.factories import complete_answers
-from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, check_page
+from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, app_routes, check_page
 from tests.web.journey import STEP_FORMS
 from tests.web.notice_helpers import file_via_api, send_all
 
@@ -186,15 +186,6 @@ def _fields_named(response: Response) -> set[str]:
 @pytest.fixture
 def world(app, client: PageClient, make_client, api_headers, engine) -> World:
     return World(app, client, make_client, api_headers, engine)
-
-
-def _routes(app) -> list[tuple[str, str]]:
-    return [
-        (method, route.path)
-        for route in app.routes
-        for method in sorted(getattr(route, "methods", ()))
-        if method not in {"OPTIONS", "HEAD"}
-    ]
 
 
 def _date_change(key: str, value: str) -> dict[str, Any]:
@@ -604,7 +595,7 @@ def test_json_nested_a_thousand_deep(world: World) -> None:
     }
     routes = [
         (method, path)
-        for method, path in _routes(world.app)
+        for method, path in app_routes(world.app)
         if path.startswith("/api/") and method in {"POST", "PATCH", "PUT"}
     ]
     assert len(routes) >= 6
@@ -636,7 +627,7 @@ PATH_VALUES = {"slug": "acme", "controller": "acme", "key": "gdpr_authority", "f
 
 
 def test_path_integers_beyond_64_bits_on_every_int_route(world: World) -> None:
-    routes = [(m, p) for m, p in _routes(world.app) if ":int}" in p]
+    routes = [(m, p) for m, p in app_routes(world.app) if ":int}" in p]
     assert len(routes) >= 8, routes
     for method, pattern in routes:
         for huge in HUGE:
@@ -720,7 +711,7 @@ def test_nul_in_queries_and_path_segments(world: World) -> None:
                         # Text searched for or filtered by: the NUL is dropped.
                         allow=(lambda r: r.status_code == 200) if param in {"q", "controller"} else None,
                     )  # fmt: skip
-    routes = [(m, p) for m, p in _routes(world.app) if ":str}" in p]
+    routes = [(m, p) for m, p in app_routes(world.app) if ":str}" in p]
     assert len(routes) >= 20
     for method, pattern in routes:
         names = re.findall(r"\{(\w+):str\}", pattern)
@@ -830,7 +821,7 @@ FORM_FIELDS = ("body", "letter", "is_breach", "reason", "level", "summary", "not
 def test_nul_in_every_form(world: World) -> None:
     """Every form of the site, sent with a NUL in each field it might read, by each role:
     refused or the NUL dropped, never a 500, never stored."""
-    posts = [p for m, p in _routes(world.app) if m == "POST" and not p.startswith("/api/")]
+    posts = [p for m, p in app_routes(world.app) if m == "POST" and not p.startswith("/api/")]
     assert len(posts) >= 20
     skip = {"/logout", "/login"}
     for pattern in posts:
