@@ -104,14 +104,35 @@ def seed(url: str, count: int) -> float:
             }
             incident_id = uuid.uuid4()
             incidents.append(
-                {"id": incident_id, "reference": f"INC-2026-{number:07d}", "reference_year": 2026,
-                 "reference_number": number, "status": "submitted", "answers": answers, "version": 1,
-                 "summary": answers["summary"], "discovered_at": moment, "affected_max": number % 5000,
-                 "created_by_id": staff.id, "created_at": moment, "updated_at": moment, "submitted_at": moment}
-            )  # fmt: skip
-            notices.append({"id": uuid.uuid4(), "incident_id": incident_id, "controller_id": controller.id,
-                            "version": 1, "incident_version": 1, "sent_at": moment, "delivered_at": moment,
-                            "created_at": moment})  # fmt: skip
+                {
+                    "id": incident_id,
+                    "reference": f"INC-2026-{number:07d}",
+                    "reference_year": 2026,
+                    "reference_number": number,
+                    "status": "submitted",
+                    "answers": answers,
+                    "version": 1,
+                    "summary": answers["summary"],
+                    "discovered_at": moment,
+                    "affected_max": number % 5000,
+                    "created_by_id": staff.id,
+                    "created_at": moment,
+                    "updated_at": moment,
+                    "submitted_at": moment,
+                }
+            )
+            notices.append(
+                {
+                    "id": uuid.uuid4(),
+                    "incident_id": incident_id,
+                    "controller_id": controller.id,
+                    "version": 1,
+                    "incident_version": 1,
+                    "sent_at": moment,
+                    "delivered_at": moment,
+                    "created_at": moment,
+                }
+            )
             if len(incidents) == BATCH or number == count:
                 session.execute(insert(Incident), incidents)
                 session.execute(insert(Notice), notices)
@@ -179,13 +200,30 @@ def server(url: str, workers: int = 1) -> Iterator[Server]:
     """`breachdesk serve` on loopback (``workers`` processes, no background worker), logs
     discarded."""
     port = _free_port()
-    env = {**os.environ, "BREACHDESK_DATABASE_URL": url, "BREACHDESK_SECRET_KEY": "bench-" + "k" * 40,
-           "BREACHDESK_LANGUAGE": "en"}  # fmt: skip
+    env = {
+        **os.environ,
+        "BREACHDESK_DATABASE_URL": url,
+        "BREACHDESK_SECRET_KEY": "bench-" + "k" * 40,
+        "BREACHDESK_LANGUAGE": "en",
+    }
     script = str(Path(sys.executable).parent / "breachdesk")
     process = subprocess.Popen(
-        [script, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker", "--workers", str(workers)],
-        env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            script,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-worker",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -210,8 +248,14 @@ def browser_session(base: str, email: str = STAFF) -> httpx.Client:
     """A client logged in through the login form, keeping the connection open."""
     client = httpx.Client(base_url=base, timeout=60)
     client.get("/login")
-    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD,
-                                           "_csrf_token": client.cookies.get("bd_csrf")})  # fmt: skip
+    response = client.post(
+        "/login",
+        data={
+            "email": email,
+            "password": DEMO_PASSWORD,
+            "_csrf_token": client.cookies.get("bd_csrf"),
+        },
+    )
     assert response.status_code == 303, response.status_code
     return client
 

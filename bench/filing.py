@@ -13,8 +13,9 @@ from tests.factories import complete_answers
 
 
 async def _client(base: str, token: str, until: float, results: list[int]) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=120,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:  # fmt: skip
+    async with httpx.AsyncClient(
+        base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         body = complete_answers(controllers=["acme", "northwind"])
         while time.perf_counter() < until:
             response = await client.post("/api/v1/incidents", json=body)
@@ -43,10 +44,18 @@ def measure(url: str, clients: tuple[int, ...], seconds: float, workers: int = 1
             cpu = srv.cpu_seconds() - cpu_before
             created = sum(1 for s in statuses if s == 201)
             stored = count_incidents(url) - before
-            result["runs"].append({
-                "clients": count, "seconds": round(elapsed, 2), "created": created, "stored": stored,
-                "errors": len(statuses) - created, "per_second": created / elapsed,
-                "lost": created - stored, "rss_mb": round(srv.rss_mb(), 1),
-                "server_cpu_ms_per_incident": cpu / max(created, 1) * 1000, "server_cpu_share": cpu / elapsed,
-            })  # fmt: skip
+            result["runs"].append(
+                {
+                    "clients": count,
+                    "seconds": round(elapsed, 2),
+                    "created": created,
+                    "stored": stored,
+                    "errors": len(statuses) - created,
+                    "per_second": created / elapsed,
+                    "lost": created - stored,
+                    "rss_mb": round(srv.rss_mb(), 1),
+                    "server_cpu_ms_per_incident": cpu / max(created, 1) * 1000,
+                    "server_cpu_share": cpu / elapsed,
+                }
+            )
     return result

@@ -22,8 +22,10 @@ from notify import pdf
 ONE_PARAGRAPH = (
     "<!DOCTYPE html><html><body><p>A personal data breach was reported.</p></body></html>"
 )
-ONE_STYLED = ('<!DOCTYPE html><html><head><link rel="stylesheet" href="css/print.css"></head>'
-              "<body><p>A personal data breach was reported.</p></body></html>")  # fmt: skip
+ONE_STYLED = (
+    '<!DOCTYPE html><html><head><link rel="stylesheet" href="css/print.css"></head>'
+    "<body><p>A personal data breach was reported.</p></body></html>"
+)
 
 
 def _times(action, runs: int) -> list[float]:
@@ -53,8 +55,11 @@ def measure(url: str, runs: int) -> dict:
     engine.dispose()
     median = statistics.median
     return {
-        "pages": pages, "report_s": median(full), "one_paragraph_s": median(bare),
-        "one_paragraph_styled_s": median(styled), "x_one_paragraph": median(full) / median(bare),
+        "pages": pages,
+        "report_s": median(full),
+        "one_paragraph_s": median(bare),
+        "one_paragraph_styled_s": median(styled),
+        "x_one_paragraph": median(full) / median(bare),
         "x_one_paragraph_styled": median(full) / median(styled),
         "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
-    }  # fmt: skip
+    }

@@ -16,8 +16,9 @@ def measure(url: str, count: int, runs: int) -> dict:
     result: dict = {"incidents": count, "seed_s": round(seconds, 1)}
     with server(url) as srv:
         page = browser_session(srv.base)
-        api = httpx.Client(base_url=srv.base, timeout=60,
-                           headers={"Authorization": f"Bearer {token_for(url)}"})  # fmt: skip
+        api = httpx.Client(
+            base_url=srv.base, timeout=60, headers={"Authorization": f"Bearer {token_for(url)}"}
+        )
         plain = httpx.Client(base_url=srv.base, timeout=60)
         cases = {
             "healthz": (plain, "/healthz"),

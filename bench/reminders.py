@@ -68,16 +68,32 @@ def _open_notices(engine: Engine, discovered: list[datetime], first_number: int 
         for number, moment in enumerate(discovered, start=first_number):
             incident_id = uuid.uuid4()
             incidents.append(  # a year of their own: the filings number theirs from 1
-                {"id": incident_id, "reference": f"INC-2000-{number:06d}", "reference_year": 2000,
-                 "reference_number": number, "status": "submitted", "version": 1,
-                 "answers": {**answers, "discovered_at": moment.isoformat()},
-                 "summary": answers["summary"], "discovered_at": moment, "affected_max": 450,
-                 "created_by_id": staff.id, "created_at": moment, "updated_at": moment,
-                 "submitted_at": moment}
-            )  # fmt: skip
-            notices.append({"id": uuid.uuid4(), "incident_id": incident_id,
-                            "controller_id": acme.id, "created_at": moment,
-                            "next_reminder_at": moment})  # fmt: skip
+                {
+                    "id": incident_id,
+                    "reference": f"INC-2000-{number:06d}",
+                    "reference_year": 2000,
+                    "reference_number": number,
+                    "status": "submitted",
+                    "version": 1,
+                    "answers": {**answers, "discovered_at": moment.isoformat()},
+                    "summary": answers["summary"],
+                    "discovered_at": moment,
+                    "affected_max": 450,
+                    "created_by_id": staff.id,
+                    "created_at": moment,
+                    "updated_at": moment,
+                    "submitted_at": moment,
+                }
+            )
+            notices.append(
+                {
+                    "id": uuid.uuid4(),
+                    "incident_id": incident_id,
+                    "controller_id": acme.id,
+                    "created_at": moment,
+                    "next_reminder_at": moment,
+                }
+            )
         for start in range(0, len(incidents), 5000):
             session.execute(insert(Incident), incidents[start : start + 5000])
             session.execute(insert(Notice), notices[start : start + 5000])
@@ -107,8 +123,12 @@ def write_transactions(engine: Engine) -> Iterator[list[float]]:
         if started is not None and conn.info.pop("bench_wrote", False):
             durations.append(time.perf_counter() - started)
 
-    listeners = [("begin", began), ("before_cursor_execute", executed), ("commit", ended),
-                 ("rollback", ended)]  # fmt: skip
+    listeners = [
+        ("begin", began),
+        ("before_cursor_execute", executed),
+        ("commit", ended),
+        ("rollback", ended),
+    ]
     for name, listener in listeners:
         event.listen(engine, name, listener)
     try:
@@ -158,14 +178,19 @@ def measure_cycle(url: str, count: int, runs: int) -> dict:
             due_writes.append(longest)
             queued += result.queued
         return {
-            "notices": count, "seed_s": round(seed_s, 2),
-            "first_ms": first_s * 1000, "first_longest_write_ms": first_write * 1000,
-            "idle_median_ms": statistics.median(idle) * 1000, "idle_max_ms": max(idle) * 1000,
+            "notices": count,
+            "seed_s": round(seed_s, 2),
+            "first_ms": first_s * 1000,
+            "first_longest_write_ms": first_write * 1000,
+            "idle_median_ms": statistics.median(idle) * 1000,
+            "idle_max_ms": max(idle) * 1000,
             "idle_longest_write_ms": max(idle_writes) * 1000,
-            "due_per_cycle": queued / len(due), "due_median_ms": statistics.median(due) * 1000,
-            "due_max_ms": max(due) * 1000, "due_longest_write_ms": max(due_writes) * 1000,
+            "due_per_cycle": queued / len(due),
+            "due_median_ms": statistics.median(due) * 1000,
+            "due_max_ms": max(due) * 1000,
+            "due_longest_write_ms": max(due_writes) * 1000,
             "runs": runs,
-        }  # fmt: skip
+        }
     finally:
         engine.dispose()
 
@@ -173,7 +198,9 @@ def measure_cycle(url: str, count: int, runs: int) -> dict:
 # --- filings while the worker runs --------------------------------------------------------------
 
 
-async def _filer(base: str, token: str, until: float, latencies: list[float], statuses: list[int]) -> None:  # fmt: skip
+async def _filer(
+    base: str, token: str, until: float, latencies: list[float], statuses: list[int]
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, timeout=120, headers=headers) as client:
         # Discovered two hours ago: a filing's own reminders are hours away.
@@ -202,10 +229,14 @@ def _file_for(base: str, token: str, seconds: float) -> dict:
     ordered = sorted(latencies)
     created = sum(1 for s in statuses if s == 201)
     return {
-        "seconds": round(elapsed, 2), "created": created, "errors": len(statuses) - created,
-        "per_second": created / elapsed, "median_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[max(0, round(len(ordered) * 0.99) - 1)] * 1000, "max_ms": ordered[-1] * 1000,
-    }  # fmt: skip
+        "seconds": round(elapsed, 2),
+        "created": created,
+        "errors": len(statuses) - created,
+        "per_second": created / elapsed,
+        "median_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[max(0, round(len(ordered) * 0.99) - 1)] * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
 
 
 def _reminders(engine: Engine) -> tuple[int, int]:
@@ -221,12 +252,22 @@ def _reminders(engine: Engine) -> tuple[int, int]:
 def worker(url: str, outbox_dir: Path) -> Iterator[list[str]]:
     """`breachdesk worker` in a process of its own, once it has started; yields the lines
     it logs (JSON)."""
-    env = {**os.environ, "BREACHDESK_DATABASE_URL": url, "BREACHDESK_SECRET_KEY": "bench-" + "k" * 40,
-           "BREACHDESK_OUTBOX_DIR": str(outbox_dir)}  # fmt: skip
+    env = {
+        **os.environ,
+        "BREACHDESK_DATABASE_URL": url,
+        "BREACHDESK_SECRET_KEY": "bench-" + "k" * 40,
+        "BREACHDESK_OUTBOX_DIR": str(outbox_dir),
+    }
     env.pop("BREACHDESK_SMTP_URL", None)
     script = str(Path(sys.executable).parent / "breachdesk")
-    process = subprocess.Popen([script, "worker", "--interval", str(WORKER_INTERVAL)], env=env,
-                               cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [script, "worker", "--interval", str(WORKER_INTERVAL)],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
     reader.start()
@@ -246,8 +287,11 @@ def worker(url: str, outbox_dir: Path) -> Iterator[list[str]]:
 def _worker_runs(lines: list[str]) -> tuple[int, int, int]:
     """Cycles that did something, reminders they queued, messages they sent."""
     runs = [json.loads(line) for line in lines if '"worker_run"' in line]
-    return (len(runs), sum(r.get("reminders_queued", 0) for r in runs),
-            sum(r.get("messages_sent", 0) for r in runs))  # fmt: skip
+    return (
+        len(runs),
+        sum(r.get("reminders_queued", 0) for r in runs),
+        sum(r.get("messages_sent", 0) for r in runs),
+    )
 
 
 def measure_filing(url: str, count: int, seconds: float) -> dict:
@@ -256,8 +300,10 @@ def measure_filing(url: str, count: int, seconds: float) -> dict:
     try:
         now = utcnow()
         # Open notices whose next stage is hours away (the worker's first cycle reads them all).
-        _open_notices(engine, [now - timedelta(hours=10) + timedelta(hours=10) / count * i
-                               for i in range(count)])  # fmt: skip
+        _open_notices(
+            engine,
+            [now - timedelta(hours=10) + timedelta(hours=10) / count * i for i in range(count)],
+        )
         token = token_for(url)
         result: dict = {"notices": count, "filers": FILERS, "worker_interval_s": WORKER_INTERVAL}
         with server(url) as srv:
@@ -270,8 +316,11 @@ def measure_filing(url: str, count: int, seconds: float) -> dict:
             # A few reminders come due every second of the run (half of Acme's 24 hours).
             start = utcnow() + timedelta(seconds=1)
             due = int(DUE_PER_SECOND * seconds)
-            _open_notices(engine, [start - HALF + timedelta(seconds=seconds) / due * i
-                                   for i in range(due)], first_number=count + 1)  # fmt: skip
+            _open_notices(
+                engine,
+                [start - HALF + timedelta(seconds=seconds) / due * i for i in range(due)],
+                first_number=count + 1,
+            )
             outbox_dir = Path(tempfile.mkdtemp(prefix="breachdesk-bench-worker-"))
             with worker(url, outbox_dir) as lines:
                 before = count_incidents(url)

@@ -111,46 +111,69 @@ def _markdown(results: dict, previous: dict | None) -> str:
                 f"{v['p95_ms']:.2f} | {v['x_median']:.1f} | {v['x_p95']:.1f} | {item['rss_mb']} MB |"
             )
     if results.get("filing"):
-        out += ["", "## Filing through the API", "",
-                "| database | clients | seconds | created | in the database | lost | errors | incidents/s | server RSS |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+        out += [
+            "",
+            "## Filing through the API",
+            "",
+            "| database | clients | seconds | created | in the database | lost | errors | incidents/s | server RSS |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
     for item in results.get("filing", []):
         for r in item["runs"]:
-            out.append(f"| {item['database']} | {r['clients']} | {r['seconds']} | {r['created']} | {r['stored']} | "
-                       f"{r['lost']} | {r['errors']} | {r['per_second']:.0f} | {r['rss_mb']} MB |")  # fmt: skip
+            out.append(
+                f"| {item['database']} | {r['clients']} | {r['seconds']} | {r['created']} | {r['stored']} | "
+                f"{r['lost']} | {r['errors']} | {r['per_second']:.0f} | {r['rss_mb']} MB |"
+            )
     out += _reminders_markdown(results.get("reminders", {}))
     if "pdf" in results:
         p = results["pdf"]
-        out += ["", "## The regulator report (PDF)", "",
-                f"- report: {p['pages']} pages, {p['report_s'] * 1000:.0f} ms (median)",
-                f"- one-paragraph document: {p['one_paragraph_s'] * 1000:.1f} ms; with our stylesheet and fonts: "
-                f"{p['one_paragraph_styled_s'] * 1000:.1f} ms",
-                f"- ratio: **{p['x_one_paragraph']:.1f}x** the one-paragraph document "
-                f"({p['x_one_paragraph_styled']:.1f}x the styled one)",
-                f"- RSS of the process after rendering: {p['rss_mb']} MB"]  # fmt: skip
+        out += [
+            "",
+            "## The regulator report (PDF)",
+            "",
+            f"- report: {p['pages']} pages, {p['report_s'] * 1000:.0f} ms (median)",
+            f"- one-paragraph document: {p['one_paragraph_s'] * 1000:.1f} ms; with our stylesheet and fonts: "
+            f"{p['one_paragraph_styled_s'] * 1000:.1f} ms",
+            f"- ratio: **{p['x_one_paragraph']:.1f}x** the one-paragraph document "
+            f"({p['x_one_paragraph_styled']:.1f}x the styled one)",
+            f"- RSS of the process after rendering: {p['rss_mb']} MB",
+        ]
     out += ["", "## Targets", ""]
     out += results.get("verdicts", [])
-    out += ["", "## Compared with the last run", "",
-            "Differences of up to about 15 % appear between runs of unchanged code on a shared "
-            "2-core machine (the clients and the server share the cores); read smaller changes as noise.",
-            "", *_changes(previous, results), ""]  # fmt: skip
+    out += [
+        "",
+        "## Compared with the last run",
+        "",
+        "Differences of up to about 15 % appear between runs of unchanged code on a shared "
+        "2-core machine (the clients and the server share the cores); read smaller changes as noise.",
+        "",
+        *_changes(previous, results),
+        "",
+    ]
     return "\n".join(out)
 
 
 def _reminders_markdown(part: dict) -> list[str]:
     if not part:
         return []
-    out = ["", "## The reminder cycle", "",
-           "Open notices (submitted, not sent, 24 hours) in one process, no server. *Write* is the",
-           "longest write transaction, BEGIN to COMMIT: SQLite's writer lock is held that long.", "",
-           "| database | open notices | first cycle (all new) ms | its write ms | nothing due: median ms | max ms | write ms "
-           "| due per cycle | a few due: median ms | max ms | write ms |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    out = [
+        "",
+        "## The reminder cycle",
+        "",
+        "Open notices (submitted, not sent, 24 hours) in one process, no server. *Write* is the",
+        "longest write transaction, BEGIN to COMMIT: SQLite's writer lock is held that long.",
+        "",
+        "| database | open notices | first cycle (all new) ms | its write ms | nothing due: median ms | max ms | write ms "
+        "| due per cycle | a few due: median ms | max ms | write ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for c in part.get("cycles", []):
-        out.append(f"| {c['database']} | {c['notices']:,} | {c['first_ms']:.0f} | {c['first_longest_write_ms']:.1f} | "
-                   f"{c['idle_median_ms']:.2f} | {c['idle_max_ms']:.2f} | {c['idle_longest_write_ms']:.1f} | "
-                   f"{c['due_per_cycle']:.0f} | {c['due_median_ms']:.1f} | {c['due_max_ms']:.1f} | "
-                   f"{c['due_longest_write_ms']:.1f} |")  # fmt: skip
+        out.append(
+            f"| {c['database']} | {c['notices']:,} | {c['first_ms']:.0f} | {c['first_longest_write_ms']:.1f} | "
+            f"{c['idle_median_ms']:.2f} | {c['idle_max_ms']:.2f} | {c['idle_longest_write_ms']:.1f} | "
+            f"{c['due_per_cycle']:.0f} | {c['due_median_ms']:.1f} | {c['due_max_ms']:.1f} | "
+            f"{c['due_longest_write_ms']:.1f} |"
+        )
     by_db: dict[str, list[dict]] = {}
     for c in part.get("cycles", []):
         by_db.setdefault(c["database"], []).append(c)
@@ -160,26 +183,37 @@ def _reminders_markdown(part: dict) -> list[str]:
                 min(items, key=lambda c: c["notices"]),
                 max(items, key=lambda c: c["notices"]),
             )
-            out.append(f"\n{database}: a cycle with nothing due at {large['notices']:,} open notices costs "
-                       f"**{large['idle_median_ms'] / small['idle_median_ms']:.1f}x** one at {small['notices']:,}; "
-                       f"with a few due **{large['due_median_ms'] / small['due_median_ms']:.1f}x**.")  # fmt: skip
+            out.append(
+                f"\n{database}: a cycle with nothing due at {large['notices']:,} open notices costs "
+                f"**{large['idle_median_ms'] / small['idle_median_ms']:.1f}x** one at {small['notices']:,}; "
+                f"with a few due **{large['due_median_ms'] / small['due_median_ms']:.1f}x**."
+            )
     if part.get("filing"):
-        out += ["", "### Filing while the worker runs", "",
-                "8 API clients file against `breachdesk serve` (no worker in it), first alone, then with "
-                "`breachdesk worker --interval 0.2` on the same database: its first cycle over the open notices "
-                "and the filings, then a few reminders due every second, written and delivered (to files).", "",
-                "| database | open notices | worker | seconds | created | lost | errors | incidents/s | median ms | p99 ms | max ms |",
-                "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+        out += [
+            "",
+            "### Filing while the worker runs",
+            "",
+            "8 API clients file against `breachdesk serve` (no worker in it), first alone, then with "
+            "`breachdesk worker --interval 0.2` on the same database: its first cycle over the open notices "
+            "and the filings, then a few reminders due every second, written and delivered (to files).",
+            "",
+            "| database | open notices | worker | seconds | created | lost | errors | incidents/s | median ms | p99 ms | max ms |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for f in part["filing"]:
             for label, r in (("none", f["without"]), ("running", f["with"])):
-                out.append(f"| {f['database']} | {f['notices']:,} | {label} | {r['seconds']} | {r['created']} | "
-                           f"{r['lost']} | {r['errors']} | {r['per_second']:.0f} | {r['median_ms']:.1f} | "
-                           f"{r['p99_ms']:.1f} | {r['max_ms']:.1f} |")  # fmt: skip
+                out.append(
+                    f"| {f['database']} | {f['notices']:,} | {label} | {r['seconds']} | {r['created']} | "
+                    f"{r['lost']} | {r['errors']} | {r['per_second']:.0f} | {r['median_ms']:.1f} | "
+                    f"{r['p99_ms']:.1f} | {r['max_ms']:.1f} |"
+                )
         out.append("")
         for f in part["filing"]:
-            out.append(f"- {f['database']}: p99 with the worker **{f['p99_x_without']:.2f}x** without it, max "
-                       f"{f['max_x_without']:.2f}x; the worker queued {f['reminders_written']} reminders and sent "
-                       f"{f['messages_sent']} messages in {f['worker_busy_cycles']} busy cycles")  # fmt: skip
+            out.append(
+                f"- {f['database']}: p99 with the worker **{f['p99_x_without']:.2f}x** without it, max "
+                f"{f['max_x_without']:.2f}x; the worker queued {f['reminders_written']} reminders and sent "
+                f"{f['messages_sent']} messages in {f['worker_busy_cycles']} busy cycles"
+            )
     return out
 
 
@@ -192,8 +226,10 @@ def _verdicts(results: dict) -> list[str]:
                 page["x_median"] <= TARGETS["register_median"]
                 and page["x_p95"] <= TARGETS["register_p95"]
             )
-            lines.append(f"- register page at {item['incidents']:,} on {item['database']}: {page['x_median']:.1f}x median "
-                         f"(target 5x), {page['x_p95']:.1f}x p95 (target 10x): **{'met' if ok else 'not met'}**")  # fmt: skip
+            lines.append(
+                f"- register page at {item['incidents']:,} on {item['database']}: {page['x_median']:.1f}x median "
+                f"(target 5x), {page['x_p95']:.1f}x p95 (target 10x): **{'met' if ok else 'not met'}**"
+            )
     for item in results.get("filing", []):
         if item["database"] != "sqlite":
             continue
@@ -204,8 +240,10 @@ def _verdicts(results: dict) -> list[str]:
                     and r["lost"] == 0
                     and r["errors"] == 0
                 )
-                lines.append(f"- filing at 32 clients on SQLite: {r['per_second']:.0f}/s (target 200/s), "
-                             f"{r['lost']} lost: **{'met' if ok else 'not met'}**")  # fmt: skip
+                lines.append(
+                    f"- filing at 32 clients on SQLite: {r['per_second']:.0f}/s (target 200/s), "
+                    f"{r['lost']} lost: **{'met' if ok else 'not met'}**"
+                )
     for f in results.get("reminders", {}).get("filing", []):
         r = f["with"]
         ok = (
@@ -213,12 +251,16 @@ def _verdicts(results: dict) -> list[str]:
             and r["errors"] == 0
             and r["lost"] == 0
         )
-        lines.append(f"- {f['filers']} filers while the worker runs on {f['database']}: slowest {r['max_ms']:.0f} ms "
-                     f"(target 1,000 ms), {r['errors']} failed, {r['lost']} lost: **{'met' if ok else 'not met'}**")  # fmt: skip
+        lines.append(
+            f"- {f['filers']} filers while the worker runs on {f['database']}: slowest {r['max_ms']:.0f} ms "
+            f"(target 1,000 ms), {r['errors']} failed, {r['lost']} lost: **{'met' if ok else 'not met'}**"
+        )
     if "pdf" in results:
         ratio = results["pdf"]["x_one_paragraph"]
-        lines.append(f"- regulator PDF: {ratio:.1f}x the one-paragraph document (target 4x): "
-                     f"**{'met' if ratio <= TARGETS['pdf_ratio'] else 'not met'}**")  # fmt: skip
+        lines.append(
+            f"- regulator PDF: {ratio:.1f}x the one-paragraph document (target 4x): "
+            f"**{'met' if ratio <= TARGETS['pdf_ratio'] else 'not met'}**"
+        )
     return lines or ["- (no target measured in this run)"]
 
 
@@ -231,8 +273,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--filing-seconds", type=float, default=10)
     parser.add_argument("--pdf-runs", type=int, default=10)
-    parser.add_argument("--reminder-notices", type=int, default=2000,
-                        help="open notices for the reminder cycle (also measured at a tenth)")  # fmt: skip
+    parser.add_argument(
+        "--reminder-notices",
+        type=int,
+        default=2000,
+        help="open notices for the reminder cycle (also measured at a tenth)",
+    )
     parser.add_argument("--cycle-runs", type=int, default=50)
     parser.add_argument(
         "--only", default=",".join(PARTS), help=f"parts to run, of {','.join(PARTS)}"
@@ -257,8 +303,12 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     databases = [d for d in args.databases.split(",") if d]
     started = time.perf_counter()
-    results: dict = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-                     "register": [], "filing": []}  # fmt: skip
+    results: dict = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "register": [],
+        "filing": [],
+    }
     for database in databases:
         if "reminders" in parts:
             _reminders(results, database, args)
@@ -319,10 +369,12 @@ def _reminders(results: dict, database: str, args: argparse.Namespace) -> None:
             item = reminders.measure_cycle(url, count, args.cycle_runs)
             item["database"] = database
             part["cycles"].append(item)
-            print(f"  nothing due {item['idle_median_ms']:.2f} ms, {item['due_per_cycle']:.0f} due "
-                  f"{item['due_median_ms']:.1f} ms, longest write {item['due_longest_write_ms']:.1f} ms "
-                  f"(first cycle {item['first_ms']:.0f} ms, write {item['first_longest_write_ms']:.1f} ms)",
-                  flush=True)  # fmt: skip
+            print(
+                f"  nothing due {item['idle_median_ms']:.2f} ms, {item['due_per_cycle']:.0f} due "
+                f"{item['due_median_ms']:.1f} ms, longest write {item['due_longest_write_ms']:.1f} ms "
+                f"(first cycle {item['first_ms']:.0f} ms, write {item['first_longest_write_ms']:.1f} ms)",
+                flush=True,
+            )
         finally:
             drop_database(url)
     url = fresh_database(database, "remindfiling")
@@ -333,8 +385,11 @@ def _reminders(results: dict, database: str, args: argparse.Namespace) -> None:
         part["filing"].append(item)
         for label in ("without", "with"):
             r = item[label]
-            print(f"  {label} the worker: p99 {r['p99_ms']:.0f} ms, max {r['max_ms']:.0f} ms, "
-                  f"errors {r['errors']}, lost {r['lost']}", flush=True)  # fmt: skip
+            print(
+                f"  {label} the worker: p99 {r['p99_ms']:.0f} ms, max {r['max_ms']:.0f} ms, "
+                f"errors {r['errors']}, lost {r['lost']}",
+                flush=True,
+            )
     finally:
         drop_database(url)
 

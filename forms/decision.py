@@ -38,22 +38,36 @@ ART34_GROUNDS: dict[str, Text] = {
     ),
 }
 LABELS: dict[str, Text] = {
-    "is_breach": Text("Is this a personal data breach?", "Is dit een inbreuk in verband met persoonsgegevens?"),
+    "is_breach": Text(
+        "Is this a personal data breach?", "Is dit een inbreuk in verband met persoonsgegevens?"
+    ),
     "notify_authority": Text("Notify the supervisory authority?", "Melden bij de toezichthouder?"),
     "authority_reason": Text("Reasons for this choice", "Redenen voor deze keuze"),
     "inform_data_subjects": Text("Inform the persons concerned?", "De betrokkenen informeren?"),
-    "data_subjects_reason": Text("Reasons for informing or not informing", "Redenen om wel of niet te informeren"),
-    "art34_ground": Text("Ground for not informing (Art. 34(3))", "Grond om niet te informeren (art. 34 lid 3)"),
-    "nis2_significant": Text("Is this a significant incident under NIS2?", "Is dit een significant incident onder NIS2?"),
+    "data_subjects_reason": Text(
+        "Reasons for informing or not informing", "Redenen om wel of niet te informeren"
+    ),
+    "art34_ground": Text(
+        "Ground for not informing (Art. 34(3))", "Grond om niet te informeren (art. 34 lid 3)"
+    ),
+    "nis2_significant": Text(
+        "Is this a significant incident under NIS2?", "Is dit een significant incident onder NIS2?"
+    ),
     "late_reason": Text("Reasons for the delay", "Redenen voor de vertraging"),
-    "notified_at": Text("When the authority was notified", "Wanneer is gemeld bij de toezichthouder"),
-    "reference": Text("The authority's notification number", "Meldingsnummer van de toezichthouder"),
-    "informed_at": Text("When the persons were informed", "Wanneer zijn de betrokkenen geïnformeerd"),
+    "notified_at": Text(
+        "When the authority was notified", "Wanneer is gemeld bij de toezichthouder"
+    ),
+    "reference": Text(
+        "The authority's notification number", "Meldingsnummer van de toezichthouder"
+    ),
+    "informed_at": Text(
+        "When the persons were informed", "Wanneer zijn de betrokkenen geïnformeerd"
+    ),
     "channel": Text("How they were informed", "Hoe zijn ze geïnformeerd"),
     "made_at": Text("When it was made", "Wanneer is het gedaan"),
     "level": Text("Your estimate of the severity", "Uw inschatting van de ernst"),
     "reason": Text("Why you assess it differently", "Waarom u het anders inschat"),
-}  # fmt: skip
+}
 
 register_messages(
     {
@@ -132,9 +146,15 @@ def _bool_field(
 
 
 DECISION_KEYS = {
-    "is_breach", "notify_authority", "authority_reason", "inform_data_subjects",
-    "data_subjects_reason", "art34_ground", "nis2_significant", "late_reason",
-}  # fmt: skip
+    "is_breach",
+    "notify_authority",
+    "authority_reason",
+    "inform_data_subjects",
+    "data_subjects_reason",
+    "art34_ground",
+    "nis2_significant",
+    "late_reason",
+}
 
 
 def validate_decision(
@@ -269,6 +289,10 @@ def validate_override(
     notify = _bool_field(raw, "notify_authority", errors, required=True)
     inform = _bool_field(raw, "inform_data_subjects", errors, required=True)
     reason = _text_field(raw, "reason", errors, required=True, limit=REASON_MAX)
-    override = {"level": level, "notify_authority": notify, "inform_data_subjects": inform,
-                "reason": reason}  # fmt: skip
+    override = {
+        "level": level,
+        "notify_authority": notify,
+        "inform_data_subjects": inform,
+        "reason": reason,
+    }
     return OverrideResult(override, errors)

@@ -11,11 +11,35 @@ from forms.answers import ISO_DATE_RE, parse_instant
 from forms.questionnaire import EU_EEA_COUNTRIES, QUESTIONS, STEPS, Question, Text
 
 MONTHS = {
-    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-}  # fmt: skip
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
 WHOLE_DAY = Text("whole day", "hele dag")
 NOT_PROVIDED = Text("Not provided", "Niet ingevuld")
 
@@ -85,8 +109,12 @@ def answer_sections(
                 continue
             lines = display_value(question, answers.get(question.key), language, zone, names)
             rows.append(
-                {"question": question, "lines": lines or [NOT_PROVIDED.get(language)], "empty": not lines}
-            )  # fmt: skip
+                {
+                    "question": question,
+                    "lines": lines or [NOT_PROVIDED.get(language)],
+                    "empty": not lines,
+                }
+            )
         sections.append({"step": step, "rows": rows})
     return sections
 

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal[
-    "controllers", "text", "textarea", "integer", "single", "multi", "datetime", "email", "phone",
+    "controllers",
+    "text",
+    "textarea",
+    "integer",
+    "single",
+    "multi",
+    "datetime",
+    "email",
+    "phone",
     "countries",
-]  # fmt: skip
+]
 Answers = Mapping[str, Any]
 
 
@@ -128,22 +136,37 @@ countries_apply = _has("other_eu_countries", "yes")
 # --- EU/EEA states (ISO 3166-1 alpha-2) ------------------------------------------------
 
 EU_EEA_COUNTRIES: dict[str, Text] = {
-    "AT": Text("Austria", "Oostenrijk"), "BE": Text("Belgium", "België"),
-    "BG": Text("Bulgaria", "Bulgarije"), "HR": Text("Croatia", "Kroatië"),
-    "CY": Text("Cyprus", "Cyprus"), "CZ": Text("Czechia", "Tsjechië"),
-    "DK": Text("Denmark", "Denemarken"), "EE": Text("Estonia", "Estland"),
-    "FI": Text("Finland", "Finland"), "FR": Text("France", "Frankrijk"),
-    "DE": Text("Germany", "Duitsland"), "GR": Text("Greece", "Griekenland"),
-    "HU": Text("Hungary", "Hongarije"), "IE": Text("Ireland", "Ierland"),
-    "IT": Text("Italy", "Italië"), "LV": Text("Latvia", "Letland"),
-    "LT": Text("Lithuania", "Litouwen"), "LU": Text("Luxembourg", "Luxemburg"),
-    "MT": Text("Malta", "Malta"), "NL": Text("Netherlands", "Nederland"),
-    "PL": Text("Poland", "Polen"), "PT": Text("Portugal", "Portugal"),
-    "RO": Text("Romania", "Roemenië"), "SK": Text("Slovakia", "Slowakije"),
-    "SI": Text("Slovenia", "Slovenië"), "ES": Text("Spain", "Spanje"),
-    "SE": Text("Sweden", "Zweden"), "IS": Text("Iceland", "IJsland"),
-    "LI": Text("Liechtenstein", "Liechtenstein"), "NO": Text("Norway", "Noorwegen"),
-}  # fmt: skip
+    "AT": Text("Austria", "Oostenrijk"),
+    "BE": Text("Belgium", "België"),
+    "BG": Text("Bulgaria", "Bulgarije"),
+    "HR": Text("Croatia", "Kroatië"),
+    "CY": Text("Cyprus", "Cyprus"),
+    "CZ": Text("Czechia", "Tsjechië"),
+    "DK": Text("Denmark", "Denemarken"),
+    "EE": Text("Estonia", "Estland"),
+    "FI": Text("Finland", "Finland"),
+    "FR": Text("France", "Frankrijk"),
+    "DE": Text("Germany", "Duitsland"),
+    "GR": Text("Greece", "Griekenland"),
+    "HU": Text("Hungary", "Hongarije"),
+    "IE": Text("Ireland", "Ierland"),
+    "IT": Text("Italy", "Italië"),
+    "LV": Text("Latvia", "Letland"),
+    "LT": Text("Lithuania", "Litouwen"),
+    "LU": Text("Luxembourg", "Luxemburg"),
+    "MT": Text("Malta", "Malta"),
+    "NL": Text("Netherlands", "Nederland"),
+    "PL": Text("Poland", "Polen"),
+    "PT": Text("Portugal", "Portugal"),
+    "RO": Text("Romania", "Roemenië"),
+    "SK": Text("Slovakia", "Slowakije"),
+    "SI": Text("Slovenia", "Slovenië"),
+    "ES": Text("Spain", "Spanje"),
+    "SE": Text("Sweden", "Zweden"),
+    "IS": Text("Iceland", "IJsland"),
+    "LI": Text("Liechtenstein", "Liechtenstein"),
+    "NO": Text("Norway", "Noorwegen"),
+}
 
 
 # --- the steps -------------------------------------------------------------------------

@@ -199,9 +199,11 @@ def handle_database_error(request: Request, exc: DBAPIError) -> Response[Any]:
     if not service.lock_conflict(exc):
         return handle_server_error(request, exc)
     get_logger("breachdesk.error").warning(
-        "lock_conflict", method=request.method, path=request.url.path,
+        "lock_conflict",
+        method=request.method,
+        path=request.url.path,
         error=type(exc.orig).__name__,
-    )  # fmt: skip
+    )
     language = current_language.get()
     if _is_api(request):
         return _api_error(409, CHANGED_MEANWHILE_API.get(language))

@@ -99,18 +99,32 @@ def revoke_all_sessions(session: Session, user_id: int, reason: str) -> int:
 
 
 _PRINCIPAL = (
-    User.id, User.email, User.name, User.role, User.language, User.is_active,
-    Organisation.id.label("org_id"), Organisation.slug, Organisation.name.label("org_name"),  # type: ignore[union-attr]
+    User.id,
+    User.email,
+    User.name,
+    User.role,
+    User.language,
+    User.is_active,
+    Organisation.id.label("org_id"),
+    Organisation.slug,
+    Organisation.name.label("org_name"),  # type: ignore[union-attr]
     Organisation.kind,
-)  # fmt: skip
+)
 
 
 def _principal(row: Any, **extra: Any) -> CurrentUser:
     return CurrentUser(
-        id=row.id, email=row.email, name=row.name, role=row.role, language=row.language,
-        organisation_id=row.org_id, organisation_slug=row.slug, organisation_name=row.org_name,
-        organisation_kind=row.kind, **extra,
-    )  # fmt: skip
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        role=row.role,
+        language=row.language,
+        organisation_id=row.org_id,
+        organisation_slug=row.slug,
+        organisation_name=row.org_name,
+        organisation_kind=row.kind,
+        **extra,
+    )
 
 
 # Every request looks its session or token up: one prepared statement (built once, so

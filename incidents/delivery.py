@@ -145,13 +145,22 @@ def _deliver(
         outbox.deliver(mail, smtp_url=settings.smtp_url, folder=settings.outbox_dir)
     except outbox.DeliveryError as exc:
         _record(claim, _refused, engine, claim, exc.text, exc.permanent, clock())
-        log.warning("outbox_refused", message_id=claim.message_id, attempts=claim.attempts,
-                    code=exc.code, permanent=exc.permanent)  # fmt: skip
+        log.warning(
+            "outbox_refused",
+            message_id=claim.message_id,
+            attempts=claim.attempts,
+            code=exc.code,
+            permanent=exc.permanent,
+        )
         return 0
     except Exception as exc:
         _record(claim, _refused, engine, claim, type(exc).__name__, False, clock())
-        log.warning("outbox_failed", message_id=claim.message_id, attempts=claim.attempts,
-                    error=type(exc).__name__)  # fmt: skip
+        log.warning(
+            "outbox_failed",
+            message_id=claim.message_id,
+            attempts=claim.attempts,
+            error=type(exc).__name__,
+        )
         return 0
     # Accepted now: every try to record the delivery records this instant.
     _record(claim, _sent, engine, claim, send_id, clock())
@@ -171,14 +180,23 @@ def _record(claim: Claim, write: Callable[..., None], *args: Any) -> None:
         except DBAPIError as exc:
             if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
                 raise
-            log.warning("outbox_record_retry", message_id=claim.message_id, outcome=outcome,
-                        error=type(exc.orig).__name__, pause=pause)  # fmt: skip
+            log.warning(
+                "outbox_record_retry",
+                message_id=claim.message_id,
+                outcome=outcome,
+                error=type(exc.orig).__name__,
+                pause=pause,
+            )
         time.sleep(pause)
     try:
         write(*args)
     except DBAPIError as exc:
-        log.error("outbox_record_failed", message_id=claim.message_id, outcome=outcome,
-                  error=type(exc.orig).__name__)  # fmt: skip
+        log.error(
+            "outbox_record_failed",
+            message_id=claim.message_id,
+            outcome=outcome,
+            error=type(exc.orig).__name__,
+        )
         raise
 
 
@@ -248,8 +266,9 @@ def _reminder_overtaken(session: Session, message: OutboxMessage, now: datetime)
     if message.duty == "processor_notice" and notice.sent_at is not None:
         return "not sent: the notice was sent meanwhile"
     facts = IncidentFacts(
-        incident.discovered_at, [controller_facts(notice, org, records_of(session, [notice.id])[notice.id])]
-    )  # fmt: skip
+        incident.discovered_at,
+        [controller_facts(notice, org, records_of(session, [notice.id])[notice.id])],
+    )
     duty = next((o for o in evaluate(facts, now) if o.key == message.duty), None)
     if duty is None or duty.status not in {"open", "overdue"}:
         return "not sent: the duty was met meanwhile or no longer applies"
@@ -265,7 +284,12 @@ def mail_of(message: OutboxMessage, sender: str) -> outbox.Mail:
         else []
     )
     return outbox.Mail(
-        key=message.dedupe_key, recipients=list(message.recipients), subject=message.subject,
-        text=message.body_text, html=message.body_html, attachments=attachments, sender=sender,
+        key=message.dedupe_key,
+        recipients=list(message.recipients),
+        subject=message.subject,
+        text=message.body_text,
+        html=message.body_html,
+        attachments=attachments,
+        sender=sender,
         date=message.created_at,
-    )  # fmt: skip
+    )

@@ -21,16 +21,38 @@ from incidents.security import hash_password
 DEMO_PASSWORD = "breachdesk-demo"  # noqa: S105  (printed by make run on purpose)
 
 ORGANISATIONS = [
-    {"slug": "talentcloud", "name": "TalentCloud B.V.", "kind": "processor", "language": "nl",
-     "emails": ["privacy@talentcloud.example"]},
-    {"slug": "acme", "name": "Acme Retail B.V.", "kind": "controller", "contract_hours": 24,
-     "language": "nl", "emails": ["privacy@acme.example"]},
-    {"slug": "zorggroep-noord", "name": "Zorggroep Noord", "kind": "controller",
-     "contract_hours": 36, "language": "nl", "emails": ["fg@zorggroep-noord.example"],
-     "nis2": True},
-    {"slug": "northwind", "name": "Northwind Logistics Ltd", "kind": "controller",
-     "language": "en", "emails": ["dpo@northwind.example", "security@northwind.example"]},
-]  # fmt: skip
+    {
+        "slug": "talentcloud",
+        "name": "TalentCloud B.V.",
+        "kind": "processor",
+        "language": "nl",
+        "emails": ["privacy@talentcloud.example"],
+    },
+    {
+        "slug": "acme",
+        "name": "Acme Retail B.V.",
+        "kind": "controller",
+        "contract_hours": 24,
+        "language": "nl",
+        "emails": ["privacy@acme.example"],
+    },
+    {
+        "slug": "zorggroep-noord",
+        "name": "Zorggroep Noord",
+        "kind": "controller",
+        "contract_hours": 36,
+        "language": "nl",
+        "emails": ["fg@zorggroep-noord.example"],
+        "nis2": True,
+    },
+    {
+        "slug": "northwind",
+        "name": "Northwind Logistics Ltd",
+        "kind": "controller",
+        "language": "en",
+        "emails": ["dpo@northwind.example", "security@northwind.example"],
+    },
+]
 
 USERS = [
     ("admin@talentcloud.example", "Anne de Vries", "admin", "talentcloud"),
@@ -94,51 +116,82 @@ def _demo_incidents(session: Session) -> None:
         now=now, zone=settings_zone, controllers=frozenset(c["slug"] for c in ORGANISATIONS[1:])
     )
     contact = {
-        "contact_name": "Sander Bakker", "contact_role": "Security officer",
-        "contact_email": "security@talentcloud.example", "contact_phone": "+31 20 123 4567",
-    }  # fmt: skip
+        "contact_name": "Sander Bakker",
+        "contact_role": "Security officer",
+        "contact_email": "security@talentcloud.example",
+        "contact_phone": "+31 20 123 4567",
+    }
     reports = [
         {
             "controllers": ["acme", "zorggroep-noord"],
             "summary": "Ransomware encrypted the file server of the HR module. Logs show that the attacker "
             "copied part of the personnel files before encrypting them.",
-            "cause": "hacking_malware_phishing", "ongoing": "no",
-            "affected_min": 800, "affected_max": 2400, "affected_group": "Employees of both clients",
-            "records_approx": 15000, "vulnerable_subjects": "no",
-            "occurred_kind": "between", "occurred_from": _iso(now - timedelta(days=2)),
-            "occurred_until": _iso(now - timedelta(hours=27)), "discovered_at": _iso(now - timedelta(hours=26)),
-            "nature": ["copied", "deleted"], "recipients": "unknown", "malicious": "yes",
+            "cause": "hacking_malware_phishing",
+            "ongoing": "no",
+            "affected_min": 800,
+            "affected_max": 2400,
+            "affected_group": "Employees of both clients",
+            "records_approx": 15000,
+            "vulnerable_subjects": "no",
+            "occurred_kind": "between",
+            "occurred_from": _iso(now - timedelta(days=2)),
+            "occurred_until": _iso(now - timedelta(hours=27)),
+            "discovered_at": _iso(now - timedelta(hours=26)),
+            "nature": ["copied", "deleted"],
+            "recipients": "unknown",
+            "malicious": "yes",
             "availability_loss": "temporary",
-            "data_types": ["name_address", "email", "bsn", "financial", "special"], "special_categories": ["health"],
-            "identifiability": "maximum", "sensitive_context": "no", "extensive_volume": "yes", "public_or_invalid": "no",
-            "encrypted": "no", "consequences": ["identity_fraud", "spam_phishing"],
+            "data_types": ["name_address", "email", "bsn", "financial", "special"],
+            "special_categories": ["health"],
+            "identifiability": "maximum",
+            "sensitive_context": "no",
+            "extensive_volume": "yes",
+            "public_or_invalid": "no",
+            "encrypted": "no",
+            "consequences": ["identity_fraud", "spam_phishing"],
             "measures": "Server isolated, all credentials reset, files restored from the offline backup, "
             "forensic investigation started.",
-            "other_eu_countries": "yes", "countries": ["BE", "DE"], **contact,
+            "other_eu_countries": "yes",
+            "countries": ["BE", "DE"],
+            **contact,
         },
         {
             "controllers": ["northwind"],
             "summary": "A payroll export was e-mailed to the wrong customer, who confirmed deleting it.",
-            "cause": "misdirected_mail_or_email", "ongoing": "no",
-            "affected_min": 35, "affected_max": 35, "affected_group": "Drivers employed by Northwind",
-            "vulnerable_subjects": "no", "occurred_kind": "on",
+            "cause": "misdirected_mail_or_email",
+            "ongoing": "no",
+            "affected_min": 35,
+            "affected_max": 35,
+            "affected_group": "Drivers employed by Northwind",
+            "vulnerable_subjects": "no",
+            "occurred_kind": "on",
             "occurred_on": (now - timedelta(days=8)).astimezone(settings_zone).date().isoformat(),
             "discovered_at": _iso(now - timedelta(days=7)),
-            "nature": ["read"], "recipients": "trusted", "malicious": "no",
-            "data_types": ["name_address", "financial"], "identifiability": "maximum",
-            "sensitive_context": "no", "extensive_volume": "no", "public_or_invalid": "no",
-            "encrypted": "no", "consequences": ["spam_phishing"],
+            "nature": ["read"],
+            "recipients": "trusted",
+            "malicious": "no",
+            "data_types": ["name_address", "financial"],
+            "identifiability": "maximum",
+            "sensitive_context": "no",
+            "extensive_volume": "no",
+            "public_or_invalid": "no",
+            "encrypted": "no",
+            "consequences": ["spam_phishing"],
             "measures": "Recipient confirmed deletion in writing; export now requires a second check.",
-            "other_eu_countries": "no", **contact,
+            "other_eu_countries": "no",
+            **contact,
         },
-    ]  # fmt: skip
+    ]
     for answers in reports:
         result = validate(answers, ctx, complete=True)
         assert result.ok, result.errors
         incident = service.create_draft(session, actor, result.answers, via="demo")
         assert not service.submit(session, incident, actor, ctx, via="demo")
-    draft = {"controllers": ["acme"], "summary": "A laptop of a consultant was stolen from a car.",
-             "cause": "lost_stolen_device_or_paper"}  # fmt: skip
+    draft = {
+        "controllers": ["acme"],
+        "summary": "A laptop of a consultant was stolen from a car.",
+        "cause": "lost_stolen_device_or_paper",
+    }
     service.create_draft(session, actor, validate(draft, ctx, complete=False).answers, via="demo")
 
 
@@ -146,10 +199,16 @@ def _actor(session: Session, email: str) -> CurrentUser:
     user = session.exec(select(User).where(User.email == email)).one()
     org = session.exec(select(Organisation).where(Organisation.id == user.organisation_id)).one()
     return CurrentUser(
-        id=user.id, email=user.email, name=user.name, role=user.role, language=None,  # type: ignore[arg-type]
-        organisation_id=org.id, organisation_slug=org.slug, organisation_name=org.name,  # type: ignore[arg-type]
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        language=None,  # type: ignore[arg-type]
+        organisation_id=org.id,
+        organisation_slug=org.slug,
+        organisation_name=org.name,  # type: ignore[arg-type]
         organisation_kind=org.kind,
-    )  # fmt: skip
+    )
 
 
 def _demo_notices(engine: Engine) -> None:
@@ -178,18 +237,36 @@ def _demo_notices(engine: Engine) -> None:
             return
         notice, org = row
         notices.acknowledge(session, notice, org, officer)
-        notices.decide(session, notice, org, officer, {
-            "is_breach": True, "notify_authority": False,
-            "authority_reason": "One trusted recipient, a customer bound by contract, deleted the file "
-            "the same day and confirmed it in writing; unlikely to result in a risk.",
-            "inform_data_subjects": False, "art34_ground": None,
-            "data_subjects_reason": "No high risk: the data did not spread beyond the trusted recipient.",
-            "nis2_significant": None,
-        }, "")  # fmt: skip
+        notices.decide(
+            session,
+            notice,
+            org,
+            officer,
+            {
+                "is_breach": True,
+                "notify_authority": False,
+                "authority_reason": "One trusted recipient, a customer bound by contract, deleted the file "
+                "the same day and confirmed it in writing; unlikely to result in a risk.",
+                "inform_data_subjects": False,
+                "art34_ground": None,
+                "data_subjects_reason": "No high risk: the data did not spread beyond the trusted recipient.",
+                "nis2_significant": None,
+            },
+            "",
+        )
         incident = session.get(Incident, notice.incident_id)
         assert incident is not None
-        notices.override_assessment(session, incident, notice, org, officer, {
-            "level": "low", "notify_authority": False, "inform_data_subjects": False,
-            "reason": "The file went to one customer bound by contract, who deleted it within the hour "
-            "and confirmed it in writing; the salary data never left a trusted party.",
-        })  # fmt: skip
+        notices.override_assessment(
+            session,
+            incident,
+            notice,
+            org,
+            officer,
+            {
+                "level": "low",
+                "notify_authority": False,
+                "inform_data_subjects": False,
+                "reason": "The file went to one customer bound by contract, who deleted it within the hour "
+                "and confirmed it in writing; the salary data never left a trusted party.",
+            },
+        )

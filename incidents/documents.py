@@ -152,9 +152,15 @@ def render_notice(
             {**context, "subject": subject, "body_html": body_html}
         )
     return RenderedNotice(
-        number=context["number"], incident_version=incident_version, language=context["lang"],
-        answers=answers, subject=subject, body_html=body_html, body_text=body_text, email_html=email_html,
-    )  # fmt: skip
+        number=context["number"],
+        incident_version=incident_version,
+        language=context["lang"],
+        answers=answers,
+        subject=subject,
+        body_html=body_html,
+        body_text=body_text,
+        email_html=email_html,
+    )
 
 
 def notice_pdf(subject: str, body_html: str, lang: str, reference: str) -> bytes:
@@ -199,7 +205,11 @@ def letter_pdf(text: str, org: Organisation, reference: str) -> bytes:
     env = environment(str(zone_of(org)))
     with language(org.language):
         html = env.get_template("notices/letter_pdf.html").render(
-            {"paragraphs": [p.strip() for p in text.split("\n\n") if p.strip()],
-             "lang": org.language, "controller": org, "reference": reference}
-        )  # fmt: skip
+            {
+                "paragraphs": [p.strip() for p in text.split("\n\n") if p.strip()],
+                "lang": org.language,
+                "controller": org,
+                "reference": reference,
+            }
+        )
     return pdf.render(html)

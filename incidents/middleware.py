@@ -160,8 +160,11 @@ class EdgeMiddleware:
             else:
                 api = scope["path"].startswith(("/api/", "/schema"))
                 body, kind = bad_address_response(field, language, api)
-                start = {"type": "http.response.start", "status": 400,
-                         "headers": [(b"content-type", kind)]}  # fmt: skip
+                start = {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [(b"content-type", kind)],
+                }
                 await send_wrapper(start)  # type: ignore[arg-type]
                 await send({"type": "http.response.body", "body": body})
         finally:

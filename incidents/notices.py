@@ -132,9 +132,15 @@ def compose(
     ]
     own = processor(session)
     context = documents.notice_context(
-        incident=incident, org=org, processor_name=own.name if own else "", number=len(sends) + 1,
-        sent_at=now, delivered_at=notice.delivered_at, previous=previous, notes=notes,
-    )  # fmt: skip
+        incident=incident,
+        org=org,
+        processor_name=own.name if own else "",
+        number=len(sends) + 1,
+        sent_at=now,
+        delivered_at=notice.delivered_at,
+        previous=previous,
+        notes=notes,
+    )
     return documents.render_notice(
         context, incident.version, documents.own_answers(incident.answers, org)
     )
@@ -202,12 +208,23 @@ def send_notices(
         # ids, as every change of the incident takes them (service.visible_incident).
         incident = session.get(Incident, incident_id, with_for_update={"read": True})
         if incident is None or incident.version != version:
-            raise NoticeError(_("The incident changed while the notice was prepared: review it and send again."))  # fmt: skip
+            raise NoticeError(
+                _("The incident changed while the notice was prepared: review it and send again.")
+            )
         for notice_id, slug, recipients, rendered in sorted(pending, key=lambda p: p[0]):
             results.append(
-                _write_send(session, incident, notice_id, slug, recipients, rendered,
-                            documents_pdf[notice_id], user, now)
-            )  # fmt: skip
+                _write_send(
+                    session,
+                    incident,
+                    notice_id,
+                    slug,
+                    recipients,
+                    rendered,
+                    documents_pdf[notice_id],
+                    user,
+                    now,
+                )
+            )
     return results
 
 
@@ -223,11 +240,20 @@ def _write_send(
     now: datetime,
 ) -> SendResult:
     send_id = insert_ignore(
-        session, NoticeSend, ["notice_id", "incident_version"],
-        notice_id=notice_id, number=rendered.number, incident_version=rendered.incident_version,
-        language=rendered.language, answers=rendered.answers, subject=rendered.subject,
-        body_html=rendered.body_html, body_text=rendered.body_text, sent_by_id=user.id, sent_at=now,
-    )  # fmt: skip
+        session,
+        NoticeSend,
+        ["notice_id", "incident_version"],
+        notice_id=notice_id,
+        number=rendered.number,
+        incident_version=rendered.incident_version,
+        language=rendered.language,
+        answers=rendered.answers,
+        subject=rendered.subject,
+        body_html=rendered.body_html,
+        body_text=rendered.body_text,
+        sent_by_id=user.id,
+        sent_at=now,
+    )
     if send_id is None:
         return SendResult(slug, False, rendered.number)
     notice = session.get(Notice, notice_id)
@@ -238,17 +264,29 @@ def _write_send(
     session.add(notice)
     session.add(
         OutboxMessage(
-            dedupe_key=f"notice:{notice_id}:{rendered.incident_version}", kind="notice",
-            recipients=recipients, subject=rendered.subject, body_text=rendered.body_text,
-            body_html=rendered.email_html, incident_id=incident.id, notice_send_id=send_id,
+            dedupe_key=f"notice:{notice_id}:{rendered.incident_version}",
+            kind="notice",
+            recipients=recipients,
+            subject=rendered.subject,
+            body_text=rendered.body_text,
+            body_html=rendered.email_html,
+            incident_id=incident.id,
+            notice_send_id=send_id,
             attachment_name=_attachment_name(incident.reference or "", rendered.number, slug),
-            attachment=document, created_at=now, next_attempt_at=now,
+            attachment=document,
+            created_at=now,
+            next_attempt_at=now,
         )
-    )  # fmt: skip
+    )
     audit.record(
-        session, "notice.sent", actor_id=user.id, incident_id=incident.id,
-        organisation_id=notice.controller_id, number=rendered.number, version=rendered.incident_version,
-    )  # fmt: skip
+        session,
+        "notice.sent",
+        actor_id=user.id,
+        incident_id=incident.id,
+        organisation_id=notice.controller_id,
+        number=rendered.number,
+        version=rendered.incident_version,
+    )
     return SendResult(slug, True, rendered.number)
 
 
@@ -290,8 +328,13 @@ def acknowledge(session: Session, notice: Notice, org: Organisation, user: Curre
     notice.acknowledged_by_id = user.id
     notice.delivered_at = notice.delivered_at or now
     session.add(notice)
-    audit.record(session, "notice.acknowledged", actor_id=user.id, incident_id=notice.incident_id,
-                 organisation_id=org.id)  # fmt: skip
+    audit.record(
+        session,
+        "notice.acknowledged",
+        actor_id=user.id,
+        incident_id=notice.incident_id,
+        organisation_id=org.id,
+    )
     return True
 
 
@@ -309,8 +352,9 @@ def decide(
     now = utcnow()
     number = len(decisions_of(session, notice.id)) + 1
     stored = {**decision, "version": number, "decided_at": now.isoformat(), "decided_by": user.name}
-    version = DecisionVersion(notice_id=notice.id, version=number, decision=stored,
-                              decided_by_id=user.id, decided_at=now)  # fmt: skip
+    version = DecisionVersion(
+        notice_id=notice.id, version=number, decision=stored, decided_by_id=user.id, decided_at=now
+    )
     session.add(version)
     notice.decision = stored
     notice.delivered_at = notice.delivered_at or now  # deciding on it means it was received
@@ -318,10 +362,15 @@ def decide(
     if late_reason:
         service.record_late_reason(session, notice, "gdpr_authority", late_reason, user)
     audit.record(
-        session, "notice.decided", actor_id=user.id, incident_id=notice.incident_id, organisation_id=org.id,
-        version=number, notify_authority=decision.get("notify_authority"),
+        session,
+        "notice.decided",
+        actor_id=user.id,
+        incident_id=notice.incident_id,
+        organisation_id=org.id,
+        version=number,
+        notify_authority=decision.get("notify_authority"),
         inform_data_subjects=decision.get("inform_data_subjects"),
-    )  # fmt: skip
+    )
     return version
 
 
@@ -340,21 +389,38 @@ def override_assessment(
     now = utcnow()
     number = (notice.assessment_override or {}).get("version", 0) + 1
     stored = {
-        **override, "version": number, "incident_version": incident.version,
-        "decided_at": now.isoformat(), "decided_by": user.name,
-        "computed": {"score": computed.score, "level": computed.level,
-                     "notify_authority": computed.recommendation.notify_authority,
-                     "inform_data_subjects": computed.recommendation.inform_data_subjects},
-    }  # fmt: skip
-    row = AssessmentOverride(notice_id=notice.id, version=number, incident_version=incident.version,
-                             override=stored, created_by_id=user.id, created_at=now)  # fmt: skip
+        **override,
+        "version": number,
+        "incident_version": incident.version,
+        "decided_at": now.isoformat(),
+        "decided_by": user.name,
+        "computed": {
+            "score": computed.score,
+            "level": computed.level,
+            "notify_authority": computed.recommendation.notify_authority,
+            "inform_data_subjects": computed.recommendation.inform_data_subjects,
+        },
+    }
+    row = AssessmentOverride(
+        notice_id=notice.id,
+        version=number,
+        incident_version=incident.version,
+        override=stored,
+        created_by_id=user.id,
+        created_at=now,
+    )
     session.add(row)
     notice.assessment_override = stored
     session.add(notice)
     audit.record(
-        session, "notice.assessment_overridden", actor_id=user.id, incident_id=notice.incident_id,
-        organisation_id=org.id, version=number, level=override["level"],
-    )  # fmt: skip
+        session,
+        "notice.assessment_overridden",
+        actor_id=user.id,
+        incident_id=notice.incident_id,
+        organisation_id=org.id,
+        version=number,
+        level=override["level"],
+    )
     return row
 
 
@@ -385,8 +451,10 @@ def record_act(
     if key not in REGIME_BY_KEY or key == "processor_notice":
         raise NotFound()
     record = session.exec(
-        select(ObligationRecord).where(ObligationRecord.notice_id == notice.id, ObligationRecord.key == key)
-    ).first()  # fmt: skip
+        select(ObligationRecord).where(
+            ObligationRecord.notice_id == notice.id, ObligationRecord.key == key
+        )
+    ).first()
     if record is None:
         record = ObligationRecord(notice_id=notice.id, key=key, recorded_by_id=user.id)
     record.met_at = met_at
@@ -399,8 +467,14 @@ def record_act(
     record.recorded_by_id = user.id
     record.recorded_at = utcnow()
     session.add(record)
-    audit.record(session, "obligation.met", actor_id=user.id, incident_id=notice.incident_id,
-                 organisation_id=org.id, obligation=key)  # fmt: skip
+    audit.record(
+        session,
+        "obligation.met",
+        actor_id=user.id,
+        incident_id=notice.incident_id,
+        organisation_id=org.id,
+        obligation=key,
+    )
     return record
 
 
@@ -419,10 +493,13 @@ def delay_unexplained(
     """Acting on the authority duty now is after its 72 hours, and no reason for the delay
     is on record yet: the decision must then give one (Art. 33(1))."""
     duty = next(
-        (o for o in service.obligations_of(session, user, incident, now, notices=[(notice, org)])
-         if o.key == "gdpr_authority"),
+        (
+            o
+            for o in service.obligations_of(session, user, incident, now, notices=[(notice, org)])
+            if o.key == "gdpr_authority"
+        ),
         None,
-    )  # fmt: skip
+    )
     if duty is None or duty.due_at is None or (duty.met_at or now) <= duty.due_at:
         return False
     return not duty.late_reason
@@ -446,13 +523,25 @@ def messages_of(session: Session, notice_id: uuid.UUID) -> list[tuple[NoticeMess
 
 
 QUESTION_MAIL = {
-    "en": ("[{reference}] Question from {controller}", "{author} ({controller}) asks about {reference}:\n\n{body}\n\nAnswer it in Breachdesk: {link}\n"),
-    "nl": ("[{reference}] Vraag van {controller}", "{author} ({controller}) heeft een vraag over {reference}:\n\n{body}\n\nBeantwoord de vraag in Breachdesk: {link}\n"),
-}  # fmt: skip
+    "en": (
+        "[{reference}] Question from {controller}",
+        "{author} ({controller}) asks about {reference}:\n\n{body}\n\nAnswer it in Breachdesk: {link}\n",
+    ),
+    "nl": (
+        "[{reference}] Vraag van {controller}",
+        "{author} ({controller}) heeft een vraag over {reference}:\n\n{body}\n\nBeantwoord de vraag in Breachdesk: {link}\n",
+    ),
+}
 ANSWER_MAIL = {
-    "en": ("[{reference}] Answer from {processor}", "{processor} answered your question about {reference}.\n\nYour question:\n{question}\n\nAnswer ({author}):\n{body}\n\nThe notice in Breachdesk: {link}\n"),
-    "nl": ("[{reference}] Antwoord van {processor}", "{processor} heeft uw vraag over {reference} beantwoord.\n\nUw vraag:\n{question}\n\nAntwoord ({author}):\n{body}\n\nDe melding in Breachdesk: {link}\n"),
-}  # fmt: skip
+    "en": (
+        "[{reference}] Answer from {processor}",
+        "{processor} answered your question about {reference}.\n\nYour question:\n{question}\n\nAnswer ({author}):\n{body}\n\nThe notice in Breachdesk: {link}\n",
+    ),
+    "nl": (
+        "[{reference}] Antwoord van {processor}",
+        "{processor} heeft uw vraag over {reference} beantwoord.\n\nUw vraag:\n{question}\n\nAntwoord ({author}):\n{body}\n\nDe melding in Breachdesk: {link}\n",
+    ),
+}
 
 
 def post_message(
@@ -475,13 +564,23 @@ def post_message(
     else:
         require_officer_of(user, org)
         parent, side = None, "controller"
-    message = NoticeMessage(notice_id=notice.id, parent_id=parent.id if parent else None,
-                            side=side, body=body, author_id=user.id)  # fmt: skip
+    message = NoticeMessage(
+        notice_id=notice.id,
+        parent_id=parent.id if parent else None,
+        side=side,
+        body=body,
+        author_id=user.id,
+    )
     session.add(message)
     session.flush()
     link = f"{settings.base_url}/incidents/{incident.id}/notices/{org.slug}"
-    values = {"reference": incident.reference or "", "controller": org.name, "author": user.name,
-              "body": body, "link": link}  # fmt: skip
+    values = {
+        "reference": incident.reference or "",
+        "controller": org.name,
+        "author": user.name,
+        "body": body,
+        "link": link,
+    }
     own = processor(session)
     if side == "controller":
         subject, text = QUESTION_MAIL[own.language if own else "nl"]
@@ -493,12 +592,21 @@ def post_message(
     if recipients:
         session.add(
             OutboxMessage(
-                dedupe_key=f"message:{message.id}", kind=f"{side}_message", recipients=recipients,
-                subject=subject.format(**values), body_text=text.format(**values), incident_id=incident.id,
+                dedupe_key=f"message:{message.id}",
+                kind=f"{side}_message",
+                recipients=recipients,
+                subject=subject.format(**values),
+                body_text=text.format(**values),
+                incident_id=incident.id,
             )
-        )  # fmt: skip
-    audit.record(session, "notice.question" if side == "controller" else "notice.answer",
-                 actor_id=user.id, incident_id=incident.id, organisation_id=org.id)  # fmt: skip
+        )
+    audit.record(
+        session,
+        "notice.question" if side == "controller" else "notice.answer",
+        actor_id=user.id,
+        incident_id=incident.id,
+        organisation_id=org.id,
+    )
     return message
 
 
@@ -516,5 +624,10 @@ def save_letter(
     notice.letter_language = org.language
     notice.letter_updated_at = utcnow()
     session.add(notice)
-    audit.record(session, "notice.letter_saved", actor_id=user.id, incident_id=notice.incident_id,
-                 organisation_id=org.id)  # fmt: skip
+    audit.record(
+        session,
+        "notice.letter_saved",
+        actor_id=user.id,
+        incident_id=notice.incident_id,
+        organisation_id=org.id,
+    )

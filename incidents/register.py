@@ -284,9 +284,15 @@ def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
 AFFECTED_MIN = Incident.answers["affected_min"].as_integer().label("affected_min")  # type: ignore[index]
 # What the page shows of an incident, read as plain rows (no ORM objects to build).
 PAGE_COLUMNS = (
-    Incident.id, Incident.reference, Incident.status, Incident.summary, Incident.discovered_at,
-    Incident.affected_max, Incident.created_at, AFFECTED_MIN,
-)  # fmt: skip
+    Incident.id,
+    Incident.reference,
+    Incident.status,
+    Incident.summary,
+    Incident.discovered_at,
+    Incident.affected_max,
+    Incident.created_at,
+    AFFECTED_MIN,
+)
 
 
 def register_page(
@@ -359,8 +365,11 @@ def _rows(
             )  # type: ignore[attr-defined,union-attr]
             if not user.is_staff:
                 light = light.where(Notice.controller_id == user.organisation_id)
-            found = [(n, orgs_by_id[n.controller_id]) for n in session.execute(light).all()
-                     if n.controller_id in orgs_by_id]  # fmt: skip
+            found = [
+                (n, orgs_by_id[n.controller_id])
+                for n in session.execute(light).all()
+                if n.controller_id in orgs_by_id
+            ]
             for notice, org in sorted(found, key=lambda pair: pair[1].name):
                 per_incident[notice.incident_id].append((notice, org))  # type: ignore[arg-type]
         else:

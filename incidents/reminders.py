@@ -362,9 +362,14 @@ def _reminder(
     state = THRESHOLD_TEXT[stage].get(language)
     due = format_datetime(obligation.due_at, settings.zone, language) if obligation.due_at else ""
     body = REMINDER_BODY.get(language).format(
-        state=state, duty=duty, controller=org.name, reference=reference,
-        summary=(incident.summary or "")[:200], due=due, link=f"{settings.base_url}/incidents/{incident.id}",
-    )  # fmt: skip
+        state=state,
+        duty=duty,
+        controller=org.name,
+        reference=reference,
+        summary=(incident.summary or "")[:200],
+        due=due,
+        link=f"{settings.base_url}/incidents/{incident.id}",
+    )
     return {
         "dedupe_key": reminder_key(incident, org, obligation, stage),
         "kind": "reminder",

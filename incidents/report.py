@@ -108,8 +108,11 @@ def _kind(data: ReportData, part: ControllerPart) -> list[str]:
 
 def _reference(data: ReportData) -> list[str]:
     incident = data.incident
-    return [data.text(Text("{r}, version {v} of {d}", "{r}, versie {v} van {d}")).format(
-        r=incident.reference or "", v=incident.version, d=data.when(incident.updated_at))]  # fmt: skip
+    return [
+        data.text(Text("{r}, version {v} of {d}", "{r}, versie {v} van {d}")).format(
+            r=incident.reference or "", v=incident.version, d=data.when(incident.updated_at)
+        )
+    ]
 
 
 def _generated(data: ReportData) -> list[str]:
@@ -120,15 +123,26 @@ def _controller(data: ReportData, part: ControllerPart) -> list[str]:
     lines = [part.org.name]
     decision = part.notice.decision or {}
     if decision.get("decided_by"):
-        lines.append(data.text(Text("Decided by {who}, privacy officer", "Besloten door {who}, privacyfunctionaris")).format(
-            who=decision["decided_by"]))  # fmt: skip
+        lines.append(
+            data.text(
+                Text(
+                    "Decided by {who}, privacy officer", "Besloten door {who}, privacyfunctionaris"
+                )
+            ).format(who=decision["decided_by"])
+        )
     return lines
 
 
 def _processor(data: ReportData) -> list[str]:
     name = data.processor.name if data.processor else ""
-    return [data.text(Text("{p} (processor; the breach occurred in its systems)",
-                           "{p} (verwerker; het lek deed zich voor in diens systemen)")).format(p=name)]  # fmt: skip
+    return [
+        data.text(
+            Text(
+                "{p} (processor; the breach occurred in its systems)",
+                "{p} (verwerker; het lek deed zich voor in diens systemen)",
+            )
+        ).format(p=name)
+    ]
 
 
 def _notified_by_processor(data: ReportData, part: ControllerPart) -> list[str]:
@@ -140,8 +154,14 @@ def _notified_by_processor(data: ReportData, part: ControllerPart) -> list[str]:
         )
     ]
     if len(part.sends) > 1:
-        lines.append(data.text(Text("{n} follow-ups, the last sent {at}", "{n} vervolgmeldingen, de laatste verzonden {at}")).format(
-            n=len(part.sends) - 1, at=data.when(part.sends[-1].sent_at)))  # fmt: skip
+        lines.append(
+            data.text(
+                Text(
+                    "{n} follow-ups, the last sent {at}",
+                    "{n} vervolgmeldingen, de laatste verzonden {at}",
+                )
+            ).format(n=len(part.sends) - 1, at=data.when(part.sends[-1].sent_at))
+        )
     return lines
 
 
@@ -151,22 +171,35 @@ def _aware(data: ReportData, part: ControllerPart) -> list[str]:
         return [data.text(NOT_YET)]
     hours = regime_hours("gdpr_authority")
     due = delivered + timedelta(hours=hours)
-    return [data.when(delivered),
-            data.text(Text("The {hours} hours ended or end {due}", "De {hours} uur eindigden of eindigen {due}")).format(hours=hours, due=data.when(due))]  # fmt: skip
+    return [
+        data.when(delivered),
+        data.text(
+            Text(
+                "The {hours} hours ended or end {due}", "De {hours} uur eindigden of eindigen {due}"
+            )
+        ).format(hours=hours, due=data.when(due)),
+    ]
 
 
 def _authority_notified(data: ReportData, part: ControllerPart) -> list[str]:
     record = part.record("gdpr_authority")
     if record is None or record.met_at is None:
         return [data.text(NOT_YET)]
-    return [data.when(record.met_at),
-            data.text(Text("Notification number {n}", "Meldingsnummer {n}")).format(n=record.reference)]  # fmt: skip
+    return [
+        data.when(record.met_at),
+        data.text(Text("Notification number {n}", "Meldingsnummer {n}")).format(n=record.reference),
+    ]
 
 
 def _delay_reasons(data: ReportData, part: ControllerPart) -> list[str]:
     lines = []
-    for key, label in (("processor_notice", Text("The processor's notice", "De melding van de verwerker")),
-                       ("gdpr_authority", Text("The notification to the authority", "De melding aan de toezichthouder"))):  # fmt: skip
+    for key, label in (
+        ("processor_notice", Text("The processor's notice", "De melding van de verwerker")),
+        (
+            "gdpr_authority",
+            Text("The notification to the authority", "De melding aan de toezichthouder"),
+        ),
+    ):
         obligation = part.obligation(key)
         if obligation is None or not obligation.late:
             continue
@@ -185,15 +218,27 @@ def _cia(data: ReportData) -> list[str]:
         "known",
         "unknown",
     }:
-        lines.append(data.text(Text("Confidentiality (data read or taken by persons without a right to them)",
-                                    "Vertrouwelijkheid (gegevens ingezien of meegenomen door onbevoegden)")))  # fmt: skip
+        lines.append(
+            data.text(
+                Text(
+                    "Confidentiality (data read or taken by persons without a right to them)",
+                    "Vertrouwelijkheid (gegevens ingezien of meegenomen door onbevoegden)",
+                )
+            )
+        )
     if "altered" in nature:
         lines.append(
             data.text(Text("Integrity (data altered)", "Integriteit (gegevens veranderd)"))
         )
     if nature & {"deleted", "stolen"}:
-        lines.append(data.text(Text("Availability (data deleted, destroyed or taken)",
-                                    "Beschikbaarheid (gegevens verwijderd, vernietigd of meegenomen)")))  # fmt: skip
+        lines.append(
+            data.text(
+                Text(
+                    "Availability (data deleted, destroyed or taken)",
+                    "Beschikbaarheid (gegevens verwijderd, vernietigd of meegenomen)",
+                )
+            )
+        )
     return lines
 
 
@@ -237,9 +282,14 @@ def _informed(data: ReportData, part: ControllerPart) -> list[str]:
 
 def _other_authorities(data: ReportData, part: ControllerPart) -> list[str]:
     lines = []
-    for key, label in (("nis2_early_warning", Text("NIS2 early warning to the CSIRT", "NIS2 vroegtijdige waarschuwing aan het CSIRT")),
-                       ("nis2_notification", Text("NIS2 incident notification", "NIS2 incidentmelding")),
-                       ("nis2_final_report", Text("NIS2 final report", "NIS2 eindverslag"))):  # fmt: skip
+    for key, label in (
+        (
+            "nis2_early_warning",
+            Text("NIS2 early warning to the CSIRT", "NIS2 vroegtijdige waarschuwing aan het CSIRT"),
+        ),
+        ("nis2_notification", Text("NIS2 incident notification", "NIS2 incidentmelding")),
+        ("nis2_final_report", Text("NIS2 final report", "NIS2 eindverslag")),
+    ):
         record = part.record(key)
         if record and record.met_at:
             extra = f" ({record.reference})" if record.reference else ""
@@ -253,8 +303,11 @@ def _phases(data: ReportData) -> list[str]:
         if version.kind == "draft":
             continue
         note = f": {version.note}" if version.note else ""
-        lines.append(data.text(Text("Version {v}, {at}{note}", "Versie {v}, {at}{note}")).format(
-            v=version.version, at=data.when(version.created_at), note=note))  # fmt: skip
+        lines.append(
+            data.text(Text("Version {v}, {at}{note}", "Versie {v}, {at}{note}")).format(
+                v=version.version, at=data.when(version.created_at), note=note
+            )
+        )
     return lines
 
 
@@ -294,65 +347,161 @@ DECISION_NOTIFY = Field(
     Text("Decision: notify the supervisory authority", "Besluit: melden bij de toezichthouder"),
     per_controller=_decision_notify,
 )
-DECISION_INFORM = Field(Text("Decision: inform the persons concerned", "Besluit: de betrokkenen informeren"),
-                        per_controller=_decision_inform)  # fmt: skip
+DECISION_INFORM = Field(
+    Text("Decision: inform the persons concerned", "Besluit: de betrokkenen informeren"),
+    per_controller=_decision_inform,
+)
 
 AP_FORM: tuple[Section, ...] = (
-    Section("about", Text("1. About this notification", "1. Over deze melding"), (
-        Field(Text("Kind of notification", "Soort melding"), per_controller=_kind),
-        Field(Text("Our reference", "Ons kenmerk"), _reference),
-        Field(Text("This report was made", "Dit rapport is gemaakt"), _generated),
-    )),
-    Section("organisation", Text("2. Organisation, reporter and contact", "2. Organisatie, melder en contactpersoon"), (
-        Field(Text("Organisation responsible (controller)", "Verantwoordelijke organisatie (verwerkingsverantwoordelijke)"),
-              per_controller=_controller),
-        Field(Text("Processor involved", "Betrokken verwerker"), _processor),
-        _q("contact_name", Text("Contact person for this breach", "Contactpersoon voor dit datalek")),
-        _q("contact_role"), _q("contact_email"), _q("contact_phone"),
-    )),
-    Section("timeline", Text("3. Timeline", "3. Tijdlijn"), (
-        _q("occurred_kind", Text("When did the breach take place?", "Wanneer vond de inbreuk plaats?")),
-        _q("occurred_on"), _q("occurred_from"), _q("occurred_until"),
-        _q("ongoing"),
-        _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
-        Field(Text("The processor informed the controller", "De verwerker informeerde de verwerkingsverantwoordelijke"),
-              per_controller=_notified_by_processor),
-        Field(Text("The controller became aware (notice received)", "De verwerkingsverantwoordelijke werd op de hoogte (melding ontvangen)"),
-              per_controller=_aware),
-        AUTHORITY_NOTIFIED,
-        DELAY_REASONS,
-    )),
-    Section("breach", Text("4. The breach", "4. Het datalek"), (
-        _q("summary"), _q("cause"),
-        Field(Text("What was breached", "Wat is geschonden"), _cia),
-        _q("nature"), _q("recipients"), _q("malicious"), _q("integrity_recoverable"), _q("availability_loss"),
-    )),
-    Section("data", Text("5. Personal data", "5. Persoonsgegevens"), (
-        _q("data_types"), _q("special_categories"), _q("data_types_other"), _q("records_approx"),
-        _q("identifiability"), _q("sensitive_context"), _q("extensive_volume"), _q("public_or_invalid"),
-    )),
-    Section("persons", Text("6. Persons concerned", "6. Betrokkenen"), (
-        _q("affected_group"), _q("affected_min"), _q("affected_max"), _q("vulnerable_subjects"),
-    )),
-    Section("protection", Text("7. Protection", "7. Beveiliging"), (
-        _q("encrypted"), _q("encryption_details"), _q("key_compromised"),
-    )),
-    Section("consequences", Text("8. Consequences", "8. Gevolgen"), (
-        _q("consequences"), _q("consequences_other"),
-    ), assessment=True),
-    Section("follow_up", Text("9. Follow-up", "9. Vervolgacties"), (
-        DECISION_NOTIFY,
-        DECISION_INFORM,
-        Field(Text("Persons informed", "Betrokkenen geïnformeerd"), per_controller=_informed),
-        _q("measures"),
-        _q("other_eu_countries"), _q("countries"),
-        Field(Text("Other authorities notified", "Andere toezichthouders of instanties ingelicht"),
-              per_controller=_other_authorities),
-    )),
-    Section("other", Text("10. Other", "10. Overig"), (
-        Field(Text("Information given in phases (Art. 33(4))", "Informatie in fasen verstrekt (art. 33 lid 4)"), _phases),
-    )),
-)  # fmt: skip
+    Section(
+        "about",
+        Text("1. About this notification", "1. Over deze melding"),
+        (
+            Field(Text("Kind of notification", "Soort melding"), per_controller=_kind),
+            Field(Text("Our reference", "Ons kenmerk"), _reference),
+            Field(Text("This report was made", "Dit rapport is gemaakt"), _generated),
+        ),
+    ),
+    Section(
+        "organisation",
+        Text("2. Organisation, reporter and contact", "2. Organisatie, melder en contactpersoon"),
+        (
+            Field(
+                Text(
+                    "Organisation responsible (controller)",
+                    "Verantwoordelijke organisatie (verwerkingsverantwoordelijke)",
+                ),
+                per_controller=_controller,
+            ),
+            Field(Text("Processor involved", "Betrokken verwerker"), _processor),
+            _q(
+                "contact_name",
+                Text("Contact person for this breach", "Contactpersoon voor dit datalek"),
+            ),
+            _q("contact_role"),
+            _q("contact_email"),
+            _q("contact_phone"),
+        ),
+    ),
+    Section(
+        "timeline",
+        Text("3. Timeline", "3. Tijdlijn"),
+        (
+            _q(
+                "occurred_kind",
+                Text("When did the breach take place?", "Wanneer vond de inbreuk plaats?"),
+            ),
+            _q("occurred_on"),
+            _q("occurred_from"),
+            _q("occurred_until"),
+            _q("ongoing"),
+            _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
+            Field(
+                Text(
+                    "The processor informed the controller",
+                    "De verwerker informeerde de verwerkingsverantwoordelijke",
+                ),
+                per_controller=_notified_by_processor,
+            ),
+            Field(
+                Text(
+                    "The controller became aware (notice received)",
+                    "De verwerkingsverantwoordelijke werd op de hoogte (melding ontvangen)",
+                ),
+                per_controller=_aware,
+            ),
+            AUTHORITY_NOTIFIED,
+            DELAY_REASONS,
+        ),
+    ),
+    Section(
+        "breach",
+        Text("4. The breach", "4. Het datalek"),
+        (
+            _q("summary"),
+            _q("cause"),
+            Field(Text("What was breached", "Wat is geschonden"), _cia),
+            _q("nature"),
+            _q("recipients"),
+            _q("malicious"),
+            _q("integrity_recoverable"),
+            _q("availability_loss"),
+        ),
+    ),
+    Section(
+        "data",
+        Text("5. Personal data", "5. Persoonsgegevens"),
+        (
+            _q("data_types"),
+            _q("special_categories"),
+            _q("data_types_other"),
+            _q("records_approx"),
+            _q("identifiability"),
+            _q("sensitive_context"),
+            _q("extensive_volume"),
+            _q("public_or_invalid"),
+        ),
+    ),
+    Section(
+        "persons",
+        Text("6. Persons concerned", "6. Betrokkenen"),
+        (
+            _q("affected_group"),
+            _q("affected_min"),
+            _q("affected_max"),
+            _q("vulnerable_subjects"),
+        ),
+    ),
+    Section(
+        "protection",
+        Text("7. Protection", "7. Beveiliging"),
+        (
+            _q("encrypted"),
+            _q("encryption_details"),
+            _q("key_compromised"),
+        ),
+    ),
+    Section(
+        "consequences",
+        Text("8. Consequences", "8. Gevolgen"),
+        (
+            _q("consequences"),
+            _q("consequences_other"),
+        ),
+        assessment=True,
+    ),
+    Section(
+        "follow_up",
+        Text("9. Follow-up", "9. Vervolgacties"),
+        (
+            DECISION_NOTIFY,
+            DECISION_INFORM,
+            Field(Text("Persons informed", "Betrokkenen geïnformeerd"), per_controller=_informed),
+            _q("measures"),
+            _q("other_eu_countries"),
+            _q("countries"),
+            Field(
+                Text(
+                    "Other authorities notified", "Andere toezichthouders of instanties ingelicht"
+                ),
+                per_controller=_other_authorities,
+            ),
+        ),
+    ),
+    Section(
+        "other",
+        Text("10. Other", "10. Overig"),
+        (
+            Field(
+                Text(
+                    "Information given in phases (Art. 33(4))",
+                    "Informatie in fasen verstrekt (art. 33 lid 4)",
+                ),
+                _phases,
+            ),
+        ),
+    ),
+)
 MAPPED_KEYS = {f.source for s in AP_FORM for f in s.fields if isinstance(f.source, str)}
 
 
@@ -408,10 +557,15 @@ def _parts(
             notices=[(notice, org)],
             records={notice.id: records[notice.id]},
         )
-        parts.append(ControllerPart(
-            org=org, notice=notice, sends=notices.sends_of(session, notice.id),
-            records={r.key: r for r in records[notice.id]}, obligations=obligations,
-        ))  # fmt: skip
+        parts.append(
+            ControllerPart(
+                org=org,
+                notice=notice,
+                sends=notices.sends_of(session, notice.id),
+                records={r.key: r for r in records[notice.id]},
+                obligations=obligations,
+            )
+        )
     return parts
 
 
@@ -430,10 +584,15 @@ def report_data(
     if len(parts) == 1:
         zone = documents.zone_of(parts[0].org)
     return ReportData(
-        incident=incident, answers=service.answers_for(user, incident.answers),
-        processor=notices.processor(session), parts=parts, assessment=assessment_of(incident),
-        versions=service.versions_of(session, incident.id), zone=zone, lang=lang,
-    )  # fmt: skip
+        incident=incident,
+        answers=service.answers_for(user, incident.answers),
+        processor=notices.processor(session),
+        parts=parts,
+        assessment=assessment_of(incident),
+        versions=service.versions_of(session, incident.id),
+        zone=zone,
+        lang=lang,
+    )
 
 
 def _document(template: str, context: dict[str, Any], lang: str, zone: ZoneInfo) -> str:
@@ -446,15 +605,24 @@ def regulator_html(data: ReportData) -> str:
     sections = [
         {"section": s, "title": data.text(s.title), "rows": section_rows(s, data)} for s in AP_FORM
     ]
-    overrides = [(p.org.name if len(data.parts) > 1 else None, p.notice.assessment_override)
-                 for p in data.parts if p.notice.assessment_override]  # fmt: skip
+    overrides = [
+        (p.org.name if len(data.parts) > 1 else None, p.notice.assessment_override)
+        for p in data.parts
+        if p.notice.assessment_override
+    ]
     return _document(
         "reports/regulator.html",
-        {"data": data, "incident": data.incident, "sections": sections,
-         "assessment": data.assessment, "overrides": overrides,
-         "controllers": ", ".join(p.org.name for p in data.parts)},
-        data.lang, data.zone,
-    )  # fmt: skip
+        {
+            "data": data,
+            "incident": data.incident,
+            "sections": sections,
+            "assessment": data.assessment,
+            "overrides": overrides,
+            "controllers": ", ".join(p.org.name for p in data.parts),
+        },
+        data.lang,
+        data.zone,
+    )
 
 
 def regulator_pdf(data: ReportData, incident_json: bytes) -> bytes:
@@ -486,17 +654,33 @@ class RegisterEntry:
 
 REGISTER_FIELDS: tuple[Field, ...] = (
     _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
-    Field(Text("Controllers", "Verwerkingsverantwoordelijken"), per_controller=lambda d, p: [p.org.name]),
-    _q("summary"), _q("cause"), _q("nature"), _q("data_types"), _q("special_categories"),
-    _q("affected_min"), _q("affected_max"), _q("affected_group"),
-    _q("consequences"), _q("consequences_other"), _q("measures"),
-    Field(Text("Notice received by the controller", "Melding ontvangen door de verwerkingsverantwoordelijke"),
-          per_controller=_aware),
+    Field(
+        Text("Controllers", "Verwerkingsverantwoordelijken"),
+        per_controller=lambda d, p: [p.org.name],
+    ),
+    _q("summary"),
+    _q("cause"),
+    _q("nature"),
+    _q("data_types"),
+    _q("special_categories"),
+    _q("affected_min"),
+    _q("affected_max"),
+    _q("affected_group"),
+    _q("consequences"),
+    _q("consequences_other"),
+    _q("measures"),
+    Field(
+        Text(
+            "Notice received by the controller",
+            "Melding ontvangen door de verwerkingsverantwoordelijke",
+        ),
+        per_controller=_aware,
+    ),
     DECISION_NOTIFY,
     DECISION_INFORM,
     AUTHORITY_NOTIFIED,
     DELAY_REASONS,
-)  # fmt: skip
+)
 REGISTER_SECTION = Section("register", Text("Register entry", "Registerregel"), REGISTER_FIELDS)
 
 
@@ -518,10 +702,16 @@ def register_html(
 ) -> str:
     return _document(
         "reports/register.html",
-        {"entries": entries, "period": period, "organisation": organisation,
-         "generated": format_datetime(utcnow(), zone, lang), "zone_name": str(zone)},
-        lang, zone,
-    )  # fmt: skip
+        {
+            "entries": entries,
+            "period": period,
+            "organisation": organisation,
+            "generated": format_datetime(utcnow(), zone, lang),
+            "zone_name": str(zone),
+        },
+        lang,
+        zone,
+    )
 
 
 def register_pdf(html: str) -> bytes:

@@ -273,10 +273,18 @@ def file_submitted(
     year = now.astimezone(ctx.zone).year
     number = _next_reference(session, year)
     incident = Incident(
-        answers=dict(answers), created_by_id=user.id, updated_by_id=user.id, status=IncidentStatus.submitted,
-        reference=f"INC-{year}-{number:04d}", reference_year=year, reference_number=number, version=1,
-        created_at=now, updated_at=now, submitted_at=now,
-    )  # fmt: skip
+        answers=dict(answers),
+        created_by_id=user.id,
+        updated_by_id=user.id,
+        status=IncidentStatus.submitted,
+        reference=f"INC-{year}-{number:04d}",
+        reference_year=year,
+        reference_number=number,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        submitted_at=now,
+    )
     _copy_columns(incident)
     orgs = [
         controllers[s] for s in dict.fromkeys(answers.get("controllers", [])) if s in controllers
@@ -285,18 +293,43 @@ def file_submitted(
         Notice(incident_id=incident.id, controller_id=org.id, created_at=now) for org in orgs
     ]
     session.execute(insert(Incident), [_columns(incident)])
-    session.execute(insert(IncidentVersion), [{
-        "incident_id": incident.id, "version": 1, "answers": dict(answers), "kind": "submitted", "note": "",
-        "created_by_id": user.id, "created_at": now,
-    }])  # fmt: skip
+    session.execute(
+        insert(IncidentVersion),
+        [
+            {
+                "incident_id": incident.id,
+                "version": 1,
+                "answers": dict(answers),
+                "kind": "submitted",
+                "note": "",
+                "created_by_id": user.id,
+                "created_at": now,
+            }
+        ],
+    )
     if notices:
         session.execute(insert(Notice), [_columns(n) for n in notices])
-    session.execute(insert(AuditEvent), [
-        {"at": now, "actor_id": user.id, "action": "incident.created", "incident_id": incident.id,
-         "organisation_id": None, "details": {"via": via}},
-        {"at": now, "actor_id": user.id, "action": "incident.submitted", "incident_id": incident.id,
-         "organisation_id": None, "details": {"reference": incident.reference, "via": via}},
-    ])  # fmt: skip
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor_id": user.id,
+                "action": "incident.created",
+                "incident_id": incident.id,
+                "organisation_id": None,
+                "details": {"via": via},
+            },
+            {
+                "at": now,
+                "actor_id": user.id,
+                "action": "incident.submitted",
+                "incident_id": incident.id,
+                "organisation_id": None,
+                "details": {"reference": incident.reference, "via": via},
+            },
+        ],
+    )
     pairs = sorted(zip(notices, orgs, strict=True), key=lambda pair: pair[1].name)
     return incident, pairs
 
@@ -436,9 +469,15 @@ def correct(
     sync_notices(session, incident, controllers_by_slug(session))
     steps = sorted({STEP_OF_QUESTION[key].key for key in changed})
     audit.record(
-        session, "incident.corrected", actor_id=user.id, incident_id=incident.id, version=incident.version,
-        fields=changed, steps=steps, via=via,
-    )  # fmt: skip
+        session,
+        "incident.corrected",
+        actor_id=user.id,
+        incident_id=incident.id,
+        version=incident.version,
+        fields=changed,
+        steps=steps,
+        via=via,
+    )
     return changed
 
 
@@ -553,9 +592,13 @@ def record_late_reason(
     record.recorded_at = utcnow()
     session.add(record)
     audit.record(
-        session, "obligation.late_reason", actor_id=user.id, incident_id=notice.incident_id,
-        organisation_id=notice.controller_id, obligation=key,
-    )  # fmt: skip
+        session,
+        "obligation.late_reason",
+        actor_id=user.id,
+        incident_id=notice.incident_id,
+        organisation_id=notice.controller_id,
+        obligation=key,
+    )
 
 
 def versions_of(session: Session, incident_id: uuid.UUID) -> list[IncidentVersion]:

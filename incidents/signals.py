@@ -137,9 +137,11 @@ def listen(engine: Engine, stop: threading.Event, target: Waker | None = None) -
     again after a lost connection. Returns once listening (or after 10 s)."""
     ready = threading.Event()
     thread = threading.Thread(
-        target=_listen_loop, args=(engine, stop, target or waker, ready), name="outbox-listener",
+        target=_listen_loop,
+        args=(engine, stop, target or waker, ready),
+        name="outbox-listener",
         daemon=True,
-    )  # fmt: skip
+    )
     thread.start()
     ready.wait(timeout=10)
     return thread

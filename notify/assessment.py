@@ -70,16 +70,34 @@ DPC_WORDS: dict[int, Text] = {
 }
 # 4.1: the context adjustments (answer key, the answer that applies, step, why).
 DPC_ADJUSTMENTS: tuple[tuple[str, str, int, Text], ...] = (
-    ("extensive_volume", "yes", 1,
-     Text("a large volume of data per person", "veel gegevens per persoon")),
-    ("sensitive_context", "yes", 1,
-     Text("the context reveals more than the data", "de context verraadt meer dan de gegevens")),
-    ("vulnerable_subjects", "yes", 1,
-     Text("vulnerable persons are involved", "er zijn kwetsbare personen betrokken")),
-    ("public_or_invalid", "yes", -1,
-     Text("the data were already public or known to be invalid",
-          "de gegevens waren al openbaar of aantoonbaar onjuist")),
-)  # fmt: skip
+    (
+        "extensive_volume",
+        "yes",
+        1,
+        Text("a large volume of data per person", "veel gegevens per persoon"),
+    ),
+    (
+        "sensitive_context",
+        "yes",
+        1,
+        Text("the context reveals more than the data", "de context verraadt meer dan de gegevens"),
+    ),
+    (
+        "vulnerable_subjects",
+        "yes",
+        1,
+        Text("vulnerable persons are involved", "er zijn kwetsbare personen betrokken"),
+    ),
+    (
+        "public_or_invalid",
+        "yes",
+        -1,
+        Text(
+            "the data were already public or known to be invalid",
+            "de gegevens waren al openbaar of aantoonbaar onjuist",
+        ),
+    ),
+)
 
 # 4.2
 EI_SCORES: dict[str, float] = {
@@ -137,8 +155,12 @@ class Assessment:
 
     def as_json(self, language: str) -> dict[str, Any]:
         return {
-            "dpc": self.dpc, "ei": self.ei, "cb": self.cb, "score": self.score,
-            "level": self.level, "flags": list(self.flags),
+            "dpc": self.dpc,
+            "ei": self.ei,
+            "cb": self.cb,
+            "score": self.score,
+            "level": self.level,
+            "flags": list(self.flags),
             "explanation": [r.get(language) for r in self.explanation],
             "recommendation": {
                 "notify_authority": self.recommendation.notify_authority,
@@ -146,7 +168,7 @@ class Assessment:
                 "art34_ground": self.recommendation.art34_ground,
                 "reasons": [r.get(language) for r in self.recommendation.reasons],
             },
-        }  # fmt: skip
+        }
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -218,10 +240,15 @@ def dpc(answers: Mapping[str, Any]) -> tuple[float, list[Reason]]:
     reasons: list[Reason] = []
     if not types:
         base = 4
-        reasons.append(Reason("dpc", Text(
-            "DPC base 4: the kinds of data are not known yet, so the highest is assumed.",
-            "DPC-basis 4: de soorten gegevens zijn nog niet bekend, dus de hoogste is aangenomen.",
-        )))  # fmt: skip
+        reasons.append(
+            Reason(
+                "dpc",
+                Text(
+                    "DPC base 4: the kinds of data are not known yet, so the highest is assumed.",
+                    "DPC-basis 4: de soorten gegevens zijn nog niet bekend, dus de hoogste is aangenomen.",
+                ),
+            )
+        )
     else:
         base = max(DPC_BASE[t] for t in types)
         drivers = [t for t in types if DPC_BASE[t] == base]
@@ -231,23 +258,46 @@ def dpc(answers: Mapping[str, Any]) -> tuple[float, list[Reason]]:
         if "special" in drivers and specials:
             what = _t("{a} ({b})", "{a} ({b})", a=what, b=_options("special_categories", specials))
         detail = _t("{a}; {b}", "{a}; {b}", a=what, b=why[0]) if why else what
-        reasons.append(Reason("dpc", _t(
-            "DPC base {n} ({w}): {d}.", "DPC-basis {n} ({w}): {d}.",
-            n=str(base), w=DPC_WORDS[base], d=detail,
-        )))  # fmt: skip
+        reasons.append(
+            Reason(
+                "dpc",
+                _t(
+                    "DPC base {n} ({w}): {d}.",
+                    "DPC-basis {n} ({w}): {d}.",
+                    n=str(base),
+                    w=DPC_WORDS[base],
+                    d=detail,
+                ),
+            )
+        )
     score = base
     for key, value, step, why_text in DPC_ADJUSTMENTS:
         if answers.get(key) == value:
             score += step
-            reasons.append(Reason("dpc", _t(
-                "DPC {s}: {w} (answered: {a}).", "DPC {s}: {w} (antwoord: {a}).",
-                s=f"{step:+d}", w=why_text, a=_answer(key, value),
-            )))  # fmt: skip
+            reasons.append(
+                Reason(
+                    "dpc",
+                    _t(
+                        "DPC {s}: {w} (answered: {a}).",
+                        "DPC {s}: {w} (antwoord: {a}).",
+                        s=f"{step:+d}",
+                        w=why_text,
+                        a=_answer(key, value),
+                    ),
+                )
+            )
     kept = min(4, max(1, score))
     if kept != score:
-        reasons.append(Reason("dpc", _t(
-            "DPC kept within 1 to 4: {k}.", "DPC binnen 1 tot 4 gehouden: {k}.", k=str(kept),
-        )))  # fmt: skip
+        reasons.append(
+            Reason(
+                "dpc",
+                _t(
+                    "DPC kept within 1 to 4: {k}.",
+                    "DPC binnen 1 tot 4 gehouden: {k}.",
+                    k=str(kept),
+                ),
+            )
+        )
     reasons.append(Reason("dpc", _t("DPC = {k}.", "DPC = {k}.", k=str(kept))))
     return float(kept), reasons
 
@@ -258,15 +308,27 @@ def dpc(answers: Mapping[str, Any]) -> tuple[float, list[Reason]]:
 def ei(answers: Mapping[str, Any]) -> tuple[float, list[Reason]]:
     value = answers.get("identifiability")
     if value not in EI_SCORES:
-        return 1.0, [Reason("ei", Text(
-            "EI 1: how easily the persons can be identified is not answered yet, so directly is assumed.",
-            "EI 1: hoe makkelijk de personen te identificeren zijn is nog niet beantwoord, dus direct is aangenomen.",
-        ))]  # fmt: skip
+        return 1.0, [
+            Reason(
+                "ei",
+                Text(
+                    "EI 1: how easily the persons can be identified is not answered yet, so directly is assumed.",
+                    "EI 1: hoe makkelijk de personen te identificeren zijn is nog niet beantwoord, dus direct is aangenomen.",
+                ),
+            )
+        ]
     score = EI_SCORES[value]
-    return score, [Reason("ei", _t(
-        "EI {s}: identifiable {a}.", "EI {s}: identificeerbaar {a}.",
-        s=_fmt(score), a=_answer("identifiability", value),
-    ))]  # fmt: skip
+    return score, [
+        Reason(
+            "ei",
+            _t(
+                "EI {s}: identifiable {a}.",
+                "EI {s}: identificeerbaar {a}.",
+                s=_fmt(score),
+                a=_answer("identifiability", value),
+            ),
+        )
+    ]
 
 
 # --- 4.3 CB ---------------------------------------------------------------------------
@@ -283,44 +345,74 @@ def cb(answers: Mapping[str, Any]) -> tuple[float, list[Reason]]:
 
     recipients = answers.get("recipients")
     if recipients in CB_CONFIDENTIALITY:
-        add(CB_CONFIDENTIALITY[recipients],
-            "CB confidentiality {p}: {a}.", "CB vertrouwelijkheid {p}: {a}.",
-            a=_answer("recipients", recipients))  # fmt: skip
+        add(
+            CB_CONFIDENTIALITY[recipients],
+            "CB confidentiality {p}: {a}.",
+            "CB vertrouwelijkheid {p}: {a}.",
+            a=_answer("recipients", recipients),
+        )
     else:
-        add(0.5, "CB confidentiality {p}: who saw the data is not answered yet, so an unknown number is assumed.",
-            "CB vertrouwelijkheid {p}: wie de gegevens zag is nog niet beantwoord, dus een onbekend aantal is aangenomen.")  # fmt: skip
+        add(
+            0.5,
+            "CB confidentiality {p}: who saw the data is not answered yet, so an unknown number is assumed.",
+            "CB vertrouwelijkheid {p}: wie de gegevens zag is nog niet beantwoord, dus een onbekend aantal is aangenomen.",
+        )
 
     nature = set(_list(answers, "nature"))
     malicious = answers.get("malicious")
     if "altered" in nature:
         recoverable = answers.get("integrity_recoverable")
         if recoverable == "no":
-            add(0.5, "CB integrity {p}: altered and cannot be restored.",
-                "CB integriteit {p}: veranderd en niet te herstellen.")  # fmt: skip
+            add(
+                0.5,
+                "CB integrity {p}: altered and cannot be restored.",
+                "CB integriteit {p}: veranderd en niet te herstellen.",
+            )
         elif recoverable == "yes" and malicious == "no":
-            add(0.0, "CB integrity {p}: altered, not deliberately, and can be restored.",
-                "CB integriteit {p}: veranderd, niet opzettelijk, en te herstellen.")  # fmt: skip
+            add(
+                0.0,
+                "CB integrity {p}: altered, not deliberately, and can be restored.",
+                "CB integriteit {p}: veranderd, niet opzettelijk, en te herstellen.",
+            )
         else:
-            add(0.25, "CB integrity {p}: altered and possibly used, can be restored.",
-                "CB integriteit {p}: veranderd en mogelijk gebruikt, te herstellen.")  # fmt: skip
+            add(
+                0.25,
+                "CB integrity {p}: altered and possibly used, can be restored.",
+                "CB integriteit {p}: veranderd en mogelijk gebruikt, te herstellen.",
+            )
 
     if nature & {"deleted", "stolen"}:
         loss = answers.get("availability_loss")
         if loss in CB_AVAILABILITY:
-            add(CB_AVAILABILITY[loss], "CB availability {p}: {a}.", "CB beschikbaarheid {p}: {a}.",
-                a=_answer("availability_loss", loss))  # fmt: skip
+            add(
+                CB_AVAILABILITY[loss],
+                "CB availability {p}: {a}.",
+                "CB beschikbaarheid {p}: {a}.",
+                a=_answer("availability_loss", loss),
+            )
         else:
-            add(0.5, "CB availability {p}: the loss of availability is not answered yet, so permanent is assumed.",
-                "CB beschikbaarheid {p}: het verlies van beschikbaarheid is nog niet beantwoord, dus blijvend is aangenomen.")  # fmt: skip
+            add(
+                0.5,
+                "CB availability {p}: the loss of availability is not answered yet, so permanent is assumed.",
+                "CB beschikbaarheid {p}: het verlies van beschikbaarheid is nog niet beantwoord, dus blijvend is aangenomen.",
+            )
 
     if malicious == "yes":
-        add(CB_MALICIOUS, "CB malicious intent {p}: it was deliberate or malicious.",
-            "CB kwade opzet {p}: er was opzet of kwade trouw.")  # fmt: skip
+        add(
+            CB_MALICIOUS,
+            "CB malicious intent {p}: it was deliberate or malicious.",
+            "CB kwade opzet {p}: er was opzet of kwade trouw.",
+        )
     elif malicious == "unknown":
-        reasons.append(Reason("cb", Text(
-            "CB malicious intent +0: not known yet; add 0.5 when intent is established.",
-            "CB kwade opzet +0: nog niet bekend; tel 0,5 op als opzet vaststaat.",
-        )))  # fmt: skip
+        reasons.append(
+            Reason(
+                "cb",
+                Text(
+                    "CB malicious intent +0: not known yet; add 0.5 when intent is established.",
+                    "CB kwade opzet +0: nog niet bekend; tel 0,5 op als opzet vaststaat.",
+                ),
+            )
+        )
     reasons.append(Reason("cb", _t("CB = {t}.", "CB = {t}.", t=_fmt(total))))
     return total, reasons
 
@@ -343,10 +435,15 @@ def flags(answers: Mapping[str, Any]) -> tuple[str, ...]:
 
 def advise(answers: Mapping[str, Any], level: Level) -> Advice:
     """Whether to notify the authority (a risk) and inform the persons (a high risk)."""
-    reasons: list[Reason] = [Reason("advice", Text(
-        "Document this breach in the register in any case (Art. 33(5)).",
-        "Leg dit datalek in elk geval vast in het register (art. 33 lid 5).",
-    ))]  # fmt: skip
+    reasons: list[Reason] = [
+        Reason(
+            "advice",
+            Text(
+                "Document this breach in the register in any case (Art. 33(5)).",
+                "Leg dit datalek in elk geval vast in het register (art. 33 lid 5).",
+            ),
+        )
+    ]
 
     def why(en: str, nl: str, **values: Text | str) -> None:
         reasons.append(Reason("advice", _t(en, nl, **values)))
@@ -363,34 +460,70 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
 
     notify = level != "low"
     inform = level in {"high", "very_high"}
-    why("By the score alone ({l}): {r}.", "Op grond van de score alleen ({l}): {r}.", l=LEVEL_LABELS[level], r=(
-        Text("a high risk to the persons is likely", "een hoog risico voor de betrokkenen is waarschijnlijk")
-        if inform else
-        Text("a risk to the persons is likely", "een risico voor de betrokkenen is waarschijnlijk")
-        if notify else
-        Text("a risk to the persons is unlikely", "een risico voor de betrokkenen is onwaarschijnlijk")
-    ))  # fmt: skip
+    why(
+        "By the score alone ({l}): {r}.",
+        "Op grond van de score alleen ({l}): {r}.",
+        l=LEVEL_LABELS[level],
+        r=(
+            Text(
+                "a high risk to the persons is likely",
+                "een hoog risico voor de betrokkenen is waarschijnlijk",
+            )
+            if inform
+            else Text(
+                "a risk to the persons is likely",
+                "een risico voor de betrokkenen is waarschijnlijk",
+            )
+            if notify
+            else Text(
+                "a risk to the persons is unlikely",
+                "een risico voor de betrokkenen is onwaarschijnlijk",
+            )
+        ),
+    )
 
     # What raises the advice (section 4.4, fourth and second points).
     high: list[Text] = []
     if "special" in types:
-        high.append(_t("special categories of data ({c}): harm is presumed likely",
-                       "bijzondere persoonsgegevens ({c}): schade wordt waarschijnlijk geacht",
-                       c=_options("special_categories", _list(answers, "special_categories"))
-                       if _list(answers, "special_categories") else Text("-", "-")))  # fmt: skip
+        high.append(
+            _t(
+                "special categories of data ({c}): harm is presumed likely",
+                "bijzondere persoonsgegevens ({c}): schade wordt waarschijnlijk geacht",
+                c=_options("special_categories", _list(answers, "special_categories"))
+                if _list(answers, "special_categories")
+                else Text("-", "-"),
+            )
+        )
     if malicious == "yes" and (nature & ATTACKER_NATURE or recipients == "unknown"):
-        high.append(Text("the data were taken deliberately (exfiltration)",
-                         "de gegevens zijn opzettelijk weggenomen (exfiltratie)"))  # fmt: skip
+        high.append(
+            Text(
+                "the data were taken deliberately (exfiltration)",
+                "de gegevens zijn opzettelijk weggenomen (exfiltratie)",
+            )
+        )
     if "identity_fraud" in _list(answers, "consequences"):
-        high.append(Text("the persons are exposed to identity fraud",
-                         "de betrokkenen lopen risico op identiteitsfraude"))  # fmt: skip
+        high.append(
+            Text(
+                "the persons are exposed to identity fraud",
+                "de betrokkenen lopen risico op identiteitsfraude",
+            )
+        )
     in_hands = [t for t in IDENTITY_TYPES if t in types]
     if in_hands and wrong_hands:
-        high.append(_t("{d} in the wrong hands", "{d} in verkeerde handen",
-                       d=_options("data_types", in_hands)))  # fmt: skip
+        high.append(
+            _t(
+                "{d} in the wrong hands",
+                "{d} in verkeerde handen",
+                d=_options("data_types", in_hands),
+            )
+        )
     if "credentials" in types and wrong_hands:
-        high.append(Text("access data in the wrong hands: the persons must change passwords",
-                         "toegangsgegevens in verkeerde handen: de betrokkenen moeten wachtwoorden wijzigen"))  # fmt: skip
+        high.append(
+            Text(
+                "access data in the wrong hands: the persons must change passwords",
+                "toegangsgegevens in verkeerde handen: de betrokkenen moeten wachtwoorden wijzigen",
+            )
+        )
     if answers.get("vulnerable_subjects") == "yes" and seen:
         high.append(Text("vulnerable persons are involved", "er zijn kwetsbare personen betrokken"))
 
@@ -399,61 +532,87 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
     if unintelligible(answers):
         notify = inform = False
         art34_ground = "unintelligible"
-        why("The data were unintelligible (encrypted, key safe): usually document only; "
+        why(
+            "The data were unintelligible (encrypted, key safe): usually document only; "
             "Art. 34(3)(a) exempts telling the persons.",
             "De gegevens waren onbegrijpelijk (versleuteld, sleutel veilig): meestal alleen vastleggen; "
-            "art. 34 lid 3 onder a stelt vrij van het informeren van de betrokkenen.")  # fmt: skip
+            "art. 34 lid 3 onder a stelt vrij van het informeren van de betrokkenen.",
+        )
         if availability in {"temporary", "permanent"}:
             notify = True
-            why("But the data are {a}: a loss of availability affects the persons, so notify the authority.",
+            why(
+                "But the data are {a}: a loss of availability affects the persons, so notify the authority.",
                 "Maar de gegevens zijn {a}: verlies van beschikbaarheid raakt de betrokkenen, dus meld het bij de toezichthouder.",
-                a=_answer("availability_loss", availability))  # fmt: skip
+                a=_answer("availability_loss", availability),
+            )
         return Advice(notify, inform, tuple(reasons), art34_ground)
 
     if recipients == "trusted" and malicious != "yes":
         if "special" in types:
             notify, inform = True, False
-            why("A trusted recipient bound to secrecy deleted the data, which lowers the risk strongly; "
+            why(
+                "A trusted recipient bound to secrecy deleted the data, which lowers the risk strongly; "
                 "with special categories a risk remains: notify the authority, informing the persons is not needed.",
                 "Een betrouwbare ontvanger met geheimhoudingsplicht heeft de gegevens verwijderd; dat verlaagt het "
                 "risico sterk. Bij bijzondere persoonsgegevens blijft een risico: meld het bij de toezichthouder, "
-                "de betrokkenen informeren is niet nodig.")  # fmt: skip
+                "de betrokkenen informeren is niet nodig.",
+            )
         else:
             notify = inform = False
-            why("A trusted recipient bound to secrecy deleted the data, which lowers the risk strongly: "
+            why(
+                "A trusted recipient bound to secrecy deleted the data, which lowers the risk strongly: "
                 "usually document only.",
                 "Een betrouwbare ontvanger met geheimhoudingsplicht heeft de gegevens verwijderd; dat verlaagt het "
-                "risico sterk: meestal alleen vastleggen.")  # fmt: skip
+                "risico sterk: meestal alleen vastleggen.",
+            )
         return Advice(notify, inform, tuple(reasons))
 
     if not seen and availability == "restored_easily" and not high:
-        why("Availability was restored without difficulty and nobody is known to have seen the data: "
+        why(
+            "Availability was restored without difficulty and nobody is known to have seen the data: "
             "usually document only.",
             "De beschikbaarheid is eenvoudig hersteld en niemand heeft de gegevens voor zover bekend gezien: "
-            "meestal alleen vastleggen.")  # fmt: skip
+            "meestal alleen vastleggen.",
+        )
         return Advice(False, False, tuple(reasons))
 
     if high:
         notify = inform = True
         for text in high:
-            why("Notify the authority and inform the persons: {t}.",
-                "Meld het bij de toezichthouder en informeer de betrokkenen: {t}.", t=text)  # fmt: skip
+            why(
+                "Notify the authority and inform the persons: {t}.",
+                "Meld het bij de toezichthouder en informeer de betrokkenen: {t}.",
+                t=text,
+            )
     if availability == "permanent" or (availability == "temporary" and not notify):
         notify = True
-        why("The data are {a}: a loss of availability with real effect on people is notified to the authority.",
+        why(
+            "The data are {a}: a loss of availability with real effect on people is notified to the authority.",
             "De gegevens zijn {a}: verlies van beschikbaarheid met echte gevolgen voor mensen wordt gemeld "
-            "bij de toezichthouder.", a=_answer("availability_loss", availability))  # fmt: skip
-    doubts = [k for k in ("recipients", "malicious", "encrypted", "key_compromised")
-              if answers.get(k) == "unknown"] + (["nature"] if "unknown" in nature else [])  # fmt: skip
+            "bij de toezichthouder.",
+            a=_answer("availability_loss", availability),
+        )
+    doubts = [
+        k
+        for k in ("recipients", "malicious", "encrypted", "key_compromised")
+        if answers.get(k) == "unknown"
+    ] + (["nature"] if "unknown" in nature else [])
     if doubts and not notify:
         notify = True
-        why("When in doubt, notify: not known yet ({q}).", "Bij twijfel melden: nog niet bekend ({q}).",
-            q=Text("; ".join(QUESTIONS[k].label.en for k in doubts),
-                   "; ".join(QUESTIONS[k].label.nl for k in doubts)))  # fmt: skip
+        why(
+            "When in doubt, notify: not known yet ({q}).",
+            "Bij twijfel melden: nog niet bekend ({q}).",
+            q=Text(
+                "; ".join(QUESTIONS[k].label.en for k in doubts),
+                "; ".join(QUESTIONS[k].label.nl for k in doubts),
+            ),
+        )
     if answers.get("encrypted") == "yes" and answers.get("key_compromised") in {"yes", "unknown"}:
-        why("The data were encrypted, but the key may be compromised: the encryption does not lower the risk.",
+        why(
+            "The data were encrypted, but the key may be compromised: the encryption does not lower the risk.",
             "De gegevens waren versleuteld, maar de sleutel is mogelijk gelekt: de versleuteling verlaagt het "
-            "risico niet.")  # fmt: skip
+            "risico niet.",
+        )
     return Advice(notify, inform, tuple(reasons))
 
 
@@ -468,24 +627,44 @@ def assess(answers: Mapping[str, Any]) -> Assessment:
     level = level_of(score)
     found = flags(answers)
     flag_reasons = [
-        Reason("flag", _t("Flag, does not change the score: {f}.", "Signaal, verandert de score niet: {f}.",
-                          f=FLAG_LABELS[f]))
+        Reason(
+            "flag",
+            _t(
+                "Flag, does not change the score: {f}.",
+                "Signaal, verandert de score niet: {f}.",
+                f=FLAG_LABELS[f],
+            ),
+        )
         for f in found
-    ]  # fmt: skip
-    summary = Reason("advice", _t(
-        "SE = DPC × EI + CB = {d} × {e} + {c} = {s}: {l}.",
-        "SE = DPC × EI + CB = {d} × {e} + {c} = {s}: {l}.",
-        d=_fmt(dpc_score), e=_fmt(ei_score), c=_fmt(cb_score), s=_fmt(score), l=LEVEL_LABELS[level],
-    ))  # fmt: skip
+    ]
+    summary = Reason(
+        "advice",
+        _t(
+            "SE = DPC × EI + CB = {d} × {e} + {c} = {s}: {l}.",
+            "SE = DPC × EI + CB = {d} × {e} + {c} = {s}: {l}.",
+            d=_fmt(dpc_score),
+            e=_fmt(ei_score),
+            c=_fmt(cb_score),
+            s=_fmt(score),
+            l=LEVEL_LABELS[level],
+        ),
+    )
     missing = tuple(
-        key for key in ("data_types", "identifiability", "recipients", "malicious")
+        key
+        for key in ("data_types", "identifiability", "recipients", "malicious")
         if answers.get(key) in (None, [], "")
-    )  # fmt: skip
+    )
     return Assessment(
-        dpc=dpc_score, ei=ei_score, cb=cb_score, score=score, level=level, flags=found,
+        dpc=dpc_score,
+        ei=ei_score,
+        cb=cb_score,
+        score=score,
+        level=level,
+        flags=found,
         explanation=(*dpc_reasons, *ei_reasons, *cb_reasons, *flag_reasons, summary),
-        recommendation=advise(answers, level), missing=missing,
-    )  # fmt: skip
+        recommendation=advise(answers, level),
+        missing=missing,
+    )
 
 
 @lru_cache(maxsize=4096)

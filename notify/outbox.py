@@ -141,8 +141,9 @@ def refusal(exc: aiosmtplib.SMTPException) -> DeliveryError:
         codes = [r.code for r in exc.recipients]
         replies = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
         final = bool(codes) and all(code >= 500 for code in codes)
-        return DeliveryError(f"recipients refused: {replies}"[:500], permanent=final,
-                             code=max(codes, default=None))  # fmt: skip
+        return DeliveryError(
+            f"recipients refused: {replies}"[:500], permanent=final, code=max(codes, default=None)
+        )
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         final = exc.code >= 500 and not isinstance(exc, _NOT_ABOUT_THE_MESSAGE)
         return DeliveryError(f"{exc.code} {exc.message}"[:500], permanent=final, code=exc.code)

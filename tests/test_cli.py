@@ -51,10 +51,23 @@ def test_create_org_processor_and_controller(cli, engine) -> None:
         == 0
     )
     code, out, _ = cli(
-        "create-org", "--slug", "acme", "--name", "Acme", "--kind", "controller",
-        "--contract-hours", "24", "--language", "en", "--email", "fg@acme.example",
-        "--email", "sec@acme.example", "--nis2",
-    )  # fmt: skip
+        "create-org",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--kind",
+        "controller",
+        "--contract-hours",
+        "24",
+        "--language",
+        "en",
+        "--email",
+        "fg@acme.example",
+        "--email",
+        "sec@acme.example",
+        "--nis2",
+    )
     assert code == 0 and "created controller acme" in out
     with Session(engine) as session:
         acme = session.exec(select(Organisation).where(Organisation.slug == "acme")).one()
@@ -111,9 +124,17 @@ def orgs(cli) -> None:
 @pytest.mark.usefixtures("orgs")
 def test_create_user_reads_password_from_stdin(cli, engine) -> None:
     code, out, _ = cli(
-        "create-user", "--email", "Fg@Acme.example", "--name", "Fatima", "--role", "officer", "--org", "acme",
+        "create-user",
+        "--email",
+        "Fg@Acme.example",
+        "--name",
+        "Fatima",
+        "--role",
+        "officer",
+        "--org",
+        "acme",
         stdin="correct horse battery\n",
-    )  # fmt: skip
+    )
     assert code == 0 and "created officer fg@acme.example" in out
     with Session(engine) as session:
         user = session.exec(select(User).where(User.email == "fg@acme.example")).one()
@@ -146,16 +167,45 @@ def test_staff_belongs_to_the_processor_by_default(cli, engine) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["--email", "o@acme.example", "--name", "O", "--role", "officer"], "long-password-1\n", "needs --org"),
-        (["--email", "o@acme.example", "--name", "O", "--role", "officer", "--org", "nope"], "long-password-1\n", "no organisation"),
-        (["--email", "o@acme.example", "--name", "O", "--role", "officer", "--org", "talentcloud"], "long-password-1\n", "controller"),
-        (["--email", "s@t.example", "--name", "S", "--role", "staff", "--org", "acme"], "long-password-1\n", "processor"),
+        (
+            ["--email", "o@acme.example", "--name", "O", "--role", "officer"],
+            "long-password-1\n",
+            "needs --org",
+        ),
+        (
+            ["--email", "o@acme.example", "--name", "O", "--role", "officer", "--org", "nope"],
+            "long-password-1\n",
+            "no organisation",
+        ),
+        (
+            [
+                "--email",
+                "o@acme.example",
+                "--name",
+                "O",
+                "--role",
+                "officer",
+                "--org",
+                "talentcloud",
+            ],
+            "long-password-1\n",
+            "controller",
+        ),
+        (
+            ["--email", "s@t.example", "--name", "S", "--role", "staff", "--org", "acme"],
+            "long-password-1\n",
+            "processor",
+        ),
         (["--email", "s@t.example", "--name", "S", "--role", "staff"], "", "password is empty"),
         (["--email", "s@t.example", "--name", "S", "--role", "staff"], "\n", "password is empty"),
         (["--email", "s@t.example", "--name", "S", "--role", "staff"], "short\n", "at least 10"),
-        (["--email", "not-an-email", "--name", "S", "--role", "staff"], "long-password-1\n", "e-mail"),
+        (
+            ["--email", "not-an-email", "--name", "S", "--role", "staff"],
+            "long-password-1\n",
+            "e-mail",
+        ),
     ],
-)  # fmt: skip
+)
 def test_create_user_bad_input(cli, engine, args: list[str], stdin: str, message: str) -> None:
     code, out, err = cli("create-user", *args, stdin=stdin)
     assert code == 1 and message in err and out == ""

@@ -48,16 +48,26 @@ def test_the_message_id_comes_from_the_dedupe_key() -> None:
     [
         (aiosmtplib.SMTPDataError(554, "5.7.1 Message rejected"), True),
         (aiosmtplib.SMTPSenderRefused(550, "5.7.1 Not allowed", "a@b.example"), True),
-        (aiosmtplib.SMTPRecipientsRefused(
-            [aiosmtplib.SMTPRecipientRefused(550, "No such user", "x@y.example")]), True),
-        (aiosmtplib.SMTPRecipientsRefused(
-            [aiosmtplib.SMTPRecipientRefused(550, "No such user", "x@y.example"),
-             aiosmtplib.SMTPRecipientRefused(451, "Try later", "z@y.example")]), False),
+        (
+            aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(550, "No such user", "x@y.example")]
+            ),
+            True,
+        ),
+        (
+            aiosmtplib.SMTPRecipientsRefused(
+                [
+                    aiosmtplib.SMTPRecipientRefused(550, "No such user", "x@y.example"),
+                    aiosmtplib.SMTPRecipientRefused(451, "Try later", "z@y.example"),
+                ]
+            ),
+            False,
+        ),
         (aiosmtplib.SMTPDataError(451, "4.3.0 Try again later"), False),
         (aiosmtplib.SMTPAuthenticationError(535, "5.7.8 Bad credentials"), False),
         (aiosmtplib.SMTPServerDisconnected("gone"), False),
     ],
-)  # fmt: skip
+)
 def test_only_a_refusal_of_the_message_itself_is_final(error, permanent) -> None:
     """A wrong password is our settings, not the message: every notice waits for the fix
     instead of failing for good."""
@@ -78,8 +88,13 @@ def test_a_worker_killed_mid_delivery_then_restarted_delivers_each_message(
     _send(engine, _file(engine, ["acme", "northwind", "zorggroep-noord"]))
     catcher.hold_next = 1  # the server takes the first message, then keeps its reply back
     env = _env(smtp, tmp_path)
-    worker = subprocess.Popen([BREACHDESK, "worker", "--interval", "3600"], env=env, cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    worker = subprocess.Popen(
+        [BREACHDESK, "worker", "--interval", "3600"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert wait_until(lambda: len(catcher.attempts) == 1, 60), "the first message is held"
     finally:
@@ -94,8 +109,9 @@ def test_a_worker_killed_mid_delivery_then_restarted_delivers_each_message(
     later = _env(
         smtp, tmp_path, BREACHDESK_CLOCK_OFFSET_SECONDS=str(smtp.outbox_lease_seconds + 60)
     )
-    done = subprocess.run([BREACHDESK, "remind"], env=later, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [BREACHDESK, "remind"], env=later, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
     received: dict[str, list[str]] = defaultdict(list)

@@ -57,8 +57,17 @@ def test_every_model_table_exists(database_url: str) -> None:
     names = set(inspect(engine).get_table_names())
     engine.dispose()
     assert {table.name for table in metadata.sorted_tables} <= names
-    assert {"organisation", "user_account", "api_token", "incident", "incident_version", "notice",
-            "audit_event", "user_session", "login_failure"} <= names  # fmt: skip
+    assert {
+        "organisation",
+        "user_account",
+        "api_token",
+        "incident",
+        "incident_version",
+        "notice",
+        "audit_event",
+        "user_session",
+        "login_failure",
+    } <= names
 
 
 @pytest.mark.parametrize(

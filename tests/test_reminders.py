@@ -38,8 +38,9 @@ def _staff(session: Session) -> CurrentUser:
     staff = session.exec(select(User).where(User.role == "staff")).one()
     org = session.get(Organisation, staff.organisation_id)
     assert org is not None and staff.id is not None and org.id is not None
-    return CurrentUser(staff.id, staff.email, staff.name, staff.role, None, org.id, org.slug,
-                       org.name, org.kind)  # fmt: skip
+    return CurrentUser(
+        staff.id, staff.email, staff.name, staff.role, None, org.id, org.slug, org.name, org.kind
+    )
 
 
 def _file(engine: Engine, controllers: list[str]) -> uuid.UUID:
@@ -49,8 +50,11 @@ def _file(engine: Engine, controllers: list[str]) -> uuid.UUID:
             now=DISCOVERED + timedelta(hours=1),
             controllers=frozenset(service.controllers_by_slug(session)),
         )
-        answers = complete_answers(controllers=controllers, discovered_at=DISCOVERED.isoformat(),
-                                   occurred_until="2026-11-20T07:00:00+00:00")  # fmt: skip
+        answers = complete_answers(
+            controllers=controllers,
+            discovered_at=DISCOVERED.isoformat(),
+            occurred_until="2026-11-20T07:00:00+00:00",
+        )
         result = validate(answers, ctx, complete=True)
         assert result.ok, result.errors
         incident = service.create_draft(session, user, result.answers)
@@ -90,8 +94,16 @@ def filed_at_one_hour(clock: Any) -> None:
 @pytest.mark.usefixtures("filed_at_one_hour")
 def test_one_email_per_threshold(engine, settings, clock) -> None:
     _file(engine, ["acme"])  # acme: 24 contract hours
-    for hours, expected in ((11, (0, 0)), (12, (1, 1)), (13, (0, 0)), (21.5, (0, 0)),
-                            (22, (1, 1)), (24, (0, 0)), (24 + 1 / 60, (1, 1)), (30, (0, 0))):  # fmt: skip
+    for hours, expected in (
+        (11, (0, 0)),
+        (12, (1, 1)),
+        (13, (0, 0)),
+        (21.5, (0, 0)),
+        (22, (1, 1)),
+        (24, (0, 0)),
+        (24 + 1 / 60, (1, 1)),
+        (30, (0, 0)),
+    ):
         _at(clock, hours)
         assert run_once(engine, settings) == expected, hours
     mails = _emails(settings.outbox_dir)
@@ -248,12 +260,23 @@ def _many_open_notices(engine: Engine, count: int, first: datetime, step: timede
             answers = complete_answers(discovered_at=discovered.isoformat())
             incident_id = uuid.uuid4()
             incidents.append(
-                {"id": incident_id, "reference": f"INC-2026-{number:04d}", "reference_year": 2026,
-                 "reference_number": number, "status": "submitted", "answers": answers, "version": 1,
-                 "summary": answers["summary"], "discovered_at": discovered, "affected_max": 450,
-                 "created_by_id": staff.id, "created_at": discovered, "updated_at": discovered,
-                 "submitted_at": discovered}
-            )  # fmt: skip
+                {
+                    "id": incident_id,
+                    "reference": f"INC-2026-{number:04d}",
+                    "reference_year": 2026,
+                    "reference_number": number,
+                    "status": "submitted",
+                    "answers": answers,
+                    "version": 1,
+                    "summary": answers["summary"],
+                    "discovered_at": discovered,
+                    "affected_max": 450,
+                    "created_by_id": staff.id,
+                    "created_at": discovered,
+                    "updated_at": discovered,
+                    "submitted_at": discovered,
+                }
+            )
             notices.append(
                 {"id": uuid.uuid4(), "incident_id": incident_id, "controller_id": acme.id}
             )

@@ -153,8 +153,12 @@ ERROR_RESPONSES = {
 def _answer_schema(question: Question) -> Schema:
     text = question.label.en
     if question.kind in {"text", "textarea", "email", "phone"}:
-        return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], max_length=question.max_length, description=text,
-                      format="email" if question.kind == "email" else None)  # fmt: skip
+        return Schema(
+            type=[OpenAPIType.STRING, OpenAPIType.NULL],
+            max_length=question.max_length,
+            description=text,
+            format="email" if question.kind == "email" else None,
+        )
     if question.kind == "integer":
         return Schema(type=[OpenAPIType.INTEGER, OpenAPIType.NULL], minimum=0, description=text)
     if question.kind == "single":
@@ -291,11 +295,15 @@ def assessment_out(result: Assessment) -> AssessmentOut:
 
 def notice_out(notice: Notice, org: Organisation) -> NoticeOut:
     return NoticeOut(
-        controller=org.slug, version=notice.version, incident_version=notice.incident_version,
-        sent_at=_iso(notice.sent_at), delivered_at=_iso(notice.delivered_at),
-        acknowledged_at=_iso(notice.acknowledged_at), decision=notice.decision,
+        controller=org.slug,
+        version=notice.version,
+        incident_version=notice.incident_version,
+        sent_at=_iso(notice.sent_at),
+        delivered_at=_iso(notice.delivered_at),
+        acknowledged_at=_iso(notice.acknowledged_at),
+        decision=notice.decision,
         assessment_override=notice.assessment_override,
-    )  # fmt: skip
+    )
 
 
 def _require_staff(user: CurrentUser) -> None:
@@ -337,14 +345,24 @@ def _split(
 def me(request: Request[Any, Any, Any]) -> Me:
     """The user the token belongs to."""
     user = user_of(request)
-    return Me(id=user.id, email=user.email, name=user.name, role=user.role,
-              organisation=user.organisation_slug, organisation_kind=user.organisation_kind)  # fmt: skip
+    return Me(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        organisation=user.organisation_slug,
+        organisation_kind=user.organisation_kind,
+    )
 
 
 @post(
-    "/api/v1/incidents", name="api_incident_create", tags=["incidents"], operation_class=_AnswersOperation,
-    responses={k: v for k, v in ERROR_RESPONSES.items() if k != 404}, status_code=201,
-)  # fmt: skip
+    "/api/v1/incidents",
+    name="api_incident_create",
+    tags=["incidents"],
+    operation_class=_AnswersOperation,
+    responses={k: v for k, v in ERROR_RESPONSES.items() if k != 404},
+    status_code=201,
+)
 @in_thread
 def create_incident(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> IncidentOut:
     """File an incident. With ``"draft": true`` it is saved as a draft without the submit
@@ -388,10 +406,16 @@ def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
     try:
         limit = _limit(params.get("limit"))
         filters = register.make_filters(
-            settings_of(request).zone, status=params.get("status"), controller=params.get("controller"),
-            q=params.get("q"), since=params.get("since"), until=params.get("until"), sort=params.get("sort"),
-            cursor=params.get("cursor"), limit=limit,
-        )  # fmt: skip
+            settings_of(request).zone,
+            status=params.get("status"),
+            controller=params.get("controller"),
+            q=params.get("q"),
+            since=params.get("since"),
+            until=params.get("until"),
+            sort=params.get("sort"),
+            cursor=params.get("cursor"),
+            limit=limit,
+        )
     except ValueError as exc:
         field_name = exc.field if isinstance(exc, register.FilterError) else "limit"
         message = (
@@ -419,8 +443,12 @@ def _limit(text: str | None) -> int | None:
     return number
 
 
-@get("/api/v1/incidents/{incident_id:uuid}", name="api_incident", tags=["incidents"],
-     responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404]})  # fmt: skip
+@get(
+    "/api/v1/incidents/{incident_id:uuid}",
+    name="api_incident",
+    tags=["incidents"],
+    responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404]},
+)
 @in_thread
 def get_incident(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> IncidentOut:
     """One incident: answers, obligations and notices (an officer sees only their own)."""
@@ -428,8 +456,14 @@ def get_incident(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
     with session_scope(engine_of(request), write=not user.is_staff) as session:
         incident = service.visible_incident(session, user, incident_id)
         if not user.is_staff:
-            audit.record(session, "incident.viewed", actor_id=user.id, incident_id=incident.id,
-                         organisation_id=user.organisation_id, via="api")  # fmt: skip
+            audit.record(
+                session,
+                "incident.viewed",
+                actor_id=user.id,
+                incident_id=incident.id,
+                organisation_id=user.organisation_id,
+                via="api",
+            )
         return incident_out(session, user, incident)
 
 
@@ -473,9 +507,12 @@ def _version_conflict(exc: service.VersionConflict) -> Response[Any]:
 
 
 @patch(
-    "/api/v1/incidents/{incident_id:uuid}", name="api_incident_update", tags=["incidents"],
-    operation_class=_ChangeOperation, responses={**ERROR_RESPONSES, 409: VERSION_CONFLICT},
-)  # fmt: skip
+    "/api/v1/incidents/{incident_id:uuid}",
+    name="api_incident_update",
+    tags=["incidents"],
+    operation_class=_ChangeOperation,
+    responses={**ERROR_RESPONSES, 409: VERSION_CONFLICT},
+)
 @in_thread
 def update_incident(
     request: Request[Any, Any, Any],
@@ -540,10 +577,16 @@ def update_incident(
 
 NOTICE_PATH = "/api/v1/incidents/{incident_id:uuid}/notices/{controller:str}"
 NOTICE_ERRORS = {
-    400: ERROR_RESPONSES[400], 401: ERROR_RESPONSES[401],
-    403: ResponseSpec(Errors, description="Only the controller's own privacy officer may do this (staff: only send)"),
-    404: ResponseSpec(Errors, description="No such incident or notice, or not visible to this token"),
-}  # fmt: skip
+    400: ERROR_RESPONSES[400],
+    401: ERROR_RESPONSES[401],
+    403: ResponseSpec(
+        Errors,
+        description="Only the controller's own privacy officer may do this (staff: only send)",
+    ),
+    404: ResponseSpec(
+        Errors, description="No such incident or notice, or not visible to this token"
+    ),
+}
 
 
 def _object_schema(properties: dict[str, Schema], required: list[str]) -> Schema:
@@ -562,44 +605,76 @@ DECISION_SCHEMA = _object_schema(
     {
         "is_breach": _BOOL,
         "notify_authority": _BOOL,
-        "authority_reason": Schema(type=OpenAPIType.STRING, max_length=4000, description="Required either way"),
+        "authority_reason": Schema(
+            type=OpenAPIType.STRING, max_length=4000, description="Required either way"
+        ),
         "inform_data_subjects": _BOOL,
-        "data_subjects_reason": Schema(type=OpenAPIType.STRING, max_length=4000,
-                                       description="Required unless an Art. 34(3) ground is given"),
-        "art34_ground": Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL],
-                               enum=["unintelligible", "risk_removed", "disproportionate_effort", None]),
-        "nis2_significant": Schema(type=[OpenAPIType.BOOLEAN, OpenAPIType.NULL],
-                                   description="Required for a NIS2 entity when it is a breach"),
-        "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000,
-                              description="Required when the 72 hours have passed and the authority is notified"),
+        "data_subjects_reason": Schema(
+            type=OpenAPIType.STRING,
+            max_length=4000,
+            description="Required unless an Art. 34(3) ground is given",
+        ),
+        "art34_ground": Schema(
+            type=[OpenAPIType.STRING, OpenAPIType.NULL],
+            enum=["unintelligible", "risk_removed", "disproportionate_effort", None],
+        ),
+        "nis2_significant": Schema(
+            type=[OpenAPIType.BOOLEAN, OpenAPIType.NULL],
+            description="Required for a NIS2 entity when it is a breach",
+        ),
+        "late_reason": Schema(
+            type=OpenAPIType.STRING,
+            max_length=4000,
+            description="Required when the 72 hours have passed and the authority is notified",
+        ),
     },
     ["is_breach", "authority_reason"],
-)  # fmt: skip
+)
 OVERRIDE_SCHEMA = _object_schema(
     {
         "level": Schema(type=OpenAPIType.STRING, enum=list(LEVELS)),
         "notify_authority": _BOOL,
         "inform_data_subjects": _BOOL,
-        "reason": Schema(type=OpenAPIType.STRING, max_length=4000, description="Why the officer assesses it differently"),
+        "reason": Schema(
+            type=OpenAPIType.STRING,
+            max_length=4000,
+            description="Why the officer assesses it differently",
+        ),
     },
     ["level", "notify_authority", "inform_data_subjects", "reason"],
-)  # fmt: skip
+)
 ACT_SCHEMAS = {
     "gdpr_authority": _object_schema(
-        {"notified_at": _INSTANT, "reference": Schema(type=OpenAPIType.STRING, max_length=200),
-         "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000)},
+        {
+            "notified_at": _INSTANT,
+            "reference": Schema(type=OpenAPIType.STRING, max_length=200),
+            "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000),
+        },
         ["notified_at", "reference"],
     ),
     "gdpr_data_subjects": _object_schema(
-        {"informed_at": _INSTANT, "channel": Schema(type=OpenAPIType.STRING, max_length=200),
-         "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000)},
+        {
+            "informed_at": _INSTANT,
+            "channel": Schema(type=OpenAPIType.STRING, max_length=200),
+            "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000),
+        },
         ["informed_at", "channel"],
     ),
-}  # fmt: skip
+}
 
 
-@post(NOTICE_PATH + "/send", name="api_notice_send", tags=["notices"], status_code=200,
-      responses={**NOTICE_ERRORS, 409: ResponseSpec(Errors, description="The incident is a draft, or the controller has no address")})  # fmt: skip
+@post(
+    NOTICE_PATH + "/send",
+    name="api_notice_send",
+    tags=["notices"],
+    status_code=200,
+    responses={
+        **NOTICE_ERRORS,
+        409: ResponseSpec(
+            Errors, description="The incident is a draft, or the controller has no address"
+        ),
+    },
+)
 @in_thread
 def send_notice(
     request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], controller: FromPath[str]
@@ -621,8 +696,13 @@ def send_notice(
         return SendOut(sent=any(r.sent for r in results), notice=notice_out(notice, org))
 
 
-@post(NOTICE_PATH + "/acknowledge", name="api_notice_acknowledge", tags=["notices"], status_code=200,
-      responses=NOTICE_ERRORS)  # fmt: skip
+@post(
+    NOTICE_PATH + "/acknowledge",
+    name="api_notice_acknowledge",
+    tags=["notices"],
+    status_code=200,
+    responses=NOTICE_ERRORS,
+)
 @in_thread
 def acknowledge_notice(
     request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], controller: FromPath[str]
@@ -635,8 +715,14 @@ def acknowledge_notice(
         return notice_out(notice, org)
 
 
-@post(NOTICE_PATH + "/decision", name="api_notice_decision", tags=["notices"], status_code=200,
-      operation_class=_body_operation(DECISION_SCHEMA), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@post(
+    NOTICE_PATH + "/decision",
+    name="api_notice_decision",
+    tags=["notices"],
+    status_code=200,
+    operation_class=_body_operation(DECISION_SCHEMA),
+    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
+)
 @in_thread
 def decide_notice(
     request: Request[Any, Any, Any],
@@ -657,8 +743,14 @@ def decide_notice(
         return notice_out(notice, org)
 
 
-@post(NOTICE_PATH + "/assessment", name="api_notice_assessment", tags=["notices"], status_code=200,
-      operation_class=_body_operation(OVERRIDE_SCHEMA), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@post(
+    NOTICE_PATH + "/assessment",
+    name="api_notice_assessment",
+    tags=["notices"],
+    status_code=200,
+    operation_class=_body_operation(OVERRIDE_SCHEMA),
+    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
+)
 @in_thread
 def override_assessment(
     request: Request[Any, Any, Any],
@@ -679,8 +771,13 @@ def override_assessment(
         return notice_out(notice, org)
 
 
-def _act(request: Request[Any, Any, Any], incident_id: uuid.UUID, controller: str, key: str,
-         data: dict[str, Any]) -> NoticeOut:  # fmt: skip
+def _act(
+    request: Request[Any, Any, Any],
+    incident_id: uuid.UUID,
+    controller: str,
+    key: str,
+    data: dict[str, Any],
+) -> NoticeOut:
     user = user_of(request)
     with session_scope(engine_of(request), write=True) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, controller)
@@ -690,13 +787,27 @@ def _act(request: Request[Any, Any, Any], incident_id: uuid.UUID, controller: st
             return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
         if result.met_at is None:  # validate_act names the field when it has no instant
             raise Invalid([Problem(ACT_FIELDS[key][0], "required")])
-        notices.record_act(session, notice, org, user, key, met_at=result.met_at, text=result.text,
-                           late_reason=result.late_reason)  # fmt: skip
+        notices.record_act(
+            session,
+            notice,
+            org,
+            user,
+            key,
+            met_at=result.met_at,
+            text=result.text,
+            late_reason=result.late_reason,
+        )
         return notice_out(notice, org)
 
 
-@post(NOTICE_PATH + "/authority-notified", name="api_notice_authority", tags=["notices"], status_code=200,
-      operation_class=_body_operation(ACT_SCHEMAS["gdpr_authority"]), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@post(
+    NOTICE_PATH + "/authority-notified",
+    name="api_notice_authority",
+    tags=["notices"],
+    status_code=200,
+    operation_class=_body_operation(ACT_SCHEMAS["gdpr_authority"]),
+    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
+)
 @in_thread
 def authority_notified(
     request: Request[Any, Any, Any],
@@ -709,8 +820,14 @@ def authority_notified(
     return _act(request, incident_id, controller, "gdpr_authority", data)
 
 
-@post(NOTICE_PATH + "/data-subjects-informed", name="api_notice_data_subjects", tags=["notices"], status_code=200,
-      operation_class=_body_operation(ACT_SCHEMAS["gdpr_data_subjects"]), responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]})  # fmt: skip
+@post(
+    NOTICE_PATH + "/data-subjects-informed",
+    name="api_notice_data_subjects",
+    tags=["notices"],
+    status_code=200,
+    operation_class=_body_operation(ACT_SCHEMAS["gdpr_data_subjects"]),
+    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
+)
 @in_thread
 def data_subjects_informed(
     request: Request[Any, Any, Any],
@@ -723,6 +840,15 @@ def data_subjects_informed(
 
 
 handlers = [
-    me, create_incident, list_incidents, get_incident, update_incident, send_notice, acknowledge_notice,
-    decide_notice, override_assessment, authority_notified, data_subjects_informed,
-]  # fmt: skip
+    me,
+    create_incident,
+    list_incidents,
+    get_incident,
+    update_incident,
+    send_notice,
+    acknowledge_notice,
+    decide_notice,
+    override_assessment,
+    authority_notified,
+    data_subjects_informed,
+]

@@ -66,9 +66,13 @@ def login_submit(
         message = _("Enter your e-mail address and password")
         return _login_page(email, next_url, message, 200)
     outcome = attempt_login(
-        engine_of(request), settings, email, password, client_address(request),
+        engine_of(request),
+        settings,
+        email,
+        password,
+        client_address(request),
         device_cookie=request.cookies.get(DEVICE_COOKIE),
-    )  # fmt: skip
+    )
     if outcome.user is None:
         if outcome.limited:
             return _limited_page(email, next_url, outcome.retry_after)
@@ -94,9 +98,13 @@ def login_submit(
 def remember_device(response: Response[Any], settings: Settings, user: User) -> None:
     """The known-device cookie of this browser for this account (see incidents.auth)."""
     response.set_cookie(
-        DEVICE_COOKIE, device_cookie(settings, user), max_age=365 * 86400,
-        samesite="lax", secure=settings.secure_cookies, httponly=True,
-    )  # fmt: skip
+        DEVICE_COOKIE,
+        device_cookie(settings, user),
+        max_age=365 * 86400,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        httponly=True,
+    )
 
 
 def wait_message(seconds: int) -> str:

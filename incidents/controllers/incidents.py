@@ -127,9 +127,17 @@ def _controller_choices(by_slug: dict[str, Organisation], user: CurrentUser) -> 
 
 
 EXPORT_COLUMNS = [
-    "reference", "status", "created_at", "submitted_at", "discovered_at", "controllers", "summary",
-    "affected_min", "affected_max", "next_deadline",
-]  # fmt: skip
+    "reference",
+    "status",
+    "created_at",
+    "submitted_at",
+    "discovered_at",
+    "controllers",
+    "summary",
+    "affected_min",
+    "affected_max",
+    "next_deadline",
+]
 
 
 def _export_record(row: register.RegisterRow, user: CurrentUser, contacts: bool) -> dict[str, Any]:
@@ -170,16 +178,23 @@ def _export(request: Request[Any, Any, Any], fmt: str) -> Response[Any]:
             for row in register.export_rows(session, user, filters)
         ]
         audit.record(
-            session, "register.exported", actor_id=user.id, organisation_id=user.organisation_id,
-            format=fmt, rows=len(records), contacts=contacts, filters=sorted(filters.query_args()),
-        )  # fmt: skip
+            session,
+            "register.exported",
+            actor_id=user.id,
+            organisation_id=user.organisation_id,
+            format=fmt,
+            rows=len(records),
+            contacts=contacts,
+            filters=sorted(filters.query_args()),
+        )
     stamp = "register"
     if fmt == "json":
         body = json.dumps({"incidents": records}, ensure_ascii=False, indent=1)
         return Response(
-            body, media_type="application/json",
+            body,
+            media_type="application/json",
             headers={"content-disposition": f'attachment; filename="{stamp}.json"'},
-        )  # fmt: skip
+        )
     buffer = io.StringIO()
     columns = list(records[0]) if records else ["id", *EXPORT_COLUMNS]
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
@@ -187,9 +202,10 @@ def _export(request: Request[Any, Any, Any], fmt: str) -> Response[Any]:
     for record in records:
         writer.writerow({k: _csv_cell(v) for k, v in record.items()})
     return Response(
-        buffer.getvalue(), media_type="text/csv; charset=utf-8",
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{stamp}.csv"'},
-    )  # fmt: skip
+    )
 
 
 def _csv_cell(value: Any) -> Any:
@@ -381,7 +397,11 @@ def step_save(
     return_to = _return_target(str(data.get("return", "")) or None)
     note = clean_text(str(data.get("note", "")))
     base_version = _base_version(data.get("version"))
-    form = {k: v for k, v in data.items() if k not in {"_csrf_token", "action", "return", "note", "version"}}  # fmt: skip
+    form = {
+        k: v
+        for k, v in data.items()
+        if k not in {"_csrf_token", "action", "return", "note", "version"}
+    }
     try:
         with session_scope(engine_of(request), write=True) as session:
             # Locked: saves of the same incident take turns, each on what the last one saved.
@@ -396,9 +416,16 @@ def step_save(
                         "Check it against the incident as it is now, then save again."
                     ) % {"version": exc.current}
                     return _step_template(
-                        session, incident, step, dict(form), [{"field": None, "message": message}],
-                        return_to, settings, note, status_code=409,
-                    )  # fmt: skip
+                        session,
+                        incident,
+                        step,
+                        dict(form),
+                        [{"field": None, "message": message}],
+                        return_to,
+                        settings,
+                        note,
+                        status_code=409,
+                    )
             ctx = service.validation_context(session, settings)
             raw, read_errors = read_step(step, form, settings.zone)
             merged = merge_step(incident.answers, step, raw)
@@ -485,9 +512,16 @@ def _form_after_lock_conflict(
                 "Check it against the incident as it is now, then save again."
             ) % {"version": incident.version}
         return _step_template(
-            session, incident, step, dict(form), [{"field": None, "message": message}],
-            return_to, settings, note, status_code=409,
-        )  # fmt: skip
+            session,
+            incident,
+            step,
+            dict(form),
+            [{"field": None, "message": message}],
+            return_to,
+            settings,
+            note,
+            status_code=409,
+        )
 
 
 def _base_version(value: Any) -> int | None:
@@ -595,17 +629,26 @@ ACTION_LABELS = {
     "incident.submitted": ("Submitted", "Ingediend"),
     "incident.corrected": ("Corrected or supplemented", "Gecorrigeerd of aangevuld"),
     "incident.viewed": ("Viewed by the privacy officer", "Bekeken door de privacyfunctionaris"),
-    "notice.sent": ("Notice sent to a controller", "Melding verzonden aan een verwerkingsverantwoordelijke"),
-    "notice.viewed": ("Notice viewed by the privacy officer", "Melding bekeken door de privacyfunctionaris"),
+    "notice.sent": (
+        "Notice sent to a controller",
+        "Melding verzonden aan een verwerkingsverantwoordelijke",
+    ),
+    "notice.viewed": (
+        "Notice viewed by the privacy officer",
+        "Melding bekeken door de privacyfunctionaris",
+    ),
     "notice.acknowledged": ("Receipt acknowledged", "Ontvangst bevestigd"),
     "notice.question": ("Question asked", "Vraag gesteld"),
     "notice.answer": ("Question answered", "Vraag beantwoord"),
     "notice.decided": ("Decision recorded", "Besluit vastgelegd"),
-    "notice.assessment_overridden": ("Severity assessed by the officer", "Ernst ingeschat door de privacyfunctionaris"),
+    "notice.assessment_overridden": (
+        "Severity assessed by the officer",
+        "Ernst ingeschat door de privacyfunctionaris",
+    ),
     "notice.letter_saved": ("Letter to the persons saved", "Brief aan de betrokkenen opgeslagen"),
     "obligation.met": ("Duty recorded as met", "Plicht vastgelegd als nagekomen"),
     "obligation.late_reason": ("Reason for a delay recorded", "Reden voor vertraging vastgelegd"),
-}  # fmt: skip
+}
 
 
 def _audit_trail(session: Session, incident_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -625,9 +668,15 @@ def _audit_trail(session: Session, incident_id: uuid.UUID) -> list[dict[str, Any
             QUESTIONS[k].label.get(language) for k in detail.get("fields", []) if k in QUESTIONS
         ]
         trail.append(
-            {"at": event.at, "action": nl if language == "nl" else en, "actor": actor.name if actor else "—",
-             "fields": fields, "version": detail.get("version"), "via": detail.get("via")}
-        )  # fmt: skip
+            {
+                "at": event.at,
+                "action": nl if language == "nl" else en,
+                "actor": actor.name if actor else "—",
+                "fields": fields,
+                "version": detail.get("version"),
+                "via": detail.get("via"),
+            }
+        )
     return trail
 
 
@@ -833,6 +882,18 @@ def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUI
 
 
 handlers = [
-    register_view, export_csv, export_json, start_page, start, task_list, step_page, step_save, submit,
-    incident_page, deadlines_fragment, late_reason, version_page, changes_page,
-]  # fmt: skip
+    register_view,
+    export_csv,
+    export_json,
+    start_page,
+    start,
+    task_list,
+    step_page,
+    step_save,
+    submit,
+    incident_page,
+    deadlines_fragment,
+    late_reason,
+    version_page,
+    changes_page,
+]

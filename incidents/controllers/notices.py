@@ -173,8 +173,13 @@ def _notice_page(
     with session_scope(engine_of(request), write=not user.is_staff) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         if not user.is_staff and not errors:
-            audit.record(session, "notice.viewed", actor_id=user.id, incident_id=incident.id,
-                         organisation_id=org.id)  # fmt: skip
+            audit.record(
+                session,
+                "notice.viewed",
+                actor_id=user.id,
+                incident_id=incident.id,
+                organisation_id=org.id,
+            )
         context = _notice_context(session, user, incident, notice, org)
     return Template(
         "notices/notice.html",
@@ -255,8 +260,11 @@ def _send_and_report(
         return
     sent = [r for r in results if r.sent]
     if sent:
-        flash(request, _("Notice sent to: %(names)s. It is delivered by e-mail within a minute.")
-              % {"names": ", ".join(r.controller for r in sent)})  # fmt: skip
+        flash(
+            request,
+            _("Notice sent to: %(names)s. It is delivered by e-mail within a minute.")
+            % {"names": ", ".join(r.controller for r in sent)},
+        )
     else:
         flash(request, _("Nothing to send: every controller has this version already."), "warning")
 
@@ -322,8 +330,14 @@ def question(
     elif len(body) > notices.MESSAGE_MAX:
         problem = _("Use at most %(max)s characters.") % {"max": notices.MESSAGE_MAX}
     if problem:
-        return _notice_page(request, incident_id, slug, errors=[{"field": field, "message": problem}],
-                            values={field: body}, form="question")  # fmt: skip
+        return _notice_page(
+            request,
+            incident_id,
+            slug,
+            errors=[{"field": field, "message": problem}],
+            values={field: body},
+            form="question",
+        )
     parent_id = whole_number(parent) if parent else None
     if parent and parent_id is None:  # not an id of any message (digits 0-9, nine at most)
         raise NotFoundException()
@@ -376,13 +390,18 @@ def _decision_template(
     return Template(
         "notices/decision.html",
         context={
-            "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
-            "late": late, "assessment": assessment_of(incident),
+            "incident": incident,
+            "notice": notice,
+            "org": org,
+            "values": values,
+            "errors": errors,
+            "late": late,
+            "assessment": assessment_of(incident),
             "labels": {k: v.get(lang()) for k, v in LABELS.items()},
             "grounds": [(k, v.get(lang())) for k, v in ART34_GROUNDS.items()],
             "hours": {key: regime_hours(key) for key in DECISION_HOURS},
         },
-    )  # fmt: skip
+    )
 
 
 # The regimes whose hours the decision form names (from REGIMES, never written here).
@@ -432,12 +451,16 @@ def _assessment_template(
     return Template(
         "notices/assessment.html",
         context={
-            "incident": incident, "notice": notice, "org": org, "values": values, "errors": errors,
+            "incident": incident,
+            "notice": notice,
+            "org": org,
+            "values": values,
+            "errors": errors,
             "assessment": assessment_of(incident),
             "labels": {k: v.get(language) for k, v in LABELS.items()},
             "levels": [(k, v.get(language)) for k, v in LEVEL_LABELS.items()],
         },
-    )  # fmt: skip
+    )
 
 
 @get("/incidents/{incident_id:uuid}/notices/{slug:str}/assessment", name="notice_assessment")
@@ -502,8 +525,11 @@ def record_act(
     field_key = f"{key}-{time_field}"
     question = Question(field_key, "datetime", LABELS[time_field])
     when, date_error = read_date(question, values, settings.zone)
-    raw = {time_field: when, text_field: values.get(f"{key}-{text_field}", ""),
-           "late_reason": values.get(f"{key}-late_reason", "")}  # fmt: skip
+    raw = {
+        time_field: when,
+        text_field: values.get(f"{key}-{text_field}", ""),
+        "late_reason": values.get(f"{key}-late_reason", ""),
+    }
     with session_scope(engine_of(request), write=True) as session:
         incident, notice, org = notices.notice_for(session, user, incident_id, slug)
         notices.require_officer_of(user, org)
@@ -519,8 +545,16 @@ def record_act(
             if not (date_error and e.field == time_field)
         ]
         if not errors:
-            notices.record_act(session, notice, org, user, key, met_at=result.met_at,  # type: ignore[arg-type]
-                               text=result.text, late_reason=result.late_reason)  # fmt: skip
+            notices.record_act(
+                session,
+                notice,
+                org,
+                user,
+                key,
+                met_at=result.met_at,  # type: ignore[arg-type]
+                text=result.text,
+                late_reason=result.late_reason,
+            )
     if errors:
         return _notice_page(
             request, incident_id, slug, errors=field_errors(errors), values=values, form=key
@@ -557,9 +591,14 @@ def _letter_template(
 ) -> Template:
     return Template(
         "notices/letter.html",
-        context={"incident": incident, "notice": notice, "org": org, "values": {"letter": text},
-                 "errors": errors},
-    )  # fmt: skip
+        context={
+            "incident": incident,
+            "notice": notice,
+            "org": org,
+            "values": {"letter": text},
+            "errors": errors,
+        },
+    )
 
 
 @post(
@@ -608,8 +647,11 @@ def letter_file(
     reference = incident.reference or ""
     name = f"{reference}-{slug}-letter.{fmt}"
     if fmt == "txt":
-        return Response(text.encode(), media_type="text/plain; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+        return Response(
+            text.encode(),
+            media_type="text/plain; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     return pdf_response(documents.letter_pdf(text, org, reference), name)
 
 
@@ -658,8 +700,11 @@ def outbox_message(request: Request[Any, Any, Any], message_id: FromPath[int]) -
         message = _message(session, message_id)
     return Template(
         "notices/outbox_message.html",
-        context={"message": message, "message_id": outbox.message_id(message.dedupe_key, settings.mail_from)},
-    )  # fmt: skip
+        context={
+            "message": message,
+            "message_id": outbox.message_id(message.dedupe_key, settings.mail_from),
+        },
+    )
 
 
 @get("/outbox/{message_id:int}/eml", name="outbox_eml", guards=[staff_only])
@@ -677,7 +722,23 @@ def outbox_eml(request: Request[Any, Any, Any], message_id: FromPath[int]) -> Re
 
 
 handlers = [
-    inbox, notice_page, sent_page, sent_pdf, send_one, send_all, acknowledge, question, decision_page,
-    decide, assessment_page, assessment_save, record_act, letter_page, letter_save, letter_file,
-    outbox_page, outbox_message, outbox_eml,
-]  # fmt: skip
+    inbox,
+    notice_page,
+    sent_page,
+    sent_pdf,
+    send_one,
+    send_all,
+    acknowledge,
+    question,
+    decision_page,
+    decide,
+    assessment_page,
+    assessment_save,
+    record_act,
+    letter_page,
+    letter_save,
+    letter_file,
+    outbox_page,
+    outbox_message,
+    outbox_eml,
+]

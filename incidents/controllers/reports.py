@@ -73,10 +73,14 @@ def _incident_report(request: Request[Any, Any, Any], incident_id: uuid.UUID) ->
         with session_scope(engine_of(request), write=True) as session:
             data, incident_json = _gather(request, session, user, settings, incident_id)
             audit.record(
-                session, "incident.report_made", actor_id=user.id, incident_id=incident_id,
-                organisation_id=user.organisation_id, language=data.lang,
+                session,
+                "incident.report_made",
+                actor_id=user.id,
+                incident_id=incident_id,
+                organisation_id=user.organisation_id,
+                language=data.lang,
                 controllers=[p.org.slug for p in data.parts],
-            )  # fmt: skip
+            )
     except ReportProblem as exc:
         return _problem(exc)
     body = report.regulator_pdf(data, incident_json)
@@ -151,10 +155,14 @@ def _register_report(request: Request[Any, Any, Any]) -> Response[Any]:
         lang = _language(request, None)
         try:
             filters = register.make_filters(
-                settings.zone, status=params.get("status"), controller=params.get("controller"),
-                q=params.get("q"), since=params.get("since"), until=params.get("until"),
+                settings.zone,
+                status=params.get("status"),
+                controller=params.get("controller"),
+                q=params.get("q"),
+                since=params.get("since"),
+                until=params.get("until"),
                 sort="discovered_oldest",
-            )  # fmt: skip
+            )
         except register.FilterError as exc:
             raise ReportProblem(400, exc.field, str(exc)) from exc
         with session_scope(engine_of(request), write=True) as session:
@@ -162,14 +170,24 @@ def _register_report(request: Request[Any, Any, Any]) -> Response[Any]:
             for row in register.export_rows(session, user, filters, batch=200):
                 rows.append(row.incident)
                 if len(rows) > report.REGISTER_MAX:
-                    raise ReportProblem(422, "since", _(
-                        "More than %(max)s incidents: choose a shorter period.") % {"max": report.REGISTER_MAX})  # fmt: skip
+                    raise ReportProblem(
+                        422,
+                        "since",
+                        _("More than %(max)s incidents: choose a shorter period.")
+                        % {"max": report.REGISTER_MAX},
+                    )
             entries = report.register_entries(session, user, rows, lang=lang, zone=settings.zone)
             organisation = user.organisation_name
             audit.record(
-                session, "register.exported", actor_id=user.id, organisation_id=user.organisation_id,
-                format="pdf", rows=len(entries), contacts=False, filters=sorted(filters.query_args()),
-            )  # fmt: skip
+                session,
+                "register.exported",
+                actor_id=user.id,
+                organisation_id=user.organisation_id,
+                format="pdf",
+                rows=len(entries),
+                contacts=False,
+                filters=sorted(filters.query_args()),
+            )
     except ReportProblem as exc:
         return _problem(exc)
     with documents.language(lang):

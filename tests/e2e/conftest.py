@@ -43,8 +43,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(
         [script, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

@@ -45,8 +45,11 @@ class Driver:
     # --- keyboard focus ---------------------------------------------------------------
 
     def _focused(self, selector: str) -> bool:
-        return bool(self.page.evaluate(
-            "sel => !!document.activeElement && document.activeElement.matches(sel)", selector))  # fmt: skip
+        return bool(
+            self.page.evaluate(
+                "sel => !!document.activeElement && document.activeElement.matches(sel)", selector
+            )
+        )
 
     def tab_to(self, selector: str, limit: int = 250) -> None:
         assert self.page.locator(selector).count() > 0, f"no {selector} on {self.page.url}"
@@ -165,8 +168,12 @@ def _file_incident(d: Driver, summary: str) -> str:
     d.go('button[value="continue"]')
     d.check('input[name="occurred_kind"][value="unknown"]')
     found = datetime.now(ZoneInfo("Europe/Amsterdam")) - timedelta(hours=2)
-    for part, value in (("day", found.day), ("month", found.month), ("year", found.year),
-                        ("time", f"{found:%H:%M}")):  # fmt: skip
+    for part, value in (
+        ("day", found.day),
+        ("month", found.month),
+        ("year", found.year),
+        ("time", f"{found:%H:%M}"),
+    ):
         d.fill(f"#discovered_at-{part}", str(value))
     d.seen("step-dates")
     d.go('button[value="continue"]')
@@ -225,11 +232,19 @@ def _officer_decides(d: Driver, slug: str, reference: str, notify: bool) -> str:
     d.seen(f"{slug}-decision-form")
     d.check("#is_breach-yes")
     d.check("#notify_authority-yes" if notify else "#notify_authority-no")
-    d.fill("#authority_reason", f"{slug}: health data copied by an attacker." if notify
-           else f"{slug}: only our test accounts were in the mailbox.")  # fmt: skip
+    d.fill(
+        "#authority_reason",
+        f"{slug}: health data copied by an attacker."
+        if notify
+        else f"{slug}: only our test accounts were in the mailbox.",
+    )
     d.check("#inform_data_subjects-yes" if notify else "#inform_data_subjects-no")
-    d.fill("#data_subjects_reason", f"{slug}: high risk of stigmatisation." if notify
-           else f"{slug}: no real persons concerned.")  # fmt: skip
+    d.fill(
+        "#data_subjects_reason",
+        f"{slug}: high risk of stigmatisation."
+        if notify
+        else f"{slug}: no real persons concerned.",
+    )
     d.go('form[action$="/decision"] button[type="submit"]')
     assert d.page.url.startswith(notice_url)
     d.seen(f"{slug}-decided")
@@ -240,8 +255,13 @@ def _officer_decides(d: Driver, slug: str, reference: str, notify: bool) -> str:
 def test_two_controllers_from_filing_to_the_regulator_report(
     browser, live_server, mode: str
 ) -> None:
-    context = browser.new_context(base_url=live_server, locale="en-GB", bypass_csp=True,
-                                  viewport={"width": 1280, "height": 900}, accept_downloads=True)  # fmt: skip
+    context = browser.new_context(
+        base_url=live_server,
+        locale="en-GB",
+        bypass_csp=True,
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

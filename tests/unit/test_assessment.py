@@ -18,12 +18,24 @@ def texts(reasons, language: str = "en") -> str:
 def answers(**changes: Any) -> dict[str, Any]:
     """A plain breach to vary: simple data, nothing seen, nothing special."""
     base = complete_answers(
-        nature=["read"], recipients="none_known", malicious="no", availability_loss=None,
-        data_types=["name_address"], special_categories=None, identifiability="maximum",
-        sensitive_context="no", extensive_volume="no", public_or_invalid="no",
-        vulnerable_subjects="no", encrypted="no", encryption_details=None, key_compromised=None,
-        consequences=["spam_phishing"], affected_min=1, affected_max=10,
-    )  # fmt: skip
+        nature=["read"],
+        recipients="none_known",
+        malicious="no",
+        availability_loss=None,
+        data_types=["name_address"],
+        special_categories=None,
+        identifiability="maximum",
+        sensitive_context="no",
+        extensive_volume="no",
+        public_or_invalid="no",
+        vulnerable_subjects="no",
+        encrypted="no",
+        encryption_details=None,
+        key_compromised=None,
+        consequences=["spam_phishing"],
+        affected_min=1,
+        affected_max=10,
+    )
     base.update(changes)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -105,12 +117,27 @@ def test_ei_from_identifiability(value: str | None, expected: float) -> None:
         ({"nature": ["altered"], "integrity_recoverable": "no"}, 0.5),
         ({"nature": ["deleted"], "availability_loss": "restored_easily"}, 0.0),
         ({"nature": ["deleted"], "availability_loss": "temporary"}, 0.25),
-        ({"nature": ["stolen"], "availability_loss": "permanent", "recipients": "unknown",
-          "malicious": "yes"}, 1.5),
-        ({"nature": ["altered", "deleted"], "integrity_recoverable": "no", "availability_loss": "permanent",
-          "recipients": "unknown", "malicious": "yes"}, 2.0),
+        (
+            {
+                "nature": ["stolen"],
+                "availability_loss": "permanent",
+                "recipients": "unknown",
+                "malicious": "yes",
+            },
+            1.5,
+        ),
+        (
+            {
+                "nature": ["altered", "deleted"],
+                "integrity_recoverable": "no",
+                "availability_loss": "permanent",
+                "recipients": "unknown",
+                "malicious": "yes",
+            },
+            2.0,
+        ),
     ],
-)  # fmt: skip
+)
 def test_cb_adds_the_circumstances(changes: dict[str, Any], expected: float) -> None:
     score, reasons = cb(answers(**changes))
     assert score == expected
@@ -126,9 +153,17 @@ def test_cb_explains_each_addition_in_both_languages() -> None:
 
 @pytest.mark.parametrize(
     ("score", "level"),
-    [(0.25, "low"), (1.99, "low"), (2, "medium"), (2.99, "medium"), (3, "high"), (3.99, "high"),
-     (4, "very_high"), (5.5, "very_high")],
-)  # fmt: skip
+    [
+        (0.25, "low"),
+        (1.99, "low"),
+        (2, "medium"),
+        (2.99, "medium"),
+        (3, "high"),
+        (3.99, "high"),
+        (4, "very_high"),
+        (5.5, "very_high"),
+    ],
+)
 def test_levels(score: float, level: str) -> None:
     assert level_of(score) == level
 
@@ -170,9 +205,14 @@ def scenario(**changes: Any):
 
 def test_ransomware_restored_from_backup_without_exfiltration_is_documented_only() -> None:
     result = scenario(
-        cause="hacking_malware_phishing", nature=["deleted"], recipients="none_known", malicious="yes",
-        availability_loss="restored_easily", data_types=["name_address", "financial"], affected_max=800,
-    )  # fmt: skip
+        cause="hacking_malware_phishing",
+        nature=["deleted"],
+        recipients="none_known",
+        malicious="yes",
+        availability_loss="restored_easily",
+        data_types=["name_address", "financial"],
+        affected_max=800,
+    )
     assert (result.dpc, result.ei, result.cb, result.level) == (3, 1, 0.5, "high")
     advice = result.recommendation
     assert not advice.notify_authority and not advice.inform_data_subjects
@@ -181,9 +221,13 @@ def test_ransomware_restored_from_backup_without_exfiltration_is_documented_only
 
 def test_ransomware_without_backup_is_notified_and_told() -> None:
     result = scenario(
-        nature=["deleted"], recipients="none_known", malicious="yes", availability_loss="permanent",
-        data_types=["name_address", "financial"], extensive_volume="yes",
-    )  # fmt: skip
+        nature=["deleted"],
+        recipients="none_known",
+        malicious="yes",
+        availability_loss="permanent",
+        data_types=["name_address", "financial"],
+        extensive_volume="yes",
+    )
     assert (result.dpc, result.cb, result.level) == (4, 1.0, "very_high")
     advice = result.recommendation
     assert advice.notify_authority and advice.inform_data_subjects
@@ -192,10 +236,16 @@ def test_ransomware_without_backup_is_notified_and_told() -> None:
 
 def test_stolen_laptop_encrypted_with_a_safe_key_is_documented_under_art_34_3_a() -> None:
     result = scenario(
-        cause="lost_stolen_device_or_paper", nature=["stolen"], recipients="none_known", malicious="yes",
-        availability_loss="restored_easily", data_types=["name_address", "bsn", "financial"],
-        encrypted="yes", encryption_details="Full-disk AES-256, TPM and PIN", key_compromised="no",
-    )  # fmt: skip
+        cause="lost_stolen_device_or_paper",
+        nature=["stolen"],
+        recipients="none_known",
+        malicious="yes",
+        availability_loss="restored_easily",
+        data_types=["name_address", "bsn", "financial"],
+        encrypted="yes",
+        encryption_details="Full-disk AES-256, TPM and PIN",
+        key_compromised="no",
+    )
     advice = result.recommendation
     assert "unintelligible" in result.flags
     assert not advice.notify_authority and not advice.inform_data_subjects
@@ -206,9 +256,13 @@ def test_stolen_laptop_encrypted_with_a_safe_key_is_documented_under_art_34_3_a(
 
 def test_stolen_laptop_without_encryption_is_notified_and_told() -> None:
     result = scenario(
-        cause="lost_stolen_device_or_paper", nature=["stolen"], recipients="none_known", malicious="yes",
-        availability_loss="restored_easily", data_types=["name_address", "bsn", "financial"],
-    )  # fmt: skip
+        cause="lost_stolen_device_or_paper",
+        nature=["stolen"],
+        recipients="none_known",
+        malicious="yes",
+        availability_loss="restored_easily",
+        data_types=["name_address", "bsn", "financial"],
+    )
     advice = result.recommendation
     assert result.level == "high" and advice.notify_authority and advice.inform_data_subjects
     assert "in the wrong hands" in texts(advice.reasons) and advice.art34_ground is None
@@ -216,10 +270,14 @@ def test_stolen_laptop_without_encryption_is_notified_and_told() -> None:
 
 def test_stolen_laptop_whose_password_was_on_a_sticker_is_not_exempt() -> None:
     result = scenario(
-        nature=["stolen"], malicious="yes", availability_loss="restored_easily",
-        data_types=["name_address", "bsn"], encrypted="yes", encryption_details="BitLocker",
+        nature=["stolen"],
+        malicious="yes",
+        availability_loss="restored_easily",
+        data_types=["name_address", "bsn"],
+        encrypted="yes",
+        encryption_details="BitLocker",
         key_compromised="yes",
-    )  # fmt: skip
+    )
     advice = result.recommendation
     assert "unintelligible" not in result.flags
     assert advice.notify_authority and advice.inform_data_subjects and advice.art34_ground is None
@@ -228,9 +286,13 @@ def test_stolen_laptop_whose_password_was_on_a_sticker_is_not_exempt() -> None:
 
 def test_misdirected_email_to_one_trusted_recipient_is_documented_only() -> None:
     result = scenario(
-        cause="misdirected_mail_or_email", nature=["read"], recipients="trusted", malicious="no",
-        data_types=["name_address", "sex_birthdate_age", "financial"], affected_max=1,
-    )  # fmt: skip
+        cause="misdirected_mail_or_email",
+        nature=["read"],
+        recipients="trusted",
+        malicious="no",
+        data_types=["name_address", "sex_birthdate_age", "financial"],
+        affected_max=1,
+    )
     advice = result.recommendation
     assert not advice.notify_authority and not advice.inform_data_subjects
     assert "trusted recipient" in texts(advice.reasons)
@@ -238,19 +300,26 @@ def test_misdirected_email_to_one_trusted_recipient_is_documented_only() -> None
 
 def test_misdirected_health_data_to_a_trusted_recipient_is_still_notified() -> None:
     result = scenario(
-        nature=["read"], recipients="trusted", data_types=["name_address", "special"],
+        nature=["read"],
+        recipients="trusted",
+        data_types=["name_address", "special"],
         special_categories=["health"],
-    )  # fmt: skip
+    )
     assert result.recommendation.notify_authority
     assert not result.recommendation.inform_data_subjects
 
 
 def test_misdirected_assessment_results_to_many_recipients_are_notified() -> None:
     result = scenario(
-        cause="misdirected_mail_or_email", nature=["read"], recipients="known", malicious="no",
-        data_types=["name_address", "email", "other"], data_types_other="Assessment reports",
-        extensive_volume="yes", affected_max=40,
-    )  # fmt: skip
+        cause="misdirected_mail_or_email",
+        nature=["read"],
+        recipients="known",
+        malicious="no",
+        data_types=["name_address", "email", "other"],
+        data_types_other="Assessment reports",
+        extensive_volume="yes",
+        affected_max=40,
+    )
     assert (result.dpc, result.score, result.level) == (2, 2.25, "medium")
     assert result.recommendation.notify_authority
     assert not result.recommendation.inform_data_subjects
@@ -258,9 +327,13 @@ def test_misdirected_assessment_results_to_many_recipients_are_notified() -> Non
 
 def test_insider_copying_the_customer_list_is_notified_and_told() -> None:
     result = scenario(
-        cause="unauthorised_access_by_staff", nature=["copied"], recipients="unknown", malicious="yes",
-        data_types=["name_address", "phone", "email"], affected_max=12000,
-    )  # fmt: skip
+        cause="unauthorised_access_by_staff",
+        nature=["copied"],
+        recipients="unknown",
+        malicious="yes",
+        data_types=["name_address", "phone", "email"],
+        affected_max=12000,
+    )
     assert (result.score, result.level) == (2.0, "medium")
     assert "more_than_100_persons" in result.flags
     advice = result.recommendation
@@ -270,10 +343,15 @@ def test_insider_copying_the_customer_list_is_notified_and_told() -> None:
 
 def test_credential_stuffing_is_notified_and_told() -> None:
     result = scenario(
-        cause="hacking_malware_phishing", nature=["read"], recipients="unknown", malicious="yes",
-        data_types=["email", "credentials"], consequences=["spam_phishing", "other"],
-        consequences_other="Account takeover", affected_max=300,
-    )  # fmt: skip
+        cause="hacking_malware_phishing",
+        nature=["read"],
+        recipients="unknown",
+        malicious="yes",
+        data_types=["email", "credentials"],
+        consequences=["spam_phishing", "other"],
+        consequences_other="Account takeover",
+        affected_max=300,
+    )
     assert (result.dpc, result.score, result.level) == (3, 4.0, "very_high")
     advice = result.recommendation
     assert advice.notify_authority and advice.inform_data_subjects
@@ -282,9 +360,14 @@ def test_credential_stuffing_is_notified_and_told() -> None:
 
 def test_identity_theft_at_the_help_desk_is_notified_and_told() -> None:
     result = scenario(
-        cause="other", nature=["read", "copied"], recipients="known", malicious="yes",
-        data_types=["name_address", "id_copy", "bsn"], consequences=["identity_fraud"], affected_max=1,
-    )  # fmt: skip
+        cause="other",
+        nature=["read", "copied"],
+        recipients="known",
+        malicious="yes",
+        data_types=["name_address", "id_copy", "bsn"],
+        consequences=["identity_fraud"],
+        affected_max=1,
+    )
     advice = result.recommendation
     assert advice.notify_authority and advice.inform_data_subjects
     assert "identity fraud" in texts(advice.reasons)
@@ -292,9 +375,14 @@ def test_identity_theft_at_the_help_desk_is_notified_and_told() -> None:
 
 def test_hacked_mailbox_with_health_data_is_notified_and_told() -> None:
     result = scenario(
-        cause="hacking_malware_phishing", nature=["read", "copied"], recipients="unknown", malicious="yes",
-        data_types=["name_address", "email", "special"], special_categories=["health"], affected_max=60,
-    )  # fmt: skip
+        cause="hacking_malware_phishing",
+        nature=["read", "copied"],
+        recipients="unknown",
+        malicious="yes",
+        data_types=["name_address", "email", "special"],
+        special_categories=["health"],
+        affected_max=60,
+    )
     assert (result.dpc, result.cb, result.level) == (4, 1.0, "very_high")
     advice = result.recommendation
     assert advice.notify_authority and advice.inform_data_subjects

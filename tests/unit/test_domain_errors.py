@@ -24,12 +24,28 @@ HANDLERS = {
     [
         (NotFound(), 404, [{"field": None, "message": "Not found."}]),
         (NotAllowed("only the officer"), 403, [{"field": None, "message": "You may not do this."}]),
-        (notices.NoticeError("nothing to send"), 409, [{"field": None, "message": "nothing to send"}]),
-        (service.VersionConflict(3), 409, [{"field": None, "message": "the incident is at version 3"}]),
-        (accounts.InputError([Problem("email", "bad")]), 422, [{"field": "email", "message": "bad"}]),
-        (register.FilterError("sort", "Use one of: a"), 422, [{"field": "sort", "message": "Use one of: a"}]),
+        (
+            notices.NoticeError("nothing to send"),
+            409,
+            [{"field": None, "message": "nothing to send"}],
+        ),
+        (
+            service.VersionConflict(3),
+            409,
+            [{"field": None, "message": "the incident is at version 3"}],
+        ),
+        (
+            accounts.InputError([Problem("email", "bad")]),
+            422,
+            [{"field": "email", "message": "bad"}],
+        ),
+        (
+            register.FilterError("sort", "Use one of: a"),
+            422,
+            [{"field": "sort", "message": "Use one of: a"}],
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_domain_error_has_one_answer_in_the_api(error, status, errors):
     @get("/api/thing", sync_to_thread=False)
     def thing() -> None:

@@ -38,9 +38,15 @@ def test_the_definition_matches_the_contract() -> None:
     assert [s.number for s in STEPS] == list(range(11))
     assert len(QUESTIONS) == 38
     assert QUESTIONS["cause"].values == (
-        "hacking_malware_phishing", "lost_stolen_device_or_paper", "misdirected_mail_or_email",
-        "published_by_mistake", "unauthorised_access_by_staff", "system_or_software_error", "other", "unknown",
-    )  # fmt: skip
+        "hacking_malware_phishing",
+        "lost_stolen_device_or_paper",
+        "misdirected_mail_or_email",
+        "published_by_mistake",
+        "unauthorised_access_by_staff",
+        "system_or_software_error",
+        "other",
+        "unknown",
+    )
     assert QUESTIONS["nature"].values == (
         "read",
         "copied",
@@ -50,9 +56,17 @@ def test_the_definition_matches_the_contract() -> None:
         "unknown",
     )
     assert QUESTIONS["data_types"].values == (
-        "name_address", "phone", "email", "credentials", "financial", "bsn", "id_copy",
-        "sex_birthdate_age", "special", "other",
-    )  # fmt: skip
+        "name_address",
+        "phone",
+        "email",
+        "credentials",
+        "financial",
+        "bsn",
+        "id_copy",
+        "sex_birthdate_age",
+        "special",
+        "other",
+    )
     assert QUESTIONS["recipients"].values == ("none_known", "trusted", "known", "unknown")
     assert QUESTIONS["availability_loss"].values == ("restored_easily", "temporary", "permanent")
     assert QUESTIONS["identifiability"].values == (
@@ -291,8 +305,13 @@ def test_dates_in_the_future_are_refused() -> None:
 
 
 def test_today_as_a_whole_day_is_not_the_future() -> None:
-    raw = complete_answers(occurred_kind="on", occurred_from=None, occurred_until=None, occurred_on="2026-11-22",
-                           discovered_at="2026-11-22T11:00:00+00:00")  # fmt: skip
+    raw = complete_answers(
+        occurred_kind="on",
+        occurred_from=None,
+        occurred_until=None,
+        occurred_on="2026-11-22",
+        discovered_at="2026-11-22T11:00:00+00:00",
+    )
     assert errors_of(raw) == {}
 
 
@@ -529,9 +548,15 @@ def test_numbers_are_typed_with_the_digits_0_to_9(digit: str) -> None:
         assert read_integer(text) == text  # left for validation: "not a whole number"
     assert validate({"affected_min": read_integer(f"1{digit}")}, CTX, complete=False).errors
     for parts in ((f"2{digit}", "3", "2026"), ("27", digit, "2026"), ("27", "3", f"202{digit}")):
-        _, error = read_date(QUESTIONS["discovered_at"], _date_form("discovered_at", *parts, "10:00"), AMS)  # fmt: skip
+        _, error = read_date(
+            QUESTIONS["discovered_at"], _date_form("discovered_at", *parts, "10:00"), AMS
+        )
         assert (error.field, error.code) == ("discovered_at-day", "date_not_real"), parts
-    _, error = read_date(QUESTIONS["discovered_at"], _date_form("discovered_at", "27", "3", "2026", f"1{digit}:00"), AMS)  # fmt: skip
+    _, error = read_date(
+        QUESTIONS["discovered_at"],
+        _date_form("discovered_at", "27", "3", "2026", f"1{digit}:00"),
+        AMS,
+    )
     assert (error.field, error.code) == ("discovered_at-time", "time_invalid")
     for text in (digit, f"1{digit}", f"{digit}1"):
         assert whole_number(text) is None
@@ -557,8 +582,17 @@ def test_a_date_without_time_is_the_whole_day_for_occurred() -> None:
 
 def test_read_step_and_numbers() -> None:
     step = STEP_BY_KEY["persons"]
-    answers, errors = read_step(step, {"affected_min": "1.000", "affected_max": "2 500", "affected_group": " staff ",
-                                       "records_approx": "lots", "vulnerable_subjects": "no"}, AMS)  # fmt: skip
+    answers, errors = read_step(
+        step,
+        {
+            "affected_min": "1.000",
+            "affected_max": "2 500",
+            "affected_group": " staff ",
+            "records_approx": "lots",
+            "vulnerable_subjects": "no",
+        },
+        AMS,
+    )
     assert answers == {
         "affected_min": 1000,
         "affected_max": 2500,

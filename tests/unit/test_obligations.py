@@ -39,9 +39,13 @@ def one(
 
 def test_regimes_are_data() -> None:
     assert [r.key for r in REGIMES] == [
-        "processor_notice", "gdpr_authority", "gdpr_data_subjects",
-        "nis2_early_warning", "nis2_notification", "nis2_final_report",
-    ]  # fmt: skip
+        "processor_notice",
+        "gdpr_authority",
+        "gdpr_data_subjects",
+        "nis2_early_warning",
+        "nis2_notification",
+        "nis2_final_report",
+    ]
     for regime in REGIMES:
         assert regime.party and regime.starts_at and regime.met_by and regime.applies
         assert regime.label_en and regime.label_nl
@@ -89,11 +93,21 @@ def test_naive_start_is_refused() -> None:
 
 
 @given(
-    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.sampled_from(
-        [UTC, AMS, ZoneInfo("America/New_York"), ZoneInfo("Australia/Lord_Howe"), tz.gettz("Europe/London")]
-    )),
+    start=st.datetimes(
+        min_value=datetime(2000, 1, 1),
+        max_value=datetime(2100, 1, 1),
+        timezones=st.sampled_from(
+            [
+                UTC,
+                AMS,
+                ZoneInfo("America/New_York"),
+                ZoneInfo("Australia/Lord_Howe"),
+                tz.gettz("Europe/London"),
+            ]
+        ),
+    ),
     hours=st.integers(min_value=0, max_value=24 * 400),
-)  # fmt: skip
+)
 def test_due_minus_start_is_exactly_the_hours(start: datetime, hours: int) -> None:
     due = due_after(start, hours)
     assert due.tzinfo == UTC
@@ -138,9 +152,11 @@ def test_processor_notice_pending_open_overdue_met() -> None:
 
 def test_a_duty_met_late_stays_late_with_its_reason() -> None:
     facts = ControllerFacts(
-        "acme", 24, notice_delivered_at=DISCOVERED + timedelta(hours=30),
+        "acme",
+        24,
+        notice_delivered_at=DISCOVERED + timedelta(hours=30),
         late_reasons={"processor_notice": "Scope unclear until forensics finished"},
-    )  # fmt: skip
+    )
     late = one(facts, "processor_notice", DISCOVERED + timedelta(days=3))
     assert (
         late.status == "met"
@@ -149,11 +165,17 @@ def test_a_duty_met_late_stays_late_with_its_reason() -> None:
     )
     overdue_reason = one(
         ControllerFacts("acme", 24, late_reasons={"processor_notice": "Waiting for logs"}),
-        "processor_notice", DISCOVERED + timedelta(hours=30),
-    )  # fmt: skip
+        "processor_notice",
+        DISCOVERED + timedelta(hours=30),
+    )
     assert overdue_reason.status == "overdue" and overdue_reason.late_reason == "Waiting for logs"
-    on_time = one(ControllerFacts("acme", 24, notice_delivered_at=DISCOVERED, late_reasons={"processor_notice": "x"}),
-                  "processor_notice", DISCOVERED)  # fmt: skip
+    on_time = one(
+        ControllerFacts(
+            "acme", 24, notice_delivered_at=DISCOVERED, late_reasons={"processor_notice": "x"}
+        ),
+        "processor_notice",
+        DISCOVERED,
+    )
     assert on_time.late_reason is None
 
 
@@ -220,8 +242,13 @@ def test_data_subjects_duty_only_for_high_risk(decision, expected) -> None:
 
 
 def test_data_subjects_informed_meets_it() -> None:
-    facts = ControllerFacts("acme", 24, notice_delivered_at=DISCOVERED, decision=Decision(True, True, True),
-                            acts={"gdpr_data_subjects": DISCOVERED + timedelta(days=2)})  # fmt: skip
+    facts = ControllerFacts(
+        "acme",
+        24,
+        notice_delivered_at=DISCOVERED,
+        decision=Decision(True, True, True),
+        acts={"gdpr_data_subjects": DISCOVERED + timedelta(days=2)},
+    )
     assert one(facts, "gdpr_data_subjects", DISCOVERED + timedelta(days=3)).status == "met"
 
 
@@ -259,8 +286,14 @@ def test_nis2_regimes() -> None:
         one(significant, "nis2_final_report", delivered).status == "pending"
     )  # starts at the notification
     notified_at = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
-    reported = ControllerFacts("zorg", 36, nis2=True, notice_delivered_at=delivered, decision=Decision(nis2_significant=True),
-                               acts={"nis2_notification": notified_at})  # fmt: skip
+    reported = ControllerFacts(
+        "zorg",
+        36,
+        nis2=True,
+        notice_delivered_at=delivered,
+        decision=Decision(nis2_significant=True),
+        acts={"nis2_notification": notified_at},
+    )
     final = one(reported, "nis2_final_report", notified_at)
     assert final.starts_at == notified_at and final.due_at == datetime(
         2026, 2, 28, 12, 0, tzinfo=UTC

@@ -22,11 +22,21 @@ STEP_FORMS: dict[str, dict[str, Any]] = {
     },
     "when": {
         "occurred_kind": "on",
-        "occurred_on-day": "20", "occurred_on-month": "3", "occurred_on-year": "2026", "occurred_on-time": "",
-        "discovered_at-day": "27", "discovered_at-month": "3", "discovered_at-year": "2026",
+        "occurred_on-day": "20",
+        "occurred_on-month": "3",
+        "occurred_on-year": "2026",
+        "occurred_on-time": "",
+        "discovered_at-day": "27",
+        "discovered_at-month": "3",
+        "discovered_at-year": "2026",
         "discovered_at-time": "10:00",
     },
-    "nature": {"nature": ["stolen"], "recipients": "unknown", "malicious": "yes", "availability_loss": "temporary"},
+    "nature": {
+        "nature": ["stolen"],
+        "recipients": "unknown",
+        "malicious": "yes",
+        "availability_loss": "temporary",
+    },
     "data": {
         "data_types": ["name_address", "bsn"],
         "identifiability": "maximum",
@@ -44,7 +54,7 @@ STEP_FORMS: dict[str, dict[str, Any]] = {
         "contact_email": "security@talentcloud.example",
         "contact_phone": "+31 20 123 4567",
     },
-}  # fmt: skip
+}
 
 
 def start_report(client: PageClient) -> str:

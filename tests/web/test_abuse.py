@@ -24,9 +24,13 @@ from tests.web.notice_helpers import send_all as _send_all
 pytestmark = pytest.mark.usefixtures("demo")
 
 PARAMS = {
-    "slug": "acme", "controller": "acme", "number": "1", "key": "gdpr_authority", "fmt": "pdf",
+    "slug": "acme",
+    "controller": "acme",
+    "number": "1",
+    "key": "gdpr_authority",
+    "fmt": "pdf",
     "step_key": "incident",
-}  # fmt: skip
+}
 FORM = {
     "body": "x",
     "letter": "x",
@@ -105,11 +109,11 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(
 
 HOSTILE = {
     "summary": '<script>alert("summary")</script><img src=x onerror=alert(1)> '
-               "Bidi \u202eevil.exe\u202c and a bell\x07 and ESC\x1b[31m red " + "long " * 1800,
+    "Bidi \u202eevil.exe\u202c and a bell\x07 and ESC\x1b[31m red " + "long " * 1800,
     "affected_group": '"><svg onload=alert(2)> Staff',
     "measures": "javascript:alert(3) and {{ 7*7 }} and {% raw %}",
     "contact_name": "Robert'); DROP TABLE incident;--",
-}  # fmt: skip
+}
 
 
 def test_hostile_answers_are_text_in_pages_mail_and_pdfs(
@@ -134,8 +138,13 @@ def test_hostile_answers_are_text_in_pages_mail_and_pdfs(
         assert "javascript:alert(3) and {{ 7*7 }}" in html  # never evaluated as a template
 
     client.login(STAFF)
-    for url in (f"/incidents/{incident_id}", f"/incidents/{incident_id}/notices/acme/sent/1", "/incidents",
-                f"/incidents/{incident_id}/versions/1", "/outbox"):  # fmt: skip
+    for url in (
+        f"/incidents/{incident_id}",
+        f"/incidents/{incident_id}/notices/acme/sent/1",
+        "/incidents",
+        f"/incidents/{incident_id}/versions/1",
+        "/outbox",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         if url in {"/incidents", "/outbox"}:
@@ -167,6 +176,9 @@ def test_hostile_answers_are_text_in_pages_mail_and_pdfs(
 
 def test_unknown_ids_and_malformed_ids_are_plain_404s(client: PageClient, api_headers) -> None:
     staff = api_headers(STAFF)
-    for url in (f"/api/v1/incidents/{uuid.uuid4()}", "/api/v1/incidents/not-a-uuid",
-                f"/api/v1/incidents/{uuid.uuid4()}/report.pdf"):  # fmt: skip
+    for url in (
+        f"/api/v1/incidents/{uuid.uuid4()}",
+        "/api/v1/incidents/not-a-uuid",
+        f"/api/v1/incidents/{uuid.uuid4()}/report.pdf",
+    ):
         assert client.get(url, headers=staff).status_code in {400, 404}, url

@@ -15,9 +15,15 @@ def test_admin_adds_a_controller(client: PageClient, engine) -> None:
     client.login(ADMIN)
     response = client.submit(
         "/admin/organisations/new",
-        {"slug": "gemeente-x", "name": "Gemeente X", "contract_hours": "48", "language": "en",
-         "emails": "fg@gemeente-x.example\nsecurity@gemeente-x.example", "nis2": "yes"},
-    )  # fmt: skip
+        {
+            "slug": "gemeente-x",
+            "name": "Gemeente X",
+            "contract_hours": "48",
+            "language": "en",
+            "emails": "fg@gemeente-x.example\nsecurity@gemeente-x.example",
+            "nis2": "yes",
+        },
+    )
     assert (
         response.status_code == 303 and response.headers["location"] == "/organisations/gemeente-x"
     )
@@ -41,9 +47,14 @@ def test_bad_controller_form_lists_every_problem_and_keeps_input(
     client.login(ADMIN)
     soup = client.submit_page(
         "/admin/organisations/new",
-        {"slug": "Bad Slug!", "name": "", "contract_hours": "many", "language": "nl",
-         "emails": "not-an-address"},
-    )  # fmt: skip
+        {
+            "slug": "Bad Slug!",
+            "name": "",
+            "contract_hours": "many",
+            "language": "nl",
+            "emails": "not-an-address",
+        },
+    )
     linked = {a["href"] for a in soup.select(".error-summary a")}
     assert linked == {"#slug", "#name", "#contract_hours", "#emails"}
     assert soup.select_one("#slug")["value"] == "Bad Slug!"
@@ -82,9 +93,14 @@ def test_admin_adds_officer_and_officer_logs_in(client: PageClient, make_client)
     client.login(ADMIN)
     response = client.submit(
         "/admin/users/new",
-        {"email": "New.Officer@Acme.example", "name": "New Officer", "role": "officer",
-         "org": "acme", "password": "first-password-1"},
-    )  # fmt: skip
+        {
+            "email": "New.Officer@Acme.example",
+            "name": "New Officer",
+            "role": "officer",
+            "org": "acme",
+            "password": "first-password-1",
+        },
+    )
     assert response.status_code == 303
     assert "new.officer@acme.example" in client.page("/admin/users").text
     other = make_client()

@@ -47,9 +47,13 @@ def test_post_a_complete_incident(client: PageClient, tokens, engine) -> None:
     assert body["answers"]["countries"] == ["BE", "DE"]
     obligations = {(o["controller"], o["key"]): o for o in body["obligations"]}
     assert obligations["acme", "processor_notice"] == {
-        "key": "processor_notice", "controller": "acme", "starts_at": "2026-03-27T09:00:00Z",
-        "due_at": "2026-03-28T09:00:00Z", "status": "overdue", "met_at": None,
-    }  # fmt: skip
+        "key": "processor_notice",
+        "controller": "acme",
+        "starts_at": "2026-03-27T09:00:00Z",
+        "due_at": "2026-03-28T09:00:00Z",
+        "status": "overdue",
+        "met_at": None,
+    }
     northwind = obligations["northwind", "processor_notice"]
     assert northwind["due_at"] is None and northwind["status"] == "open"
     # The controller's clocks start when the notice is delivered; NIS2 only for NIS2 entities.
@@ -67,18 +71,33 @@ def test_a_broken_report_is_refused_with_every_problem_and_leaves_nothing(
     client: PageClient, tokens, engine
 ) -> None:
     broken = complete_answers(
-        affected_min=10, affected_max=5, cause="aliens", nature=["unknown", "read"], countries=["US"],
-        discovered_at="2026-03-27T10:00:00", contact_email="nope", summary=None, shoe_size=3,
+        affected_min=10,
+        affected_max=5,
+        cause="aliens",
+        nature=["unknown", "read"],
+        countries=["US"],
+        discovered_at="2026-03-27T10:00:00",
+        contact_email="nope",
+        summary=None,
+        shoe_size=3,
         controllers=["acme", "ghost"],
-    )  # fmt: skip
+    )
     before = _count(engine, AuditEvent)
     response = client.post("/api/v1/incidents", json=broken, headers=tokens[STAFF])
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {
-        "affected_max", "cause", "nature", "countries", "discovered_at", "contact_email", "summary",
-        "shoe_size", "controllers", "availability_loss",
-    }  # fmt: skip
+        "affected_max",
+        "cause",
+        "nature",
+        "countries",
+        "discovered_at",
+        "contact_email",
+        "summary",
+        "shoe_size",
+        "controllers",
+        "availability_loss",
+    }
     assert all(e["message"] for e in response.json()["errors"])
     assert _count(engine, Incident) == 0 and _count(engine, Notice) == 0
     assert _count(engine, AuditEvent) == before
@@ -86,9 +105,10 @@ def test_a_broken_report_is_refused_with_every_problem_and_leaves_nothing(
 
 def test_errors_in_dutch_when_asked(client: PageClient, tokens) -> None:
     response = client.post(
-        "/api/v1/incidents", json=complete_answers(summary=None),
+        "/api/v1/incidents",
+        json=complete_answers(summary=None),
         headers={**tokens[STAFF], "Accept-Language": "nl"},
-    )  # fmt: skip
+    )
     assert response.json()["errors"] == [
         {"field": "summary", "message": "Vul „Samenvatting van het incident” in"}
     ]
@@ -111,8 +131,11 @@ def test_malformed_json_is_400(client: PageClient, tokens) -> None:
 
 
 def test_draft_then_patch_then_submit(client: PageClient, tokens) -> None:
-    response = client.post("/api/v1/incidents", json={"draft": True, "summary": "Started", "controllers": ["acme"]},
-                           headers=tokens[STAFF])  # fmt: skip
+    response = client.post(
+        "/api/v1/incidents",
+        json={"draft": True, "summary": "Started", "controllers": ["acme"]},
+        headers=tokens[STAFF],
+    )
     assert response.status_code == 201
     draft = response.json()
     assert draft["status"] == "draft" and draft["reference"] is None and draft["version"] == 0
@@ -207,9 +230,16 @@ def test_list_filters_and_pages(client: PageClient, tokens) -> None:
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("status=open", "status"), ("since=yesterday", "since"), ("until=2026-03-27T10:00", "until"),
-     ("limit=0", "limit"), ("limit=x", "limit"), ("cursor=@@@", "cursor"), ("sort=random", "sort")],
-)  # fmt: skip
+    [
+        ("status=open", "status"),
+        ("since=yesterday", "since"),
+        ("until=2026-03-27T10:00", "until"),
+        ("limit=0", "limit"),
+        ("limit=x", "limit"),
+        ("cursor=@@@", "cursor"),
+        ("sort=random", "sort"),
+    ],
+)
 def test_bad_filters_are_400_naming_the_parameter(client: PageClient, tokens, query, field) -> None:
     response = client.get(f"/api/v1/incidents?{query}", headers=tokens[STAFF])
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == field
@@ -231,8 +261,9 @@ def test_officer_sees_only_their_controllers_incidents_and_notice(
     ).json()
     for incident, slugs in ((both, ["acme", "northwind"]), (other, ["northwind"])):
         for slug in slugs:
-            sent = client.post(f"/api/v1/incidents/{incident['id']}/notices/{slug}/send",
-                               headers=tokens[STAFF])  # fmt: skip
+            sent = client.post(
+                f"/api/v1/incidents/{incident['id']}/notices/{slug}/send", headers=tokens[STAFF]
+            )
             assert sent.status_code == 200, sent.text
     officer = tokens[OFFICER_ACME]
     listing = client.get("/api/v1/incidents", headers=officer).json()

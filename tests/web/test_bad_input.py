@@ -61,16 +61,31 @@ BAD_PERIODS = {
     "2101": "2101-01-01",
 }
 REGISTER_URLS = (
-    "/incidents", "/incidents/export.csv", "/incidents/export.json", "/incidents/export.pdf",
-    "/api/v1/incidents", "/api/v1/register.pdf",
-)  # fmt: skip
+    "/incidents",
+    "/incidents/export.csv",
+    "/incidents/export.json",
+    "/incidents/export.pdf",
+    "/api/v1/incidents",
+    "/api/v1/register.pdf",
+)
 NUL = "\x00"
 # Rows that bad input must never add (sessions and login records belong to logging in).
 WRITTEN = (
-    "incident", "incident_version", "notice", "notice_send", "notice_message", "decision_version",
-    "assessment_override", "obligation_record", "outbox_message", "reference_counter",
-    "audit_event", "organisation", "user_account", "api_token",
-)  # fmt: skip
+    "incident",
+    "incident_version",
+    "notice",
+    "notice_send",
+    "notice_message",
+    "decision_version",
+    "assessment_override",
+    "obligation_record",
+    "outbox_message",
+    "reference_counter",
+    "audit_event",
+    "organisation",
+    "user_account",
+    "api_token",
+)
 
 
 # --- the world the cases run in ---------------------------------------------------------
@@ -84,9 +99,10 @@ class World:
         self.submitted = file_via_api(client, self.staff_api, controllers=["acme", "northwind"])
         send_all(client, self.submitted)
         draft = client.post(
-            "/api/v1/incidents", json={"draft": True, "summary": "Draft", "controllers": ["acme"]},
+            "/api/v1/incidents",
+            json={"draft": True, "summary": "Draft", "controllers": ["acme"]},
             headers=self.staff_api,
-        )  # fmt: skip
+        )
         assert draft.status_code == 201
         self.draft = draft.json()["id"]
         self.staff = client
@@ -234,14 +250,22 @@ def test_the_year_rule_is_said_at_the_field(world: World) -> None:
     """Dates must lie in the years 1900 to 2100: said where the date was given."""
     rule = "Give a year from 1900 to 2100"
     api = world.staff.post(
-        "/api/v1/incidents", json=complete_answers(discovered_at="1899-12-31T10:00:00+01:00"),
+        "/api/v1/incidents",
+        json=complete_answers(discovered_at="1899-12-31T10:00:00+01:00"),
         headers=world.staff_api,
-    )  # fmt: skip
+    )
     assert api.status_code == 422
     assert {"field": "discovered_at", "message": rule} in api.json()["errors"]
-    form = {**{f"discovered_at-{p}": v for p, v in zip(("day", "month", "year", "time"),
-                                                       ("31", "12", "9999", "23:59"), strict=True)},
-            "occurred_kind": "unknown", "action": "continue"}  # fmt: skip
+    form = {
+        **{
+            f"discovered_at-{p}": v
+            for p, v in zip(
+                ("day", "month", "year", "time"), ("31", "12", "9999", "23:59"), strict=True
+            )
+        },
+        "occurred_kind": "unknown",
+        "action": "continue",
+    }
     page = world.staff.submit(f"/incidents/{world.draft}/report/when", form)
     soup = check_page(page.text)
     assert soup.select_one("#discovered_at-year-error").get_text(" ", strip=True).endswith(rule)
@@ -258,7 +282,7 @@ def test_the_year_rule_is_said_at_the_field(world: World) -> None:
         f"/api/v1/incidents/{world.submitted}/notices/acme/authority-notified",
         json={"notified_at": "0001-01-01T00:00:00+01:00", "reference": "X"},
         headers=world.officer_api,
-    )  # fmt: skip
+    )
     assert act.status_code == 422
     assert act.json()["errors"] == [{"field": "notified_at", "message": rule}]
 
@@ -271,14 +295,25 @@ def test_dates_at_the_ends_of_the_calendar_in_step_pages(world: World) -> None:
         for label, (day, month, year, clock) in BAD_DATE_PARTS.items():
             form = {
                 "occurred_kind": "on" if key == "occurred_on" else "between",
-                "occurred_from-day": "20", "occurred_from-month": "3", "occurred_from-year": "2026",
-                "occurred_until-day": "27", "occurred_until-month": "3", "occurred_until-year": "2026",
-                "discovered_at-day": "27", "discovered_at-month": "3", "discovered_at-year": "2026",
+                "occurred_from-day": "20",
+                "occurred_from-month": "3",
+                "occurred_from-year": "2026",
+                "occurred_until-day": "27",
+                "occurred_until-month": "3",
+                "occurred_until-year": "2026",
+                "discovered_at-day": "27",
+                "discovered_at-month": "3",
+                "discovered_at-year": "2026",
                 "discovered_at-time": "10:00",
-                "occurred_on-day": "20", "occurred_on-month": "3", "occurred_on-year": "2026",
-                f"{key}-day": day, f"{key}-month": month, f"{key}-year": year, f"{key}-time": clock,
+                "occurred_on-day": "20",
+                "occurred_on-month": "3",
+                "occurred_on-year": "2026",
+                f"{key}-day": day,
+                f"{key}-month": month,
+                f"{key}-year": year,
+                f"{key}-time": clock,
                 "action": "continue",
-            }  # fmt: skip
+            }
             for name, incident_id in (("submitted", world.submitted), ("draft", world.draft)):
                 before = world.answers(incident_id)
                 response = world.expect(
@@ -311,14 +346,19 @@ def test_dates_at_the_ends_of_the_calendar_in_acts(world: World) -> None:
                 f"API act {key} {label}",
                 lambda p=api_path, w=when, t=what, v=value: officer.post(
                     f"/api/v1/incidents/{world.submitted}/notices/acme/{p}",
-                    json={w: v, t: "X-1"}, headers=headers,
+                    json={w: v, t: "X-1"},
+                    headers=headers,
                 ),
                 fields=(when,),
-            )  # fmt: skip
+            )
         for label, (day, month, year, clock) in BAD_DATE_PARTS.items():
-            form = {f"{key}-{when}-day": day, f"{key}-{when}-month": month,
-                    f"{key}-{when}-year": year, f"{key}-{when}-time": clock or "10:00",
-                    f"{key}-{what}": "X-1"}  # fmt: skip
+            form = {
+                f"{key}-{when}-day": day,
+                f"{key}-{when}-month": month,
+                f"{key}-{when}-year": year,
+                f"{key}-{when}-time": clock or "10:00",
+                f"{key}-{what}": "X-1",
+            }
             world.expect(
                 f"page act {key} {label}",
                 lambda k=key, f=form: officer.submit(f"{base}/acts/{k}", f),
@@ -349,8 +389,13 @@ def test_numbers_with_thousands_of_digits(world: World) -> None:
     """Python refuses to convert more than 4,300 digits: the form's and the API's numbers."""
     huge = "9" * 5000
     for name, incident_id in (("submitted", world.submitted), ("draft", world.draft)):
-        form = {"affected_min": huge, "affected_max": "-" + huge, "affected_group": "Staff",
-                "vulnerable_subjects": "no", "action": "continue"}  # fmt: skip
+        form = {
+            "affected_min": huge,
+            "affected_max": "-" + huge,
+            "affected_group": "Staff",
+            "vulnerable_subjects": "no",
+            "action": "continue",
+        }
         world.expect(
             f"step persons {name} 5,000 digits",
             lambda i=incident_id, f=form: world.staff.submit(f"/incidents/{i}/report/persons", f),
@@ -359,15 +404,18 @@ def test_numbers_with_thousands_of_digits(world: World) -> None:
         world.expect(
             f"PATCH {name} 5,000 digits",
             lambda i=incident_id: world.staff.patch(
-                f"/api/v1/incidents/{i}", content=b'{"affected_max": ' + huge.encode() + b"}",
+                f"/api/v1/incidents/{i}",
+                content=b'{"affected_max": ' + huge.encode() + b"}",
                 headers={**world.staff_api, "content-type": "application/json"},
             ),
-        )  # fmt: skip
+        )
     world.expect(
         "API list limit 5,000 digits",
-        lambda: world.staff.get("/api/v1/incidents", params={"limit": huge}, headers=world.staff_api),
+        lambda: world.staff.get(
+            "/api/v1/incidents", params={"limit": huge}, headers=world.staff_api
+        ),
         fields=("limit",),
-    )  # fmt: skip
+    )
     world.expect(
         "changes from 5,000 digits",
         lambda: world.staff.get(f"/incidents/{world.submitted}/changes", params={"from": huge}),
@@ -378,12 +426,19 @@ def test_numbers_with_thousands_of_digits(world: World) -> None:
 
 # Digits that are not 0-9: Python's str.isdigit() says yes to all of them, int() reads the
 # Arabic-Indic and full-width ones and raises on the others. A number is typed with 0-9.
-UNICODE_DIGITS = {"superscript two": "²", "Arabic-Indic three": "٣", "circled one": "①",
-                  "full-width one": "１"}  # fmt: skip
+UNICODE_DIGITS = {
+    "superscript two": "²",
+    "Arabic-Indic three": "٣",
+    "circled one": "①",
+    "full-width one": "１",
+}
 WHEN_FORM = {
-    "occurred_kind": "unknown", "discovered_at-day": "27", "discovered_at-month": "3",
-    "discovered_at-year": "2026", "discovered_at-time": "10:00",
-}  # fmt: skip
+    "occurred_kind": "unknown",
+    "discovered_at-day": "27",
+    "discovered_at-month": "3",
+    "discovered_at-year": "2026",
+    "discovered_at-time": "10:00",
+}
 # Each date part with one of its digits replaced: (part, value before, value after).
 DATE_PART_DIGITS = (("day", "2{}"), ("month", "{}"), ("year", "202{}"), ("time", "1{}:00"))
 
@@ -397,16 +452,25 @@ def test_unicode_digits_in_every_number(world: World) -> None:
     for label, digit in UNICODE_DIGITS.items():
         for name, incident_id in (("submitted", world.submitted), ("draft", world.draft)):
             for field in ("affected_min", "affected_max"):
-                form = {"affected_min": "120", "affected_max": "450", "affected_group": "Staff",
-                        "vulnerable_subjects": "no", field: f"1{digit}0", "action": "continue"}  # fmt: skip
+                form = {
+                    "affected_min": "120",
+                    "affected_max": "450",
+                    "affected_group": "Staff",
+                    "vulnerable_subjects": "no",
+                    field: f"1{digit}0",
+                    "action": "continue",
+                }
                 world.expect(
                     f"step persons {name} {field} {label}",
                     lambda i=incident_id, f=form: staff.submit(f"/incidents/{i}/report/persons", f),
                     fields=(field,),
                 )
             for part, pattern in DATE_PART_DIGITS:
-                form = {**WHEN_FORM, f"discovered_at-{part}": pattern.format(digit),
-                        "action": "continue"}  # fmt: skip
+                form = {
+                    **WHEN_FORM,
+                    f"discovered_at-{part}": pattern.format(digit),
+                    "action": "continue",
+                }
                 world.expect(
                     f"step when {name} discovered_at-{part} {label}",
                     lambda i=incident_id, f=form: staff.submit(f"/incidents/{i}/report/when", f),
@@ -421,9 +485,13 @@ def test_unicode_digits_in_every_number(world: World) -> None:
         for key, when in (("gdpr_authority", "notified_at"), ("gdpr_data_subjects", "informed_at")):
             text = "reference" if key == "gdpr_authority" else "channel"
             for part, pattern in DATE_PART_DIGITS:
-                form = {f"{key}-{when}-day": "28", f"{key}-{when}-month": "3",
-                        f"{key}-{when}-year": "2026", f"{key}-{when}-time": "10:00",
-                        f"{key}-{text}": "X-1"}  # fmt: skip
+                form = {
+                    f"{key}-{when}-day": "28",
+                    f"{key}-{when}-month": "3",
+                    f"{key}-{when}-year": "2026",
+                    f"{key}-{when}-time": "10:00",
+                    f"{key}-{text}": "X-1",
+                }
                 form[f"{key}-{when}-{part}"] = pattern.format(digit)
                 world.expect(
                     f"act {key} {part} {label}",
@@ -432,8 +500,12 @@ def test_unicode_digits_in_every_number(world: World) -> None:
                     ),
                     fields=(f"{key}-{when}",),
                 )
-        organisation = {"name": "Digits B.V.", "language": "en", "emails": "privacy@digits.example",
-                        "contract_hours": f"3{digit}"}  # fmt: skip
+        organisation = {
+            "name": "Digits B.V.",
+            "language": "en",
+            "emails": "privacy@digits.example",
+            "contract_hours": f"3{digit}",
+        }
         world.expect(
             f"new organisation contract_hours {label}",
             lambda o=organisation, d=digit: admin.submit(
@@ -473,22 +545,27 @@ def test_unicode_digits_in_every_number(world: World) -> None:
         world.expect(
             f"If-Match {label}",
             lambda d=digit: staff.patch(
-                f"/api/v1/incidents/{world.submitted}", json={"affected_max": 451},
+                f"/api/v1/incidents/{world.submitted}",
+                json={"affected_max": 451},
                 headers={**world.staff_api, "If-Match": f'"{d}"'.encode()},
             ),
             fields=("If-Match",),
-        )  # fmt: skip
+        )
     # Numbers too long for a column: the hours of an organisation, the question answered.
     for huge in ("9" * 20, "9" * 5000):
         world.expect(
             f"organisation contract_hours of {len(huge)} digits",
             lambda h=huge: admin.submit(
                 "/admin/organisations/acme",
-                {"name": "Acme", "language": "en", "emails": "privacy@acme.example",
-                 "contract_hours": h},
+                {
+                    "name": "Acme",
+                    "language": "en",
+                    "emails": "privacy@acme.example",
+                    "contract_hours": h,
+                },
             ),
             fields=("contract_hours",),
-        )  # fmt: skip
+        )
         world.expect(
             f"answer to question {len(huge)} digits",
             lambda h=huge: staff.submit(
@@ -540,11 +617,17 @@ ALWAYS_BAD = {
 }
 # Values that are right for some sorts only: (cursor, the sorts it fits).
 FITS = {
-    "a date-time": (_cursor(["2026-03-27T10:00:00+00:00", ROW]), {"newest", "oldest", "discovered", "discovered_oldest"}),
-    "null (among the empty values)": (_cursor([None, ROW]), {"discovered", "discovered_oldest", "persons"}),
+    "a date-time": (
+        _cursor(["2026-03-27T10:00:00+00:00", ROW]),
+        {"newest", "oldest", "discovered", "discovered_oldest"},
+    ),
+    "null (among the empty values)": (
+        _cursor([None, ROW]),
+        {"discovered", "discovered_oldest", "persons"},
+    ),
     "a whole number": (_cursor([250, ROW]), {"persons"}),
     "a small number": (_cursor([5, ROW]), {"persons"}),
-}  # fmt: skip
+}
 
 
 def test_tampered_cursors(world: World) -> None:
@@ -573,9 +656,10 @@ def test_tampered_cursors(world: World) -> None:
         ).json()
         assert first["next_cursor"], sort
         second = world.staff.get(
-            "/api/v1/incidents", params={"sort": sort, "limit": 1, "cursor": first["next_cursor"]},
+            "/api/v1/incidents",
+            params={"sort": sort, "limit": 1, "cursor": first["next_cursor"]},
             headers=world.staff_api,
-        )  # fmt: skip
+        )
         assert second.status_code == 200, (sort, second.text)
         assert second.json()["items"][0]["id"] != first["items"][0]["id"]
         page = world.staff.get("/incidents", params={"sort": sort, "cursor": first["next_cursor"]})
@@ -622,8 +706,13 @@ def test_json_nested_a_thousand_deep(world: World) -> None:
 # --- path integers beyond 64 bits ---------------------------------------------------------
 
 HUGE = ("9223372036854775808", "99999999999999999999999", "-9223372036854775809")
-PATH_VALUES = {"slug": "acme", "controller": "acme", "key": "gdpr_authority", "fmt": "pdf",
-               "step_key": "incident"}  # fmt: skip
+PATH_VALUES = {
+    "slug": "acme",
+    "controller": "acme",
+    "key": "gdpr_authority",
+    "fmt": "pdf",
+    "step_key": "incident",
+}
 
 
 def test_path_integers_beyond_64_bits_on_every_int_route(world: World) -> None:
@@ -639,8 +728,11 @@ def test_path_integers_beyond_64_bits_on_every_int_route(world: World) -> None:
                 return world.submitted if name == "incident_id" else PATH_VALUES[name]
 
             url = re.sub(r"\{(\w+):(\w+)\}", fill, pattern)
-            for who, browser in (("staff", world.staff), ("admin", world.admin),
-                                 ("officer", world.officer)):  # fmt: skip
+            for who, browser in (
+                ("staff", world.staff),
+                ("admin", world.admin),
+                ("officer", world.officer),
+            ):
                 world.expect(
                     f"{who} {method} {url}",
                     lambda m=method, u=url, b=browser: (
@@ -706,11 +798,15 @@ def test_nul_in_queries_and_path_segments(world: World) -> None:
                 for value in (NUL, f"ac{NUL}me"):
                     world.expect(
                         f"{role} {url}?{param}={value!r}",
-                        lambda u=url, p=param, v=value, b=browser, h=h: b.get(u, params={p: v}, headers=h),
+                        lambda u=url, p=param, v=value, b=browser, h=h: b.get(
+                            u, params={p: v}, headers=h
+                        ),
                         fields=(param,),
                         # Text searched for or filtered by: the NUL is dropped.
-                        allow=(lambda r: r.status_code == 200) if param in {"q", "controller"} else None,
-                    )  # fmt: skip
+                        allow=(lambda r: r.status_code == 200)
+                        if param in {"q", "controller"}
+                        else None,
+                    )
     routes = [(m, p) for m, p in app_routes(world.app) if ":str}" in p]
     assert len(routes) >= 20
     for method, pattern in routes:
@@ -773,33 +869,60 @@ def test_nul_in_json_bodies(world: World) -> None:
         )
     world.expect(
         "a key with NUL",
-        lambda: staff.post("/api/v1/incidents", json={**answers, f"sum{NUL}mary": "x"}, headers=headers),
+        lambda: staff.post(
+            "/api/v1/incidents", json={**answers, f"sum{NUL}mary": "x"}, headers=headers
+        ),
         fields=("sum",),
-    )  # fmt: skip
+    )
     world.expect(
         "PATCH note with NUL",
         lambda: staff.patch(
             f"/api/v1/incidents/{world.submitted}",
-            json={"affected_max": 451, "note": f"More{NUL} found"}, headers=headers,
+            json={"affected_max": 451, "note": f"More{NUL} found"},
+            headers=headers,
         ),
         fields=("note",),
         allow=lambda r: r.status_code == 200,
-    )  # fmt: skip
+    )
     officer = world.officer_api
     base = f"/api/v1/incidents/{world.submitted}/notices/acme"
     officer_bodies = {
-        "decision": {"is_breach": True, "notify_authority": True, "authority_reason": f"A{NUL}B",
-                     "inform_data_subjects": False, "data_subjects_reason": f"C{NUL}D"},
-        "decision ground": {"is_breach": True, "notify_authority": True, "authority_reason": "A",
-                            "inform_data_subjects": False, "art34_ground": f"risk{NUL}_removed"},
-        "assessment": {"level": f"low{NUL}", "notify_authority": True, "inform_data_subjects": False,
-                       "reason": "x"},
-        "assessment reason": {"level": "low", "notify_authority": True, "inform_data_subjects": False,
-                              "reason": f"x{NUL}y"},
+        "decision": {
+            "is_breach": True,
+            "notify_authority": True,
+            "authority_reason": f"A{NUL}B",
+            "inform_data_subjects": False,
+            "data_subjects_reason": f"C{NUL}D",
+        },
+        "decision ground": {
+            "is_breach": True,
+            "notify_authority": True,
+            "authority_reason": "A",
+            "inform_data_subjects": False,
+            "art34_ground": f"risk{NUL}_removed",
+        },
+        "assessment": {
+            "level": f"low{NUL}",
+            "notify_authority": True,
+            "inform_data_subjects": False,
+            "reason": "x",
+        },
+        "assessment reason": {
+            "level": "low",
+            "notify_authority": True,
+            "inform_data_subjects": False,
+            "reason": f"x{NUL}y",
+        },
         "authority-notified": {"notified_at": f"2026-03-28T10:00:00+01:00{NUL}", "reference": "X"},
-        "authority-notified reference": {"notified_at": "2026-03-28T10:00:00+01:00", "reference": f"X{NUL}1"},
-        "data-subjects-informed": {"informed_at": "2026-03-28T10:00:00+01:00", "channel": f"mail{NUL}"},
-    }  # fmt: skip
+        "authority-notified reference": {
+            "notified_at": "2026-03-28T10:00:00+01:00",
+            "reference": f"X{NUL}1",
+        },
+        "data-subjects-informed": {
+            "informed_at": "2026-03-28T10:00:00+01:00",
+            "channel": f"mail{NUL}",
+        },
+    }
     for label, body in officer_bodies.items():
         path = label.split(" ")[0]
         world.expect(
@@ -813,9 +936,28 @@ def test_nul_in_json_bodies(world: World) -> None:
     world.done()
 
 
-FORM_FIELDS = ("body", "letter", "is_breach", "reason", "level", "summary", "note", "name",
-               "email", "password", "current_password", "new_password", "role", "slug",
-               "contact_email", "q", "action", "return", "question", "answer")  # fmt: skip
+FORM_FIELDS = (
+    "body",
+    "letter",
+    "is_breach",
+    "reason",
+    "level",
+    "summary",
+    "note",
+    "name",
+    "email",
+    "password",
+    "current_password",
+    "new_password",
+    "role",
+    "slug",
+    "contact_email",
+    "q",
+    "action",
+    "return",
+    "question",
+    "answer",
+)
 
 
 def test_nul_in_every_form(world: World) -> None:
@@ -829,18 +971,38 @@ def test_nul_in_every_form(world: World) -> None:
             continue
         url = re.sub(
             r"\{(\w+):(\w+)\}",
-            lambda m: world.submitted if m.group(1) == "incident_id" else {"int": "1"}.get(
-                m.group(2), PATH_VALUES.get(m.group(1), "1")),
+            lambda m: (
+                world.submitted
+                if m.group(1) == "incident_id"
+                else {"int": "1"}.get(m.group(2), PATH_VALUES.get(m.group(1), "1"))
+            ),
             pattern,
-        )  # fmt: skip
+        )
         form = {name: f"x{NUL}y" for name in FORM_FIELDS}
-        for role, browser in (("staff", world.staff), ("officer", world.officer),
-                              ("admin", world.admin)):  # fmt: skip
-            world.expect(f"{role} POST {url}", lambda u=url, b=browser, f=form: b.submit(u, f),
-                         allow=lambda r: r.status_code in {200, 303})  # fmt: skip
+        for role, browser in (
+            ("staff", world.staff),
+            ("officer", world.officer),
+            ("admin", world.admin),
+        ):
+            world.expect(
+                f"{role} POST {url}",
+                lambda u=url, b=browser, f=form: b.submit(u, f),
+                allow=lambda r: r.status_code in {200, 303},
+            )
     # The steps of the questionnaire, each field of each step with a NUL.
-    for step in ("controllers", "incident", "persons", "when", "nature", "data", "protection",
-                 "consequences", "measures", "countries", "contact"):  # fmt: skip
+    for step in (
+        "controllers",
+        "incident",
+        "persons",
+        "when",
+        "nature",
+        "data",
+        "protection",
+        "consequences",
+        "measures",
+        "countries",
+        "contact",
+    ):
         page = world.staff.get(f"/incidents/{world.submitted}/report/{step}")
         soup = BeautifulSoup(page.text, "html5lib")
         names = {

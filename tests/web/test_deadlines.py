@@ -51,8 +51,13 @@ def _deliver(engine, incident_id: str, slug: str, when: datetime) -> None:
 def test_dashboard_lists_overdue_first_then_soonest(client: PageClient, api) -> None:
     now = datetime.now(UTC)
     old = _file(client, api, controllers=["acme", "northwind"])  # discovered 27 March: acme overdue
-    recent = _file(client, api, controllers=["zorggroep-noord"], occurred_from="2026-03-20",
-                   discovered_at=_iso(now - timedelta(hours=32)))  # fmt: skip
+    recent = _file(
+        client,
+        api,
+        controllers=["zorggroep-noord"],
+        occurred_from="2026-03-20",
+        discovered_at=_iso(now - timedelta(hours=32)),
+    )
     client.login(STAFF)
     soup = client.page("/")
     rows = soup.select("tbody tr")

@@ -102,10 +102,18 @@ def test_date_errors_follow_the_date_pattern(client: PageClient) -> None:
     incident_id = start_report(client)
     soup = client.submit_page(
         f"/incidents/{incident_id}/report/when",
-        {"occurred_kind": "on", "occurred_on-day": "31", "occurred_on-month": "2", "occurred_on-year": "2026",
-         "discovered_at-day": "27", "discovered_at-month": "", "discovered_at-year": "2026", "discovered_at-time": "10:00",
-         "action": "continue"},
-    )  # fmt: skip
+        {
+            "occurred_kind": "on",
+            "occurred_on-day": "31",
+            "occurred_on-month": "2",
+            "occurred_on-year": "2026",
+            "discovered_at-day": "27",
+            "discovered_at-month": "",
+            "discovered_at-year": "2026",
+            "discovered_at-time": "10:00",
+            "action": "continue",
+        },
+    )
     messages = {a["href"]: a.get_text() for a in soup.select(".error-summary a")}
     assert messages == {
         "#occurred_on-day": "The date must be a real date",

@@ -129,8 +129,15 @@ def test_notice_delivered_over_smtp_in_both_languages(
         assert reference in message["Subject"]
         text, html, attachments = _parts(message)
         # Every element of Art. 33(3): nature, persons and records, contact, consequences, measures.
-        for expected in ("Ransomware encrypted the HR file server", "120", "450", "Employees and job applicants",
-                         "security@talentcloud.example", "Sander Bakker", "Servers isolated, passwords reset"):  # fmt: skip
+        for expected in (
+            "Ransomware encrypted the HR file server",
+            "120",
+            "450",
+            "Employees and job applicants",
+            "security@talentcloud.example",
+            "Sander Bakker",
+            "Servers isolated, passwords reset",
+        ):
             assert expected in text, (language, expected)
             assert expected in html, (language, expected)
         assert ("3.000" if language == "nl" else "3,000") in text
@@ -201,8 +208,17 @@ def test_a_double_send_sends_once(client: PageClient, staff_api, engine, setting
     with Session(engine) as session:
         staff = session.exec(select(User).where(User.email == STAFF)).one()
         org = session.get(Organisation, staff.organisation_id)
-        user = CurrentUser(staff.id, staff.email, staff.name, staff.role, None, org.id, org.slug,
-                           org.name, org.kind)  # fmt: skip
+        user = CurrentUser(
+            staff.id,
+            staff.email,
+            staff.name,
+            staff.role,
+            None,
+            org.id,
+            org.slug,
+            org.name,
+            org.kind,
+        )
     barrier = threading.Barrier(2)
     results: list = []
 
@@ -224,8 +240,9 @@ def test_a_double_send_sends_once(client: PageClient, staff_api, engine, setting
 
 
 def test_a_draft_is_not_sent(client: PageClient, staff_api) -> None:
-    response = client.post("/api/v1/incidents", json={"controllers": ["acme"], "draft": True},
-                           headers=staff_api)  # fmt: skip
+    response = client.post(
+        "/api/v1/incidents", json={"controllers": ["acme"], "draft": True}, headers=staff_api
+    )
     incident_id = response.json()["id"]
     sent = client.post(f"/api/v1/incidents/{incident_id}/notices/acme/send", headers=staff_api)
     assert sent.status_code == 409 and sent.json()["errors"]
@@ -234,8 +251,11 @@ def test_a_draft_is_not_sent(client: PageClient, staff_api) -> None:
 def test_follow_up_tells_what_changed(client: PageClient, staff_api, api_headers, engine) -> None:
     incident_id = _file(client, staff_api, controllers=["acme"])
     _send_all(client, incident_id)
-    patch = client.patch(f"/api/v1/incidents/{incident_id}",
-                         json={"affected_max": 900, "note": "Second log source analysed"}, headers=staff_api)  # fmt: skip
+    patch = client.patch(
+        f"/api/v1/incidents/{incident_id}",
+        json={"affected_max": 900, "note": "Second log source analysed"},
+        headers=staff_api,
+    )
     assert patch.status_code == 200
     client.login(STAFF)
     review = client.page(f"/incidents/{incident_id}/notices/acme")
@@ -311,36 +331,58 @@ def test_officer_acknowledges_asks_decides_and_records(
     assert "is_breach" not in summary and len(errors.select(".error-summary li")) == 3
     assert errors.select_one("#authority_reason").text == "Kept"
     assert errors.select_one("#notify_authority-no").has_attr("checked")
-    client.submit(f"{base}/decision", {
-        "is_breach": "yes", "notify_authority": "no", "authority_reason": "Backups were encrypted.",
-        "inform_data_subjects": "no", "art34_ground": "unintelligible",
-    })  # fmt: skip
+    client.submit(
+        f"{base}/decision",
+        {
+            "is_breach": "yes",
+            "notify_authority": "no",
+            "authority_reason": "Backups were encrypted.",
+            "inform_data_subjects": "no",
+            "art34_ground": "unintelligible",
+        },
+    )
     assert (
         _obligation(client, staff_api, incident_id, "acme", "gdpr_authority")["status"]
         == "not_applicable"
     )
-    client.submit(f"{base}/decision", {
-        "is_breach": "yes", "notify_authority": "yes", "authority_reason": "Health data were copied.",
-        "inform_data_subjects": "yes", "data_subjects_reason": "High risk of fraud.",
-    })  # fmt: skip
+    client.submit(
+        f"{base}/decision",
+        {
+            "is_breach": "yes",
+            "notify_authority": "yes",
+            "authority_reason": "Health data were copied.",
+            "inform_data_subjects": "yes",
+            "data_subjects_reason": "High risk of fraud.",
+        },
+    )
     assert _obligation(client, staff_api, incident_id, "acme", "gdpr_authority")["status"] == "open"
     with Session(engine) as session:
         assert len(session.exec(select(DecisionVersion)).all()) == 2
 
     # The authority's number and time: a wrong date is shown at the field.
-    bad = client.submit_page(f"{base}/acts/gdpr_authority", {
-        "gdpr_authority-notified_at-day": "31", "gdpr_authority-notified_at-month": "2",
-        "gdpr_authority-notified_at-year": "2026", "gdpr_authority-notified_at-time": "10:00",
-        "gdpr_authority-reference": "M-123",
-    })  # fmt: skip
+    bad = client.submit_page(
+        f"{base}/acts/gdpr_authority",
+        {
+            "gdpr_authority-notified_at-day": "31",
+            "gdpr_authority-notified_at-month": "2",
+            "gdpr_authority-notified_at-year": "2026",
+            "gdpr_authority-notified_at-time": "10:00",
+            "gdpr_authority-reference": "M-123",
+        },
+    )
     assert bad.select_one("#gdpr_authority-notified_at-day-error")
     assert bad.select_one("#gdpr_authority-reference")["value"] == "M-123"
     now = datetime.now(settings.zone) - timedelta(minutes=5)
-    client.submit(f"{base}/acts/gdpr_authority", {
-        "gdpr_authority-notified_at-day": str(now.day), "gdpr_authority-notified_at-month": str(now.month),
-        "gdpr_authority-notified_at-year": str(now.year), "gdpr_authority-notified_at-time": f"{now:%H:%M}",
-        "gdpr_authority-reference": "M-2026-4711",
-    })  # fmt: skip
+    client.submit(
+        f"{base}/acts/gdpr_authority",
+        {
+            "gdpr_authority-notified_at-day": str(now.day),
+            "gdpr_authority-notified_at-month": str(now.month),
+            "gdpr_authority-notified_at-year": str(now.year),
+            "gdpr_authority-notified_at-time": f"{now:%H:%M}",
+            "gdpr_authority-reference": "M-2026-4711",
+        },
+    )
     duty = _obligation(client, staff_api, incident_id, "acme", "gdpr_authority")
     assert duty["status"] == "met"
     staff_view = staff.page(base)
@@ -358,8 +400,13 @@ def test_a_late_decision_asks_for_the_reason(client: PageClient, staff_api, engi
         session.commit()
     client.login(OFFICER_ACME)
     base = f"/incidents/{incident_id}/notices/acme"
-    decision = {"is_breach": "yes", "notify_authority": "yes", "authority_reason": "Risk",
-                "inform_data_subjects": "no", "data_subjects_reason": "No high risk"}  # fmt: skip
+    decision = {
+        "is_breach": "yes",
+        "notify_authority": "yes",
+        "authority_reason": "Risk",
+        "inform_data_subjects": "no",
+        "data_subjects_reason": "No high risk",
+    }
     page = client.submit_page(f"{base}/decision", decision)
     assert page.select_one("#late_reason-error")
     client.submit(
@@ -414,11 +461,21 @@ def test_outbox_page_lists_and_downloads_messages(
 # --- who may do what ---------------------------------------------------------------------------
 
 OFFICER_ROUTES = [
-    ("get", ""), ("get", "/sent/1"), ("get", "/sent/1/pdf"), ("post", "/acknowledge"), ("post", "/questions"),
-    ("get", "/decision"), ("post", "/decision"), ("post", "/acts/gdpr_authority"), ("get", "/letter"),
-    ("post", "/letter"), ("get", "/letter/txt"), ("get", "/letter/pdf"), ("get", "/assessment"),
+    ("get", ""),
+    ("get", "/sent/1"),
+    ("get", "/sent/1/pdf"),
+    ("post", "/acknowledge"),
+    ("post", "/questions"),
+    ("get", "/decision"),
+    ("post", "/decision"),
+    ("post", "/acts/gdpr_authority"),
+    ("get", "/letter"),
+    ("post", "/letter"),
+    ("get", "/letter/txt"),
+    ("get", "/letter/pdf"),
+    ("get", "/assessment"),
     ("post", "/assessment"),
-]  # fmt: skip
+]
 API_ACTIONS = [
     "send",
     "acknowledge",
@@ -440,14 +497,18 @@ def test_another_controllers_officer_gets_404_everywhere(
     for target in (f"/incidents/{incident_id}/notices/acme", f"/incidents/{both}/notices/acme"):
         for method, suffix in OFFICER_ROUTES:
             data = {"body": "x", "letter": "x", "is_breach": "yes"}
-            response = (client.get(target + suffix) if method == "get"
-                        else client.submit(target + suffix, data))  # fmt: skip
+            response = (
+                client.get(target + suffix)
+                if method == "get"
+                else client.submit(target + suffix, data)
+            )
             assert response.status_code == 404, (target, suffix, response.status_code)
     headers = api_headers(OFFICER_NORTHWIND)
     for target in (incident_id, both):
         for action in API_ACTIONS:
-            response = client.post(f"/api/v1/incidents/{target}/notices/acme/{action}", json={},
-                                   headers=headers)  # fmt: skip
+            response = client.post(
+                f"/api/v1/incidents/{target}/notices/acme/{action}", json={}, headers=headers
+            )
             assert response.status_code == 404, (action, response.status_code)
     assert client.get(f"/incidents/{both}/notices/northwind").status_code == 200
 
@@ -456,8 +517,9 @@ def test_staff_cannot_act_for_the_controller(client: PageClient, staff_api) -> N
     incident_id = _file(client, staff_api, controllers=["acme"])
     _send_all(client, incident_id)
     for action in ("acknowledge", "decision", "assessment", "authority-notified"):
-        response = client.post(f"/api/v1/incidents/{incident_id}/notices/acme/{action}", json={},
-                               headers=staff_api)  # fmt: skip
+        response = client.post(
+            f"/api/v1/incidents/{incident_id}/notices/acme/{action}", json={}, headers=staff_api
+        )
         assert response.status_code == 403, action
     client.login(STAFF)
     assert client.submit(f"/incidents/{incident_id}/notices/acme/acknowledge").status_code == 403
@@ -473,8 +535,9 @@ def test_staff_cannot_act_for_the_controller(client: PageClient, staff_api) -> N
 def test_officers_cannot_send(client: PageClient, staff_api, api_headers) -> None:
     incident_id = _file(client, staff_api, controllers=["acme"])
     _send_all(client, incident_id)
-    response = client.post(f"/api/v1/incidents/{incident_id}/notices/acme/send",
-                           headers=api_headers(OFFICER_ACME))  # fmt: skip
+    response = client.post(
+        f"/api/v1/incidents/{incident_id}/notices/acme/send", headers=api_headers(OFFICER_ACME)
+    )
     assert response.status_code == 404  # to an officer, a send route does not exist
 
 
@@ -492,20 +555,38 @@ def test_api_notice_flow(client: PageClient, staff_api, api_headers, engine, set
     ack = client.post(f"{base}/acknowledge", headers=officer)
     assert ack.status_code == 200 and ack.json()["acknowledged_at"].endswith("Z")
 
-    wrong = client.post(f"{base}/decision", headers=officer, json={
-        "is_breach": "maybe", "notify_authority": True, "art34_ground": "because", "extra": 1,
-    })  # fmt: skip
+    wrong = client.post(
+        f"{base}/decision",
+        headers=officer,
+        json={
+            "is_breach": "maybe",
+            "notify_authority": True,
+            "art34_ground": "because",
+            "extra": 1,
+        },
+    )
     assert wrong.status_code == 422
     fields = {e["field"] for e in wrong.json()["errors"]}
-    assert fields == {"extra", "is_breach", "authority_reason", "art34_ground", "inform_data_subjects",
-                      "data_subjects_reason", "nis2_significant"}  # fmt: skip
+    assert fields == {
+        "extra",
+        "is_breach",
+        "authority_reason",
+        "art34_ground",
+        "inform_data_subjects",
+        "data_subjects_reason",
+        "nis2_significant",
+    }
     dutch = client.post(f"{base}/decision", headers={**officer, "Accept-Language": "nl"}, json={})
     assert any("Kies ja of nee" in e["message"] for e in dutch.json()["errors"])
     decision = {
-        "is_breach": True, "notify_authority": True, "authority_reason": "Patient data copied",
-        "inform_data_subjects": True, "data_subjects_reason": "High risk", "art34_ground": None,
+        "is_breach": True,
+        "notify_authority": True,
+        "authority_reason": "Patient data copied",
+        "inform_data_subjects": True,
+        "data_subjects_reason": "High risk",
+        "art34_ground": None,
         "nis2_significant": True,
-    }  # fmt: skip
+    }
     decided = client.post(f"{base}/decision", headers=officer, json=decision)
     assert decided.status_code == 200, decided.text
     assert decided.json()["decision"]["notify_authority"] is True
@@ -521,16 +602,22 @@ def test_api_notice_flow(client: PageClient, staff_api, api_headers, engine, set
     bad = client.post(f"{base}/authority-notified", headers=officer, json={"notified_at": future})
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"notified_at", "reference"}
-    naive = client.post(f"{base}/authority-notified", headers=officer,
-                        json={"notified_at": "2026-11-22T10:00:00", "reference": "x"})  # fmt: skip
+    naive = client.post(
+        f"{base}/authority-notified",
+        headers=officer,
+        json={"notified_at": "2026-11-22T10:00:00", "reference": "x"},
+    )
     assert naive.status_code == 422
     at = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     ok = client.post(
         f"{base}/authority-notified", headers=officer, json={"notified_at": at, "reference": "M-1"}
     )
     assert ok.status_code == 200
-    informed = client.post(f"{base}/data-subjects-informed", headers=officer,
-                           json={"informed_at": at, "channel": "Letter by post"})  # fmt: skip
+    informed = client.post(
+        f"{base}/data-subjects-informed",
+        headers=officer,
+        json={"informed_at": at, "channel": "Letter by post"},
+    )
     assert informed.status_code == 200
     data = client.get(f"/api/v1/incidents/{incident_id}", headers=officer).json()
     met = {o["key"]: o for o in data["obligations"]}
@@ -544,8 +631,12 @@ def test_inboxes_put_what_needs_action_first(client: PageClient, staff_api, make
     older = _file(client, staff_api, controllers=["acme"])
     newer = _file(client, staff_api, controllers=["acme"])
     for incident_id in (older, newer):
-        assert client.post(f"/api/v1/incidents/{incident_id}/notices/acme/send",
-                           headers=staff_api).status_code == 200  # fmt: skip
+        assert (
+            client.post(
+                f"/api/v1/incidents/{incident_id}/notices/acme/send", headers=staff_api
+            ).status_code
+            == 200
+        )
     third = _file(client, staff_api, controllers=["acme"])
     client.patch(f"/api/v1/incidents/{older}", json={"affected_max": 999}, headers=staff_api)
     client.login(STAFF)

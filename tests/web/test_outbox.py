@@ -228,8 +228,12 @@ def test_a_message_refused_for_now_on_every_attempt_fails_after_the_last(
 def worker_thread(engine: Engine, settings: Settings, interval: float = 3600) -> Iterator[None]:
     """The worker loop as `breachdesk serve` runs it, sleeping an hour between cycles."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_forever, args=(engine, settings), daemon=True,
-                              kwargs={"interval": interval, "stop": stop})  # fmt: skip
+    thread = threading.Thread(
+        target=run_forever,
+        args=(engine, settings),
+        daemon=True,
+        kwargs={"interval": interval, "stop": stop},
+    )
     thread.start()
     try:
         yield
@@ -259,10 +263,15 @@ def test_a_send_wakes_the_worker(
 
 
 def _env(settings: Settings, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "BREACHDESK_DATABASE_URL": settings.database_url,
-            "BREACHDESK_SECRET_KEY": "w" * 40, "BREACHDESK_ENV": "test",
-            "BREACHDESK_SMTP_URL": settings.smtp_url or "",
-            "BREACHDESK_OUTBOX_DIR": str(tmp_path / "worker-outbox"), **extra}  # fmt: skip
+    return {
+        **os.environ,
+        "BREACHDESK_DATABASE_URL": settings.database_url,
+        "BREACHDESK_SECRET_KEY": "w" * 40,
+        "BREACHDESK_ENV": "test",
+        "BREACHDESK_SMTP_URL": settings.smtp_url or "",
+        "BREACHDESK_OUTBOX_DIR": str(tmp_path / "worker-outbox"),
+        **extra,
+    }
 
 
 BREACHDESK = str(Path(sys.executable).parent / "breachdesk")
@@ -272,9 +281,13 @@ BREACHDESK = str(Path(sys.executable).parent / "breachdesk")
 def worker_process(env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen]:
     """`breachdesk worker --interval 3600` in a process of its own, once it has started."""
     process = subprocess.Popen(
-        [BREACHDESK, "worker", "--interval", "3600"], env=env, cwd=cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [BREACHDESK, "worker", "--interval", "3600"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
     reader.start()
@@ -296,8 +309,12 @@ def test_a_send_wakes_a_worker_in_another_process(
         send_all(client, first)
         assert wait_until(lambda: len(catcher.messages) == 1), "woken by NOTIFY"
         second = file_via_api(client, staff_api, controllers=["northwind"])
-        assert client.post(f"/api/v1/incidents/{second}/notices/northwind/send",
-                           headers=staff_api).status_code == 200  # fmt: skip
+        assert (
+            client.post(
+                f"/api/v1/incidents/{second}/notices/northwind/send", headers=staff_api
+            ).status_code
+            == 200
+        )
         assert wait_until(lambda: len(catcher.messages) == 2), "woken by NOTIFY again"
     assert _delivered(engine, second) is not None
 
@@ -314,11 +331,20 @@ def _open_notices_due_now(engine: Engine, count: int, now: datetime) -> None:
         acme = session.exec(select(Organisation).where(Organisation.slug == "acme")).one()
         answers = complete_answers(discovered_at=discovered.isoformat())
         incidents = [
-            {"id": uuid.uuid4(), "status": "submitted", "answers": answers, "version": 1,
-             "summary": answers["summary"], "discovered_at": discovered, "created_by_id": staff.id,
-             "created_at": discovered, "updated_at": discovered, "submitted_at": discovered}
+            {
+                "id": uuid.uuid4(),
+                "status": "submitted",
+                "answers": answers,
+                "version": 1,
+                "summary": answers["summary"],
+                "discovered_at": discovered,
+                "created_by_id": staff.id,
+                "created_at": discovered,
+                "updated_at": discovered,
+                "submitted_at": discovered,
+            }
             for _ in range(count)
-        ]  # fmt: skip
+        ]
         session.execute(insert(Incident), incidents)
         session.execute(
             insert(Notice),

@@ -144,9 +144,10 @@ def test_patches_on_the_same_version_one_wins_the_others_hear_409(
     assert numbers == [1, 2] and current == 2
     # Based on the version it is at now, the change goes through.
     again = client.patch(
-        f"/api/v1/incidents/{incident_id}", json={"affected_max": 3000},
+        f"/api/v1/incidents/{incident_id}",
+        json={"affected_max": 3000},
         headers={**headers, "If-Match": 'W/"2"'},
-    )  # fmt: skip
+    )
     assert again.status_code == 200 and again.json()["version"] == 3
 
 
@@ -157,23 +158,26 @@ def test_a_bad_if_match_is_400_and_the_version_is_in_the_schema(
     incident_id = file_via_api(client, headers)
     for value in ("three", '"1', "1.5", "-1", "99999999999"):
         response = client.patch(
-            f"/api/v1/incidents/{incident_id}", json={"affected_max": 500},
+            f"/api/v1/incidents/{incident_id}",
+            json={"affected_max": 500},
             headers={**headers, "If-Match": value},
-        )  # fmt: skip
+        )
         assert response.status_code == 400, (value, response.text)
         assert response.json()["errors"][0]["field"] == "If-Match"
     for value in ("1", True, -1, 1.0, None):  # a version is a whole number, 0 or more
         response = client.patch(
-            f"/api/v1/incidents/{incident_id}", json={"affected_max": 500, "version": value},
+            f"/api/v1/incidents/{incident_id}",
+            json={"affected_max": 500, "version": value},
             headers=headers,
-        )  # fmt: skip
+        )
         assert response.status_code == 422, (value, response.text)
         assert response.json()["errors"][0]["field"] == "version"
     # "*" says "whatever version": the change goes through.
     star = client.patch(
-        f"/api/v1/incidents/{incident_id}", json={"affected_max": 501},
+        f"/api/v1/incidents/{incident_id}",
+        json={"affected_max": 501},
         headers={**headers, "If-Match": "*"},
-    )  # fmt: skip
+    )
     assert star.status_code == 200 and star.json()["version"] == 2
     schema = client.get("/schema/openapi.json").json()
     operation = schema["paths"]["/api/v1/incidents/{incident_id}"]["patch"]
@@ -224,7 +228,11 @@ def test_two_people_save_the_correction_form_at_once(
         assert incident.answers["affected_max"] == int(typed[winner]["affected_max"])
     # Sent again from the form as it came back, the change is saved as version 3.
     form = BeautifulSoup(refused.text, "html5lib").select_one("form.question-form")
-    again = {i["name"]: i.get("value", "") for i in form.select("input") if i.get("type") != "checkbox" and i.get("type") != "radio"}  # fmt: skip
+    again = {
+        i["name"]: i.get("value", "")
+        for i in form.select("input")
+        if i.get("type") != "checkbox" and i.get("type") != "radio"
+    }
     again.update({i["name"]: i["value"] for i in form.select("input[type=radio][checked]")})
     again.update({t["name"]: t.get_text() for t in form.select("textarea")})
     again["action"] = "continue"
@@ -239,8 +247,16 @@ def test_steps_of_one_draft_saved_at_once_are_all_kept(
 ) -> None:
     client.login(STAFF)
     draft = client.submit("/incidents/new").headers["location"].rsplit("/", 2)[1]
-    steps = ["incident", "persons", "nature", "data", "protection", "consequences", "measures",
-             "contact"]  # fmt: skip
+    steps = [
+        "incident",
+        "persons",
+        "nature",
+        "data",
+        "protection",
+        "consequences",
+        "measures",
+        "contact",
+    ]
     browsers = [client] + [_browser(make_client, client) for _ in steps[1:]]
     responses = _at_once(
         [
@@ -255,9 +271,16 @@ def test_steps_of_one_draft_saved_at_once_are_all_kept(
         incident = session.get(Incident, uuid.UUID(draft))
         assert incident is not None
         answers = incident.answers
-    kept = {"incident": "summary", "persons": "affected_group", "nature": "nature",
-            "data": "data_types", "protection": "encrypted", "consequences": "consequences",
-            "measures": "measures", "contact": "contact_name"}  # fmt: skip
+    kept = {
+        "incident": "summary",
+        "persons": "affected_group",
+        "nature": "nature",
+        "data": "data_types",
+        "protection": "encrypted",
+        "consequences": "consequences",
+        "measures": "measures",
+        "contact": "contact_name",
+    }
     assert [s for s in steps if kept[s] not in answers] == []
 
 
@@ -271,15 +294,22 @@ def test_steps_of_one_draft_saved_at_once_are_all_kept(
 # lock and the two transactions wait for each other (PostgreSQL: deadlock detected, 500).
 
 CONTROLLERS = ["acme", "northwind", "zorggroep-noord"]
-OFFICERS = {"acme": OFFICER_ACME, "northwind": OFFICER_NORTHWIND,
-            "zorggroep-noord": "fg@zorggroep-noord.example"}  # fmt: skip
+OFFICERS = {
+    "acme": OFFICER_ACME,
+    "northwind": OFFICER_NORTHWIND,
+    "zorggroep-noord": "fg@zorggroep-noord.example",
+}
 ROUNDS = 6
 CORRECTIONS = 3
 DECISION = {
-    "is_breach": True, "notify_authority": True, "authority_reason": "Copied health data",
-    "inform_data_subjects": True, "data_subjects_reason": "High risk", "art34_ground": None,
+    "is_breach": True,
+    "notify_authority": True,
+    "authority_reason": "Copied health data",
+    "inform_data_subjects": True,
+    "data_subjects_reason": "High risk",
+    "art34_ground": None,
     "late_reason": "The notice reached a shared mailbox first.",
-}  # fmt: skip
+}
 
 
 def _move_discovery(
@@ -344,7 +374,9 @@ def test_corrections_while_its_notices_are_sent(
     for _round in range(ROUNDS):
         incident_id = file_via_api(client, headers, controllers=CONTROLLERS)
         base = f"/api/v1/incidents/{incident_id}/notices"
-        corrections = [_move_discovery(make_client(), headers, incident_id, n, 0.3) for n in range(CORRECTIONS)]  # fmt: skip
+        corrections = [
+            _move_discovery(make_client(), headers, incident_id, n, 0.3) for n in range(CORRECTIONS)
+        ]
         sends = [_post(make_client(), f"{base}/{slug}/send", headers) for slug in CONTROLLERS]
         responses = _at_once(corrections + sends)
         _check_corrections(engine, incident_id, responses[:CORRECTIONS])
@@ -359,12 +391,22 @@ def test_corrections_while_its_notices_are_sent(
                 assert again.status_code == 200 and again.json()["sent"], again.text
         for slug, notice in _notices(engine, incident_id).items():
             sends_of = _count(engine, NoticeSend, NoticeSend.notice_id == notice.id)
-            mails = _count(engine, OutboxMessage, OutboxMessage.dedupe_key.startswith(f"notice:{notice.id}:"))  # type: ignore[union-attr]  # fmt: skip
+            mails = _count(
+                engine, OutboxMessage, OutboxMessage.dedupe_key.startswith(f"notice:{notice.id}:")
+            )  # type: ignore[union-attr]
             assert notice.sent_at is not None and sends_of == mails >= 1, slug
             assert notice.version == sends_of
-        audited = _count(engine, AuditEvent, AuditEvent.incident_id == uuid.UUID(incident_id),
-                         AuditEvent.action == "notice.sent")  # fmt: skip
-        assert audited == _count(engine, NoticeSend, NoticeSend.notice_id.in_([n.id for n in _notices(engine, incident_id).values()]))  # type: ignore[attr-defined]  # fmt: skip
+        audited = _count(
+            engine,
+            AuditEvent,
+            AuditEvent.incident_id == uuid.UUID(incident_id),
+            AuditEvent.action == "notice.sent",
+        )
+        assert audited == _count(
+            engine,
+            NoticeSend,
+            NoticeSend.notice_id.in_([n.id for n in _notices(engine, incident_id).values()]),
+        )  # type: ignore[attr-defined]
 
 
 def test_corrections_while_the_officers_decide(
@@ -379,13 +421,19 @@ def test_corrections_while_the_officers_decide(
         base = f"/api/v1/incidents/{incident_id}/notices"
         for slug in CONTROLLERS:
             assert client.post(f"{base}/{slug}/send", headers=headers).status_code == 200
-        corrections = [_move_discovery(make_client(), headers, incident_id, n) for n in range(CORRECTIONS)]  # fmt: skip
+        corrections = [
+            _move_discovery(make_client(), headers, incident_id, n) for n in range(CORRECTIONS)
+        ]
         body = {**DECISION, "authority_reason": f"Round {round_}"}
         decisions = [
-            _post(make_client(), f"{base}/{slug}/decision", officers[slug],
-                  {**body, "nis2_significant": True} if slug == "zorggroep-noord" else body)
+            _post(
+                make_client(),
+                f"{base}/{slug}/decision",
+                officers[slug],
+                {**body, "nis2_significant": True} if slug == "zorggroep-noord" else body,
+            )
             for slug in CONTROLLERS
-        ]  # fmt: skip
+        ]
         responses = _at_once(corrections + decisions)
         _check_corrections(engine, incident_id, responses[:CORRECTIONS])
         decided = responses[CORRECTIONS:]
@@ -408,7 +456,9 @@ def test_corrections_while_the_reminder_worker_writes(
     headers = api_headers(STAFF)
     for _round in range(ROUNDS):
         incident_id = file_via_api(client, headers, controllers=CONTROLLERS)
-        corrections = [_move_discovery(make_client(), headers, incident_id, n) for n in range(CORRECTIONS)]  # fmt: skip
+        corrections = [
+            _move_discovery(make_client(), headers, incident_id, n) for n in range(CORRECTIONS)
+        ]
         cycles = [lambda: run_once(engine, settings) for _ in range(2)]
         responses = _at_once(corrections + cycles)  # type: ignore[operator]
         _check_corrections(engine, incident_id, responses[:CORRECTIONS])
@@ -434,7 +484,12 @@ def test_a_notice_written_while_a_correction_holds_the_incident(
     base = f"/api/v1/incidents/{incident_id}/notices/acme"
     if writer == "decision":
         for slug in order:
-            assert client.post(f"/api/v1/incidents/{incident_id}/notices/{slug}/send", headers=headers).status_code == 200  # fmt: skip
+            assert (
+                client.post(
+                    f"/api/v1/incidents/{incident_id}/notices/{slug}/send", headers=headers
+                ).status_code
+                == 200
+            )
         write = _post(make_client(), f"{base}/decision", api_headers(OFFICER_ACME), DECISION)
     else:
         write = _post(make_client(), f"{base}/send", headers)
@@ -459,7 +514,10 @@ def test_a_notice_written_while_a_correction_holds_the_incident(
     if writer == "decision":
         assert results["write"].status_code == 200, results["write"].text
         notice = _notices(engine, incident_id)["acme"]
-        assert notice.decision is not None and notice.decision["authority_reason"] == DECISION["authority_reason"]  # fmt: skip
+        assert (
+            notice.decision is not None
+            and notice.decision["authority_reason"] == DECISION["authority_reason"]
+        )
         return
     # The send prepared version 1 and waited for the incident while the correction made
     # version 2: it sends nothing stale (409, nothing written) and the next send is the
@@ -470,7 +528,7 @@ def test_a_notice_written_while_a_correction_holds_the_incident(
     assert _count(engine, OutboxMessage, OutboxMessage.incident_id == notice.incident_id) == 0
     again = write()
     assert again.status_code == 200 and again.json()["sent"] is True, again.text
-    assert _count(engine, OutboxMessage, OutboxMessage.dedupe_key == f"notice:{notice.id}:2") == 1  # fmt: skip
+    assert _count(engine, OutboxMessage, OutboxMessage.dedupe_key == f"notice:{notice.id}:2") == 1
 
 
 # --- a deadlock that does happen: 409, nothing saved, the input kept -------------------------
@@ -539,8 +597,13 @@ def test_a_correction_that_loses_a_deadlock_is_told_409_and_keeps_its_input(
 
     client.login(STAFF)
     page = f"/incidents/{incident_id}/report/when"
-    typed = {**STEP_FORMS["when"], "discovered_at-time": "08:15", "note": "Earlier still",
-             "version": "2", "action": "continue"}  # fmt: skip
+    typed = {
+        **STEP_FORMS["when"],
+        "discovered_at-time": "08:15",
+        "note": "Earlier still",
+        "version": "2",
+        "action": "continue",
+    }
     refused = _deadlocked(engine, incident_id, lambda: client.submit(page, typed))
     assert refused.status_code == 409, refused.text[:500]
     soup = check_page(refused.text)

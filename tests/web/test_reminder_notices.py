@@ -25,10 +25,13 @@ def _file_draft(client: PageClient, headers: dict[str, str]) -> str:
     """A draft for Acme (24 contract hours) and Northwind, filed through the API an hour
     after the discovery."""
     body = {
-        **complete_answers(controllers=["acme", "northwind"], discovered_at=DISCOVERED.isoformat(),
-                           occurred_until="2026-11-20T07:00:00+00:00"),
+        **complete_answers(
+            controllers=["acme", "northwind"],
+            discovered_at=DISCOVERED.isoformat(),
+            occurred_until="2026-11-20T07:00:00+00:00",
+        ),
         "draft": True,
-    }  # fmt: skip
+    }
     response = client.post("/api/v1/incidents", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()["id"]

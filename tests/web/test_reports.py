@@ -58,8 +58,9 @@ def test_the_incident_json_carries_the_assessment_in_the_callers_language(
     assert any(
         "special categories of personal data (health)" in line for line in assessment["explanation"]
     )
-    dutch = client.get(f"/api/v1/incidents/{incident_id}",
-                       headers={**staff_api, "Accept-Language": "nl"}).json()["assessment"]  # fmt: skip
+    dutch = client.get(
+        f"/api/v1/incidents/{incident_id}", headers={**staff_api, "Accept-Language": "nl"}
+    ).json()["assessment"]
     assert any("bijzondere persoonsgegevens (gezondheid)" in line for line in dutch["explanation"])
     assert dutch["recommendation"]["reasons"][0].startswith("Leg dit datalek")
     schema = client.get("/schema/openapi.json").json()
@@ -69,8 +70,13 @@ def test_the_incident_json_carries_the_assessment_in_the_callers_language(
 def test_the_incident_page_and_the_notice_show_the_assessment(
     client: PageClient, staff_api
 ) -> None:
-    incident_id = _file(client, staff_api, encrypted="yes", key_compromised="no",
-                        encryption_details="AES-256, key in an HSM")  # fmt: skip
+    incident_id = _file(
+        client,
+        staff_api,
+        encrypted="yes",
+        key_compromised="no",
+        encryption_details="AES-256, key in an HSM",
+    )
     client.login(STAFF)
     page = client.page(f"/incidents/{incident_id}")
     panel = page.select_one("#assessment")
@@ -94,13 +100,18 @@ def test_the_officer_records_an_own_estimate_beside_the_computed_one(
     page = client.page(f"{base}/assessment")
     assert page.select_one("#assessment") is not None
     # Every problem at its field, the input kept.
-    page = client.submit_page(f"{base}/assessment", {"level": "enormous", "notify_authority": "yes",
-                                                     "reason": "  "})  # fmt: skip
+    page = client.submit_page(
+        f"{base}/assessment", {"level": "enormous", "notify_authority": "yes", "reason": "  "}
+    )
     errors = {e["href"].lstrip("#") for e in page.select(".error-summary a")}
     assert errors == {"level", "inform_data_subjects", "reason"}
     assert page.select_one('input[name="notify_authority"][value="yes"]').has_attr("checked")
-    estimate = {"level": "medium", "notify_authority": "yes", "inform_data_subjects": "no",
-                "reason": "The health data were a list of sick days without diagnoses."}  # fmt: skip
+    estimate = {
+        "level": "medium",
+        "notify_authority": "yes",
+        "inform_data_subjects": "no",
+        "reason": "The health data were a list of sick days without diagnoses.",
+    }
     response = client.submit(f"{base}/assessment", estimate)
     assert response.status_code == 303
     page = client.page(base)
@@ -137,13 +148,34 @@ def test_the_api_records_the_estimate_and_keeps_it_to_the_controller(
     )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {
-        "extra", "level", "notify_authority", "inform_data_subjects", "reason"}  # fmt: skip
-    good = client.post(url, json={"level": "low", "notify_authority": False, "inform_data_subjects": False,
-                                  "reason": "Test data only"}, headers=acme)  # fmt: skip
+        "extra",
+        "level",
+        "notify_authority",
+        "inform_data_subjects",
+        "reason",
+    }
+    good = client.post(
+        url,
+        json={
+            "level": "low",
+            "notify_authority": False,
+            "inform_data_subjects": False,
+            "reason": "Test data only",
+        },
+        headers=acme,
+    )
     assert good.status_code == 200, good.text
     assert good.json()["assessment_override"]["level"] == "low"
-    again = client.post(url, json={"level": "high", "notify_authority": True, "inform_data_subjects": False,
-                                   "reason": "Real data after all"}, headers=acme)  # fmt: skip
+    again = client.post(
+        url,
+        json={
+            "level": "high",
+            "notify_authority": True,
+            "inform_data_subjects": False,
+            "reason": "Real data after all",
+        },
+        headers=acme,
+    )
     assert again.json()["assessment_override"]["version"] == 2
     # The other officer never sees Acme's estimate; staff may not make one.
     northwind = client.get(
@@ -169,15 +201,26 @@ def _decided(client: PageClient, staff_api, api_headers, **changes) -> str:
     headers = api_headers(OFFICER_NORTHWIND)
     base = f"/api/v1/incidents/{incident_id}/notices/northwind"
     assert client.post(f"{base}/acknowledge", headers=headers).status_code == 200
-    decision = {"is_breach": True, "notify_authority": True,
-                "authority_reason": "Health data of employees were copied by an attacker.",
-                "inform_data_subjects": True, "data_subjects_reason": "High risk of identity fraud."}  # fmt: skip
+    decision = {
+        "is_breach": True,
+        "notify_authority": True,
+        "authority_reason": "Health data of employees were copied by an attacker.",
+        "inform_data_subjects": True,
+        "data_subjects_reason": "High risk of identity fraud.",
+    }
     assert client.post(f"{base}/decision", json=decision, headers=headers).status_code == 200
-    notified = client.post(f"{base}/authority-notified", headers=headers,
-                           json={"notified_at": "2026-11-21T09:00:00+00:00", "reference": "AP-2026-12345"})  # fmt: skip
+    notified = client.post(
+        f"{base}/authority-notified",
+        headers=headers,
+        json={"notified_at": "2026-11-21T09:00:00+00:00", "reference": "AP-2026-12345"},
+    )
     assert notified.status_code == 200, notified.text
-    estimate = {"level": "high", "notify_authority": True, "inform_data_subjects": True,
-                "reason": "Sick-leave reasons only, no full medical files."}  # fmt: skip
+    estimate = {
+        "level": "high",
+        "notify_authority": True,
+        "inform_data_subjects": True,
+        "reason": "Sick-leave reasons only, no full medical files.",
+    }
     assert client.post(f"{base}/assessment", json=estimate, headers=headers).status_code == 200
     return incident_id
 
@@ -195,10 +238,17 @@ def _answer_lines(answers: dict, lang: str, zone: ZoneInfo) -> list[str]:
 def test_the_report_holds_every_answer_the_deadlines_and_the_decisions(
     client: PageClient, staff_api, api_headers, engine, lang: str
 ) -> None:
-    incident_id = _decided(client, staff_api, api_headers, summary="Ransomware op de HR-server; "
-                           "gegevens van medewerkers uit Curaçao en België gekopieerd.")  # fmt: skip
-    response = client.get(f"/api/v1/incidents/{incident_id}/report.pdf?lang={lang}&controller=northwind",
-                          headers=staff_api)  # fmt: skip
+    incident_id = _decided(
+        client,
+        staff_api,
+        api_headers,
+        summary="Ransomware op de HR-server; "
+        "gegevens van medewerkers uit Curaçao en België gekopieerd.",
+    )
+    response = client.get(
+        f"/api/v1/incidents/{incident_id}/report.pdf?lang={lang}&controller=northwind",
+        headers=staff_api,
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     text = _text(response.content)
@@ -289,8 +339,10 @@ def test_html_and_urls_in_answers_are_text_and_fetch_nothing(client: PageClient,
     host = f"http://127.0.0.1:{server.server_address[1]}"
     _Counter.hits.clear()
     try:
-        summary = (f'<img src="{host}/pixel.png"><link rel="stylesheet" href="{host}/x.css">'
-                   f'<b>bold</b> <style>@import "{host}/y.css";</style>')  # fmt: skip
+        summary = (
+            f'<img src="{host}/pixel.png"><link rel="stylesheet" href="{host}/x.css">'
+            f'<b>bold</b> <style>@import "{host}/y.css";</style>'
+        )
         measures = f"See {host}/report and url({host}/z.png) and file:///etc/passwd"
         incident_id = _file(
             client, staff_api, summary=summary, measures=measures, controllers=["northwind"]
@@ -372,18 +424,48 @@ def test_the_incident_page_links_the_reports(client: PageClient, staff_api) -> N
 def test_the_register_pdf_lists_every_incident_of_the_period_with_its_reasoning(
     client: PageClient, staff_api, api_headers
 ) -> None:
-    notified = _decided(client, staff_api, api_headers, discovered_at="2026-11-20T10:00:00+01:00",
-                        occurred_kind="unknown", occurred_from=None, occurred_until=None)  # fmt: skip
-    quiet = _file(client, staff_api, controllers=["northwind"], summary="A mis-sent e-mail to one trusted recipient.",
-                  discovered_at="2026-11-19T10:00:00+01:00", occurred_kind="unknown", occurred_from=None, occurred_until=None)  # fmt: skip
+    notified = _decided(
+        client,
+        staff_api,
+        api_headers,
+        discovered_at="2026-11-20T10:00:00+01:00",
+        occurred_kind="unknown",
+        occurred_from=None,
+        occurred_until=None,
+    )
+    quiet = _file(
+        client,
+        staff_api,
+        controllers=["northwind"],
+        summary="A mis-sent e-mail to one trusted recipient.",
+        discovered_at="2026-11-19T10:00:00+01:00",
+        occurred_kind="unknown",
+        occurred_from=None,
+        occurred_until=None,
+    )
     _send_all(client, quiet)
     headers = api_headers(OFFICER_NORTHWIND)
-    client.post(f"/api/v1/incidents/{quiet}/notices/northwind/decision", headers=headers, json={
-        "is_breach": True, "notify_authority": False, "authority_reason": "The recipient deleted it at once.",
-        "inform_data_subjects": False, "data_subjects_reason": "No risk.",
-    })  # fmt: skip
-    earlier = _file(client, staff_api, controllers=["acme"], summary="An old breach outside the period.",
-                    discovered_at="2026-10-01T10:00:00+02:00", occurred_kind="unknown", occurred_from=None, occurred_until=None)  # fmt: skip
+    client.post(
+        f"/api/v1/incidents/{quiet}/notices/northwind/decision",
+        headers=headers,
+        json={
+            "is_breach": True,
+            "notify_authority": False,
+            "authority_reason": "The recipient deleted it at once.",
+            "inform_data_subjects": False,
+            "data_subjects_reason": "No risk.",
+        },
+    )
+    earlier = _file(
+        client,
+        staff_api,
+        controllers=["acme"],
+        summary="An old breach outside the period.",
+        discovered_at="2026-10-01T10:00:00+02:00",
+        occurred_kind="unknown",
+        occurred_from=None,
+        occurred_until=None,
+    )
     references = {
         i: client.get(f"/api/v1/incidents/{i}", headers=staff_api).json()["reference"]
         for i in (notified, quiet, earlier)

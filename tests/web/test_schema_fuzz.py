@@ -30,8 +30,11 @@ EXAMPLES = 15  # per operation; the whole run stays well under a minute
 
 def test_the_api_keeps_to_its_schema(app, demo, api_headers, client: PageClient) -> None:
     headers = api_headers(STAFF)
-    created = client.post("/api/v1/incidents", json=complete_answers(controllers=["acme", "northwind"]),
-                          headers=headers)  # fmt: skip
+    created = client.post(
+        "/api/v1/incidents",
+        json=complete_answers(controllers=["acme", "northwind"]),
+        headers=headers,
+    )
     assert created.status_code == 201
     real_id = created.json()["id"]
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
@@ -45,8 +48,13 @@ def test_the_api_keeps_to_its_schema(app, demo, api_headers, client: PageClient)
             real=st.booleans(),
             slug=st.sampled_from(["acme", "northwind"]),
         )
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def call(case, real: bool, slug: str) -> None:
             if real and case.path_parameters and "incident_id" in case.path_parameters:
                 case.path_parameters["incident_id"] = real_id

@@ -213,8 +213,12 @@ def test_the_known_device_cookie_is_bound_to_its_account_and_password(
     changer.login(OFFICER_ACME)
     response = changer.submit(
         "/account/password",
-        {"current_password": GOOD, "new_password": "new-officer-pass-1", "confirm_password": "new-officer-pass-1"},
-    )  # fmt: skip
+        {
+            "current_password": GOOD,
+            "new_password": "new-officer-pass-1",
+            "confirm_password": "new-officer-pass-1",
+        },
+    )
     assert response.status_code == 303
     assert changer.cookies.get("bd_device") != old_cookie
     for number in range(5, 10):
@@ -272,9 +276,13 @@ def test_a_password_change_revokes_api_tokens(client: PageClient, api_headers, e
     client.login(STAFF)
     response = client.submit(
         "/account/password",
-        {"current_password": GOOD, "new_password": "fresh-pass-2026", "confirm_password": "fresh-pass-2026"},
+        {
+            "current_password": GOOD,
+            "new_password": "fresh-pass-2026",
+            "confirm_password": "fresh-pass-2026",
+        },
         follow_redirects=True,
-    )  # fmt: skip
+    )
     assert "API tokens revoked" in response.text
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     assert "Revoked" in client.page("/account").select_one("table").text
