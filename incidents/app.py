@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from forms.questionnaire import Text
 from incidents import clock, service
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
-from incidents.controllers import account, admin, api, auth, pages, reports
+from incidents.controllers import account, admin, api, api_notices, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
 from incidents.controllers.common import pop_flashes
@@ -306,6 +306,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 include_in_schema=False,
             ),
             *api.handlers,
+            *api_notices.handlers,
             *reports.api_handlers,
             create_static_files_router(
                 path="/static",

@@ -15,7 +15,7 @@ from litestar.response import Response
 from sqlmodel import Session
 
 from incidents import audit, documents, register, report, service
-from incidents.controllers.api import ERROR_RESPONSES, Errors, incident_out
+from incidents.controllers.api_common import ERROR_RESPONSES, Errors, incident_out
 from incidents.controllers.common import engine_of, in_thread, pdf_response, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import LANGUAGES, current_language

@@ -1,0 +1,327 @@
+"""What the JSON API under /api/v1 shares: the response bodies, the error answers, the
+request schema built from the questionnaire, and the translation of rows into JSON."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from litestar.exceptions import PermissionDeniedException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.response import Response
+from msgspec import Struct
+from sqlmodel import Session
+
+from forms.answers import FieldError
+from forms.questionnaire import QUESTIONS, Question, Text
+from incidents import service
+from incidents.i18n import current_language
+from incidents.models import Incident, Notice, Organisation
+from incidents.principal import CurrentUser
+from notify.assessment import Assessment, assessment_of
+from notify.obligations import Obligation
+
+CONTROL_KEYS = {"draft", "submit", "note"}
+PATCH_CONTROL_KEYS = CONTROL_KEYS | {"version"}
+NOTE_MAX = 2000
+_BOOLEAN = Text("true or false", "true of false")
+_VERSION = Text("the version number, like 3", "het versienummer, zoals 3")
+VERSION_HELP = (
+    "The version of the incident this change is based on (its `version`); when the "
+    "incident has moved on since, nothing is changed and the answer is 409 with the "
+    "current version"
+)
+IF_MATCH = re.compile(r'^\s*(?:W/)?(?:"([0-9]{1,9})"|([0-9]{1,9}))\s*$')
+_TEXT = Text("text", "tekst")
+
+
+# --- response bodies ------------------------------------------------------------------
+
+
+class Me(Struct):
+    id: int
+    email: str
+    name: str
+    role: str
+    organisation: str
+    organisation_kind: str
+
+
+class ObligationOut(Struct):
+    key: str
+    controller: str
+    starts_at: str | None
+    due_at: str | None
+    status: str
+    met_at: str | None
+
+
+class NoticeOut(Struct):
+    controller: str
+    version: int  # how many notices (first and follow-ups) this controller has been sent
+    incident_version: int | None  # the incident version it was last sent
+    sent_at: str | None
+    delivered_at: str | None
+    acknowledged_at: str | None
+    decision: dict[str, Any] | None
+    assessment_override: dict[str, Any] | None  # the officer's own estimate, with its reason
+
+
+class SendOut(Struct):
+    sent: bool  # False: this version had been sent to the controller already
+    notice: NoticeOut
+
+
+class RecommendationOut(Struct):
+    notify_authority: bool
+    inform_data_subjects: bool
+    art34_ground: str | None
+    reasons: list[str]
+
+
+class AssessmentOut(Struct):
+    """The ENISA severity assessment computed from the answers, with its advice."""
+
+    dpc: float
+    ei: float
+    cb: float
+    score: float
+    level: str
+    flags: list[str]
+    explanation: list[str]
+    recommendation: RecommendationOut
+
+
+class IncidentOut(Struct):
+    id: str
+    reference: str | None
+    status: str
+    version: int
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    answers: dict[str, Any]
+    assessment: AssessmentOut
+    obligations: list[ObligationOut]
+    notices: list[NoticeOut]
+
+
+class IncidentList(Struct):
+    items: list[IncidentOut]
+    next_cursor: str | None
+
+
+class ErrorItem(Struct):
+    field: str | None
+    message: str
+
+
+class Errors(Struct):
+    errors: list[ErrorItem]
+
+
+class VersionConflictOut(Struct):
+    errors: list[ErrorItem]
+    current_version: int  # send the change again based on this version, if still wanted
+
+
+ERROR_RESPONSES = {
+    400: ResponseSpec(Errors, description="The request is malformed; every problem is listed"),
+    401: ResponseSpec(Errors, description="No valid bearer token"),
+    403: ResponseSpec(Errors, description="The token's role may not do this"),
+    404: ResponseSpec(Errors, description="No such incident, or not visible to this token"),
+    422: ResponseSpec(
+        Errors, description="The answers break the questionnaire's rules; every problem is listed"
+    ),
+}
+
+
+# --- the request body schema, from the questionnaire ----------------------------------
+
+
+def _answer_schema(question: Question) -> Schema:
+    text = question.label.en
+    if question.kind in {"text", "textarea", "email", "phone"}:
+        return Schema(
+            type=[OpenAPIType.STRING, OpenAPIType.NULL],
+            max_length=question.max_length,
+            description=text,
+            format="email" if question.kind == "email" else None,
+        )
+    if question.kind == "integer":
+        return Schema(type=[OpenAPIType.INTEGER, OpenAPIType.NULL], minimum=0, description=text)
+    if question.kind == "single":
+        return Schema(
+            type=[OpenAPIType.STRING, OpenAPIType.NULL],
+            enum=[*question.values, None],
+            description=text,
+        )
+    if question.kind == "multi":
+        items = Schema(type=OpenAPIType.STRING, enum=list(question.values))
+        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
+    if question.kind == "countries":
+        items = Schema(
+            type=OpenAPIType.STRING,
+            pattern="^[A-Za-z]{2}$",
+            description="ISO 3166-1 alpha-2 code of an EU/EEA state",
+        )
+        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
+    if question.kind == "controllers":
+        items = Schema(type=OpenAPIType.STRING, description="Controller slug")
+        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
+    description = text + (
+        ". ISO 8601 with an offset; a date alone (YYYY-MM-DD) means the whole day."
+        if question.day_only_allowed
+        else ". ISO 8601 with an offset, e.g. 2026-03-27T10:00:00+01:00."
+    )
+    return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], description=description)
+
+
+def answers_schema(*, with_controls: bool, with_version: bool = False) -> Schema:
+    properties: dict[str, Schema] = {key: _answer_schema(q) for key, q in QUESTIONS.items()}
+    if with_version:
+        properties["version"] = Schema(
+            type=OpenAPIType.INTEGER, minimum=0, description=VERSION_HELP + " (or If-Match)"
+        )
+    if with_controls:
+        properties["draft"] = Schema(
+            type=OpenAPIType.BOOLEAN, description="Save a draft without the submit checks"
+        )
+        properties["submit"] = Schema(
+            type=OpenAPIType.BOOLEAN, description="PATCH of a draft: submit it after saving"
+        )
+        properties["note"] = Schema(
+            type=OpenAPIType.STRING, max_length=NOTE_MAX, description="What changed and why"
+        )
+    return Schema(type=OpenAPIType.OBJECT, properties=properties, additional_properties=False)
+
+
+def _body_operation(schema: Schema, description: str | None = None) -> type[Operation]:
+    """An operation whose JSON request body is ``schema`` (for bodies taken as a plain dict
+    and validated by forms/, which Litestar cannot describe by itself)."""
+
+    @dataclass
+    class _Operation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={"application/json": OpenAPIMediaType(schema=schema)},
+                required=True,
+                description=description,
+            )
+
+    return _Operation
+
+
+_AnswersOperation = _body_operation(
+    answers_schema(with_controls=True),
+    "Questionnaire answers by key (../shared/spec/questionnaire.md)",
+)
+_ChangeOperation = _body_operation(
+    answers_schema(with_controls=True, with_version=True),
+    "Answers to change by key (null removes one), with the controls and the version the "
+    "change is based on",
+)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> str | None:
+    """An instant as ISO 8601 in UTC with Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _problems(status: int, errors: list[FieldError], language: str) -> Response[Any]:
+    return Response(
+        {"errors": [e.as_json(language) for e in errors]},
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def incident_out(
+    session: Session,
+    user: CurrentUser,
+    incident: Incident,
+    notices: list[tuple[Notice, Organisation]] | None = None,
+    obligations: list[Obligation] | None = None,
+) -> IncidentOut:
+    """The incident as JSON. ``notices`` and ``obligations`` when the caller has them (a
+    register page, or a just-created incident); otherwise they are read here."""
+    if notices is None:
+        notices = service.notices_of(session, user, incident.id)
+    if obligations is None:
+        obligations = service.obligations_of(session, user, incident, notices=notices)
+    return IncidentOut(
+        id=str(incident.id),
+        reference=incident.reference,
+        status=incident.status,
+        version=incident.version,
+        created_at=_iso(incident.created_at) or "",
+        updated_at=_iso(incident.updated_at) or "",
+        submitted_at=_iso(incident.submitted_at),
+        answers=service.answers_for(user, incident.answers),
+        assessment=assessment_out(assessment_of(incident)),
+        obligations=[
+            ObligationOut(
+                key=o.key,
+                controller=o.controller,
+                starts_at=_iso(o.starts_at),
+                due_at=_iso(o.due_at),
+                status=o.status,
+                met_at=_iso(o.met_at),
+            )
+            for o in obligations
+        ],
+        notices=[notice_out(notice, org) for notice, org in notices if notice.removed_at is None],
+    )
+
+
+def assessment_out(result: Assessment) -> AssessmentOut:
+    data = result.as_json(current_language.get())
+    return AssessmentOut(**{**data, "recommendation": RecommendationOut(**data["recommendation"])})
+
+
+def notice_out(notice: Notice, org: Organisation) -> NoticeOut:
+    return NoticeOut(
+        controller=org.slug,
+        version=notice.version,
+        incident_version=notice.incident_version,
+        sent_at=_iso(notice.sent_at),
+        delivered_at=_iso(notice.delivered_at),
+        acknowledged_at=_iso(notice.acknowledged_at),
+        decision=notice.decision,
+        assessment_override=notice.assessment_override,
+    )
+
+
+def _require_staff(user: CurrentUser) -> None:
+    if not user.is_staff:
+        raise PermissionDeniedException("Only processor staff may file or change incidents")
+
+
+def _split(
+    data: dict[str, Any], control_keys: set[str] = CONTROL_KEYS
+) -> tuple[dict[str, Any], dict[str, Any], list[FieldError]]:
+    answers = {k: v for k, v in data.items() if k not in control_keys}
+    controls = {k: data[k] for k in control_keys if k in data}
+    errors = []
+    for key in ("draft", "submit"):
+        if key in controls and not isinstance(controls[key], bool):
+            errors.append(FieldError(key, "wrong_type", {"expected": _BOOLEAN}))
+    version = controls.get("version")
+    if "version" in controls and (
+        isinstance(version, bool) or not isinstance(version, int) or version < 0
+    ):
+        errors.append(FieldError("version", "wrong_type", {"expected": _VERSION}))
+    if "note" in controls and not isinstance(controls["note"], str):
+        errors.append(FieldError("note", "wrong_type", {"expected": _TEXT}))
+    elif len(controls.get("note") or "") > NOTE_MAX:
+        errors.append(FieldError("note", "too_long", {"max": NOTE_MAX}))
+    return answers, controls, errors
+
+
+# --- endpoints ------------------------------------------------------------------------
