@@ -37,7 +37,7 @@ from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
 from incidents.controllers import account, admin, api, api_notices, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
-from incidents.controllers.common import pop_flashes
+from incidents.controllers.common import DEPENDENCIES, pop_flashes
 from incidents.db import make_engine
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound
 from incidents.i18n import current_language
@@ -317,6 +317,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         state=State({"engine": engine, "settings": settings}),
+        dependencies=DEPENDENCIES,
         template_config=TemplateConfig(instance=template_engine),
         csrf_config=csrf_config,
         middleware=[

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from incidents import audit, documents, service, signals  # noqa: F401  (signals: wake the worker)
+from incidents import audit, documents, service, signals, visibility  # noqa: F401  (signals: wake the worker)
 from incidents.db import insert_ignore, session_scope
 from incidents.errors import Conflict, NotAllowed, NotFound
 from incidents.i18n import gettext as _
@@ -57,7 +57,7 @@ def notice_for(
     """The incident, its notice to controller ``slug`` and that controller, if this user may
     see them; NotFound otherwise (another controller's notice is as absent as a missing one)."""
     incident = service.visible_incident(session, user, incident_id)
-    if not user.is_staff and slug != user.organisation_slug:
+    if not visibility.may_see_controller(user, slug):
         raise NotFound()
     row = session.exec(
         select(Notice, Organisation)
@@ -67,7 +67,7 @@ def notice_for(
     if row is None:
         raise NotFound()
     notice, org = row
-    if not user.is_staff and (notice.sent_at is None or notice.removed_at is not None):
+    if not visibility.may_see_notice(user, notice):
         raise NotFound()
     return incident, notice, org
 

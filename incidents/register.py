@@ -30,6 +30,7 @@ from forms.answers import (
     read_datetime,
     read_instant,
 )
+from incidents import visibility
 from incidents.errors import Invalid, Problem
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
 from incidents.principal import CurrentUser
@@ -198,8 +199,8 @@ def _keyset(column: Any, descending: bool, value: Any, row_id: uuid.UUID) -> Col
     return or_(beyond, tie, column.is_(None))
 
 
-def _affects(controller_id: int, *, sent: bool = False) -> ColumnElement[bool]:
-    """The incident has a (current) notice for this controller, ``sent`` to it if asked.
+def _affects(controller_id: int) -> ColumnElement[bool]:
+    """The incident has a (current) notice for this controller.
     A correlated EXISTS, so the database walks the incidents in the sort order and probes
     the notice index for each, stopping when the page is full."""
     conditions = [
@@ -207,21 +208,16 @@ def _affects(controller_id: int, *, sent: bool = False) -> ColumnElement[bool]:
         Notice.controller_id == controller_id,
         Notice.removed_at.is_(None),  # type: ignore[union-attr]
     ]
-    if sent:
-        conditions.append(Notice.sent_at.is_not(None))  # type: ignore[union-attr]
     return select(Notice.id).where(*conditions).exists()
 
 
 def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str, int]) -> Any:
     query = select(Incident)
     if not user.is_staff:
-        # An officer: only submitted incidents of which their controller has been notified.
-        query = query.where(
-            Incident.status != IncidentStatus.draft, _affects(user.organisation_id, sent=True)
-        )
+        query = query.where(visibility.incident_clause(user))
     if filters.controller:
         controller_id = controller_ids.get(filters.controller)
-        if controller_id is None or (not user.is_staff and controller_id != user.organisation_id):
+        if controller_id is None or not visibility.may_see_controller(user, filters.controller):
             return query.where(False)  # an unknown or foreign controller: nothing, as for none
         query = query.where(_affects(controller_id))
     if filters.status:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from forms.answers import Context, changed_keys, clean_text, parse_instant, validate
 from forms.questionnaire import STEP_OF_QUESTION
-from incidents import audit
+from incidents import audit, visibility
 from incidents.db import upsert_insert
 from incidents.errors import Conflict, NotFound
 from incidents.models import (
@@ -121,9 +121,7 @@ def visible_incident(
     incident = session.get(Incident, key, with_for_update=INCIDENT_LOCK if lock else None)
     if incident is None:
         raise NotFound()
-    if not user.is_staff and (
-        incident.status == IncidentStatus.draft or not officer_notice(session, user, incident.id)
-    ):
+    if not visibility.may_see_incident(session, user, incident):
         raise NotFound()
     if lock:
         _lock_notices(session, incident.id)
@@ -167,13 +165,9 @@ def lock_conflict(exc: BaseException) -> bool:
 
 
 def officer_notice(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Notice | None:
+    """The officer's own notice of this incident, if they may see it."""
     return session.exec(
-        select(Notice).where(
-            Notice.incident_id == incident_id,
-            Notice.controller_id == user.organisation_id,
-            Notice.removed_at.is_(None),  # type: ignore[union-attr]
-            Notice.sent_at.is_not(None),  # type: ignore[union-attr]
-        )
+        select(Notice).where(Notice.incident_id == incident_id, visibility.notice_clause(user))
     ).first()
 
 

@@ -24,13 +24,12 @@ from incidents.controllers.api_common import (
     IncidentOut,
     Me,
     VersionConflictOut,
-    _AnswersOperation,
-    _ChangeOperation,
     _problems,
     _require_staff,
     _split,
     incident_out,
 )
+from incidents.controllers.api_schema import _AnswersOperation, _ChangeOperation
 from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
 from incidents.db import session_scope
 from incidents.i18n import current_language

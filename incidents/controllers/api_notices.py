@@ -20,11 +20,11 @@ from incidents.controllers.api_common import (
     Errors,
     NoticeOut,
     SendOut,
-    _body_operation,
     _problems,
     _require_staff,
     notice_out,
 )
+from incidents.controllers.api_schema import _body_operation
 from incidents.controllers.common import engine_of, in_thread, user_of
 from incidents.db import session_scope
 from incidents.errors import Invalid, Problem

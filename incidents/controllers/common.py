@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
 import anyio.to_thread
 from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response
 from sqlalchemy.engine import Engine
@@ -53,6 +55,37 @@ def user_of(request: Request[Any, Any, Any]) -> CurrentUser:
     if not isinstance(user, CurrentUser):
         raise NotFoundException()
     return user
+
+
+# --- dependencies every handler may declare by name --------------------------------------
+
+
+def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:
+    """``user``: the principal of this request (404 when there is none, as for a page that
+    does not exist; the auth middleware has already answered 401 where one is needed)."""
+    return user_of(request)
+
+
+def provide_engine(state: State) -> Engine:
+    """``engine``: the database."""
+    return cast(Engine, state.engine)
+
+
+def provide_settings(state: State) -> Settings:
+    """``settings``: the app's settings."""
+    return cast(Settings, state.settings)
+
+
+# The types a handler declares them with: ``user: Principal, engine: Db, settings: Config``.
+Principal = NamedDependency[CurrentUser]
+Db = NamedDependency[Engine]
+Config = NamedDependency[Settings]
+
+DEPENDENCIES = {
+    "user": Provide(provide_user, sync_to_thread=False),
+    "engine": Provide(provide_engine, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:

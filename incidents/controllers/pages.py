@@ -1,21 +1,16 @@
-"""Home, the organisations overview and the health check."""
+"""Home (the deadlines dashboard), the organisations overview and the health check."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from sqlalchemy import func
-from sqlmodel import select
 
-from incidents import service, timeline
+from incidents import timeline
 from incidents.auth import staff_only
-from incidents.controllers.common import engine_of, in_thread, user_of
-from incidents.db import session_scope
-from incidents.models import Organisation, User, utcnow
+from incidents.clock import now
+from incidents.controllers.common import Db, Principal, in_thread
+from incidents.usecases import dashboard, organisations
 
 
 @get(
@@ -30,69 +25,44 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/", name="home")
-@in_thread
-def home(request: Request[Any, Any, Any]) -> Template:
-    """The deadlines dashboard: every open duty, overdue first, then soonest first."""
-    user = user_of(request)
-    controller = request.query_params.get("controller") or None
-    now = utcnow()
-    with session_scope(engine_of(request)) as session:
-        organisation = session.get(Organisation, user.organisation_id)
-        controllers = service.controllers_by_slug(session) if user.is_staff else {}
-        chosen = controllers.get(controller) if controller else None
-        rows = service.open_obligations(
-            session,
-            user,
-            controller_id=chosen.id if chosen else (-1 if controller else None),
-            now=now,
-        )
-    return Template(
-        "home.html",
-        context={
-            "rows": rows,
-            "now": now,
-            "organisation": organisation,
-            "controllers": sorted(controllers.values(), key=lambda o: o.name.lower()),
-            "controller": controller,
+class HomeController(Controller):
+    path = "/"
+
+    @get("/", name="home")
+    @in_thread
+    def home(
+        self, engine: Db, user: Principal, controller: FromQuery[str | None] = None
+    ) -> Template:
+        """The deadlines dashboard: every open duty, overdue first, then soonest first."""
+        at = now()
+        board = dashboard.dashboard(engine, user, controller or None, at)
+        context = {
+            "rows": board.rows,
+            "now": at,
+            "organisation": board.organisation,
+            "controllers": board.controllers,
+            "controller": controller or None,
             "countdown": timeline.countdown,
             "regime_label": timeline.regime_label,
-        },
-    )
+        }
+        return Template("home.html", context=context)
 
 
-@get("/organisations", name="organisations", guards=[staff_only])
-@in_thread
-def organisations(request: Request[Any, Any, Any]) -> Template:
-    with session_scope(engine_of(request)) as session:
-        rows = session.exec(
-            select(Organisation, func.count(User.id))  # type: ignore[arg-type]
-            .join(User, User.organisation_id == Organisation.id, isouter=True)  # type: ignore[arg-type]
-            .group_by(Organisation.id)  # type: ignore[arg-type]
-            .order_by(Organisation.kind.desc(), Organisation.name)  # type: ignore[attr-defined]
-        ).all()
-    return Template(
-        "organisations/list.html",
-        context={"rows": rows},
-    )
+class OrganisationController(Controller):
+    path = "/organisations"
+    guards = [staff_only]
+
+    @get("/", name="organisations")
+    @in_thread
+    def organisations(self, engine: Db) -> Template:
+        rows = organisations.overview(engine)
+        return Template("organisations/list.html", context={"rows": rows})
+
+    @get("/{slug:str}", name="organisation")
+    @in_thread
+    def organisation(self, engine: Db, slug: FromPath[str]) -> Template:
+        org, users = organisations.detail(engine, slug)
+        return Template("organisations/detail.html", context={"org": org, "users": users})
 
 
-@get("/organisations/{slug:str}", name="organisation", guards=[staff_only])
-@in_thread
-def organisation(request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-    with session_scope(engine_of(request)) as session:
-        org = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
-        if org is None:
-            raise NotFoundException()
-        users = list(
-            session.exec(
-                select(User).where(User.organisation_id == org.id).order_by(User.name)
-            ).all()
-        )
-    return Template(
-        "organisations/detail.html",
-        context={"org": org, "users": users},
-    )
-
-
-handlers = [healthz, home, organisations, organisation]
+handlers = [healthz, HomeController, OrganisationController]
