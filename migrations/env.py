@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 from alembic import context
 
 import incidents.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -9,6 +13,11 @@ from incidents.db import make_engine
 from incidents.models import include_object, metadata
 
 config = context.config
+
+# The revisions import migrations.helpers: the project root is on the path, whoever runs them.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
 
 
 def _url() -> str:
@@ -20,7 +29,7 @@ def _url() -> str:
     return url
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=metadata,
         render_as_batch=True,

@@ -1,308 +1,167 @@
 """initial schema
 
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-22 02:12:35.855872
+Revision 0001, the first; created 2026-11-22 02:12:35.855872.
 """
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-revision: str = "0001"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from migrations.columns import NULL, boolean, integer, json, string, utc, uuid
+from migrations.helpers import create_table, drop_tables
+
+revision, down_revision = "0001", None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "login_failure",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failure")),
+        string("key", 64),
+        utc("at"),
+        indexes=[("ix_login_failure_key_at", ["key", "at"])],
     )
-    with op.batch_alter_table("login_failure", schema=None) as batch_op:
-        batch_op.create_index("ix_login_failure_key_at", ["key", "at"], unique=False)
-
-    op.create_table(
+    create_table(
         "organisation",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("contract_hours", sa.Integer(), nullable=True),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
-        sa.Column(
-            "notification_emails",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("nis2", sa.Boolean(), nullable=False),
-        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
-        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('processor', 'controller')", name=op.f("ck_organisation_kind")
-        ),
-        sa.CheckConstraint("language IN ('nl', 'en')", name=op.f("ck_organisation_language")),
-        sa.CheckConstraint(
-            "contract_hours IS NULL OR contract_hours > 0",
-            name=op.f("ck_organisation_contract_hours"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation")),
+        string("slug", 64),
+        string("name", 200),
+        string("kind", 16),
+        integer("contract_hours", NULL),
+        string("language", 2),
+        json("notification_emails"),
+        boolean("nis2"),
+        string("country", 2),
+        string("timezone", 64),
+        utc("created_at"),
+        checks={
+            "kind": "kind IN ('processor', 'controller')",
+            "language": "language IN ('nl', 'en')",
+            "contract_hours": "contract_hours IS NULL OR contract_hours > 0",
+        },
+        unique_indexes=["slug"],
     )
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_organisation_slug"), ["slug"], unique=True)
-
-    op.create_table(
+    create_table(
         "user_account",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("organisation_id", sa.Integer(), nullable=False),
-        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
-        sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("password_changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.CheckConstraint(
-            "role IN ('staff', 'officer', 'admin')", name=op.f("ck_user_account_role")
-        ),
-        sa.ForeignKeyConstraint(
-            ["organisation_id"],
-            ["organisation.id"],
-            name=op.f("fk_user_account_organisation_id_organisation"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_account")),
+        string("email", 254),
+        string("name", 200),
+        string("role", 16),
+        integer("organisation_id"),
+        string("password_hash", 255),
+        string("language", 2, NULL),
+        boolean("is_active"),
+        utc("created_at"),
+        utc("password_changed_at"),
+        checks={"role": "role IN ('staff', 'officer', 'admin')"},
+        refers={"organisation_id": "organisation"},
+        unique_indexes=["email"],
+        indexes=["organisation_id"],
     )
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_user_account_email"), ["email"], unique=True)
-        batch_op.create_index(
-            batch_op.f("ix_user_account_organisation_id"), ["organisation_id"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "api_token",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("last_used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], name=op.f("fk_api_token_user_id_user_account")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
+        integer("user_id"),
+        string("token_hash", 64),
+        string("prefix", 16),
+        string("label", 100),
+        utc("created_at"),
+        utc("last_used_at", NULL),
+        utc("revoked_at", NULL),
+        refers={"user_id": "user_account"},
+        unique_indexes=["token_hash"],
+        indexes=["user_id"],
     )
-    with op.batch_alter_table("api_token", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_api_token_token_hash"), ["token_hash"], unique=True)
-        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
-
-    op.create_table(
+    create_table(
         "incident",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("reference_year", sa.Integer(), nullable=True),
-        sa.Column("reference_number", sa.Integer(), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column(
-            "answers",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("submitted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('draft', 'submitted', 'closed')", name=op.f("ck_incident_status")
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["user_account.id"],
-            name=op.f("fk_incident_created_by_id_user_account"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident")),
-        sa.UniqueConstraint("reference", name=op.f("uq_incident_reference")),
-        sa.UniqueConstraint("reference_year", "reference_number", name="uq_incident_reference_seq"),
+        uuid("id"),
+        string("reference", 32, NULL),
+        integer("reference_year", NULL),
+        integer("reference_number", NULL),
+        string("status", 16),
+        json("answers"),
+        integer("version"),
+        integer("created_by_id"),
+        utc("created_at"),
+        utc("updated_at"),
+        utc("submitted_at", NULL),
+        checks={"status": "status IN ('draft', 'submitted', 'closed')"},
+        refers={"created_by_id": "user_account"},
+        unique=["reference", ("uq_incident_reference_seq", "reference_year", "reference_number")],
+        indexes=["created_at", "status"],
     )
-    with op.batch_alter_table("incident", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_incident_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_incident_status"), ["status"], unique=False)
-
-    op.create_table(
+    create_table(
         "user_session",
-        sa.Column("id_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("last_seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("revoked_reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], name=op.f("fk_user_session_user_id_user_account")
-        ),
-        sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_user_session")),
+        string("id_hash", 64),
+        integer("user_id"),
+        utc("created_at"),
+        utc("last_seen_at"),
+        utc("expires_at"),
+        utc("revoked_at", NULL),
+        string("revoked_reason", 32, NULL),
+        refers={"user_id": "user_account"},
+        key="id_hash",
+        indexes=["user_id"],
     )
-    with op.batch_alter_table("user_session", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
-
-    op.create_table(
+    create_table(
         "audit_event",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("incident_id", sa.Uuid(), nullable=True),
-        sa.Column("organisation_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "details",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["actor_id"], ["user_account.id"], name=op.f("fk_audit_event_actor_id_user_account")
-        ),
-        sa.ForeignKeyConstraint(
-            ["incident_id"], ["incident.id"], name=op.f("fk_audit_event_incident_id_incident")
-        ),
-        sa.ForeignKeyConstraint(
-            ["organisation_id"],
-            ["organisation.id"],
-            name=op.f("fk_audit_event_organisation_id_organisation"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
+        utc("at"),
+        integer("actor_id", NULL),
+        string("action", 64),
+        uuid("incident_id", NULL),
+        integer("organisation_id", NULL),
+        json("details"),
+        refers={
+            "actor_id": "user_account",
+            "incident_id": "incident",
+            "organisation_id": "organisation",
+        },
+        indexes=["at", "incident_id"],
     )
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_event_at"), ["at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_audit_event_incident_id"), ["incident_id"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "incident_version",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("incident_id", sa.Uuid(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column(
-            "answers",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-        sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["user_account.id"],
-            name=op.f("fk_incident_version_created_by_id_user_account"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["incident_id"], ["incident.id"], name=op.f("fk_incident_version_incident_id_incident")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_version")),
-        sa.UniqueConstraint("incident_id", "version", name="uq_incident_version"),
+        uuid("incident_id"),
+        integer("version"),
+        json("answers"),
+        string("kind", 16),
+        string("note", 2000),
+        integer("created_by_id"),
+        utc("created_at"),
+        refers={"created_by_id": "user_account", "incident_id": "incident"},
+        unique=[("uq_incident_version", "incident_id", "version")],
+        indexes=["incident_id"],
     )
-    with op.batch_alter_table("incident_version", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_incident_version_incident_id"), ["incident_id"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "notice",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("incident_id", sa.Uuid(), nullable=False),
-        sa.Column("controller_id", sa.Integer(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("incident_version", sa.Integer(), nullable=True),
-        sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("delivered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("acknowledged_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("acknowledged_by_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "decision",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["acknowledged_by_id"],
-            ["user_account.id"],
-            name=op.f("fk_notice_acknowledged_by_id_user_account"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["controller_id"],
-            ["organisation.id"],
-            name=op.f("fk_notice_controller_id_organisation"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["incident_id"], ["incident.id"], name=op.f("fk_notice_incident_id_incident")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice")),
-        sa.UniqueConstraint("incident_id", "controller_id", name="uq_notice_incident_controller"),
+        uuid("id"),
+        uuid("incident_id"),
+        integer("controller_id"),
+        integer("version"),
+        integer("incident_version", NULL),
+        utc("sent_at", NULL),
+        utc("delivered_at", NULL),
+        utc("acknowledged_at", NULL),
+        integer("acknowledged_by_id", NULL),
+        json("decision", NULL),
+        utc("created_at"),
+        refers={
+            "acknowledged_by_id": "user_account",
+            "controller_id": "organisation",
+            "incident_id": "incident",
+        },
+        unique=[("uq_notice_incident_controller", "incident_id", "controller_id")],
+        indexes=["controller_id", "incident_id"],
     )
-    with op.batch_alter_table("notice", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_notice_controller_id"), ["controller_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_notice_incident_id"), ["incident_id"], unique=False)
-
     _create_audit_guards()
 
 
 def downgrade() -> None:
     _drop_audit_guards()
-    with op.batch_alter_table("notice", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notice_incident_id"))
-        batch_op.drop_index(batch_op.f("ix_notice_controller_id"))
-
-    op.drop_table("notice")
-    with op.batch_alter_table("incident_version", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_incident_version_incident_id"))
-
-    op.drop_table("incident_version")
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_event_incident_id"))
-        batch_op.drop_index(batch_op.f("ix_audit_event_at"))
-
-    op.drop_table("audit_event")
-    with op.batch_alter_table("user_session", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
-
-    op.drop_table("user_session")
-    with op.batch_alter_table("incident", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_incident_status"))
-        batch_op.drop_index(batch_op.f("ix_incident_created_at"))
-
-    op.drop_table("incident")
-    with op.batch_alter_table("api_token", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
-        batch_op.drop_index(batch_op.f("ix_api_token_token_hash"))
-
-    op.drop_table("api_token")
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_user_account_organisation_id"))
-        batch_op.drop_index(batch_op.f("ix_user_account_email"))
-
-    op.drop_table("user_account")
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_organisation_slug"))
-
-    op.drop_table("organisation")
-    with op.batch_alter_table("login_failure", schema=None) as batch_op:
-        batch_op.drop_index("ix_login_failure_key_at")
-
-    op.drop_table("login_failure")
+    drop_tables(
+        "notice",
+        "incident_version",
+        "audit_event",
+        "user_session",
+        "incident",
+        "api_token",
+        "user_account",
+        "organisation",
+        "login_failure",
+    )
 
 
 # The audit log is append-only: the database itself refuses UPDATE and DELETE on it.

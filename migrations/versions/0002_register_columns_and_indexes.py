@@ -1,36 +1,28 @@
 """register columns and indexes
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-22 02:39:59.454002
+Revision 0002 after 0001; created 2026-11-22 02:39:59.454002.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from migrations.columns import NULL, big, integer, text, utc
+
+revision, down_revision = "0002", "0001"
 
 
 def upgrade() -> None:
     op.create_table(
         "reference_counter",
-        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("last", sa.Integer(), nullable=False),
+        integer("year", autoincrement=False),
+        integer("last"),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_reference_counter")),
     )
     with op.batch_alter_table("incident", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("summary", sa.Text(), server_default="", nullable=False))
-        batch_op.add_column(
-            sa.Column("discovered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
-        )
-        batch_op.add_column(sa.Column("affected_max", sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column("updated_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(text("summary", server_default=""))
+        batch_op.add_column(utc("discovered_at", NULL))
+        batch_op.add_column(big("affected_max", NULL))
+        batch_op.add_column(integer("updated_by_id", NULL))
         batch_op.drop_index(batch_op.f("ix_incident_created_at"))
         batch_op.drop_index(batch_op.f("ix_incident_status"))
         batch_op.create_index("ix_incident_created_id", ["created_at", "id"], unique=False)
@@ -53,9 +45,7 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("notice", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("removed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(utc("removed_at", NULL))
         batch_op.drop_index(batch_op.f("ix_notice_controller_id"))
         batch_op.create_index(
             "ix_notice_controller_incident", ["controller_id", "incident_id"], unique=False

@@ -6,22 +6,18 @@ notice (indexed; set to NULL when the notice is deleted, as a controller taken o
 is) and duty. Each notice carries the next instant the reminder worker has to look at it
 (next_reminder_at, indexed): a cycle reads the notices that are due, not every notice.
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-30 06:13:35.631684
+Revision 0006 after 0005; created 2026-11-30 06:13:35.631684.
 """
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from migrations.columns import NULL, string, utc, uuid
+
+revision, down_revision = "0006", "0005"
 
 # Every existing notice is looked at by the first reminder cycle; messages a crashed worker
 # left in ``sending`` are claimable at once.
@@ -30,37 +26,17 @@ LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 def upgrade() -> None:
     with op.batch_alter_table("notice", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("next_reminder_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(utc("next_reminder_at", NULL))
         batch_op.create_index(
             batch_op.f("ix_notice_next_reminder_at"), ["next_reminder_at"], unique=False
         )
 
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("notice_id", sa.Uuid(), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "duty",
-                sqlmodel.sql.sqltypes.AutoString(length=32),
-                nullable=False,
-                server_default="",
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "claimed_by",
-                sqlmodel.sql.sqltypes.AutoString(length=100),
-                nullable=False,
-                server_default="",
-            )
-        )
-        batch_op.add_column(
-            sa.Column("claimed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("lease_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(uuid("notice_id", NULL))
+        batch_op.add_column(string("duty", 32, server_default=""))
+        batch_op.add_column(string("claimed_by", 100, server_default=""))
+        batch_op.add_column(utc("claimed_at", NULL))
+        batch_op.add_column(utc("lease_until", NULL))
         # A notice deleted (its controller taken off a draft) leaves its reminders.
         batch_op.create_foreign_key(
             batch_op.f("fk_outbox_message_notice_id_notice"),
