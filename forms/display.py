@@ -3,59 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from forms.answers import ISO_DATE_RE, parse_instant
-from forms.questionnaire import EU_EEA_COUNTRIES, QUESTIONS, STEPS, Question, Text
+from forms.kinds import Wording, kind_of
+from forms.questionnaire import QUESTIONS, STEPS, Question
+from forms.words import (
+    MONTHS,
+    NOT_PROVIDED,
+    WHOLE_DAY,
+    format_date,
+    format_datetime,
+    format_number,
+)
 
-MONTHS = {
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-WHOLE_DAY = Text("whole day", "hele dag")
-NOT_PROVIDED = Text("Not provided", "Niet ingevuld")
-
-
-def format_date(day: date, language: str) -> str:
-    return f"{day.day} {MONTHS.get(language, MONTHS['en'])[day.month - 1]} {day.year}"
-
-
-def format_datetime(value: datetime, zone: ZoneInfo, language: str) -> str:
-    local = value.astimezone(zone)
-    return f"{format_date(local.date(), language)}, {local:%H:%M} {local.tzname()}"
-
-
-def format_number(value: int, language: str) -> str:
-    grouped = f"{value:,}"
-    return grouped.replace(",", ".") if language == "nl" else grouped
+# Dates and numbers in words (forms/words.py), where the rest of the project has found them.
+__all__ = [
+    "MONTHS",
+    "NOT_PROVIDED",
+    "WHOLE_DAY",
+    "answer_changes",
+    "answer_sections",
+    "display_value",
+    "format_date",
+    "format_datetime",
+    "format_number",
+]
 
 
 def display_value(
@@ -65,33 +38,11 @@ def display_value(
     zone: ZoneInfo,
     names: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The answer as lines of text; an empty list when not answered."""
+    """The answer as lines of text (its kind's words, forms/kinds.py); an empty list
+    when not answered."""
     if value is None or value in ("", [], ()):
         return []
-    kind = question.kind
-    if kind in {"single", "multi"}:
-        items = value if isinstance(value, list | tuple) else [value]
-        return [
-            (question.option(v).label.get(language) if question.option(v) else str(v))
-            for v in items
-        ]
-    if kind == "countries":
-        return [
-            f"{EU_EEA_COUNTRIES[c].get(language)} ({c})" if c in EU_EEA_COUNTRIES else c
-            for c in value
-        ]
-    if kind == "controllers":
-        return [(names or {}).get(slug, slug) for slug in value]
-    if kind == "integer":
-        return [format_number(int(value), language)]
-    if kind == "datetime":
-        if ISO_DATE_RE.match(str(value)):
-            return [
-                f"{format_date(date.fromisoformat(value), language)} ({WHOLE_DAY.get(language)})"
-            ]
-        instant = parse_instant(str(value))
-        return [format_datetime(instant, zone, language)] if instant else [str(value)]
-    return [str(value)]
+    return kind_of(question).display(question, value, Wording(language, zone, names or {}))
 
 
 def answer_sections(

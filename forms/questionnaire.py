@@ -7,7 +7,7 @@ Conditions (*show if*) are small pure functions of the answers so far.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -51,7 +51,7 @@ class Question:
     hint: Text | None = None
     options: tuple[Option, ...] = ()
     required: bool = True
-    show_if: Callable[[Answers], bool] | None = None
+    show_if: ShowIf | None = None
     condition: Text | None = None  # the show-if rule in words, for errors and documents
     max_length: int = 10_000
     exclusive: str | None = None  # an option that must stand alone ("unknown")
@@ -97,29 +97,26 @@ YES_NO = (_o("yes", "Yes", "Ja"), _o("no", "No", "Nee"))
 # --- show-if conditions (pure functions of the answers) -------------------------------
 
 
-def _has(key: str, value: str) -> Callable[[Answers], bool]:
-    def condition(answers: Answers) -> bool:
-        current = answers.get(key)
-        if isinstance(current, list | tuple):
-            return value in current
-        return current == value
+@dataclass(frozen=True)
+class ShowIf:
+    """Ask a question only when the answer to ``depends_on`` is, or includes, one of
+    ``values`` (the page script reads both to show and hide it)."""
 
-    condition.__name__ = f"{key}_has_{value}"
-    condition.depends_on = key  # type: ignore[attr-defined]  (for the page script)
-    condition.values = (value,)  # type: ignore[attr-defined]
-    return condition
+    depends_on: str
+    values: tuple[str, ...]
 
-
-def _any_of(key: str, *values: str) -> Callable[[Answers], bool]:
-    def condition(answers: Answers) -> bool:
-        current = answers.get(key)
+    def __call__(self, answers: Answers) -> bool:
+        current = answers.get(self.depends_on)
         items = current if isinstance(current, list | tuple) else [current]
-        return any(v in items for v in values)
+        return any(value in items for value in self.values)
 
-    condition.__name__ = f"{key}_any_of_{'_'.join(values)}"
-    condition.depends_on = key  # type: ignore[attr-defined]  (for the page script)
-    condition.values = values  # type: ignore[attr-defined]
-    return condition
+
+def _has(key: str, value: str) -> ShowIf:
+    return ShowIf(key, (value,))
+
+
+def _any_of(key: str, *values: str) -> ShowIf:
+    return ShowIf(key, values)
 
 
 occurred_on_applies = _has("occurred_kind", "on")

@@ -2,56 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
 
+from forms.kinds import kind_of
 from forms.questionnaire import QUESTIONS, Question
 from incidents.controllers.api_common import NOTE_MAX, VERSION_HELP
 
 # --- the request body schema, from the questionnaire ----------------------------------
 
 
+def _schema(spec: Mapping[str, Any]) -> Schema:
+    """A JSON schema (a dict, as forms/kinds.py gives it) as Litestar's Schema."""
+    fields: dict[str, Any] = {}
+    for name, value in spec.items():
+        if name == "type":
+            value = (
+                [OpenAPIType(t) for t in value] if isinstance(value, list) else OpenAPIType(value)
+            )
+        elif name == "items":
+            value = _schema(value)
+        elif name == "format":
+            value = OpenAPIFormat(value)
+        fields[_SCHEMA_FIELDS.get(name, name)] = value
+    return Schema(**fields)
+
+
+_SCHEMA_FIELDS = {"maxLength": "max_length"}
+
+
 def _answer_schema(question: Question) -> Schema:
-    text = question.label.en
-    if question.kind in {"text", "textarea", "email", "phone"}:
-        return Schema(
-            type=[OpenAPIType.STRING, OpenAPIType.NULL],
-            max_length=question.max_length,
-            description=text,
-            format="email" if question.kind == "email" else None,
-        )
-    if question.kind == "integer":
-        return Schema(type=[OpenAPIType.INTEGER, OpenAPIType.NULL], minimum=0, description=text)
-    if question.kind == "single":
-        return Schema(
-            type=[OpenAPIType.STRING, OpenAPIType.NULL],
-            enum=[*question.values, None],
-            description=text,
-        )
-    if question.kind == "multi":
-        items = Schema(type=OpenAPIType.STRING, enum=list(question.values))
-        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
-    if question.kind == "countries":
-        items = Schema(
-            type=OpenAPIType.STRING,
-            pattern="^[A-Za-z]{2}$",
-            description="ISO 3166-1 alpha-2 code of an EU/EEA state",
-        )
-        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
-    if question.kind == "controllers":
-        items = Schema(type=OpenAPIType.STRING, description="Controller slug")
-        return Schema(type=[OpenAPIType.ARRAY, OpenAPIType.NULL], items=items, description=text)
-    description = text + (
-        ". ISO 8601 with an offset; a date alone (YYYY-MM-DD) means the whole day."
-        if question.day_only_allowed
-        else ". ISO 8601 with an offset, e.g. 2026-03-27T10:00:00+01:00."
-    )
-    return Schema(type=[OpenAPIType.STRING, OpenAPIType.NULL], description=description)
+    return _schema(kind_of(question).schema(question))
 
 
 def answers_schema(*, with_controls: bool, with_version: bool = False) -> Schema:
-    properties: dict[str, Schema] = {key: _answer_schema(q) for key, q in QUESTIONS.items()}
+    properties: dict[str, Schema | Reference] = {
+        key: _answer_schema(q) for key, q in QUESTIONS.items()
+    }
     if with_version:
         properties["version"] = Schema(
             type=OpenAPIType.INTEGER, minimum=0, description=VERSION_HELP + " (or If-Match)"
