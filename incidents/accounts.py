@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from forms.answers import whole_number
 from incidents import audit
 from incidents.auth import revoke_all_sessions, revoke_all_tokens
 from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
-from incidents.models import LANGUAGES, ApiToken, Organisation, OrgKind, Role, User, utcnow
+from incidents.models import (
+    LANGUAGES,
+    ApiToken,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    UserSession,
+    utcnow,
+)
 from incidents.security import (
     PasswordPolicyError,
     check_password_policy,
@@ -59,6 +70,15 @@ def _hours(raw: int | str | None, problems: list[Problem]) -> int | None:
     return MAX_CONTRACT_HOURS + 1 if hours is None else hours
 
 
+def _check_name(name: str, problems: list[Problem]) -> None:
+    if not name or len(name) > 200:
+        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+
+
+def _processor(session: Session) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
+
+
 def create_organisation(
     session: Session,
     *,
@@ -82,12 +102,11 @@ def create_organisation(
         problems.append(
             Problem("slug", _("an organisation with slug {slug} already exists").format(slug=slug))
         )
-    if not name or len(name) > 200:
-        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    _check_name(name, problems)
     if kind not in {k.value for k in OrgKind}:
         problems.append(Problem("kind", _("must be processor or controller")))
     elif kind == OrgKind.processor:
-        if session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first():
+        if _processor(session) is not None:
             problems.append(Problem("kind", _("there is already a processor organisation")))
         if contract_hours is not None:
             problems.append(Problem("contract_hours", _("only a controller has contract hours")))
@@ -96,15 +115,8 @@ def create_organisation(
     problems.extend(_check_controller_settings(contract_hours, language, email_list))
     if problems:
         raise InputError(problems)
-    org = Organisation(
-        slug=slug,
-        name=name,
-        kind=kind,
-        contract_hours=contract_hours,
-        language=language,
-        notification_emails=email_list,
-        nis2=nis2,
-    )
+    org = Organisation(slug=slug, name=name, kind=kind)
+    _apply_settings(org, name, contract_hours, language, email_list, nis2)
     session.add(org)
     session.flush()
     audit.record(session, "organisation.created", actor_id=actor_id, organisation_id=org.id)
@@ -148,8 +160,7 @@ def update_organisation(
     contract_hours = _hours(contract_hours, problems)
     problems.extend(_check_controller_settings(contract_hours, language, email_list))
     name = name.strip()
-    if not name or len(name) > 200:
-        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    _check_name(name, problems)
     if org.kind == OrgKind.processor and (contract_hours is not None or nis2):
         problems.append(Problem("contract_hours", _("only a controller has contract hours")))
     if problems:
@@ -165,13 +176,24 @@ def update_organisation(
         )
         if old != new
     )
-    org.name, org.contract_hours, org.language = name, contract_hours, language
-    org.notification_emails, org.nis2 = email_list, nis2
+    _apply_settings(org, name, contract_hours, language, email_list, nis2)
     session.add(org)
     audit.record(
         session, "organisation.updated", actor_id=actor_id, organisation_id=org.id, fields=changed
     )
     return org
+
+
+def _apply_settings(
+    org: Organisation,
+    name: str,
+    contract_hours: int | None,
+    language: str,
+    emails: list[str],
+    nis2: bool,
+) -> None:
+    org.name, org.contract_hours, org.language = name, contract_hours, language
+    org.notification_emails, org.nis2 = emails, nis2
 
 
 def find_organisation(session: Session, slug: str) -> Organisation | None:
@@ -207,8 +229,7 @@ def create_user(
         problems.append(
             Problem("email", _("a user with e-mail {email} already exists").format(email=email))
         )
-    if not name or len(name) > 200:
-        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    _check_name(name, problems)
     org, org_problems = _organisation_for_role(session, role, org_slug)
     problems.extend(org_problems)
     try:
@@ -227,14 +248,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(
-        session,
-        "user.created",
-        actor_id=actor_id,
-        organisation_id=org.id,
-        user_id=user.id,
-        role=role,
-    )
+    _record(session, "user.created", user, actor_id, role=role)
     return user
 
 
@@ -243,32 +257,24 @@ def _organisation_for_role(
 ) -> tuple[Organisation | None, list[Problem]]:
     if role not in {r.value for r in Role}:
         return None, [Problem("role", _("must be staff, officer or admin"))]
-    if role == Role.officer:
-        if not org_slug:
-            return None, [Problem("org", _("an officer needs --org: the controller it belongs to"))]
-        org = find_organisation(session, org_slug)
+    officer = role == Role.officer
+    if officer and not org_slug:
+        return None, [Problem("org", _("an officer needs --org: the controller it belongs to"))]
+    if not org_slug:
+        org = _processor(session)
         if org is None:
-            return None, [
-                Problem("org", _("no organisation with slug {slug}").format(slug=org_slug))
-            ]
-        if org.kind != OrgKind.controller:
-            return None, [Problem("org", _("an officer belongs to a controller organisation"))]
+            return None, [Problem("org", _("create the processor organisation first (create-org)"))]
         return org, []
-    if org_slug:
-        org = find_organisation(session, org_slug)
-        if org is None:
-            return None, [
-                Problem("org", _("no organisation with slug {slug}").format(slug=org_slug))
-            ]
-        if org.kind != OrgKind.processor:
-            return None, [
-                Problem("org", _("staff and admins belong to the processor organisation"))
-            ]
-        return org, []
-    org = session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
+    org = find_organisation(session, org_slug)
     if org is None:
-        return None, [Problem("org", _("create the processor organisation first (create-org)"))]
-    return org, []
+        message = _("no organisation with slug {slug}").format(slug=org_slug)
+    elif officer and org.kind != OrgKind.controller:
+        message = _("an officer belongs to a controller organisation")
+    elif not officer and org.kind != OrgKind.processor:
+        message = _("staff and admins belong to the processor organisation")
+    else:
+        return org, []
+    return None, [Problem("org", message)]
 
 
 def update_user(
@@ -283,36 +289,51 @@ def update_user(
 ) -> User:
     problems: list[Problem] = []
     name = name.strip()
-    if not name or len(name) > 200:
-        problems.append(Problem("name", _("enter a name of 1-200 characters")))
+    _check_name(name, problems)
     org, org_problems = _organisation_for_role(session, role, org_slug)
     problems.extend(org_problems)
     if problems:
         raise InputError(problems)
-    assert org is not None
+    assert org is not None and org.id is not None
     access_changed = (user.role, user.organisation_id, user.is_active) != (role, org.id, is_active)
     user.name, user.role, user.is_active = name, role, is_active
-    user.organisation_id = org.id  # type: ignore[assignment]
+    user.organisation_id = org.id
     session.add(user)
-    tokens_revoked = 0
-    if access_changed:
-        assert user.id is not None
-        revoke_all_sessions(session, user.id, "access_changed")
-        # A token carries the access it was made with: a changed role, controller or a
-        # deactivation ends it for good (reactivation gives no old token back).
-        tokens_revoked = revoke_all_tokens(session, user.id)
-    audit.record(
+    # A token carries the access it was made with: a changed role, controller or a
+    # deactivation ends it for good (reactivation gives no old token back).
+    tokens_revoked = _end_access(session, user, "access_changed") if access_changed else 0
+    _record(
         session,
         "user.updated",
-        actor_id=actor_id,
-        organisation_id=user.organisation_id,
-        user_id=user.id,
+        user,
+        actor_id,
         role=role,
         active=is_active,
         sessions_revoked=access_changed,
         tokens_revoked=tokens_revoked,
     )
     return user
+
+
+def _end_access(session: Session, user: User, reason: str) -> int:
+    """End every session and API token of the user; returns how many tokens ended."""
+    assert user.id is not None
+    revoke_all_sessions(session, user.id, reason)
+    return revoke_all_tokens(session, user.id)
+
+
+def _record(
+    session: Session, action: str, user: User, actor_id: int | None, **details: Any
+) -> None:
+    """An audit event about ``user``."""
+    audit.record(
+        session,
+        action,
+        actor_id=actor_id,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        **details,
+    )
 
 
 def set_password(session: Session, user: User, password: str, *, actor_id: int | None) -> None:
@@ -323,17 +344,8 @@ def set_password(session: Session, user: User, password: str, *, actor_id: int |
         raise InputError([Problem("password", password_message(exc))]) from exc
     user.password_changed_at = utcnow()
     session.add(user)
-    assert user.id is not None
-    revoke_all_sessions(session, user.id, "password_changed")
-    tokens_revoked = revoke_all_tokens(session, user.id)
-    audit.record(
-        session,
-        "user.password_changed",
-        actor_id=actor_id,
-        organisation_id=user.organisation_id,
-        user_id=user.id,
-        tokens_revoked=tokens_revoked,
-    )
+    tokens_revoked = _end_access(session, user, "password_changed")
+    _record(session, "user.password_changed", user, actor_id, tokens_revoked=tokens_revoked)
 
 
 def create_token(session: Session, user: User, label: str = "", *, actor_id: int | None) -> str:
@@ -346,26 +358,79 @@ def create_token(session: Session, user: User, label: str = "", *, actor_id: int
     row = ApiToken(user_id=user.id, token_hash=digest(token), prefix=token[:10], label=label)
     session.add(row)
     session.flush()
-    audit.record(
-        session,
-        "token.created",
-        actor_id=actor_id,
-        organisation_id=user.organisation_id,
-        user_id=user.id,
-        token_id=row.id,
-    )
+    _record(session, "token.created", user, actor_id, token_id=row.id)
     return token
 
 
 def revoke_token(session: Session, token_id: int, user_id: int, *, actor_id: int | None) -> bool:
     result = session.execute(
         update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .where(
+            col(ApiToken.id) == token_id,
+            col(ApiToken.user_id) == user_id,
+            col(ApiToken.revoked_at).is_(None),
+        )
         .values(revoked_at=utcnow())
     )
-    revoked = bool(result.rowcount)  # type: ignore[attr-defined]
+    revoked = bool(getattr(result, "rowcount", 0))
     if revoked:
         audit.record(
             session, "token.revoked", actor_id=actor_id, user_id=user_id, token_id=token_id
         )
     return revoked
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    """A user's API tokens, newest first (revoked ones too)."""
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user_id)
+            .order_by(col(ApiToken.created_at).desc())
+        ).all()
+    )
+
+
+def live_sessions(session: Session, user_id: int, now: datetime) -> list[UserSession]:
+    """A user's logins that have neither been revoked nor expired, newest first."""
+    return list(
+        session.exec(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                col(UserSession.revoked_at).is_(None),
+                col(UserSession.expires_at) > now,
+            )
+            .order_by(col(UserSession.created_at).desc())
+        ).all()
+    )
+
+
+def set_language(session: Session, user_id: int, language: str) -> None:
+    """The language a user's pages are shown in."""
+    row = session.get(User, user_id)
+    if row is not None:
+        row.language = language
+        session.add(row)
+
+
+def all_organisations(session: Session) -> list[Organisation]:
+    """Every organisation: the processor first, then the controllers by name."""
+    return list(
+        session.exec(
+            select(Organisation).order_by(col(Organisation.kind).desc(), col(Organisation.name))
+        ).all()
+    )
+
+
+def users_with_organisations(
+    session: Session, user_id: int | None = None
+) -> list[tuple[User, Organisation]]:
+    """Users with their organisation, by organisation and name (``user_id``: just that one)."""
+    query = select(User, Organisation).join(
+        Organisation, col(Organisation.id) == col(User.organisation_id)
+    )
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    rows = session.exec(query.order_by(col(Organisation.name), col(User.name))).all()
+    return [(user, org) for user, org in rows]

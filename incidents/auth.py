@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 from litestar.connection import ASGIConnection
@@ -21,9 +21,10 @@ from litestar.exceptions import (
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy import bindparam, delete, func, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from incidents import service
 from incidents.db import session_scope
@@ -72,7 +73,7 @@ def start_session(session: Session, user: User, settings: Settings) -> str:
 def revoke_session(session: Session, id_hash: str, reason: str) -> None:
     session.execute(
         update(UserSession)
-        .where(UserSession.id_hash == id_hash, UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(UserSession.id_hash) == id_hash, col(UserSession.revoked_at).is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
 
@@ -82,76 +83,87 @@ def revoke_all_tokens(session: Session, user_id: int) -> int:
     revoked token stays revoked: reactivating the user gives none back."""
     result = session.execute(
         update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rowcount(result)
 
 
-def revoke_all_sessions(session: Session, user_id: int, reason: str) -> int:
-    """Revoke every login of a user (role or password changed, account disabled)."""
+def revoke_all_sessions(
+    session: Session, user_id: int, reason: str, *, keep: str | None = None
+) -> int:
+    """Revoke every login of a user (role or password changed, account disabled), but
+    the one whose id hash is ``keep`` (the user logs out their other sessions)."""
+    live = [col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None)]
+    if keep is not None:
+        live.append(col(UserSession.id_hash) != keep)
     result = session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
-        .values(revoked_at=utcnow(), revoked_reason=reason)
+        update(UserSession).where(*live).values(revoked_at=utcnow(), revoked_reason=reason)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rowcount(result)
 
 
-_PRINCIPAL = (
-    User.id,
-    User.email,
-    User.name,
-    User.role,
-    User.language,
-    User.is_active,
-    Organisation.id.label("org_id"),
-    Organisation.slug,
-    Organisation.name.label("org_name"),  # type: ignore[union-attr]
-    Organisation.kind,
-)
+def _rowcount(result: Any) -> int:
+    """The rows an UPDATE or DELETE changed."""
+    return int(result.rowcount or 0)
+
+
+# The principal's fields and the columns of the lookups below that carry them.
+_PRINCIPAL_FIELDS = {
+    "id": col(User.id),
+    "email": col(User.email),
+    "name": col(User.name),
+    "role": col(User.role),
+    "language": col(User.language),
+    "organisation_id": col(Organisation.id).label("org_id"),
+    "organisation_slug": col(Organisation.slug),
+    "organisation_name": col(Organisation.name).label("org_name"),
+    "organisation_kind": col(Organisation.kind),
+}
 
 
 def _principal(row: Any, **extra: Any) -> CurrentUser:
-    return CurrentUser(
-        id=row.id,
-        email=row.email,
-        name=row.name,
-        role=row.role,
-        language=row.language,
-        organisation_id=row.org_id,
-        organisation_slug=row.slug,
-        organisation_name=row.org_name,
-        organisation_kind=row.kind,
-        **extra,
+    """The principal from a row of a lookup (its first columns are the fields)."""
+    return CurrentUser(**dict(zip(_PRINCIPAL_FIELDS, row, strict=False)), **extra)
+
+
+def _lookup(owner: Any, key: Any, *columns: Any) -> Any:
+    """The principal (and ``columns``) of the user ``owner.user_id`` names, by ``key``."""
+    return (
+        sa_select(*_PRINCIPAL_FIELDS.values(), col(User.is_active), *columns)
+        .join(User, col(User.id) == owner)
+        .join(Organisation, col(Organisation.id) == col(User.organisation_id))
+        .where(key)
     )
 
 
 # Every request looks its session or token up: one prepared statement (built once, so
 # SQLAlchemy does not rebuild the join each time), plain column reads, no ORM objects, and
 # a write only when the last-seen time is older than SESSION_TOUCH_INTERVAL.
-_SESSION_LOOKUP = (
-    select(*_PRINCIPAL, UserSession.revoked_at, UserSession.expires_at, UserSession.last_seen_at)
-    .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
-    .join(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
-    .where(UserSession.id_hash == bindparam("id_hash"))
+_SESSION_LOOKUP = _lookup(
+    col(UserSession.user_id),
+    col(UserSession.id_hash) == bindparam("id_hash"),
+    col(UserSession.revoked_at),
+    col(UserSession.expires_at),
+    col(UserSession.last_seen_at),
 )
-_TOKEN_LOOKUP = (
-    select(*_PRINCIPAL, ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.last_used_at)  # type: ignore[union-attr]
-    .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-    .join(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
-    .where(ApiToken.token_hash == bindparam("token_hash"))
+_TOKEN_LOOKUP = _lookup(
+    col(ApiToken.user_id),
+    col(ApiToken.token_hash) == bindparam("token_hash"),
+    col(ApiToken.id).label("token_id"),
+    col(ApiToken.revoked_at),
+    col(ApiToken.last_used_at),
 )
 # The bound parameters are named after no column: an UPDATE binds its SET values under the
 # columns' names, and a WHERE parameter of the same name cannot be compiled.
 _SESSION_TOUCH = (
     update(UserSession)
-    .where(UserSession.id_hash == bindparam("touch_session"))  # type: ignore[arg-type]
+    .where(col(UserSession.id_hash) == bindparam("touch_session"))
     .values(last_seen_at=bindparam("touch_at"))
 )
 _TOKEN_TOUCH = (
     update(ApiToken)
-    .where(ApiToken.id == bindparam("touch_token"))  # type: ignore[arg-type]
+    .where(col(ApiToken.id) == bindparam("touch_token"))
     .values(last_used_at=bindparam("touch_at"))
 )
 
@@ -206,11 +218,8 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             if user is None:
                 raise NotAuthorizedException("The token is not valid")
             return AuthenticationResult(user=user, auth=user.token_id)
-        sid = (
-            connection.scope.get("session", {}).get("sid")
-            if connection.scope.get("session")
-            else None
-        )
+        session = connection.scope.get("session")
+        sid = session.get("sid") if isinstance(session, dict) and session else None
         if not isinstance(sid, str):
             raise NotAuthorizedException("Not logged in")
         user = await anyio.to_thread.run_sync(user_for_session, engine, sid)
@@ -359,7 +368,7 @@ def _reserve(
     keys = [key for key, _limit in limits.refusing] + [limits.account]
     _lock_keys(session, keys)
     session.execute(
-        delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= since)  # type: ignore[attr-defined]
+        delete(LoginFailure).where(col(LoginFailure.key).in_(keys), col(LoginFailure.at) <= since)
     )
     for key, limit in limits.refusing:
         count, first, _last = _failures(session, key, since)
@@ -374,7 +383,7 @@ def _reserve(
     rows = [LoginFailure(key=key, at=now) for key in keys]
     session.add_all(rows)
     session.flush()
-    return 0, [int(row.id) for row in rows]  # type: ignore[arg-type]
+    return 0, [int(cast(int, row.id)) for row in rows]
 
 
 def _seconds(delta: timedelta) -> int:
@@ -396,11 +405,11 @@ def _check(
         # the account's failures from elsewhere (a stranger's) run out with the window, so
         # a success here gives a stranger no fresh guesses.
         refusing = [key for key, _limit in limits.refusing]
-        session.execute(delete(LoginFailure).where(LoginFailure.id.in_(counted)))  # type: ignore[union-attr]
-        session.execute(delete(LoginFailure).where(LoginFailure.key.in_(refusing)))  # type: ignore[attr-defined]
+        session.execute(delete(LoginFailure).where(col(LoginFailure.id).in_(counted)))
+        session.execute(delete(LoginFailure).where(col(LoginFailure.key).in_(refusing)))
         if needs_rehash(user.password_hash):
             session.execute(
-                update(User).where(User.id == user.id).values(password_hash=rehash(password))  # type: ignore[arg-type]
+                update(User).where(col(User.id) == user.id).values(password_hash=rehash(password))
             )
     return LoginOutcome(user=user, limited=False)
 
@@ -439,10 +448,10 @@ def check_own_password(
 def prune_login_failures(engine: Engine, settings: Settings) -> int:
     """Forget failures older than the window (the worker does this every cycle)."""
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    expired = LoginFailure.at <= since  # type: ignore[operator]
+    expired = col(LoginFailure.at) <= since
     with session_scope(engine) as session:  # a read first: no write when nothing expired
         if session.execute(select(LoginFailure.id).where(expired).limit(1)).first() is None:
             return 0
     with session_scope(engine, write=True) as session:
         result = session.execute(delete(LoginFailure).where(expired))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rowcount(result)

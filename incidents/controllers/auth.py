@@ -4,130 +4,66 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
-from incidents import audit
-from incidents.auth import (
-    DEVICE_COOKIE,
-    attempt_login,
-    device_cookie,
-    revoke_session,
-    start_session,
-    user_for_session,
-)
+from incidents.auth import DEVICE_COOKIE
 from incidents.controllers.common import (
+    Config,
+    Db,
+    Principal,
     client_address,
-    engine_of,
     flash,
     in_thread,
     safe_next,
-    settings_of,
 )
-from incidents.db import session_scope
+from incidents.errors import Invalid
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
 from incidents.middleware import LANGUAGE_COOKIE
-from incidents.models import User
-from incidents.security import digest
 from incidents.settings import Settings
+from incidents.usecases.auth import (
+    Login,
+    TooManyAttempts,
+    log_in,
+    log_out,
+    remember_language,
+)
+
+# Short names for what the handlers of the account pages declare.
+Form = URLEncodedBody[dict[str, Any]]
+Req = Request[Any, Any, Any]
+Page = Template | Redirect
+PUBLIC = {"exclude_from_auth": True}
 
 
-def _login_page(
-    email: str = "", next_url: str = "/", error: str | None = None, status: int = 200
-) -> Template:
-    errors = [{"field": "email", "message": error}] if error else []
-    return Template(
+def problems(exc: Invalid) -> list[dict[str, str]]:
+    """A refusal's problems as the templates show form errors."""
+    return [{"field": p.field, "message": p.message} for p in exc.problems]
+
+
+def _login_page(email: str = "", next_url: str = "/", exc: Invalid | None = None) -> Template:
+    limited = isinstance(exc, TooManyAttempts)
+    page = Template(
         "auth/login.html",
-        context={"email": email, "next_url": next_url, "errors": errors},
-        status_code=status,
+        context={
+            "email": email,
+            "next_url": next_url,
+            "errors": problems(exc) if exc else [],
+        },
+        status_code=429 if limited else 200,
     )
-
-
-@get("/login", name="login", opt={"exclude_from_auth": True}, sync_to_thread=False)
-def login_page(
-    request: Request[Any, Any, Any],
-    next_url: Annotated[str | None, QueryParameter(name="next")] = None,
-) -> Template:
-    return _login_page(next_url=safe_next(next_url))
-
-
-@post("/login", name="login_submit", opt={"exclude_from_auth": True})
-@in_thread
-def login_submit(
-    request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]
-) -> Response[Any]:
-    email = str(data.get("email", "")).strip()
-    password = str(data.get("password", ""))
-    next_url = safe_next(str(data.get("next", "") or ""))
-    settings = settings_of(request)
-    if not email or not password:
-        message = _("Enter your e-mail address and password")
-        return _login_page(email, next_url, message, 200)
-    outcome = attempt_login(
-        engine_of(request),
-        settings,
-        email,
-        password,
-        client_address(request),
-        device_cookie=request.cookies.get(DEVICE_COOKIE),
-    )
-    if outcome.user is None:
-        if outcome.limited:
-            return _limited_page(email, next_url, outcome.retry_after)
-        message = _("The e-mail address or password is not right")
-        return _login_page(email, next_url, message, 200)
-    user: User = outcome.user
-    with session_scope(engine_of(request), write=True) as session:
-        # Rotate: a new login id, and any session the browser brought is dropped.
-        old = request.session.get("sid") if request.scope.get("session") else None
-        if isinstance(old, str):
-            revoke_session(session, digest(old), "replaced")
-        sid = start_session(session, user, settings)
-        audit.record(session, "user.login", actor_id=user.id, organisation_id=user.organisation_id)
-    request.clear_session()
-    request.set_session({"sid": sid})
-    response = Redirect(next_url, status_code=303)
-    if user.language in LANGUAGES:
-        _remember_language(response, user.language, settings)
-    remember_device(response, settings, user)
-    return response
-
-
-def remember_device(response: Response[Any], settings: Settings, user: User) -> None:
-    """The known-device cookie of this browser for this account (see incidents.auth)."""
-    response.set_cookie(
-        DEVICE_COOKIE,
-        device_cookie(settings, user),
-        max_age=365 * 86400,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        httponly=True,
-    )
-
-
-def wait_message(seconds: int) -> str:
-    """ "Wait N seconds" or "Wait N minutes", rounded up."""
-    if seconds < 120:
-        return _("Too many failed attempts. Wait %(seconds)s seconds and try again.") % {
-            "seconds": seconds
-        }
-    return _("Too many failed attempts. Wait %(minutes)s minutes and try again.") % {
-        "minutes": -(-seconds // 60)
-    }
-
-
-def _limited_page(email: str, next_url: str, retry_after: int) -> Template:
-    page = _login_page(email, next_url, wait_message(retry_after), 429)
-    page.headers["Retry-After"] = str(retry_after)
+    if isinstance(exc, TooManyAttempts):
+        page.headers["Retry-After"] = str(exc.retry_after)
     return page
 
 
-def _remember_language(response: Redirect, language: str, settings: Settings) -> None:
+def remember(response: Response[Any], settings: Settings, name: str, value: str) -> None:
+    """A year-long cookie of this browser (its language, its known-device id)."""
     response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
+        name,
+        value,
         max_age=365 * 86400,
         samesite="lax",
         secure=settings.secure_cookies,
@@ -135,40 +71,66 @@ def _remember_language(response: Redirect, language: str, settings: Settings) ->
     )
 
 
-@post("/logout", name="logout")
-@in_thread
-def logout(request: Request[Any, Any, Any]) -> Redirect:
-    user = request.user
-    with session_scope(engine_of(request), write=True) as session:
-        if user.session_id_hash:
-            revoke_session(session, user.session_id_hash, "logout")
-        audit.record(session, "user.logout", actor_id=user.id, organisation_id=user.organisation_id)
-    request.clear_session()
-    flash(request, _("You are logged out."))
-    return Redirect(request.app.route_reverse("login"), status_code=303)
+def remember_device(response: Response[Any], settings: Settings, login: Login) -> None:
+    """The known-device cookie of this browser for the account (see incidents.auth)."""
+    remember(response, settings, DEVICE_COOKIE, login.device)
 
 
-@post("/language", name="language", opt={"exclude_from_auth": True})
-@in_thread
-def set_language(request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]]) -> Redirect:
-    language = str(data.get("language", ""))
-    target = safe_next(str(data.get("next", "") or ""))
-    response = Redirect(target, status_code=303)
-    if language not in LANGUAGES:
-        return response
-    current_language.set(language)
-    settings = settings_of(request)
-    _remember_language(response, language, settings)
+def _sid(request: Req) -> str | None:
+    """The session id the browser brought, if any."""
     sid = request.session.get("sid") if request.scope.get("session") else None
-    if isinstance(sid, str):
-        user = user_for_session(engine_of(request), sid)
-        if user is not None:
-            with session_scope(engine_of(request), write=True) as session:
-                row = session.get(User, user.id)
-                if row is not None:
-                    row.language = language
-                    session.add(row)
-    return response
+    return sid if isinstance(sid, str) else None
 
 
-handlers = [login_page, login_submit, logout, set_language]
+class AuthController(Controller):
+    path = "/"
+
+    @get("/login", name="login", opt=PUBLIC, sync_to_thread=False)
+    def login_page(
+        self, next_url: Annotated[str | None, QueryParameter(name="next")] = None
+    ) -> Template:
+        return _login_page(next_url=safe_next(next_url))
+
+    @post("/login", name="login_submit", opt=PUBLIC)
+    @in_thread
+    def login_submit(self, request: Req, engine: Db, settings: Config, data: Form) -> Response[Any]:
+        email = str(data.get("email", "")).strip()
+        next_url = safe_next(str(data.get("next", "") or ""))
+        password, address = str(data.get("password", "")), client_address(request)
+        device = request.cookies.get(DEVICE_COOKIE)
+        try:
+            login = log_in(
+                engine, settings, email, password, address, device=device, old_sid=_sid(request)
+            )
+        except Invalid as exc:
+            return _login_page(email, next_url, exc)
+        request.clear_session()
+        request.set_session({"sid": login.sid})
+        response = Redirect(next_url, status_code=303)
+        if login.language and login.language in LANGUAGES:
+            remember(response, settings, LANGUAGE_COOKIE, login.language)
+        remember_device(response, settings, login)
+        return response
+
+    @post("/logout", name="logout")
+    @in_thread
+    def logout(self, request: Req, engine: Db, user: Principal) -> Redirect:
+        log_out(engine, user)
+        request.clear_session()
+        flash(request, _("You are logged out."))
+        return Redirect(request.app.route_reverse("login"), status_code=303)
+
+    @post("/language", name="language", opt=PUBLIC)
+    @in_thread
+    def set_language(self, request: Req, engine: Db, settings: Config, data: Form) -> Redirect:
+        language = str(data.get("language", ""))
+        response = Redirect(safe_next(str(data.get("next", "") or "")), status_code=303)
+        if language not in LANGUAGES:
+            return response
+        current_language.set(language)
+        remember(response, settings, LANGUAGE_COOKIE, language)
+        remember_language(engine, _sid(request), language)
+        return response
+
+
+handlers = [AuthController]
