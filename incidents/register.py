@@ -17,9 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
-from sqlalchemy.orm import defer
+from sqlalchemy import select as core_select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from forms.answers import (
     EARLIEST_YEAR,
@@ -191,7 +191,7 @@ def _cursor_value(value: Any, column_name: str) -> Any:
 
 def _keyset(column: Any, descending: bool, value: Any, row_id: uuid.UUID) -> ColumnElement[bool]:
     """Rows after (value, id) in the order (column desc|asc NULLS LAST, id same direction)."""
-    ident = Incident.id
+    ident = col(Incident.id)
     if value is None:  # already among the NULLs, which come last
         return and_(column.is_(None), ident < row_id if descending else ident > row_id)
     beyond = column < value if descending else column > value
@@ -241,7 +241,7 @@ def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str
 
 @dataclass
 class RegisterRow:
-    incident: Incident | Any  # an Incident, or for the HTML page a row of PAGE_COLUMNS
+    incident: Incident | Any  # a row of ROW_COLUMNS
     controllers: list[Organisation]
     next_due: datetime | None
     next_due_controller: str | None
@@ -275,18 +275,22 @@ def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
     return first, Incident.id.asc()  # type: ignore[attr-defined]
 
 
-# The page does not show the answers: it reads only the lower bound of persons from them,
-# in SQL, instead of loading and parsing every incident's answers.
-AFFECTED_MIN = Incident.answers["affected_min"].as_integer().label("affected_min")  # type: ignore[index]
-# What the page shows of an incident, read as plain rows (no ORM objects to build).
-PAGE_COLUMNS = (
-    Incident.id,
-    Incident.reference,
-    Incident.status,
-    Incident.summary,
-    Incident.discovered_at,
-    Incident.affected_max,
-    Incident.created_at,
+# What the register reads of an incident, as plain rows (no ORM objects to build): what
+# the page shows, what the API and the exports show besides (the answers), and the lower
+# bound of persons, read in SQL.
+AFFECTED_MIN = col(Incident.answers)["affected_min"].as_integer().label("affected_min")
+ROW_COLUMNS = (
+    col(Incident.id),
+    col(Incident.reference),
+    col(Incident.status),
+    col(Incident.version),
+    col(Incident.summary),
+    col(Incident.discovered_at),
+    col(Incident.affected_max),
+    col(Incident.created_at),
+    col(Incident.updated_at),
+    col(Incident.submitted_at),
+    col(Incident.answers),
     AFFECTED_MIN,
 )
 
@@ -297,36 +301,26 @@ def register_page(
     filters: Filters,
     *,
     controllers: dict[str, Organisation] | None = None,
-    with_answers: bool = True,
 ) -> RegisterPage:
-    """One page of the register. ``controllers``: the controllers by slug when the caller
-    has them; ``with_answers=False`` leaves the answers unloaded (the HTML page)."""
+    """One page of the register, for the page, the API and the exports alike.
+    ``controllers``: the controllers by slug when the caller has them."""
     column_name, descending = SORTS[filters.sort]
     column = getattr(Incident, column_name)
     if controllers is None:
         controllers = controllers_by_slug(session)
-    query = filtered_query(user, filters, controller_ids(controllers))
-    if not with_answers:
-        query = query.with_only_columns(*PAGE_COLUMNS)
+    query = filtered_query(user, filters, controller_ids(controllers)).with_only_columns(
+        *ROW_COLUMNS
+    )
     if filters.cursor:
         value, row_id = _decode_cursor(filters.cursor, filters.sort)
         query = query.where(_keyset(column, descending, value, row_id))
     order = _order(column, descending, nullable=column_name in NULLABLE_SORTS)
     statement = query.order_by(*order).limit(filters.limit + 1)
-    # exec() gives incidents; execute() the plain rows of the page's columns.
-    found = list((session.exec(statement) if with_answers else session.execute(statement)).all())
+    found = list(session.execute(statement).all())
     more = len(found) > filters.limit
     incidents = found[: filters.limit]
-    if with_answers:
-        minimums = [i.answers.get("affected_min") for i in incidents]
-    else:
-        minimums = [row.affected_min for row in incidents]
-    orgs_by_id = (
-        None if with_answers else {o.id: o for o in controllers.values() if o.id is not None}
-    )
+    orgs_by_id = {o.id: o for o in controllers.values() if o.id is not None}
     rows = _rows(session, user, incidents, orgs_by_id)
-    for row, minimum in zip(rows, minimums, strict=True):
-        row.affected_min = minimum
     next_cursor = None
     if more and incidents:
         last = incidents[-1]
@@ -334,12 +328,19 @@ def register_page(
     return RegisterPage(rows=rows, next_cursor=next_cursor, filters=filters)
 
 
-LIGHT_NOTICE = (
-    Notice.id,
-    Notice.incident_id,
-    Notice.controller_id,
-    Notice.delivered_at,
-    Notice.decision,
+# What the deadlines and the API read of a notice (not the letter, which can be long).
+NOTICE_COLUMNS = (
+    col(Notice.id),
+    col(Notice.incident_id),
+    col(Notice.controller_id),
+    col(Notice.version),
+    col(Notice.incident_version),
+    col(Notice.sent_at),
+    col(Notice.delivered_at),
+    col(Notice.acknowledged_at),
+    col(Notice.removed_at),
+    col(Notice.decision),
+    col(Notice.assessment_override),
 )
 
 
@@ -347,39 +348,25 @@ def _rows(
     session: Session,
     user: CurrentUser,
     incidents: Sequence[Any],
-    orgs_by_id: dict[int, Organisation] | None = None,
+    orgs_by_id: dict[int, Organisation],
 ) -> list[RegisterRow]:
-    """Register rows: controllers and deadlines of each incident. ``orgs_by_id``: read only
-    the notice columns the deadlines need (the HTML page), not whole notices (the API)."""
+    """Register rows: controllers and deadlines of each incident, the notices read as
+    plain rows of NOTICE_COLUMNS, their controllers from ``orgs_by_id``."""
     ids = [i.id for i in incidents]
     per_incident: dict[uuid.UUID, list[tuple[Notice, Organisation]]] = {i: [] for i in ids}
     if ids:
-        if orgs_by_id is not None:
-            # The page: the few columns the deadlines need, the controllers from memory.
-            light = select(*LIGHT_NOTICE).where(
-                Notice.incident_id.in_(ids), Notice.removed_at.is_(None)
-            )  # type: ignore[attr-defined,union-attr]
-            if not user.is_staff:
-                light = light.where(Notice.controller_id == user.organisation_id)
-            found = [
-                (n, orgs_by_id[n.controller_id])
-                for n in session.execute(light).all()
-                if n.controller_id in orgs_by_id
-            ]
-            for notice, org in sorted(found, key=lambda pair: pair[1].name):
-                per_incident[notice.incident_id].append((notice, org))  # type: ignore[arg-type]
-        else:
-            query = (
-                select(Notice, Organisation)
-                .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
-                .where(Notice.incident_id.in_(ids), Notice.removed_at.is_(None))  # type: ignore[attr-defined,union-attr]
-                .order_by(Organisation.name)
-                .options(defer(Notice.letter_text))  # type: ignore[arg-type]  # a letter can be long
-            )
-            if not user.is_staff:
-                query = query.where(Notice.controller_id == user.organisation_id)
-            for notice, org in session.exec(query).all():
-                per_incident[notice.incident_id].append((notice, org))
+        light = core_select(*NOTICE_COLUMNS).where(
+            col(Notice.incident_id).in_(ids), col(Notice.removed_at).is_(None)
+        )
+        if not user.is_staff:
+            light = light.where(col(Notice.controller_id) == user.organisation_id)
+        found = [
+            (n, orgs_by_id[n.controller_id])
+            for n in session.execute(light).all()
+            if n.controller_id in orgs_by_id
+        ]
+        for notice, org in sorted(found, key=lambda pair: pair[1].name):
+            per_incident[notice.incident_id].append((notice, org))  # type: ignore[arg-type]
     records = records_of(session, [n.id for pairs in per_incident.values() for n, _ in pairs])
     now = utcnow()
     rows = []
@@ -400,6 +387,7 @@ def _rows(
                 next_duty=duty,
                 notices=pairs,
                 obligations=obligations,
+                affected_min=incident.affected_min,
             )
         )
     return rows

@@ -4,15 +4,21 @@ writes incidents; every change is audited."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from forms.answers import Context, changed_keys, clean_text, parse_instant, validate
+from forms.answers import (
+    Context,
+    FieldError,
+    changed_keys,
+    clean_text,
+    parse_instant,
+    validate,
+)
 from forms.questionnaire import STEP_OF_QUESTION
 from incidents import audit, visibility
 from incidents.db import upsert_insert
@@ -27,6 +33,7 @@ from incidents.models import (
     Organisation,
     OrgKind,
     ReferenceCounter,
+    User,
     utcnow,
 )
 from incidents.principal import CurrentUser
@@ -135,10 +142,10 @@ def _lock_notices(session: Session, incident_id: uuid.UUID) -> None:
     rows waits for whoever holds each. Taken in one order by every change of the
     incident, and before anything else is written, they cannot be taken crosswise."""
     session.exec(
-        select(Notice.id)
-        .where(Notice.incident_id == incident_id)
-        .order_by(Notice.id)  # type: ignore[arg-type]
-        .with_for_update(**INCIDENT_LOCK)
+        select(col(Notice.id))
+        .where(col(Notice.incident_id) == incident_id)
+        .order_by(col(Notice.id))
+        .with_for_update(key_share=INCIDENT_LOCK["key_share"])
     ).all()
 
 
@@ -208,17 +215,22 @@ def _copy_columns(incident: Incident) -> None:
 
 
 def sync_notices(
-    session: Session, incident: Incident, controllers: Mapping[str, Organisation]
+    session: Session,
+    incident: Incident,
+    controllers: Mapping[str, Organisation],
+    notices: Iterable[Notice] | None = None,
 ) -> None:
     """One notice per affected controller. A controller taken off a draft loses its
-    notice; one taken off a submitted incident keeps it, marked removed."""
+    notice; one taken off a submitted incident keeps it, marked removed. ``notices``:
+    the incident's notices when the caller knows them (a new incident has none)."""
     wanted = {
-        controllers[s].id for s in incident.answers.get("controllers", []) if s in controllers
+        org.id
+        for s in incident.answers.get("controllers", [])
+        if (org := controllers.get(s)) is not None and org.id is not None
     }
-    existing = {
-        n.controller_id: n
-        for n in session.exec(select(Notice).where(Notice.incident_id == incident.id)).all()
-    }
+    if notices is None:
+        notices = session.exec(select(Notice).where(col(Notice.incident_id) == incident.id))
+    existing = {n.controller_id: n for n in notices}
     now = utcnow()
     for controller_id, notice in existing.items():
         if controller_id in wanted:
@@ -240,97 +252,24 @@ def create_draft(
     answers: Mapping[str, Any] | None = None,
     *,
     via: str = "web",
+    controllers: Mapping[str, Organisation] | None = None,
 ) -> Incident:
+    """A new draft with these answers (none: an empty one) and its notices (the API's
+    filing submits it at once, in the same transaction). ``controllers``: the controllers
+    by slug when the caller has them."""
     incident = Incident(answers=dict(answers or {}), created_by_id=user.id, updated_by_id=user.id)
     _copy_columns(incident)
     session.add(incident)
-    session.flush()
-    sync_notices(session, incident, controllers_by_slug(session))
+    session.flush()  # the rows that refer to it come after it
+    sync_notices(session, incident, _controllers(session, controllers), notices=[])
     audit.record(session, "incident.created", actor_id=user.id, incident_id=incident.id, via=via)
     return incident
 
 
-def file_submitted(
-    session: Session,
-    user: CurrentUser,
-    answers: Mapping[str, Any],
-    ctx: Context,
-    controllers: Mapping[str, Organisation],
-    *,
-    via: str,
-) -> tuple[Incident, list[tuple[Notice, Organisation]]]:
-    """Create an incident and submit it at once (the API without ``draft``), with answers
-    already validated as complete: plain INSERTs of the incident, its first version, its
-    notices and the audit events, instead of a draft saved and then submitted. Returns the
-    incident and its notices with their controllers (by name)."""
-    now = utcnow()
-    year = now.astimezone(ctx.zone).year
-    number = _next_reference(session, year)
-    incident = Incident(
-        answers=dict(answers),
-        created_by_id=user.id,
-        updated_by_id=user.id,
-        status=IncidentStatus.submitted,
-        reference=f"INC-{year}-{number:04d}",
-        reference_year=year,
-        reference_number=number,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        submitted_at=now,
-    )
-    _copy_columns(incident)
-    orgs = [
-        controllers[s] for s in dict.fromkeys(answers.get("controllers", [])) if s in controllers
-    ]
-    notices = [
-        Notice(incident_id=incident.id, controller_id=org.id, created_at=now) for org in orgs
-    ]
-    session.execute(insert(Incident), [_columns(incident)])
-    session.execute(
-        insert(IncidentVersion),
-        [
-            {
-                "incident_id": incident.id,
-                "version": 1,
-                "answers": dict(answers),
-                "kind": "submitted",
-                "note": "",
-                "created_by_id": user.id,
-                "created_at": now,
-            }
-        ],
-    )
-    if notices:
-        session.execute(insert(Notice), [_columns(n) for n in notices])
-    session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "at": now,
-                "actor_id": user.id,
-                "action": "incident.created",
-                "incident_id": incident.id,
-                "organisation_id": None,
-                "details": {"via": via},
-            },
-            {
-                "at": now,
-                "actor_id": user.id,
-                "action": "incident.submitted",
-                "incident_id": incident.id,
-                "organisation_id": None,
-                "details": {"reference": incident.reference, "via": via},
-            },
-        ],
-    )
-    pairs = sorted(zip(notices, orgs, strict=True), key=lambda pair: pair[1].name)
-    return incident, pairs
-
-
-def _columns(row: Any) -> dict[str, Any]:
-    """The column values of a model instance, for a Core INSERT."""
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+def _controllers(
+    session: Session, controllers: Mapping[str, Organisation] | None
+) -> Mapping[str, Organisation]:
+    return controllers_by_slug(session) if controllers is None else controllers
 
 
 def save_draft(
@@ -375,10 +314,18 @@ def _next_reference(session: Session, year: int) -> int:
 
 
 def submit(
-    session: Session, incident: Incident, user: CurrentUser, ctx: Context, *, via: str = "web"
-) -> list:
+    session: Session,
+    incident: Incident,
+    user: CurrentUser,
+    ctx: Context,
+    *,
+    via: str = "web",
+    controllers: Mapping[str, Organisation] | None = None,
+) -> list[FieldError]:
     """Check everything and submit: reference, submission time, version 1.
-    Returns the problems (nothing is changed then)."""
+    Returns the problems (nothing is changed then). The one way to submit, for a draft
+    saved step by step as for one created and submitted in the same transaction (the
+    API's filing). ``controllers``: the controllers by slug when the caller has them."""
     if incident.status != IncidentStatus.draft:
         raise IncidentError("this incident has already been submitted")
     result = validate(incident.answers, ctx, complete=True, strict=False)
@@ -407,7 +354,7 @@ def submit(
             created_at=now,
         )
     )
-    sync_notices(session, incident, controllers_by_slug(session))
+    sync_notices(session, incident, _controllers(session, controllers))
     audit.record(
         session,
         "incident.submitted",
@@ -484,8 +431,8 @@ def records_of(
     records: dict[uuid.UUID, list[ObligationRecord]] = {n: [] for n in notice_ids}
     if notice_ids:
         rows = session.exec(
-            select(ObligationRecord).where(ObligationRecord.notice_id.in_(notice_ids))
-        )  # type: ignore[attr-defined]
+            select(ObligationRecord).where(col(ObligationRecord.notice_id).in_(notice_ids))
+        )
         for record in rows:
             records[record.notice_id].append(record)
     return records
@@ -599,7 +546,42 @@ def versions_of(session: Session, incident_id: uuid.UUID) -> list[IncidentVersio
     return list(
         session.exec(
             select(IncidentVersion)
-            .where(IncidentVersion.incident_id == incident_id)
-            .order_by(IncidentVersion.version)
+            .where(col(IncidentVersion.incident_id) == incident_id)
+            .order_by(col(IncidentVersion.version))
         ).all()
     )
+
+
+def version_of(session: Session, incident_id: uuid.UUID, number: int) -> IncidentVersion:
+    """One version of the incident, or NotFound."""
+    version = session.exec(
+        select(IncidentVersion).where(
+            col(IncidentVersion.incident_id) == incident_id,
+            col(IncidentVersion.version) == number,
+        )
+    ).first()
+    if version is None:
+        raise NotFound()
+    return version
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """The names of these users by id."""
+    if not ids:
+        return {}
+    rows = session.exec(select(User).where(col(User.id).in_(ids))).all()
+    return {u.id: u.name for u in rows if u.id is not None}
+
+
+def audit_events(
+    session: Session, incident_id: uuid.UUID, limit: int = 200
+) -> list[tuple[AuditEvent, User | None]]:
+    """The incident's audit trail, newest first, with each event's actor."""
+    rows = session.exec(
+        select(AuditEvent, User)
+        .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
+        .where(col(AuditEvent.incident_id) == incident_id)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+    ).all()
+    return [(event, actor) for event, actor in rows]

@@ -6,14 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Request, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import Response
 
-from forms.answers import FieldError, validate, whole_number
-from forms.questionnaire import QUESTIONS
-from incidents import audit, register, service
+from forms.answers import FieldError
+from incidents import register, service
 from incidents.controllers.api_common import (
     _VERSION,
     ERROR_RESPONSES,
@@ -25,16 +24,15 @@ from incidents.controllers.api_common import (
     Me,
     VersionConflictOut,
     _problems,
-    _require_staff,
     _split,
     incident_out,
 )
 from incidents.controllers.api_schema import _AnswersOperation, _ChangeOperation
-from incidents.controllers.common import engine_of, in_thread, settings_of, user_of
-from incidents.db import session_scope
+from incidents.controllers.common import Config, Db, Principal, in_thread
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
-from incidents.models import IncidentStatus
+from incidents.usecases import incidents
+from incidents.usecases import register as register_uc
 
 
 @get(
@@ -44,9 +42,8 @@ from incidents.models import IncidentStatus
     sync_to_thread=False,
     responses={401: ERROR_RESPONSES[401]},
 )
-def me(request: Request[Any, Any, Any]) -> Me:
+def me(user: Principal) -> Me:
     """The user the token belongs to."""
-    user = user_of(request)
     return Me(
         id=user.id,
         email=user.email,
@@ -55,118 +52,6 @@ def me(request: Request[Any, Any, Any]) -> Me:
         organisation=user.organisation_slug,
         organisation_kind=user.organisation_kind,
     )
-
-
-@post(
-    "/api/v1/incidents",
-    name="api_incident_create",
-    tags=["incidents"],
-    operation_class=_AnswersOperation,
-    responses={k: v for k, v in ERROR_RESPONSES.items() if k != 404},
-    status_code=201,
-)
-@in_thread
-def create_incident(request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> IncidentOut:
-    """File an incident. With ``"draft": true`` it is saved as a draft without the submit
-    checks; otherwise every required answer must be there and it is submitted at once."""
-    user = user_of(request)
-    _require_staff(user)
-    language = current_language.get()  # English for the API unless Dutch is asked
-    answers, controls, errors = _split(data)
-    draft = bool(controls.get("draft", False))
-    with session_scope(engine_of(request)) as session:
-        ctx, controllers = service.filing_context(session, settings_of(request))
-    result = validate(answers, ctx, complete=not draft, strict=True)
-    if errors or result.errors:
-        return _problems(422, errors + result.errors, language)  # type: ignore[return-value]
-    with session_scope(engine_of(request), write=True) as session:
-        if draft:
-            incident = service.create_draft(session, user, result.answers, via="api")
-            return incident_out(session, user, incident)
-        incident, pairs = service.file_submitted(
-            session, user, result.answers, ctx, controllers, via="api"
-        )
-        obligations = service.obligations_of(
-            session, user, incident, notices=pairs, records={n.id: [] for n, _o in pairs}
-        )
-    return incident_out(session, user, incident, notices=pairs, obligations=obligations)
-
-
-@get(
-    "/api/v1/incidents",
-    name="api_incident_list",
-    tags=["incidents"],
-    responses={400: ERROR_RESPONSES[400], 401: ERROR_RESPONSES[401]},
-)
-@in_thread
-def list_incidents(request: Request[Any, Any, Any]) -> IncidentList:
-    """The register, newest first. Filters: ``status``, ``controller``, ``q`` (reference or
-    summary), ``since`` and ``until`` (discovery date or date-time), ``sort``; pages with
-    ``limit`` (1-200) and the ``next_cursor`` of the previous page as ``cursor``."""
-    user = user_of(request)
-    params = request.query_params
-    try:
-        limit = _limit(params.get("limit"))
-        filters = register.make_filters(
-            settings_of(request).zone,
-            status=params.get("status"),
-            controller=params.get("controller"),
-            q=params.get("q"),
-            since=params.get("since"),
-            until=params.get("until"),
-            sort=params.get("sort"),
-            cursor=params.get("cursor"),
-            limit=limit,
-        )
-    except ValueError as exc:
-        field_name = exc.field if isinstance(exc, register.FilterError) else "limit"
-        message = (
-            str(exc) if isinstance(exc, register.FilterError) else "Use a number from 1 to 200"
-        )
-        return Response({"errors": [{"field": field_name, "message": message}]}, status_code=400)  # type: ignore[return-value]
-    with session_scope(engine_of(request)) as session:
-        page = register.register_page(session, user, filters)
-        items = [
-            incident_out(
-                session, user, row.incident, notices=row.notices, obligations=row.obligations
-            )
-            for row in page.rows
-        ]
-    return IncidentList(items=items, next_cursor=page.next_cursor)
-
-
-def _limit(text: str | None) -> int | None:
-    """The page size asked for: digits 0-9 only (register.make_filters checks the range)."""
-    if not text:
-        return None
-    number = whole_number(text)
-    if number is None:
-        raise ValueError("limit")
-    return number
-
-
-@get(
-    "/api/v1/incidents/{incident_id:uuid}",
-    name="api_incident",
-    tags=["incidents"],
-    responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404]},
-)
-@in_thread
-def get_incident(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> IncidentOut:
-    """One incident: answers, obligations and notices (an officer sees only their own)."""
-    user = user_of(request)
-    with session_scope(engine_of(request), write=not user.is_staff) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        if not user.is_staff:
-            audit.record(
-                session,
-                "incident.viewed",
-                actor_id=user.id,
-                incident_id=incident.id,
-                organisation_id=user.organisation_id,
-                via="api",
-            )
-        return incident_out(session, user, incident)
 
 
 VERSION_CONFLICT = ResponseSpec(
@@ -208,71 +93,124 @@ def _version_conflict(exc: service.VersionConflict) -> Response[Any]:
     )
 
 
-@patch(
-    "/api/v1/incidents/{incident_id:uuid}",
-    name="api_incident_update",
-    tags=["incidents"],
-    operation_class=_ChangeOperation,
-    responses={**ERROR_RESPONSES, 409: VERSION_CONFLICT},
-)
-@in_thread
-def update_incident(
-    request: Request[Any, Any, Any],
-    incident_id: FromPath[uuid.UUID],
-    data: JSONBody[dict[str, Any]],
-    if_match: Annotated[
-        str | None, HeaderParameter(name="If-Match", required=False, description=VERSION_HELP)
-    ] = None,
-) -> IncidentOut:
-    """Change answers (a key with ``null`` removes the answer). A draft is saved (and
-    submitted with ``"submit": true``); a submitted incident is corrected or supplemented:
-    the result must be complete, and it becomes a new version (Art. 33(4)).
+class IncidentApiController(Controller):
+    path = "/api/v1/incidents"
+    tags = ["incidents"]
 
-    Changes of one incident take turns: each is made on what the one before it saved.
-    To be sure that nobody changed the incident since you read it, send the version you
-    read as ``If-Match: "3"`` or ``"version": 3``; if it has moved on, nothing is changed
-    and the answer is 409 naming the current version."""
-    user = user_of(request)
-    language = current_language.get()  # English for the API unless Dutch is asked
-    answers, controls, errors = _split(data, PATCH_CONTROL_KEYS)
-    bases, base_errors = _base_version(if_match, controls)
-    with session_scope(engine_of(request), write=True) as session:
-        incident = service.visible_incident(session, user, incident_id, lock=True)
-        _require_staff(user)
-        if base_errors:
-            return _problems(400, base_errors, language)  # type: ignore[return-value]
+    @post(
+        "/",
+        name="api_incident_create",
+        operation_class=_AnswersOperation,
+        responses={k: v for k, v in ERROR_RESPONSES.items() if k != 404},
+        status_code=201,
+    )
+    @in_thread
+    def create_incident(
+        self, engine: Db, user: Principal, settings: Config, data: JSONBody[dict[str, Any]]
+    ) -> IncidentOut:
+        """File an incident. With ``"draft": true`` it is saved as a draft without the submit
+        checks; otherwise every required answer must be there and it is submitted at once."""
+        answers, controls, errors = _split(data)
+        submit = not controls.get("draft", False)
+        view = incidents.create(
+            engine, user, settings, answers, submit=submit, via="api", errors=errors
+        )
+        return incident_out(view)
+
+    @get(
+        "/",
+        name="api_incident_list",
+        responses={400: ERROR_RESPONSES[400], 401: ERROR_RESPONSES[401]},
+    )
+    @in_thread
+    def list_incidents(
+        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+    ) -> IncidentList:
+        """The register, newest first. Filters: ``status``, ``controller``, ``q`` (reference or
+        summary), ``since`` and ``until`` (discovery date or date-time), ``sort``; pages with
+        ``limit`` (1-200) and the ``next_cursor`` of the previous page as ``cursor``."""
+        params = request.query_params
         try:
-            for base in bases:
-                service.check_version(incident, base)
-        except service.VersionConflict as exc:
-            return _version_conflict(exc)  # type: ignore[return-value]
-        ctx = service.validation_context(session, settings_of(request))
-        unknown = [FieldError(str(k)[:80], "unknown_key") for k in answers if k not in QUESTIONS]
-        merged = {**incident.answers, **answers}
-        merged = {k: v for k, v in merged.items() if v is not None}
-        submitted = incident.status != IncidentStatus.draft
-        submitting = submitted or bool(controls.get("submit"))
-        result = validate(merged, ctx, complete=submitting, strict=True)
-        problems = errors + unknown + [e for e in result.errors if e.code != "unknown_key"]
-        if problems:
-            return _problems(422, problems, language)  # type: ignore[return-value]
-        if submitted:
-            service.correct(
-                session,
-                incident,
-                result.answers,
-                user,
-                note=str(controls.get("note", "")),
-                via="api",
-            )
-        else:
-            service.save_draft(session, incident, result.answers, user, step=None, via="api")
-            if controls.get("submit") and (
-                problems := service.submit(session, incident, user, ctx, via="api")
-            ):
-                session.rollback()  # checked above already; nothing half-written either way
-                return _problems(422, problems, language)  # type: ignore[return-value]
-        return incident_out(session, user, incident)
+            chosen = register_uc.filters(settings.zone, params, limit=params.get("limit"))
+        except register.FilterError as exc:
+            return _problem(400, exc)  # type: ignore[return-value]
+        views, next_cursor = register_uc.listing(engine, user, chosen)
+        return IncidentList(items=[incident_out(v) for v in views], next_cursor=next_cursor)
+
+    @get(
+        "/{incident_id:uuid}",
+        name="api_incident",
+        responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404]},
+    )
+    @in_thread
+    def get_incident(
+        self, engine: Db, user: Principal, incident_id: FromPath[uuid.UUID]
+    ) -> IncidentOut:
+        """One incident: answers, obligations and notices (an officer sees only their own)."""
+        return incident_out(incidents.get(engine, user, incident_id))
+
+    @patch(
+        "/{incident_id:uuid}",
+        name="api_incident_update",
+        operation_class=_ChangeOperation,
+        responses={**ERROR_RESPONSES, 409: VERSION_CONFLICT},
+    )
+    @in_thread
+    def update_incident(
+        self,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: FromPath[uuid.UUID],
+        data: JSONBody[dict[str, Any]],
+        if_match: Annotated[
+            str | None, HeaderParameter(name="If-Match", required=False, description=VERSION_HELP)
+        ] = None,
+    ) -> IncidentOut:
+        """Change answers (a key with ``null`` removes the answer). A draft is saved (and
+        submitted with ``"submit": true``); a submitted incident is corrected or supplemented:
+        the result must be complete, and it becomes a new version (Art. 33(4)).
+
+        Changes of one incident take turns: each is made on what the one before it saved.
+        To be sure that nobody changed the incident since you read it, send the version you
+        read as ``If-Match: "3"`` or ``"version": 3``; if it has moved on, nothing is changed
+        and the answer is 409 naming the current version."""
+        return _update(engine, user, settings, incident_id, data, if_match)
 
 
-handlers = [me, create_incident, list_incidents, get_incident, update_incident]
+def _update(
+    engine: Db,
+    user: Principal,
+    settings: Config,
+    incident_id: uuid.UUID,
+    data: dict[str, Any],
+    if_match: str | None,
+) -> IncidentOut:
+    """The PATCH: the body and If-Match read, the change made, its refusals answered."""
+    answers, controls, errors = _split(data, PATCH_CONTROL_KEYS)
+    bases, bad_bases = _base_version(if_match, controls)
+    change = incidents.Change(
+        answers,
+        bases,
+        bad_bases,
+        bool(controls.get("submit")),
+        str(controls.get("note", "")),
+        errors,
+    )
+    try:
+        view = incidents.update(engine, user, settings, incident_id, change)
+    except incidents.BadVersion as exc:
+        return _problems(400, exc.errors, current_language.get())  # type: ignore[return-value]
+    except service.VersionConflict as exc:
+        return _version_conflict(exc)  # type: ignore[return-value]
+    except incidents.SavedMeanwhile as exc:
+        raise exc.__cause__ or exc from None  # answered as any lost race (app.py)
+    return incident_out(view)
+
+
+def _problem(status: int, exc: register.FilterError) -> Response[Any]:
+    body = {"errors": [{"field": exc.field, "message": str(exc)}]}
+    return Response(body, status_code=status, media_type="application/json")
+
+
+handlers = [me, IncidentApiController]

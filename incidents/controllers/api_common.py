@@ -11,16 +11,14 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 from msgspec import Struct
-from sqlmodel import Session
 
 from forms.answers import FieldError
 from forms.questionnaire import Text
-from incidents import service
 from incidents.i18n import current_language
-from incidents.models import Incident, Notice, Organisation
+from incidents.models import Notice, Organisation
 from incidents.principal import CurrentUser
+from incidents.usecases.incidents import IncidentView
 from notify.assessment import Assessment, assessment_of
-from notify.obligations import Obligation
 
 CONTROL_KEYS = {"draft", "submit", "note"}
 PATCH_CONTROL_KEYS = CONTROL_KEYS | {"version"}
@@ -153,19 +151,9 @@ def _problems(status: int, errors: list[FieldError], language: str) -> Response[
     )
 
 
-def incident_out(
-    session: Session,
-    user: CurrentUser,
-    incident: Incident,
-    notices: list[tuple[Notice, Organisation]] | None = None,
-    obligations: list[Obligation] | None = None,
-) -> IncidentOut:
-    """The incident as JSON. ``notices`` and ``obligations`` when the caller has them (a
-    register page, or a just-created incident); otherwise they are read here."""
-    if notices is None:
-        notices = service.notices_of(session, user, incident.id)
-    if obligations is None:
-        obligations = service.obligations_of(session, user, incident, notices=notices)
+def incident_out(view: IncidentView) -> IncidentOut:
+    """The incident as JSON, from what the use case gathered."""
+    incident = view.incident
     return IncidentOut(
         id=str(incident.id),
         reference=incident.reference,
@@ -174,7 +162,7 @@ def incident_out(
         created_at=_iso(incident.created_at) or "",
         updated_at=_iso(incident.updated_at) or "",
         submitted_at=_iso(incident.submitted_at),
-        answers=service.answers_for(user, incident.answers),
+        answers=view.answers,
         assessment=assessment_out(assessment_of(incident)),
         obligations=[
             ObligationOut(
@@ -185,9 +173,11 @@ def incident_out(
                 status=o.status,
                 met_at=_iso(o.met_at),
             )
-            for o in obligations
+            for o in view.obligations
         ],
-        notices=[notice_out(notice, org) for notice, org in notices if notice.removed_at is None],
+        notices=[
+            notice_out(notice, org) for notice, org in view.notices if notice.removed_at is None
+        ],
     )
 
 

@@ -1,4 +1,5 @@
-"""The questionnaire journey, the register, the incident page, versions and exports."""
+"""The questionnaire journey, the register, the incident page, versions and exports: each
+handler translates HTTP to one call of incidents/usecases/ and its answer back."""
 
 from __future__ import annotations
 
@@ -6,126 +7,33 @@ import csv
 import io
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
 
-from forms.answers import clean_text, merge_step, step_state, validate, whole_number
+from forms.answers import clean_text, whole_number
 from forms.display import answer_changes, answer_sections
-from forms.fields import date_parts, read_step
-from forms.questionnaire import (
-    CONTACT_KEYS,
-    EU_EEA_COUNTRIES,
-    QUESTIONS,
-    STEP_BY_KEY,
-    STEP_OF_QUESTION,
-    STEPS,
-    Step,
-    Text,
-)
-from incidents import audit, notices, register, service, timeline
+from forms.questionnaire import EU_EEA_COUNTRIES, STEP_OF_QUESTION, STEPS
+from incidents import notices, register, timeline
 from incidents.auth import staff_only
-from incidents.controllers.common import (
-    engine_of,
-    field_errors,
-    flash,
-    in_thread,
-    lang,
-    settings_of,
-    user_of,
-)
-from incidents.db import session_scope
+from incidents.clock import now
+from incidents.controllers.common import Config, Db, Principal, flash, in_thread, lang
+from incidents.errors import Conflict, Problem
 from incidents.i18n import gettext as _
-from incidents.models import (
-    AuditEvent,
-    Incident,
-    IncidentStatus,
-    IncidentVersion,
-    Organisation,
-    User,
-    utcnow,
-)
-from incidents.principal import CurrentUser
 from incidents.settings import Settings
+from incidents.usecases import incidents
+from incidents.usecases import register as register_uc
+from incidents.usecases.incidents import FormInvalid, StepForm
 from notify.assessment import assessment_of
 from notify.obligations import owed
 
 # --- the register ---------------------------------------------------------------------
 
-
-def _filters_from(
-    request: Request[Any, Any, Any], settings: Settings
-) -> tuple[register.Filters, list[dict[str, str]]]:
-    params = request.query_params
-    try:
-        filters = register.make_filters(
-            settings.zone,
-            status=params.get("status"),
-            controller=params.get("controller"),
-            q=params.get("q"),
-            since=params.get("since"),
-            until=params.get("until"),
-            sort=params.get("sort"),
-            cursor=params.get("cursor"),
-        )
-    except register.FilterError as exc:
-        return register.Filters(), [{"field": exc.field, "message": str(exc)}]
-    return filters, []
-
-
 PAGE_FILTERS = {"q", "status", "controller", "since", "until", "sort"}  # the page's fields
-
-
-@get("/incidents", name="register")
-@in_thread
-def register_view(request: Request[Any, Any, Any]) -> Template:
-    user = user_of(request)
-    settings = settings_of(request)
-    filters, errors = _filters_from(request, settings)
-    # A page link (the cursor) has no field on the page: its message stands alone.
-    errors = [{**e, "field": e["field"] if e["field"] in PAGE_FILTERS else None} for e in errors]
-    with session_scope(engine_of(request)) as session:
-        by_slug = service.controllers_by_slug(session)
-        page = (
-            register.register_page(session, user, filters, controllers=by_slug, with_answers=False)
-            if not errors
-            else None
-        )
-        controllers = _controller_choices(by_slug, user)
-    params = dict(request.query_params)
-    return Template(
-        "incidents/register.html",
-        status_code=400 if errors else 200,
-        context={
-            "page": page,
-            "errors": errors,
-            "params": params,
-            "controllers": controllers,
-            "statuses": register.STATUSES,
-            "regime_label": timeline.regime_label,
-            "sorts": list(register.SORTS),
-            "export_query": urlencode({k: v for k, v in params.items() if k not in {"cursor"}}),
-            "next_query": urlencode(
-                {**{k: v for k, v in params.items() if k != "cursor"}, "cursor": page.next_cursor}
-            )
-            if page and page.next_cursor
-            else None,
-        },
-    )
-
-
-def _controller_choices(by_slug: dict[str, Organisation], user: CurrentUser) -> list[Organisation]:
-    if not user.is_staff:
-        return []
-    return sorted(by_slug.values(), key=lambda o: o.name.lower())
-
-
 EXPORT_COLUMNS = [
     "reference",
     "status",
@@ -140,72 +48,33 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _export_record(row: register.RegisterRow, user: CurrentUser, contacts: bool) -> dict[str, Any]:
-    incident = row.incident
-    answers = service.answers_for(user, incident.answers)
-    record: dict[str, Any] = {
-        "id": str(incident.id),
-        "reference": incident.reference,
-        "status": incident.status,
-        "version": incident.version,
-        "created_at": _iso(incident.created_at),
-        "submitted_at": _iso(incident.submitted_at),
-        "discovered_at": _iso(incident.discovered_at),
-        "controllers": [org.slug for org in row.controllers],
-        "next_deadline": _iso(row.next_due),
+def _filters(
+    settings: Settings, params: Mapping[str, str]
+) -> tuple[register.Filters, list[dict[str, Any]]]:
+    try:
+        return register_uc.filters(settings.zone, params), []
+    except register.FilterError as exc:
+        return register.Filters(), [{"field": exc.field, "message": str(exc)}]
+
+
+def _register_context(
+    params: dict[str, str], found: register_uc.Page, errors: list[dict[str, Any]]
+) -> dict[str, Any]:
+    page = found.page
+    others = {k: v for k, v in params.items() if k != "cursor"}
+    return {
+        "page": page,
+        "errors": errors,
+        "params": params,
+        "controllers": found.controllers,
+        "statuses": register.STATUSES,
+        "regime_label": timeline.regime_label,
+        "sorts": list(register.SORTS),
+        "export_query": urlencode(others),
+        "next_query": urlencode({**others, "cursor": page.next_cursor})
+        if page and page.next_cursor
+        else None,
     }
-    for key in QUESTIONS:
-        if key == "controllers" or (key in CONTACT_KEYS and not contacts):
-            continue
-        record[key] = answers.get(key)
-    return record
-
-
-def _iso(value: Any) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def _export(request: Request[Any, Any, Any], fmt: str) -> Response[Any]:
-    user = user_of(request)
-    settings = settings_of(request)
-    filters, errors = _filters_from(request, settings)
-    if errors:
-        return Response({"errors": errors}, status_code=400, media_type="application/json")
-    contacts = request.query_params.get("contacts") in {"1", "yes", "true"}
-    with session_scope(engine_of(request), write=True) as session:
-        records = [
-            _export_record(row, user, contacts)
-            for row in register.export_rows(session, user, filters)
-        ]
-        audit.record(
-            session,
-            "register.exported",
-            actor_id=user.id,
-            organisation_id=user.organisation_id,
-            format=fmt,
-            rows=len(records),
-            contacts=contacts,
-            filters=sorted(filters.query_args()),
-        )
-    stamp = "register"
-    if fmt == "json":
-        body = json.dumps({"incidents": records}, ensure_ascii=False, indent=1)
-        return Response(
-            body,
-            media_type="application/json",
-            headers={"content-disposition": f'attachment; filename="{stamp}.json"'},
-        )
-    buffer = io.StringIO()
-    columns = list(records[0]) if records else ["id", *EXPORT_COLUMNS]
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{stamp}.csv"'},
-    )
 
 
 def _csv_cell(value: Any) -> Any:
@@ -216,312 +85,77 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-@get("/incidents/export.csv", name="register_csv")
-@in_thread
-def export_csv(request: Request[Any, Any, Any]) -> Response[Any]:
-    return _export(request, "csv")
+def _download(body: str, media_type: str, filename: str) -> Response[Any]:
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, media_type=media_type, headers={"content-disposition": disposition})
 
 
-@get("/incidents/export.json", name="register_json")
-@in_thread
-def export_json(request: Request[Any, Any, Any]) -> Response[Any]:
-    return _export(request, "json")
+def _csv(records: list[dict[str, Any]]) -> Response[Any]:
+    buffer = io.StringIO()
+    columns = list(records[0]) if records else ["id", *EXPORT_COLUMNS]
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
+    return _download(buffer.getvalue(), "text/csv; charset=utf-8", "register.csv")
 
 
-# --- starting and the task list -------------------------------------------------------
+def _json(records: list[dict[str, Any]]) -> Response[Any]:
+    body = json.dumps({"incidents": records}, ensure_ascii=False, indent=1)
+    return _download(body, "application/json", "register.json")
 
 
-@get("/incidents/new", name="incident_start", guards=[staff_only], sync_to_thread=False)
-def start_page() -> Template:
-    return Template("incidents/start.html", context={"steps": STEPS})
+class RegisterController(Controller):
+    path = "/incidents"
+
+    @get("/", name="register")
+    @in_thread
+    def register_view(
+        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+    ) -> Template:
+        params = dict(request.query_params)
+        chosen, errors = _filters(settings, params)
+        # A page link (the cursor) has no field on the page: its message stands alone.
+        errors = [
+            {**e, "field": e["field"] if e["field"] in PAGE_FILTERS else None} for e in errors
+        ]
+        found = register_uc.page(engine, user, None if errors else chosen)
+        context = _register_context(params, found, errors)
+        return Template(
+            "incidents/register.html", status_code=400 if errors else 200, context=context
+        )
+
+    @get("/export.csv", name="register_csv")
+    @in_thread
+    def export_csv(
+        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+    ) -> Response[Any]:
+        return self._export(request, engine, user, settings, "csv")
+
+    @get("/export.json", name="register_json")
+    @in_thread
+    def export_json(
+        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+    ) -> Response[Any]:
+        return self._export(request, engine, user, settings, "json")
+
+    @staticmethod
+    def _export(
+        request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config, fmt: str
+    ) -> Response[Any]:
+        chosen, errors = _filters(settings, request.query_params)
+        if errors:
+            return Response({"errors": errors}, status_code=400, media_type="application/json")
+        contacts = request.query_params.get("contacts") in {"1", "yes", "true"}
+        records = register_uc.export(engine, user, chosen, fmt, contacts=contacts)
+        return _json(records) if fmt == "json" else _csv(records)
 
 
-@post("/incidents/new", name="incident_create", guards=[staff_only])
-@in_thread
-def start(request: Request[Any, Any, Any]) -> Redirect:
-    user = user_of(request)
-    with session_scope(engine_of(request), write=True) as session:
-        incident = service.create_draft(session, user)
-    return Redirect(
-        request.app.route_reverse("incident_tasks", incident_id=incident.id), status_code=303
-    )
-
-
-def _incident_for_staff(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Incident:
-    return service.visible_incident(session, user, incident_id)
-
-
-@get("/incidents/{incident_id:uuid}/report", name="incident_tasks", guards=[staff_only])
-@in_thread
-def task_list(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Template:
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request)) as session:
-        incident = _incident_for_staff(session, user, incident_id)
-        ctx = service.validation_context(session, settings)
-        states = [(step, step_state(step, incident.answers, ctx)) for step in STEPS]
-    return Template(
-        "incidents/tasks.html",
-        context={
-            "incident": incident,
-            "states": states,
-            "complete": all(state == "completed" for _, state in states),
-            "done": sum(1 for _, state in states if state == "completed"),
-        },
-    )
-
-
-# --- one step -------------------------------------------------------------------------
-
-
-def _step_or_404(step_key: str) -> Step:
-    step = STEP_BY_KEY.get(step_key)
-    if step is None:
-        raise NotFoundException()
-    return step
-
-
-def _form_values(step: Step, answers: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """Stored answers as the values of the form fields."""
-    values: dict[str, Any] = {}
-    for question in step.questions:
-        value = answers.get(question.key)
-        if question.kind == "datetime":
-            for part, text in date_parts(value, settings.zone).items():
-                values[f"{question.key}-{part}"] = text
-        elif question.kind in {"multi", "countries", "controllers"}:
-            values[question.key] = list(value or [])
-        elif value is not None:
-            values[question.key] = str(value)
-    return values
-
-
-def _step_template(
-    session: Session,
-    incident: Incident,
-    step: Step,
-    values: dict[str, Any],
-    errors: list[dict[str, str]],
-    return_to: str | None,
-    settings: Settings,
-    note: str = "",
-    status_code: int = 200,
-) -> Template:
-    processor_country = service.validation_context(session, settings).home_country
-    index = STEPS.index(step)
-    return Template(
-        "incidents/step.html",
-        status_code=status_code,
-        context={
-            "incident": incident,
-            "step": step,
-            "step_index": index,
-            "steps_prev": STEPS[index - 1].key if index > 0 else None,
-            "step_count": len(STEPS),
-            "values": values,
-            "errors": errors,
-            "return_to": return_to,
-            "note": note,
-            "controllers": sorted(
-                service.controllers_by_slug(session).values(), key=lambda o: o.name.lower()
-            ),
-            "countries": sorted(
-                (
-                    (code, name.get(lang()))
-                    for code, name in EU_EEA_COUNTRIES.items()
-                    if code != processor_country
-                ),
-                key=lambda item: item[1],
-            ),
-            "conditions": _conditions(step),
-        },
-    )
-
-
-def _conditions(step: Step) -> dict[str, dict[str, Any]]:
-    """For the page script: which answer reveals which question (from forms' show_if)."""
-    return {
-        q.key: {"key": q.show_if.depends_on, "values": list(q.show_if.values)}  # type: ignore[attr-defined]
-        for q in step.questions
-        if q.show_if is not None
-    }
+# --- starting, the task list, the steps, check and submit --------------------------------
 
 
 def _return_target(value: str | None) -> str | None:
     return value if value in {"check", "incident"} else None
-
-
-@get(
-    "/incidents/{incident_id:uuid}/report/{step_key:str}", name="incident_step", guards=[staff_only]
-)
-@in_thread
-def step_page(
-    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], step_key: FromPath[str]
-) -> Template:
-    user = user_of(request)
-    settings = settings_of(request)
-    if step_key == "check":
-        return _check_page(request, incident_id)
-    step = _step_or_404(step_key)
-    with session_scope(engine_of(request)) as session:
-        incident = _incident_for_staff(session, user, incident_id)
-        values = _form_values(step, incident.answers, settings)
-        return _step_template(
-            session,
-            incident,
-            step,
-            values,
-            [],
-            _return_target(request.query_params.get("return")),
-            settings,
-        )
-
-
-@post(
-    "/incidents/{incident_id:uuid}/report/{step_key:str}",
-    name="incident_step_save",
-    guards=[staff_only],
-    status_code=200,
-)
-@in_thread
-def step_save(
-    request: Request[Any, Any, Any],
-    incident_id: FromPath[uuid.UUID],
-    step_key: FromPath[str],
-    data: URLEncodedBody[dict[str, Any]],
-) -> Template | Redirect:
-    user = user_of(request)
-    settings = settings_of(request)
-    step = _step_or_404(step_key)
-    action = str(data.get("action", "continue"))
-    return_to = _return_target(str(data.get("return", "")) or None)
-    note = clean_text(str(data.get("note", "")))
-    base_version = _base_version(data.get("version"))
-    form = {
-        k: v
-        for k, v in data.items()
-        if k not in {"_csrf_token", "action", "return", "note", "version"}
-    }
-    try:
-        with session_scope(engine_of(request), write=True) as session:
-            # Locked: saves of the same incident take turns, each on what the last one saved.
-            incident = service.visible_incident(session, user, incident_id, lock=True)
-            if incident.status != IncidentStatus.draft and base_version is not None:
-                try:
-                    service.check_version(incident, base_version)
-                except service.VersionConflict as exc:
-                    message = _(
-                        "Someone else saved a change to this incident while you were editing: it "
-                        "is now at version %(version)s. What you typed is below and not saved yet. "
-                        "Check it against the incident as it is now, then save again."
-                    ) % {"version": exc.current}
-                    return _step_template(
-                        session,
-                        incident,
-                        step,
-                        dict(form),
-                        [{"field": None, "message": message}],
-                        return_to,
-                        settings,
-                        note,
-                        status_code=409,
-                    )
-            ctx = service.validation_context(session, settings)
-            raw, read_errors = read_step(step, form, settings.zone)
-            merged = merge_step(incident.answers, step, raw)
-            # A question hidden by its condition may still carry half-typed input: ignore it.
-            read_errors = [
-                e for e in read_errors if QUESTIONS[e.field.split("-")[0]].applies(merged)
-            ]
-            submitted = incident.status != IncidentStatus.draft
-            # A draft may be saved incomplete; "Continue" and corrections need the step complete.
-            complete = submitted or action == "continue"
-            result = validate(merged, ctx, complete=complete, strict=False, only=step.keys)
-            unreadable = {r.field.split("-")[0] for r in read_errors}
-            problems = read_errors + [
-                e for e in result.errors if e.field.split("-")[0] not in unreadable
-            ]
-            if problems:
-                values = dict(form)
-                return _step_template(
-                    session,
-                    incident,
-                    step,
-                    values,
-                    field_errors(problems),
-                    return_to,
-                    settings,
-                    note,
-                )
-            canonical = validate(merged, ctx, complete=False, strict=False).answers
-            if submitted:
-                changed = service.correct(
-                    session, incident, canonical, user, note=note, base_version=base_version
-                )
-                message = (
-                    _("Your correction has been saved as version %(version)s.")
-                    % {"version": incident.version}
-                    if changed
-                    else _("Nothing was changed.")
-                )
-                target = request.app.route_reverse("incident", incident_id=incident.id)
-            else:
-                service.save_draft(session, incident, canonical, user, step=step.key)
-                message = _("Your answers have been saved.")
-                target = _next_target(request, incident, step, action, return_to)
-    except DBAPIError as exc:
-        if not service.lock_conflict(exc):
-            raise
-        # Another transaction held the same rows (a deadlock it won): nothing was saved.
-        return _form_after_lock_conflict(
-            request, incident_id, step, form, base_version, return_to, note
-        )
-    flash(request, message)
-    return Redirect(target, status_code=303)
-
-
-SAVED_MEANWHILE = Text(
-    "Someone else was saving a change to this incident at the same moment, so yours was "
-    "not saved. What you typed is below: check it and save again.",
-    "Iemand anders sloeg op hetzelfde moment een wijziging van dit incident op, daarom is "
-    "de uwe niet opgeslagen. Wat u typte staat hieronder: controleer het en sla opnieuw op.",
-)
-
-
-def _form_after_lock_conflict(
-    request: Request[Any, Any, Any],
-    incident_id: uuid.UUID,
-    step: Step,
-    form: dict[str, Any],
-    base_version: int | None,
-    return_to: str | None,
-    note: str,
-) -> Template:
-    """The step or correction form again (409) with what was typed, after the save lost a
-    race for the incident's rows. If the other change was saved meanwhile, the form says
-    so, as for a form made on an older version."""
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request)) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        message = SAVED_MEANWHILE.get(lang())
-        if incident.status != IncidentStatus.draft and base_version not in {None, incident.version}:
-            message = _(
-                "Someone else saved a change to this incident while you were editing: it "
-                "is now at version %(version)s. What you typed is below and not saved yet. "
-                "Check it against the incident as it is now, then save again."
-            ) % {"version": incident.version}
-        return _step_template(
-            session,
-            incident,
-            step,
-            dict(form),
-            [{"field": None, "message": message}],
-            return_to,
-            settings,
-            note,
-            status_code=409,
-        )
 
 
 def _base_version(value: Any) -> int | None:
@@ -533,23 +167,233 @@ def _base_version(value: Any) -> int | None:
     return -1 if number is None else number
 
 
-def _next_target(
-    request: Request[Any, Any, Any],
-    incident: Incident,
-    step: Step,
-    action: str,
+def _countries(home_country: str) -> list[tuple[str, str]]:
+    others = ((c, name.get(lang())) for c, name in EU_EEA_COUNTRIES.items() if c != home_country)
+    return sorted(others, key=lambda item: item[1])
+
+
+def _conditions(form: StepForm) -> dict[str, dict[str, Any]]:
+    """For the page script: which answer reveals which question (from forms' show_if)."""
+    return {
+        q.key: {"key": q.show_if.depends_on, "values": list(q.show_if.values)}
+        for q in form.step.questions
+        if q.show_if is not None
+    }
+
+
+def _step_template(
+    form: StepForm,
+    errors: list[dict[str, Any]],
     return_to: str | None,
+    note: str = "",
+    status_code: int = 200,
+) -> Template:
+    index = STEPS.index(form.step)
+    context = {
+        "incident": form.incident,
+        "step": form.step,
+        "step_index": index,
+        "steps_prev": STEPS[index - 1].key if index > 0 else None,
+        "step_count": len(STEPS),
+        "values": form.values,
+        "errors": ([{"field": None, "message": form.conflict}] if form.conflict else []) + errors,
+        "return_to": return_to,
+        "note": note,
+        "controllers": form.controllers,
+        "countries": _countries(form.home_country),
+        "conditions": _conditions(form),
+    }
+    return Template("incidents/step.html", status_code=status_code, context=context)
+
+
+def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [{"field": p.field, "message": p.message} for p in problems]
+
+
+def _submit_errors(
+    request: Request[Any, Any, Any], incident_id: uuid.UUID, problems: list[Problem]
+) -> list[dict[str, Any]]:
+    """The problems that stop a submission, each linking to its question's step."""
+    reverse = request.app.route_reverse
+    return [
+        {
+            "field": None,
+            "href": reverse(
+                "incident_step",
+                incident_id=incident_id,
+                step_key=STEP_OF_QUESTION[p.field.split("-")[0]].key,
+            )
+            + f"?return=check#{p.field}",
+            "message": p.message,
+        }
+        for p in problems
+    ]
+
+
+class QuestionnaireController(Controller):
+    path = "/incidents"
+    guards = [staff_only]
+
+    @get("/new", name="incident_start", sync_to_thread=False)
+    def start_page(self) -> Template:
+        return Template("incidents/start.html", context={"steps": STEPS})
+
+    @post("/new", name="incident_create")
+    @in_thread
+    def start(
+        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+    ) -> Redirect:
+        view = incidents.create(engine, user, settings)
+        url = request.app.route_reverse("incident_tasks", incident_id=view.incident.id)
+        return Redirect(url, status_code=303)
+
+    @get("/{incident_id:uuid}/report", name="incident_tasks")
+    @in_thread
+    def task_list(
+        self, engine: Db, user: Principal, settings: Config, incident_id: FromPath[uuid.UUID]
+    ) -> Template:
+        tasks = incidents.task_list(engine, user, settings, incident_id)
+        context = {
+            "incident": tasks.incident,
+            "states": tasks.states,
+            "complete": all(state == "completed" for _, state in tasks.states),
+            "done": sum(1 for _, state in tasks.states if state == "completed"),
+        }
+        return Template("incidents/tasks.html", context=context)
+
+    @get("/{incident_id:uuid}/report/{step_key:str}", name="incident_step")
+    @in_thread
+    def step_page(
+        self,
+        request: Request[Any, Any, Any],
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: FromPath[uuid.UUID],
+        step_key: FromPath[str],
+    ) -> Template:
+        if step_key == "check":
+            return _check_page(engine, user, settings, incident_id)
+        form = incidents.step_form(engine, user, settings, incident_id, step_key)
+        return _step_template(form, [], _return_target(request.query_params.get("return")))
+
+    @post("/{incident_id:uuid}/report/{step_key:str}", name="incident_step_save", status_code=200)
+    @in_thread
+    def step_save(
+        self,
+        request: Request[Any, Any, Any],
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: FromPath[uuid.UUID],
+        step_key: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        typed = _StepInput(data)
+        try:
+            saved = incidents.save_step(
+                engine,
+                user,
+                settings,
+                incident_id,
+                step_key,
+                typed.form,
+                complete=typed.action == "continue",
+                note=typed.note,
+                base_version=typed.base_version,
+            )
+        except (FormInvalid, Conflict) as exc:
+            return _step_again(engine, user, settings, incident_id, step_key, typed, exc)
+        flash(request, _saved_message(saved))
+        return Redirect(_after_save(request, saved, step_key, typed), status_code=303)
+
+    @post("/{incident_id:uuid}/submit", name="incident_submit", status_code=200)
+    @in_thread
+    def submit(
+        self,
+        request: Request[Any, Any, Any],
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        try:
+            incident = incidents.submit(engine, user, settings, incident_id)
+        except incidents.AlreadySubmitted:
+            flash(request, _("This incident has already been submitted."), "warning")
+        except FormInvalid as exc:
+            errors = _submit_errors(request, incident_id, exc.problems)
+            return _check_page(engine, user, settings, incident_id, errors)
+        else:
+            message = _("Breach report %(reference)s has been submitted.")
+            flash(request, message % {"reference": incident.reference})
+        url = request.app.route_reverse("incident", incident_id=incident_id)
+        return Redirect(url, status_code=303)
+
+
+class _StepInput:
+    """What a step's form sent: the answers, and the controls beside them."""
+
+    CONTROLS = {"_csrf_token", "action", "return", "note", "version"}
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.action = str(data.get("action", "continue"))
+        self.return_to = _return_target(str(data.get("return", "")) or None)
+        self.note = clean_text(str(data.get("note", "")))
+        self.base_version = _base_version(data.get("version"))
+        self.form = {k: v for k, v in data.items() if k not in self.CONTROLS}
+
+
+def _step_again(
+    engine: Db,
+    user: Principal,
+    settings: Config,
+    incident_id: uuid.UUID,
+    step_key: str,
+    typed: _StepInput,
+    exc: FormInvalid | Conflict,
+) -> Template:
+    """The step (or correction) form again with what was typed: its problems at the
+    fields (200), or why it was not saved when another change came first (409)."""
+    conflicted = isinstance(exc, Conflict)
+    form = incidents.step_form(
+        engine,
+        user,
+        settings,
+        incident_id,
+        step_key,
+        typed.form,
+        conflicted=conflicted,
+        base_version=typed.base_version,
+    )
+    errors = [] if conflicted else _problems(exc.problems)  # type: ignore[union-attr]
+    status = 409 if conflicted else 200
+    return _step_template(form, errors, typed.return_to, typed.note, status)
+
+
+def _saved_message(saved: incidents.Saved) -> str:
+    if not saved.submitted:
+        return _("Your answers have been saved.")
+    if not saved.changed:
+        return _("Nothing was changed.")
+    return _("Your correction has been saved as version %(version)s.") % {
+        "version": saved.incident.version
+    }
+
+
+def _after_save(
+    request: Request[Any, Any, Any], saved: incidents.Saved, step_key: str, typed: _StepInput
 ) -> str:
     reverse = request.app.route_reverse
-    if action != "continue":
-        return reverse("incident_tasks", incident_id=incident.id)
-    index = STEPS.index(step)
+    incident_id = saved.incident.id
+    if saved.submitted:
+        return reverse("incident", incident_id=incident_id)
+    if typed.action != "continue":
+        return reverse("incident_tasks", incident_id=incident_id)
+    index = next(i for i, step in enumerate(STEPS) if step.key == step_key)
     following = STEPS[index + 1].key if index + 1 < len(STEPS) else "check"
-    step_key = "check" if return_to == "check" else following
-    return reverse("incident_step", incident_id=incident.id, step_key=step_key)
-
-
-# --- check your answers and submit ----------------------------------------------------
+    target = "check" if typed.return_to == "check" else following
+    return reverse("incident_step", incident_id=incident_id, step_key=target)
 
 
 def _summary(
@@ -559,341 +403,161 @@ def _summary(
 
 
 def _check_page(
-    request: Request[Any, Any, Any],
-    incident_id: uuid.UUID,
-    errors: list[dict[str, str]] | None = None,
-) -> Template:
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request)) as session:
-        incident = _incident_for_staff(session, user, incident_id)
-        names = {slug: org.name for slug, org in service.controllers_by_slug(session).items()}
-    return Template(
-        "incidents/check.html",
-        context={
-            "incident": incident,
-            "sections": _summary(incident.answers, settings, names),
-            "errors": errors or [],
-        },
-    )
-
-
-@post(
-    "/incidents/{incident_id:uuid}/submit",
-    name="incident_submit",
-    guards=[staff_only],
-    status_code=200,
-)
-@in_thread
-def submit(
-    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]
-) -> Template | Redirect:
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request), write=True) as session:
-        incident = service.visible_incident(session, user, incident_id, lock=True)
-        if incident.status != IncidentStatus.draft:
-            flash(request, _("This incident has already been submitted."), "warning")
-            return Redirect(
-                request.app.route_reverse("incident", incident_id=incident.id), status_code=303
-            )
-        problems = service.submit(
-            session, incident, user, service.validation_context(session, settings)
-        )
-        reference = incident.reference
-    if problems:
-        errors = [
-            {
-                "field": None,
-                "href": request.app.route_reverse(
-                    "incident_step",
-                    incident_id=incident_id,
-                    step_key=STEP_OF_QUESTION[e.field.split("-")[0]].key,
-                )
-                + f"?return=check#{e.field}",
-                "message": e.message(lang()),
-            }
-            for e in problems
-        ]
-        return _check_page(request, incident_id, errors)
-    flash(request, _("Breach report %(reference)s has been submitted.") % {"reference": reference})
-    return Redirect(request.app.route_reverse("incident", incident_id=incident_id), status_code=303)
-
-
-# --- the incident page, versions, changes ---------------------------------------------
-
-
-ACTION_LABELS = {
-    "incident.created": ("Report started", "Melding begonnen"),
-    "incident.step_saved": ("Answers saved", "Antwoorden opgeslagen"),
-    "incident.submitted": ("Submitted", "Ingediend"),
-    "incident.corrected": ("Corrected or supplemented", "Gecorrigeerd of aangevuld"),
-    "incident.viewed": ("Viewed by the privacy officer", "Bekeken door de privacyfunctionaris"),
-    "notice.sent": (
-        "Notice sent to a controller",
-        "Melding verzonden aan een verwerkingsverantwoordelijke",
-    ),
-    "notice.viewed": (
-        "Notice viewed by the privacy officer",
-        "Melding bekeken door de privacyfunctionaris",
-    ),
-    "notice.acknowledged": ("Receipt acknowledged", "Ontvangst bevestigd"),
-    "notice.question": ("Question asked", "Vraag gesteld"),
-    "notice.answer": ("Question answered", "Vraag beantwoord"),
-    "notice.decided": ("Decision recorded", "Besluit vastgelegd"),
-    "notice.assessment_overridden": (
-        "Severity assessed by the officer",
-        "Ernst ingeschat door de privacyfunctionaris",
-    ),
-    "notice.letter_saved": ("Letter to the persons saved", "Brief aan de betrokkenen opgeslagen"),
-    "obligation.met": ("Duty recorded as met", "Plicht vastgelegd als nagekomen"),
-    "obligation.late_reason": ("Reason for a delay recorded", "Reden voor vertraging vastgelegd"),
-}
-
-
-def _audit_trail(session: Session, incident_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = session.exec(
-        select(AuditEvent, User)
-        .join(User, User.id == AuditEvent.actor_id, isouter=True)  # type: ignore[arg-type]
-        .where(AuditEvent.incident_id == incident_id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[attr-defined,union-attr]
-        .limit(200)
-    ).all()
-    language = lang()
-    trail = []
-    for event, actor in rows:
-        en, nl = ACTION_LABELS.get(event.action, (event.action, event.action))
-        detail = event.details
-        fields = [
-            QUESTIONS[k].label.get(language) for k in detail.get("fields", []) if k in QUESTIONS
-        ]
-        trail.append(
-            {
-                "at": event.at,
-                "action": nl if language == "nl" else en,
-                "actor": actor.name if actor else "—",
-                "fields": fields,
-                "version": detail.get("version"),
-                "via": detail.get("via"),
-            }
-        )
-    return trail
-
-
-@get("/incidents/{incident_id:uuid}", name="incident")
-@in_thread
-def incident_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Template:
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request), write=not user.is_staff) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        if incident.status == IncidentStatus.draft:
-            return Redirect(
-                request.app.route_reverse("incident_tasks", incident_id=incident.id),
-                status_code=303,
-            )  # type: ignore[return-value]
-        pairs = service.notices_of(session, user, incident.id)
-        names = {org.slug: org.name for _, org in pairs}
-        answers = service.answers_for(user, incident.answers)
-        versions = service.versions_of(session, incident.id)
-        authors = {
-            u.id: u.name
-            for u in session.exec(
-                select(User).where(User.id.in_({v.created_by_id for v in versions}))
-            ).all()
-        }  # type: ignore[union-attr]
-        if not user.is_staff:
-            audit.record(
-                session,
-                "incident.viewed",
-                actor_id=user.id,
-                incident_id=incident.id,
-                organisation_id=user.organisation_id,
-            )
-        trail = _audit_trail(session, incident.id) if user.is_staff else []
-        timeline = _timeline_context(session, user, incident, pairs, settings)
-    return Template(
-        "incidents/incident.html",
-        context={
-            **timeline,
-            "incident": incident,
-            "notices": pairs,
-            "sections": _summary(answers, settings, names),
-            "versions": versions,
-            "authors": authors,
-            "trail": trail,
-            "needs_sending": notices.needs_sending,
-            "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
-            "assessment": assessment_of(incident),
-            "overrides": [
-                (org.name, n.assessment_override)
-                for n, org in pairs
-                if n.assessment_override and n.removed_at is None
-            ],
-        },
-    )
-
-
-def _timeline_context(
-    session: Session,
-    user: CurrentUser,
-    incident: Incident,
-    pairs: list[tuple[Any, Organisation]],
+    engine: Db,
+    user: Principal,
     settings: Settings,
-) -> dict[str, Any]:
-    now = utcnow()
-    current = [(n, o) for n, o in pairs if n.removed_at is None]
-    obligations = service.obligations_of(session, user, incident, now, notices=pairs)
-    items = timeline.build_items(incident, current, obligations, settings.zone)
-    names = {org.slug: org.name for _, org in current}
+    incident_id: uuid.UUID,
+    errors: list[dict[str, Any]] | None = None,
+) -> Template:
+    found = incidents.check(engine, user, incident_id)
+    context = {
+        "incident": found.incident,
+        "sections": _summary(found.incident.answers, settings, found.names),
+        "errors": errors or [],
+    }
+    return Template("incidents/check.html", context=context)
+
+
+# --- the incident page, deadlines, late reasons, versions, changes ------------------------
+
+
+def _timeline_context(found: incidents.Deadlines, settings: Settings) -> dict[str, Any]:
+    items = timeline.build_items(found.incident, found.current, found.obligations, settings.zone)
     return {
-        "now": now,
+        "now": found.now,
         "items": items,
-        "axis": timeline.axis_svg(items, now),
-        "owed": owed(obligations),
-        "late": [o for o in obligations if o.late],
-        "names": names,
+        "axis": timeline.axis_svg(items, found.now),
+        "owed": owed(found.obligations),
+        "late": [o for o in found.obligations if o.late],
+        "names": {org.slug: org.name for _, org in found.current},
         "countdown": timeline.countdown,
         "regime_label": timeline.regime_label,
     }
 
 
-@get("/incidents/{incident_id:uuid}/deadlines", name="incident_deadlines")
-@in_thread
-def deadlines_fragment(
-    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]
-) -> Template:
-    """The live countdowns of one incident (refreshed by htmx every minute)."""
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request)) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        pairs = service.notices_of(session, user, incident.id)
-        context = _timeline_context(session, user, incident, pairs, settings)
-    return Template("incidents/_deadlines.html", context={**context, "incident": incident})
+def _incident_context(found: incidents.IncidentPage, settings: Settings) -> dict[str, Any]:
+    incident, pairs = found.incident, found.notices
+    names = {org.slug: org.name for _, org in pairs}
+    return {
+        **_timeline_context(found.deadlines, settings),
+        "incident": incident,
+        "notices": pairs,
+        "sections": _summary(found.answers, settings, names),
+        "versions": found.versions,
+        "authors": found.authors,
+        "trail": found.trail,
+        "needs_sending": notices.needs_sending,
+        "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
+        "assessment": assessment_of(incident),
+        "overrides": [
+            (org.name, n.assessment_override)
+            for n, org in pairs
+            if n.assessment_override and n.removed_at is None
+        ],
+    }
 
 
-@post(
-    "/incidents/{incident_id:uuid}/obligations/{controller:str}/{key:str}/reason",
-    name="obligation_reason",
-    status_code=200,
-)
-@in_thread
-def late_reason(
-    request: Request[Any, Any, Any],
-    incident_id: FromPath[uuid.UUID],
-    controller: FromPath[str],
-    key: FromPath[str],
-    data: URLEncodedBody[dict[str, Any]],
-) -> Redirect:
-    """Record why a duty was (or is) late (Art. 33(1)). The processor's duty is for staff to
-    explain; a controller's duties for that controller's privacy officer."""
-    user = user_of(request)
-    reason = clean_text(str(data.get("reason", "")))
-    with session_scope(engine_of(request), write=True) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        pairs = {
-            org.slug: (notice, org)
-            for notice, org in service.notices_of(session, user, incident.id)
+class IncidentController(Controller):
+    path = "/incidents/{incident_id:uuid}"
+
+    @get("/", name="incident")
+    @in_thread
+    def incident_page(
+        self,
+        request: Request[Any, Any, Any],
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        found = incidents.page(engine, user, incident_id, now())
+        if found is None:  # a draft: its task list
+            url = request.app.route_reverse("incident_tasks", incident_id=incident_id)
+            return Redirect(url, status_code=303)
+        context = _incident_context(found, settings)
+        return Template("incidents/incident.html", context=context)
+
+    @get("/deadlines", name="incident_deadlines")
+    @in_thread
+    def deadlines_fragment(
+        self, engine: Db, user: Principal, settings: Config, incident_id: FromPath[uuid.UUID]
+    ) -> Template:
+        """The live countdowns of one incident (refreshed by htmx every minute)."""
+        found = incidents.deadlines(engine, user, incident_id, now())
+        context = {**_timeline_context(found, settings), "incident": found.incident}
+        return Template("incidents/_deadlines.html", context=context)
+
+    @post(
+        "/obligations/{controller:str}/{key:str}/reason", name="obligation_reason", status_code=200
+    )
+    @in_thread
+    def late_reason(
+        self,
+        request: Request[Any, Any, Any],
+        engine: Db,
+        user: Principal,
+        incident_id: FromPath[uuid.UUID],
+        controller: FromPath[str],
+        key: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Redirect:
+        """Record why a duty was (or is) late (Art. 33(1))."""
+        reason = str(data.get("reason", ""))
+        outcome = incidents.record_late_reason(engine, user, incident_id, controller, key, reason)
+        flash(request, *_late_reason_flash(outcome))
+        url = request.app.route_reverse("incident", incident_id=incident_id)
+        return Redirect(url + "#timeline", status_code=303)
+
+    @get("/versions/{number:int}", name="incident_version")
+    @in_thread
+    def version_page(
+        self,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: FromPath[uuid.UUID],
+        number: FromPath[int],
+    ) -> Template:
+        found = incidents.version(engine, user, incident_id, number)
+        context = {
+            "incident": found.incident,
+            "version": found.version,
+            "author": found.author,
+            "sections": _summary(found.answers, settings, found.names),
         }
-        obligation = next(
-            (
-                o
-                for o in service.obligations_of(session, user, incident)
-                if o.controller == controller and o.key == key
+        return Template("incidents/version.html", context=context)
+
+    @get("/changes", name="incident_changes")
+    @in_thread
+    def changes_page(
+        self,
+        request: Request[Any, Any, Any],
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: FromPath[uuid.UUID],
+    ) -> Template:
+        params = request.query_params
+        found = incidents.changes(engine, user, incident_id, params.get("from"), params.get("to"))
+        context = {
+            "incident": found.incident,
+            "rows": answer_changes(
+                found.old_answers, found.new_answers, lang(), settings.zone, found.names
             ),
-            None,
-        )
-        if controller not in pairs or obligation is None:
-            raise NotFoundException()
-        allowed = (
-            user.is_staff if key == "processor_notice" else user.organisation_slug == controller
-        )
-        if not allowed:
-            raise PermissionDeniedException("Only the party that owes this duty explains its delay")
-        if not obligation.late:
-            flash(request, _("This duty is not late; no reason is needed."), "warning")
-        elif not reason or len(reason) > 4000:
-            flash(request, _("Enter the reason for the delay (at most 4000 characters)."), "error")
-        else:
-            service.record_late_reason(session, pairs[controller][0], key, reason, user)
-            flash(request, _("The reason for the delay has been recorded."))
-    url = request.app.route_reverse("incident", incident_id=incident_id)
-    return Redirect(url + "#timeline", status_code=303)
+            "old": found.old,
+            "new": found.new,
+            "numbers": found.numbers,
+        }
+        return Template("incidents/changes.html", context=context)
 
 
-@get("/incidents/{incident_id:uuid}/versions/{number:int}", name="incident_version")
-@in_thread
-def version_page(
-    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], number: FromPath[int]
-) -> Template:
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request)) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        version = session.exec(
-            select(IncidentVersion).where(
-                IncidentVersion.incident_id == incident.id, IncidentVersion.version == number
-            )
-        ).first()
-        if version is None:
-            raise NotFoundException()
-        author = session.get(User, version.created_by_id)
-        names = {org.slug: org.name for _, org in service.notices_of(session, user, incident.id)}
-        answers = service.answers_for(user, version.answers)
-    return Template(
-        "incidents/version.html",
-        context={
-            "incident": incident,
-            "version": version,
-            "author": author.name if author else "—",
-            "sections": _summary(answers, settings, names),
-        },
-    )
+def _late_reason_flash(outcome: str) -> tuple[str, str]:
+    """The message after a late reason, by the use case's outcome, and its category."""
+    if outcome == "not_late":
+        return _("This duty is not late; no reason is needed."), "warning"
+    if outcome == "invalid":
+        return _("Enter the reason for the delay (at most 4000 characters)."), "error"
+    return _("The reason for the delay has been recorded."), "success"
 
 
-@get("/incidents/{incident_id:uuid}/changes", name="incident_changes")
-@in_thread
-def changes_page(request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID]) -> Template:
-    user = user_of(request)
-    settings = settings_of(request)
-    with session_scope(engine_of(request)) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        versions = {v.version: v for v in service.versions_of(session, incident.id)}
-        names = {org.slug: org.name for _, org in service.notices_of(session, user, incident.id)}
-    params = request.query_params
-    old_number = whole_number(params["from"]) if "from" in params else incident.version - 1
-    new_number = whole_number(params["to"]) if "to" in params else incident.version
-    if old_number not in versions or new_number not in versions:
-        raise NotFoundException()
-    old = service.answers_for(user, versions[old_number].answers)
-    new = service.answers_for(user, versions[new_number].answers)
-    rows = answer_changes(old, new, lang(), settings.zone, names)
-    return Template(
-        "incidents/changes.html",
-        context={
-            "incident": incident,
-            "rows": rows,
-            "old": versions[old_number],
-            "new": versions[new_number],
-            "numbers": sorted(versions),
-        },
-    )
-
-
-handlers = [
-    register_view,
-    export_csv,
-    export_json,
-    start_page,
-    start,
-    task_list,
-    step_page,
-    step_save,
-    submit,
-    incident_page,
-    deadlines_fragment,
-    late_reason,
-    version_page,
-    changes_page,
-]
+handlers = [RegisterController, QuestionnaireController, IncidentController]
