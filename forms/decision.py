@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from forms.answers import (
     EXPECTED,
@@ -18,7 +19,8 @@ from forms.answers import (
     read_datetime,
     register_messages,
 )
-from forms.questionnaire import Text
+from forms.fields import read_date
+from forms.questionnaire import Question, Text
 from notify.obligations import regime_hours
 
 REASON_MAX = 4000
@@ -142,7 +144,7 @@ def _bool_field(
     if value == "invalid" or (value is None and required):
         errors.append(FieldError(key, "decision_yes_no", {"label": LABELS[key]}))
         return None
-    return value  # type: ignore[return-value]
+    return value if isinstance(value, bool) else None
 
 
 DECISION_KEYS = {
@@ -296,3 +298,50 @@ def validate_override(
         "reason": reason,
     }
     return OverrideResult(override, errors)
+
+
+def form_values(stored: Mapping[str, Any]) -> dict[str, str]:
+    """A stored decision or estimate as the values of its browser form ("yes"/"no")."""
+    values = {}
+    for key, value in stored.items():
+        if isinstance(value, bool):
+            values[key] = "yes" if value else "no"
+        elif isinstance(value, str):
+            values[key] = value
+    return values
+
+
+def act_from_form(
+    key: str, values: Mapping[str, Any], zone: ZoneInfo
+) -> tuple[dict[str, Any], FieldError | None]:
+    """The browser's form of act ``key`` (fields named "<key>-<field>", the instant as
+    date parts) as the input of :func:`validate_act`, with the date parts' problem if any."""
+    if key not in ACT_FIELDS:
+        return {}, None
+    time_field, text_field, _required = ACT_FIELDS[key]
+    question = Question(f"{key}-{time_field}", "datetime", LABELS[time_field])
+    when, date_error = read_date(question, values, zone)
+    raw = {
+        time_field: when,
+        text_field: values.get(f"{key}-{text_field}", ""),
+        "late_reason": values.get(f"{key}-late_reason", ""),
+    }
+    return raw, date_error
+
+
+def act_form_errors(
+    key: str, errors: list[FieldError], date_error: FieldError | None
+) -> list[FieldError]:
+    """:func:`validate_act`'s problems named as the fields of the browser's form, the date
+    parts' own problem first (it replaces the instant's)."""
+    time_field = ACT_FIELDS[key][0]
+    named = [
+        FieldError(
+            f"{key}-{e.field}" if e.field != time_field else f"{key}-{time_field}-day",
+            e.code,
+            e.params,
+        )
+        for e in errors
+        if not (date_error and e.field == time_field)
+    ]
+    return ([date_error] if date_error else []) + named

@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from incidents import audit, documents, service, signals, visibility  # noqa: F401  (signals: wake the worker)
 from incidents.db import insert_ignore, session_scope
@@ -61,8 +62,8 @@ def notice_for(
         raise NotFound()
     row = session.exec(
         select(Notice, Organisation)
-        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
-        .where(Notice.incident_id == incident.id, Organisation.slug == slug)
+        .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
+        .where(col(Notice.incident_id) == incident.id, col(Organisation.slug) == slug)
     ).first()
     if row is None:
         raise NotFound()
@@ -72,22 +73,70 @@ def notice_for(
     return incident, notice, org
 
 
+def inbox(session: Session, user: CurrentUser) -> list[tuple[Notice, Incident, Organisation]]:
+    """The notices of submitted incidents this user may see (visibility.notice_clause).
+    Officers: unacknowledged first; staff: those still to be sent (a first notice, or a
+    newer incident version than the one sent) first; then the newest incidents."""
+    query = (
+        select(Notice, Incident, Organisation)
+        .join(Incident, col(Incident.id) == col(Notice.incident_id))
+        .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
+        .where(
+            col(Incident.status) != IncidentStatus.draft,
+            col(Notice.removed_at).is_(None),
+            visibility.notice_clause(user),
+        )
+    )
+    if user.is_staff:
+        first = or_(
+            col(Notice.incident_version).is_(None),
+            col(Notice.incident_version) != col(Incident.version),
+        )
+    else:
+        first = col(Notice.acknowledged_at).is_(None)
+    order = (case((first, 0), else_=1), col(Incident.submitted_at).desc())
+    return [(n, i, o) for n, i, o in session.exec(query.order_by(*order).limit(500)).all()]
+
+
+def send_of(session: Session, notice: Notice, number: int) -> NoticeSend:
+    """The notice's send number ``number``; NotFound if there is none."""
+    send = session.exec(
+        select(NoticeSend).where(
+            col(NoticeSend.notice_id) == notice.id, col(NoticeSend.number) == number
+        )
+    ).first()
+    if send is None:
+        raise NotFound()
+    return send
+
+
+def send_attachment(session: Session, send: NoticeSend) -> tuple[str, bytes]:
+    """The PDF attached to that send's e-mail (its file name and bytes), as stored with it;
+    NotFound if there is none."""
+    row = session.exec(
+        select(col(OutboxMessage.attachment_name), col(OutboxMessage.attachment)).where(
+            col(OutboxMessage.notice_send_id) == send.id
+        )
+    ).first()
+    if row is None or row[1] is None:
+        raise NotFound()
+    return row[0] or "", bytes(row[1])
+
+
 def processor(session: Session) -> Organisation | None:
     return session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
 
 
 def sends_of(session: Session, notice_id: uuid.UUID) -> list[NoticeSend]:
-    return list(
-        session.exec(
-            select(NoticeSend).where(NoticeSend.notice_id == notice_id).order_by(NoticeSend.number)  # type: ignore[arg-type]
-        ).all()
-    )
+    """What was sent to the controller so far: the first notice, then the follow-ups."""
+    query = select(NoticeSend).where(col(NoticeSend.notice_id) == notice_id)
+    return list(session.exec(query.order_by(col(NoticeSend.number))).all())
 
 
 def controller_addresses(session: Session, org: Organisation) -> list[str]:
     """Where a controller's mail goes: its notification addresses and its active officers."""
     officers = session.exec(
-        select(User.email).where(User.organisation_id == org.id, User.is_active)  # type: ignore[arg-type]
+        select(col(User.email)).where(col(User.organisation_id) == org.id, col(User.is_active))
     ).all()
     return sorted(set(org.notification_emails) | set(officers))
 
@@ -206,8 +255,8 @@ def send_notices(
         # The incident first (FOR SHARE on PostgreSQL: a correction waits, and the version
         # checked stays true until this commits), then its notices in the order of their
         # ids, as every change of the incident takes them (service.visible_incident).
-        incident = session.get(Incident, incident_id, with_for_update={"read": True})
-        if incident is None or incident.version != version:
+        locked = session.get(Incident, incident_id, with_for_update={"read": True})
+        if locked is None or locked.version != version:
             raise NoticeError(
                 _("The incident changed while the notice was prepared: review it and send again.")
             )
@@ -215,7 +264,7 @@ def send_notices(
             results.append(
                 _write_send(
                     session,
-                    incident,
+                    locked,
                     notice_id,
                     slug,
                     recipients,
@@ -226,6 +275,18 @@ def send_notices(
                 )
             )
     return results
+
+
+# What a send keeps of the rendered notice, as it was sent.
+SEND_KEPT = (
+    "number",
+    "incident_version",
+    "language",
+    "answers",
+    "subject",
+    "body_html",
+    "body_text",
+)
 
 
 def _write_send(
@@ -239,20 +300,15 @@ def _write_send(
     user: CurrentUser,
     now: datetime,
 ) -> SendResult:
+    kept = {name: getattr(rendered, name) for name in SEND_KEPT}
     send_id = insert_ignore(
         session,
         NoticeSend,
         ["notice_id", "incident_version"],
         notice_id=notice_id,
-        number=rendered.number,
-        incident_version=rendered.incident_version,
-        language=rendered.language,
-        answers=rendered.answers,
-        subject=rendered.subject,
-        body_html=rendered.body_html,
-        body_text=rendered.body_text,
         sent_by_id=user.id,
         sent_at=now,
+        **kept,
     )
     if send_id is None:
         return SendResult(slug, False, rendered.number)
@@ -278,12 +334,11 @@ def _write_send(
             next_attempt_at=now,
         )
     )
-    audit.record(
+    _audit(
         session,
         "notice.sent",
-        actor_id=user.id,
-        incident_id=incident.id,
-        organisation_id=notice.controller_id,
+        user,
+        notice,
         number=rendered.number,
         version=rendered.incident_version,
     )
@@ -303,12 +358,26 @@ def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
     session.add(send)
     session.execute(
         update(Notice)
-        .where(Notice.id == send.notice_id, Notice.delivered_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .where(col(Notice.id) == send.notice_id, col(Notice.delivered_at).is_(None))
         .values(delivered_at=at, next_reminder_at=at)
     )
 
 
 # --- the officer's acts ---------------------------------------------------------------------
+
+
+def _audit(
+    session: Session, action: str, user: CurrentUser, notice: Notice, **details: Any
+) -> None:
+    """An act on a notice, in the audit log (with its incident and its controller)."""
+    audit.record(
+        session,
+        action,
+        actor_id=user.id,
+        incident_id=notice.incident_id,
+        organisation_id=notice.controller_id,
+        **details,
+    )
 
 
 def require_officer_of(user: CurrentUser, org: Organisation) -> None:
@@ -328,13 +397,7 @@ def acknowledge(session: Session, notice: Notice, org: Organisation, user: Curre
     notice.acknowledged_by_id = user.id
     notice.delivered_at = notice.delivered_at or now
     session.add(notice)
-    audit.record(
-        session,
-        "notice.acknowledged",
-        actor_id=user.id,
-        incident_id=notice.incident_id,
-        organisation_id=org.id,
-    )
+    _audit(session, "notice.acknowledged", user, notice)
     return True
 
 
@@ -361,12 +424,11 @@ def decide(
     session.add(notice)
     if late_reason:
         service.record_late_reason(session, notice, "gdpr_authority", late_reason, user)
-    audit.record(
+    _audit(
         session,
         "notice.decided",
-        actor_id=user.id,
-        incident_id=notice.incident_id,
-        organisation_id=org.id,
+        user,
+        notice,
         version=number,
         notify_authority=decision.get("notify_authority"),
         inform_data_subjects=decision.get("inform_data_subjects"),
@@ -412,12 +474,11 @@ def override_assessment(
     session.add(row)
     notice.assessment_override = stored
     session.add(notice)
-    audit.record(
+    _audit(
         session,
         "notice.assessment_overridden",
-        actor_id=user.id,
-        incident_id=notice.incident_id,
-        organisation_id=org.id,
+        user,
+        notice,
         version=number,
         level=override["level"],
     )
@@ -425,13 +486,9 @@ def override_assessment(
 
 
 def decisions_of(session: Session, notice_id: uuid.UUID) -> list[DecisionVersion]:
-    return list(
-        session.exec(
-            select(DecisionVersion)
-            .where(DecisionVersion.notice_id == notice_id)
-            .order_by(DecisionVersion.version)  # type: ignore[arg-type]
-        ).all()
-    )
+    """Every version of the officer's decision, the first first."""
+    query = select(DecisionVersion).where(col(DecisionVersion.notice_id) == notice_id)
+    return list(session.exec(query.order_by(col(DecisionVersion.version))).all())
 
 
 def record_act(
@@ -450,13 +507,9 @@ def record_act(
     require_officer_of(user, org)
     if key not in REGIME_BY_KEY or key == "processor_notice":
         raise NotFound()
-    record = session.exec(
-        select(ObligationRecord).where(
-            ObligationRecord.notice_id == notice.id, ObligationRecord.key == key
-        )
-    ).first()
-    if record is None:
-        record = ObligationRecord(notice_id=notice.id, key=key, recorded_by_id=user.id)
+    record = _record_of(session, notice, key) or ObligationRecord(
+        notice_id=notice.id, key=key, recorded_by_id=user.id
+    )
     record.met_at = met_at
     if key == "gdpr_data_subjects":
         record.detail = text
@@ -467,15 +520,14 @@ def record_act(
     record.recorded_by_id = user.id
     record.recorded_at = utcnow()
     session.add(record)
-    audit.record(
-        session,
-        "obligation.met",
-        actor_id=user.id,
-        incident_id=notice.incident_id,
-        organisation_id=org.id,
-        obligation=key,
-    )
+    _audit(session, "obligation.met", user, notice, obligation=key)
     return record
+
+
+def _record_of(session: Session, notice: Notice, key: str) -> ObligationRecord | None:
+    """The act on record for the notice's duty ``key``, if any."""
+    where = (col(ObligationRecord.notice_id) == notice.id, col(ObligationRecord.key) == key)
+    return session.exec(select(ObligationRecord).where(*where)).first()
 
 
 def records_by_key(session: Session, notice_id: uuid.UUID) -> dict[str, ObligationRecord]:
@@ -515,11 +567,23 @@ def messages_of(session: Session, notice_id: uuid.UUID) -> list[tuple[NoticeMess
     return list(
         session.exec(
             select(NoticeMessage, User)
-            .join(User, User.id == NoticeMessage.author_id)  # type: ignore[arg-type]
+            .join(User, col(User.id) == col(NoticeMessage.author_id))
             .where(NoticeMessage.notice_id == notice_id)
-            .order_by(NoticeMessage.created_at, NoticeMessage.id)  # type: ignore[arg-type]
+            .order_by(col(NoticeMessage.created_at), col(NoticeMessage.id))
         ).all()
     )
+
+
+def threads_of(session: Session, notice_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The questions on a notice, each with its answers, in order."""
+    threads: dict[int, dict[str, Any]] = {}
+    for message, author in messages_of(session, notice_id):
+        item = {"message": message, "author": author.name}
+        if message.parent_id is None and message.id is not None:
+            threads[message.id] = {**item, "answers": []}
+        elif message.parent_id in threads:
+            threads[message.parent_id]["answers"].append(item)
+    return list(threads.values())
 
 
 QUESTION_MAIL = {
@@ -600,13 +664,7 @@ def post_message(
                 incident_id=incident.id,
             )
         )
-    audit.record(
-        session,
-        "notice.question" if side == "controller" else "notice.answer",
-        actor_id=user.id,
-        incident_id=incident.id,
-        organisation_id=org.id,
-    )
+    _audit(session, "notice.question" if side == "controller" else "notice.answer", user, notice)
     return message
 
 
@@ -624,10 +682,4 @@ def save_letter(
     notice.letter_language = org.language
     notice.letter_updated_at = utcnow()
     session.add(notice)
-    audit.record(
-        session,
-        "notice.letter_saved",
-        actor_id=user.id,
-        incident_id=notice.incident_id,
-        organisation_id=org.id,
-    )
+    _audit(session, "notice.letter_saved", user, notice)

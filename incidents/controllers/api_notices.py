@@ -6,30 +6,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Request, post
-from litestar.exceptions import NotFoundException
+from litestar import Controller, post
+from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPIType, Reference, Schema
 from litestar.params import FromPath, JSONBody
-from litestar.response import Response
 
-from forms.decision import ACT_FIELDS, validate_act, validate_decision, validate_override
-from incidents import notices
 from incidents.controllers.api_common import (
     ERROR_RESPONSES,
     Errors,
     NoticeOut,
     SendOut,
-    _problems,
-    _require_staff,
     notice_out,
 )
 from incidents.controllers.api_schema import _body_operation
-from incidents.controllers.common import engine_of, in_thread, user_of
-from incidents.db import session_scope
-from incidents.errors import Invalid, Problem
-from incidents.i18n import current_language
-from incidents.models import utcnow
+from incidents.controllers.common import Db, Principal, in_thread
+from incidents.controllers.notices import At, Target
+from incidents.usecases import notices as cases
+from incidents.usecases.notices import Found
 from notify.assessment import LEVELS
 
 # --- notices ------------------------------------------------------------------------------
@@ -48,7 +42,7 @@ NOTICE_ERRORS = {
 }
 
 
-def _object_schema(properties: dict[str, Schema], required: list[str]) -> Schema:
+def _object_schema(properties: dict[str, Schema | Reference], required: list[str]) -> Schema:
     return Schema(
         type=OpenAPIType.OBJECT,
         properties=properties,
@@ -122,187 +116,82 @@ ACT_SCHEMAS = {
 }
 
 
-@post(
-    NOTICE_PATH + "/send",
-    name="api_notice_send",
-    tags=["notices"],
-    status_code=200,
-    responses={
-        **NOTICE_ERRORS,
-        409: ResponseSpec(
-            Errors, description="The incident is a draft, or the controller has no address"
-        ),
-    },
-)
-@in_thread
-def send_notice(
-    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], controller: FromPath[str]
-) -> SendOut:
-    """Send the notice (or, after a correction, the follow-up) to this controller. Sending
-    the same incident version again sends nothing and answers ``"sent": false``."""
-    user = user_of(request)
-    with session_scope(engine_of(request)) as session:
-        notices.notice_for(session, user, incident_id, controller)  # 404 before 403
-    if user.is_officer:
-        raise NotFoundException()  # an officer has no send route, as on the pages
-    _require_staff(user)
-    try:
-        results = notices.send_notices(engine_of(request), user, incident_id, [controller])
-    except notices.NoticeError as exc:
-        return Response({"errors": [{"field": None, "message": str(exc)}]}, status_code=409)  # type: ignore[return-value]
-    with session_scope(engine_of(request)) as session:
-        _incident, notice, org = notices.notice_for(session, user, incident_id, controller)
-        return SendOut(sent=any(r.sent for r in results), notice=notice_out(notice, org))
+SEND_ERRORS = {
+    **NOTICE_ERRORS,
+    409: ResponseSpec(
+        Errors, description="The incident is a draft, or the controller has no address"
+    ),
+}
+Body = JSONBody[dict[str, Any]]
 
 
-@post(
-    NOTICE_PATH + "/acknowledge",
-    name="api_notice_acknowledge",
-    tags=["notices"],
-    status_code=200,
-    responses=NOTICE_ERRORS,
-)
-@in_thread
-def acknowledge_notice(
-    request: Request[Any, Any, Any], incident_id: FromPath[uuid.UUID], controller: FromPath[str]
-) -> NoticeOut:
-    """The controller's privacy officer confirms receipt (the first time counts)."""
-    user = user_of(request)
-    with session_scope(engine_of(request), write=True) as session:
-        _incident, notice, org = notices.notice_for(session, user, incident_id, controller)
-        notices.acknowledge(session, notice, org, user)
-        return notice_out(notice, org)
+def provide_target(
+    engine: Db, user: Principal, incident_id: FromPath[uuid.UUID], controller: FromPath[str]
+) -> Target:
+    """``at``: the notice of the path (its controller's slug)."""
+    return Target(engine, user, incident_id, controller)
 
 
-@post(
-    NOTICE_PATH + "/decision",
-    name="api_notice_decision",
-    tags=["notices"],
-    status_code=200,
-    operation_class=_body_operation(DECISION_SCHEMA),
-    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
-)
-@in_thread
-def decide_notice(
-    request: Request[Any, Any, Any],
-    incident_id: FromPath[uuid.UUID],
-    controller: FromPath[str],
-    data: JSONBody[dict[str, Any]],
-) -> NoticeOut:
-    """The officer's decision; each call records a new version."""
-    user = user_of(request)
-    with session_scope(engine_of(request), write=True) as session:
-        incident, notice, org = notices.notice_for(session, user, incident_id, controller)
-        notices.require_officer_of(user, org)
-        late = notices.delay_unexplained(session, user, incident, notice, org, utcnow())
-        result = validate_decision(data, nis2=org.nis2, late=late, strict=True)
-        if result.errors:
-            return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
-        notices.decide(session, notice, org, user, result.decision, result.late_reason)
-        return notice_out(notice, org)
+def _post(path: str, name: str, body: Schema | None = None) -> post:
+    """An act on the notice: 200 with the notice; its body's schema, and then 422 too."""
+    if body is None:
+        return post(path, name=name, status_code=200, responses=NOTICE_ERRORS)
+    responses = {**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]}
+    operation = _body_operation(body)
+    return post(path, name=name, status_code=200, operation_class=operation, responses=responses)
 
 
-@post(
-    NOTICE_PATH + "/assessment",
-    name="api_notice_assessment",
-    tags=["notices"],
-    status_code=200,
-    operation_class=_body_operation(OVERRIDE_SCHEMA),
-    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
-)
-@in_thread
-def override_assessment(
-    request: Request[Any, Any, Any],
-    incident_id: FromPath[uuid.UUID],
-    controller: FromPath[str],
-    data: JSONBody[dict[str, Any]],
-) -> NoticeOut:
-    """The officer's own estimate of the severity and advice, with the reason. Kept beside
-    the computed assessment (never instead of it); each call records a new version."""
-    user = user_of(request)
-    with session_scope(engine_of(request), write=True) as session:
-        incident, notice, org = notices.notice_for(session, user, incident_id, controller)
-        notices.require_officer_of(user, org)
-        result = validate_override(data, levels=LEVELS, strict=True)
-        if result.errors:
-            return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
-        notices.override_assessment(session, incident, notice, org, user, result.override)
-        return notice_out(notice, org)
+def _out(found: Found) -> NoticeOut:
+    return notice_out(found.notice, found.org)
 
 
-def _act(
-    request: Request[Any, Any, Any],
-    incident_id: uuid.UUID,
-    controller: str,
-    key: str,
-    data: dict[str, Any],
-) -> NoticeOut:
-    user = user_of(request)
-    with session_scope(engine_of(request), write=True) as session:
-        incident, notice, org = notices.notice_for(session, user, incident_id, controller)
-        notices.require_officer_of(user, org)
-        result = validate_act(key, data, now=utcnow(), earliest=incident.discovered_at, strict=True)
-        if result.errors:
-            return _problems(422, result.errors, current_language.get())  # type: ignore[return-value]
-        if result.met_at is None:  # validate_act names the field when it has no instant
-            raise Invalid([Problem(ACT_FIELDS[key][0], "required")])
-        notices.record_act(
-            session,
-            notice,
-            org,
-            user,
-            key,
-            met_at=result.met_at,
-            text=result.text,
-            late_reason=result.late_reason,
-        )
-        return notice_out(notice, org)
+class NoticeApiController(Controller):
+    """One notice of an incident, by its controller's slug. A domain error is answered by
+    the app's mapping (404, 403, 409; 422 with every problem of the input)."""
+
+    path = NOTICE_PATH
+    tags = ["notices"]
+    dependencies = {"at": Provide(provide_target, sync_to_thread=False)}
+
+    @post("/send", name="api_notice_send", status_code=200, responses=SEND_ERRORS)
+    @in_thread
+    def send_notice(self, at: At) -> SendOut:
+        """Send the notice (or, after a correction, the follow-up) to this controller. Sending
+        the same incident version again sends nothing and answers ``"sent": false``."""
+        results = cases.send(at.engine, at.user, at.incident_id, [at.slug])
+        return SendOut(sent=any(r.sent for r in results), notice=_out(cases.notice(*at)))
+
+    @_post("/acknowledge", "api_notice_acknowledge")
+    @in_thread
+    def acknowledge_notice(self, at: At) -> NoticeOut:
+        """The controller's privacy officer confirms receipt (the first time counts)."""
+        return _out(cases.acknowledge(*at))
+
+    @_post("/decision", "api_notice_decision", DECISION_SCHEMA)
+    @in_thread
+    def decide_notice(self, at: At, data: Body) -> NoticeOut:
+        """The officer's decision; each call records a new version."""
+        return _out(cases.decide(*at, data, strict=True))
+
+    @_post("/assessment", "api_notice_assessment", OVERRIDE_SCHEMA)
+    @in_thread
+    def override_assessment(self, at: At, data: Body) -> NoticeOut:
+        """The officer's own estimate of the severity and advice, with the reason. Kept beside
+        the computed assessment (never instead of it); each call records a new version."""
+        return _out(cases.override_assessment(*at, data, strict=True))
+
+    @_post("/authority-notified", "api_notice_authority", ACT_SCHEMAS["gdpr_authority"])
+    @in_thread
+    def authority_notified(self, at: At, data: Body) -> NoticeOut:
+        """When the controller notified the supervisory authority, and the authority's number.
+        Meets the 72-hour duty."""
+        return _out(cases.record_act(*at, "gdpr_authority", data, strict=True))
+
+    @_post("/data-subjects-informed", "api_notice_data_subjects", ACT_SCHEMAS["gdpr_data_subjects"])
+    @in_thread
+    def data_subjects_informed(self, at: At, data: Body) -> NoticeOut:
+        """When and how the persons were informed (Art. 34)."""
+        return _out(cases.record_act(*at, "gdpr_data_subjects", data, strict=True))
 
 
-@post(
-    NOTICE_PATH + "/authority-notified",
-    name="api_notice_authority",
-    tags=["notices"],
-    status_code=200,
-    operation_class=_body_operation(ACT_SCHEMAS["gdpr_authority"]),
-    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
-)
-@in_thread
-def authority_notified(
-    request: Request[Any, Any, Any],
-    incident_id: FromPath[uuid.UUID],
-    controller: FromPath[str],
-    data: JSONBody[dict[str, Any]],
-) -> NoticeOut:
-    """When the controller notified the supervisory authority, and the authority's number.
-    Meets the 72-hour duty."""
-    return _act(request, incident_id, controller, "gdpr_authority", data)
-
-
-@post(
-    NOTICE_PATH + "/data-subjects-informed",
-    name="api_notice_data_subjects",
-    tags=["notices"],
-    status_code=200,
-    operation_class=_body_operation(ACT_SCHEMAS["gdpr_data_subjects"]),
-    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
-)
-@in_thread
-def data_subjects_informed(
-    request: Request[Any, Any, Any],
-    incident_id: FromPath[uuid.UUID],
-    controller: FromPath[str],
-    data: JSONBody[dict[str, Any]],
-) -> NoticeOut:
-    """When and how the persons were informed (Art. 34)."""
-    return _act(request, incident_id, controller, "gdpr_data_subjects", data)
-
-
-handlers = [
-    send_notice,
-    acknowledge_notice,
-    decide_notice,
-    override_assessment,
-    authority_notified,
-    data_subjects_informed,
-]
+handlers = [NoticeApiController]

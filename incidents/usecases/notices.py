@@ -1,0 +1,393 @@
+"""Notices: what the processor sends to a controller and what the controller's privacy
+officer does with it. One function per act (send, acknowledge, ask or answer, decide,
+give an own estimate, record an act, save the letter) and per page (the inbox, the notice,
+the decision form, a sent notice, the letter), called alike by the pages and the API.
+
+Each finds the notice through the one visibility rule (``notices.notice_for``: NotFound
+for what the principal may not see), lets only the controller's own officer act on it
+(NotAllowed), validates the plain input (:class:`InvalidFields`, or ``Invalid`` with the
+form's field name) and owns its transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from forms.answers import FieldError, clean_text, whole_number
+from forms.decision import (
+    ACT_FIELDS,
+    LABELS,
+    validate_act,
+    validate_decision,
+    validate_override,
+)
+from incidents import audit, documents, notices, service
+from incidents.db import session_scope
+from incidents.errors import Invalid, NotAllowed, NotFound, Problem
+from incidents.i18n import current_language
+from incidents.i18n import gettext as _
+from incidents.models import Incident, Notice, NoticeSend, Organisation, User, utcnow
+from incidents.principal import CurrentUser
+from incidents.settings import Settings
+from notify.assessment import LEVELS, assessment_of
+
+LETTER_FORMATS = ("pdf", "txt")
+Id = uuid.UUID
+
+
+class InvalidFields(Invalid):
+    """Invalid input with the validator's own problems (``errors``), so that each door can
+    show them in its way: the page at its fields, the API as its JSON list. The problems'
+    messages are in the language of the request."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = list(errors)
+        language = current_language.get()
+        super().__init__(Problem(e.field, e.message(language)) for e in self.errors)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A notice, its incident and its controller."""
+
+    incident: Incident
+    notice: Notice
+    org: Organisation
+
+
+@dataclass(frozen=True)
+class Acknowledged(Found):
+    first: bool  # False: acknowledged before (the first acknowledgement counts)
+
+
+@dataclass(frozen=True)
+class DecisionForm(Found):
+    late: bool  # the 72 hours have passed with no reason for the delay on record
+
+
+@dataclass(frozen=True)
+class Letter(Found):
+    text: str  # as last saved, or a fresh draft
+
+
+def _find(session: Session, user: CurrentUser, incident_id: uuid.UUID, slug: str) -> Found:
+    return Found(*notices.notice_for(session, user, incident_id, slug))
+
+
+def _officers(session: Session, user: CurrentUser, incident_id: uuid.UUID, slug: str) -> Found:
+    """The notice, if it is this officer's controller's (NotFound / NotAllowed otherwise)."""
+    found = _find(session, user, incident_id, slug)
+    notices.require_officer_of(user, found.org)
+    return found
+
+
+def _late(session: Session, user: CurrentUser, found: Found) -> bool:
+    return notices.delay_unexplained(
+        session, user, found.incident, found.notice, found.org, utcnow()
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def inbox(engine: Engine, user: CurrentUser) -> list[tuple[Notice, Incident, Organisation]]:
+    """The notices this user may see, the ones to act on first (notices.inbox)."""
+    with session_scope(engine) as session:
+        return notices.inbox(session, user)
+
+
+def notice(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str) -> Found:
+    """A notice this user may see."""
+    with session_scope(engine) as session:
+        return _find(session, user, incident_id, slug)
+
+
+def officer_notice(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str) -> Found:
+    """A notice of this officer's own controller."""
+    with session_scope(engine) as session:
+        return _officers(session, user, incident_id, slug)
+
+
+def act_keys(obligations: list[Any]) -> list[str]:
+    """The controller duties that apply (or may apply) and can be recorded."""
+    return [o.key for o in obligations if o.key in ACT_FIELDS and o.status != "not_applicable"]
+
+
+def notice_page(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str, *, viewed: bool = True
+) -> dict[str, Any]:
+    """Everything the notice page shows. An officer's look at it is audited (``viewed``;
+    not when the page is shown again with a form's problems)."""
+    with session_scope(engine, write=not user.is_staff) as session:
+        found = _find(session, user, incident_id, slug)
+        if not user.is_staff and viewed:
+            audit.record(
+                session,
+                "notice.viewed",
+                actor_id=user.id,
+                incident_id=found.incident.id,
+                organisation_id=found.org.id,
+            )
+        return _page(session, user, found)
+
+
+def _page(session: Session, user: CurrentUser, found: Found) -> dict[str, Any]:
+    incident, notice, org = found.incident, found.notice, found.org
+    now = utcnow()
+    sends = notices.sends_of(session, notice.id)
+    obligations = service.obligations_of(session, user, incident, now, notices=[(notice, org)])
+    preview = None
+    if user.is_staff and notices.needs_sending(incident, notice):
+        preview = notices.compose(session, incident, notice, org, now)
+    by = session.get(User, notice.acknowledged_by_id) if notice.acknowledged_by_id else None
+    return {
+        "incident": incident,
+        "notice": notice,
+        "org": org,
+        "sends": sends,
+        "latest": sends[-1] if sends else None,
+        "preview": preview,
+        "recipients": notices.controller_addresses(session, org) if user.is_staff else [],
+        "threads": notices.threads_of(session, notice.id),
+        "decisions": notices.decisions_of(session, notice.id),
+        "obligations": obligations,
+        "records": notices.records_by_key(session, notice.id),
+        "act_keys": act_keys(obligations),
+        "is_owner": (not user.is_staff) and user.organisation_id == org.id,
+        "acknowledged_by": by.name if by else None,
+        "now": now,
+        "assessment": assessment_of(incident),
+    }
+
+
+def sent(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str, number: int
+) -> tuple[Found, NoticeSend]:
+    """The notice as it was sent the ``number``-th time."""
+    with session_scope(engine) as session:
+        found = _find(session, user, incident_id, slug)
+        return found, notices.send_of(session, found.notice, number)
+
+
+def sent_pdf(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str, number: int
+) -> tuple[str, bytes]:
+    """The PDF that was attached to that notice's e-mail (stored with it, not re-made):
+    its file name and bytes."""
+    with session_scope(engine) as session:
+        found = _find(session, user, incident_id, slug)
+        return notices.send_attachment(session, notices.send_of(session, found.notice, number))
+
+
+def decision_form(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str
+) -> DecisionForm:
+    """The officer's notice, and whether a decision now must give reasons for a delay."""
+    with session_scope(engine) as session:
+        found = _officers(session, user, incident_id, slug)
+        return DecisionForm(found.incident, found.notice, found.org, _late(session, user, found))
+
+
+def letter(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str) -> Letter:
+    """The officer's notice and its letter to the persons: as last saved, or a fresh draft."""
+    with session_scope(engine) as session:
+        found = _officers(session, user, incident_id, slug)
+    text = found.notice.letter_text or documents.letter_draft(found.incident, found.org)
+    return Letter(found.incident, found.notice, found.org, text)
+
+
+def letter_file(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str, fmt: str
+) -> tuple[str, bytes]:
+    """The letter as a file to download (``fmt``: pdf or txt): its name and bytes."""
+    if fmt not in LETTER_FORMATS:
+        raise NotFound()
+    found = letter(engine, user, incident_id, slug)
+    reference = found.incident.reference or ""
+    name = f"{reference}-{slug}-letter.{fmt}"
+    if fmt == "txt":
+        return name, found.text.encode()
+    return name, documents.letter_pdf(found.text, found.org, reference)
+
+
+# --- the processor's act: sending ---------------------------------------------------------
+
+
+def send(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slugs: list[str] | None
+) -> list[notices.SendResult]:
+    """Send the notice (or the follow-up after a correction) to the controllers ``slugs``,
+    or to every one that needs it (None). Only staff send: a notice another principal may
+    not see is NotFound before an officer is told NotAllowed (an officer has no send, as
+    absent as a missing one). A notice that cannot be sent: ``notices.NoticeError``, a
+    Conflict."""
+    with session_scope(engine) as session:
+        for slug in slugs or []:
+            _find(session, user, incident_id, slug)
+    if user.is_officer:
+        raise NotFound()
+    if not user.is_staff:
+        raise NotAllowed()
+    return notices.send_notices(engine, user, incident_id, slugs)
+
+
+# --- the officer's acts ---------------------------------------------------------------------
+
+
+def acknowledge(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str
+) -> Acknowledged:
+    """The controller's officer confirms receipt; the first time counts."""
+    with session_scope(engine, write=True) as session:
+        found = _find(session, user, incident_id, slug)
+        first = notices.acknowledge(session, found.notice, found.org, user)
+    return Acknowledged(found.incident, found.notice, found.org, first)
+
+
+def message_field(parent: str | None) -> str:
+    """The form field of a question (no parent) or of an answer to question ``parent``."""
+    return f"answer-{parent}" if parent else "question-body"
+
+
+def ask(
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    slug: str,
+    body: str,
+    parent: str | None,
+    *,
+    settings: Settings,
+) -> int | None:
+    """An officer's question to the processor, or (``parent``: the question's id) staff's
+    answer to it; mailed to the other side. Returns the id of the question answered."""
+    text = clean_text(body)
+    problem = None
+    if not text:
+        problem = _("Write your answer.") if parent else _("Write your question.")
+    elif len(text) > notices.MESSAGE_MAX:
+        problem = _("Use at most %(max)s characters.") % {"max": notices.MESSAGE_MAX}
+    if problem:
+        raise Invalid([Problem(message_field(parent), problem)])
+    parent_id = whole_number(parent) if parent else None
+    if parent and parent_id is None:  # not an id of any message (digits 0-9, nine at most)
+        raise NotFound()
+    with session_scope(engine, write=True) as session:
+        found = _find(session, user, incident_id, slug)
+        notices.post_message(
+            session, settings, found.incident, found.notice, found.org, user, text, parent_id
+        )
+    return parent_id
+
+
+def _officers_act(
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    slug: str,
+    act: Callable[[Session, Found], None],
+) -> Found:
+    """Do ``act`` on a notice of the officer's own controller, in one write transaction."""
+    with session_scope(engine, write=True) as session:
+        found = _officers(session, user, incident_id, slug)
+        act(session, found)
+    return found
+
+
+def _valid(errors: list[FieldError]) -> None:
+    if errors:
+        raise InvalidFields(errors)
+
+
+Raw = Mapping[str, Any]
+
+
+def decide(
+    engine: Engine, user: CurrentUser, incident_id: Id, slug: str, raw: Raw, *, strict: bool = False
+) -> Found:
+    """The officer's decision (a new version each time). ``strict``: the API's input
+    (booleans, no unknown fields); otherwise the form's ("yes"/"no")."""
+
+    def act(session: Session, found: Found) -> None:
+        late = _late(session, user, found)
+        result = validate_decision(raw, nis2=found.org.nis2, late=late, strict=strict)
+        _valid(result.errors)
+        notices.decide(session, found.notice, found.org, user, result.decision, result.late_reason)
+
+    return _officers_act(engine, user, incident_id, slug, act)
+
+
+def override_assessment(
+    engine: Engine, user: CurrentUser, incident_id: Id, slug: str, raw: Raw, *, strict: bool = False
+) -> Found:
+    """The officer's own estimate of the severity and advice, with the reason; kept beside
+    the computed assessment (a new version each time)."""
+
+    def act(session: Session, found: Found) -> None:
+        result = validate_override(raw, levels=LEVELS, strict=strict)
+        _valid(result.errors)
+        notices.override_assessment(
+            session, found.incident, found.notice, found.org, user, result.override
+        )
+
+    return _officers_act(engine, user, incident_id, slug, act)
+
+
+def record_act(
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: Id,
+    slug: str,
+    key: str,
+    raw: Raw,
+    *,
+    strict: bool = False,
+) -> Found:
+    """The act that meets duty ``key`` (the authority notified, the persons informed, a
+    NIS2 report): when, and its reference or channel. Recording it again corrects it."""
+    if key not in ACT_FIELDS:
+        raise NotFound()
+    time_field = ACT_FIELDS[key][0]
+
+    def act(session: Session, found: Found) -> None:
+        earliest = found.incident.discovered_at
+        result = validate_act(key, raw, now=utcnow(), earliest=earliest, strict=strict)
+        _valid(result.errors)
+        if result.met_at is None:  # validate_act names the field when it has no instant
+            raise InvalidFields(
+                [FieldError(time_field, "required_date", {"label": LABELS[time_field]})]
+            )
+        notices.record_act(
+            session,
+            found.notice,
+            found.org,
+            user,
+            key,
+            met_at=result.met_at,
+            text=result.text,
+            late_reason=result.late_reason,
+        )
+
+    return _officers_act(engine, user, incident_id, slug, act)
+
+
+def save_letter(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slug: str, text: str
+) -> None:
+    """The officer's letter to the persons, as edited (field ``letter``)."""
+    text = clean_text(text)
+    with session_scope(engine, write=True) as session:
+        found = _officers(session, user, incident_id, slug)
+        problem = None
+        if not text:
+            problem = _("The letter is empty: write it, or reload the page for the draft.")
+        elif len(text) > notices.LETTER_MAX:
+            problem = _("Use at most %(max)s characters.") % {"max": notices.LETTER_MAX}
+        if problem:
+            raise Invalid([Problem("letter", problem)])
+        notices.save_letter(session, found.notice, found.org, user, text + "\n")
