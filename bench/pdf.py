@@ -7,6 +7,7 @@ import io
 import json
 import statistics
 import time
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import psutil
@@ -28,7 +29,7 @@ ONE_STYLED = (
 )
 
 
-def _times(action, runs: int) -> list[float]:
+def _times(action: Callable[[], object], runs: int) -> list[float]:
     action()  # warm: fonts, stylesheets
     samples = []
     for _ in range(runs):

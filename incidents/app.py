@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -52,7 +53,7 @@ SESSION_COOKIE = "bd_session"
 CSRF_COOKIE = "bd_csrf"
 
 
-def current_user(context: dict[str, Any]) -> CurrentUser | None:
+def current_user(context: Mapping[str, Any]) -> CurrentUser | None:
     """The user of the request, or None on public pages (never raises)."""
     request = context.get("request")
     if request is None:
@@ -61,7 +62,7 @@ def current_user(context: dict[str, Any]) -> CurrentUser | None:
     return user if isinstance(user, CurrentUser) else None
 
 
-def get_flashes(context: dict[str, Any]) -> list[dict[str, str]]:
+def get_flashes(context: Mapping[str, Any]) -> list[dict[str, str]]:
     request = context.get("request")
     return pop_flashes(request) if request is not None else []
 

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from incidents import notices
 from incidents.db import session_scope
@@ -42,6 +42,7 @@ from incidents.models import (
     Notice,
     Organisation,
     OutboxMessage,
+    table_of,
     utcnow,
 )
 from incidents.service import controller_facts, records_of
@@ -54,7 +55,7 @@ BACKOFF_CAP_MINUTES = 240
 # Seconds between the tries to record an outcome the database refused for the moment.
 RECORD_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
 log = get_logger("breachdesk.worker")
-_table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_table = table_of(OutboxMessage)
 _HOST = socket.gethostname()[:60]
 
 
@@ -254,9 +255,9 @@ def _reminder_overtaken(session: Session, message: OutboxMessage, now: datetime)
         return "not sent: the notice no longer exists" if message.duty else ""
     row = session.execute(
         select(Notice, Incident, Organisation)
-        .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
-        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
-        .where(Notice.id == message.notice_id)  # type: ignore[arg-type]
+        .join(Incident, col(Incident.id) == col(Notice.incident_id))
+        .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
+        .where(col(Notice.id) == message.notice_id)
     ).first()
     if row is None:
         return "not sent: the notice no longer exists"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from forms.answers import Context, validate
 from incidents import accounts, notices, service
@@ -20,7 +21,20 @@ from incidents.security import hash_password
 
 DEMO_PASSWORD = "breachdesk-demo"  # noqa: S105  (printed by make run on purpose)
 
-ORGANISATIONS = [
+
+class DemoOrganisation(TypedDict):
+    """The keyword arguments of ``accounts.create_organisation`` for one demo organisation."""
+
+    slug: str
+    name: str
+    kind: str
+    language: str
+    emails: list[str]
+    contract_hours: NotRequired[int]
+    nis2: NotRequired[bool]
+
+
+ORGANISATIONS: list[DemoOrganisation] = [
     {
         "slug": "talentcloud",
         "name": "TalentCloud B.V.",
@@ -83,7 +97,7 @@ def load_demo(
         if only_if_empty and session.exec(select(func.count()).select_from(User)).one() > 0:
             return None
         for org in ORGANISATIONS:
-            accounts.create_organisation(session, **org)  # type: ignore[arg-type]
+            accounts.create_organisation(session, **org)
         logins = DemoLogins(password=DEMO_PASSWORD)
         for email, name, role, org_slug in USERS:
             accounts.create_user(
@@ -198,15 +212,16 @@ def _demo_incidents(session: Session) -> None:
 def _actor(session: Session, email: str) -> CurrentUser:
     user = session.exec(select(User).where(User.email == email)).one()
     org = session.exec(select(Organisation).where(Organisation.id == user.organisation_id)).one()
+    assert user.id is not None and org.id is not None  # rows read back have their ids
     return CurrentUser(
         id=user.id,
         email=user.email,
         name=user.name,
         role=user.role,
-        language=None,  # type: ignore[arg-type]
+        language=None,
         organisation_id=org.id,
         organisation_slug=org.slug,
-        organisation_name=org.name,  # type: ignore[arg-type]
+        organisation_name=org.name,
         organisation_kind=org.kind,
     )
 
@@ -230,7 +245,7 @@ def _demo_notices(engine: Engine) -> None:
     with session_scope(engine, write=True) as session:
         row = session.exec(
             select(Notice, Organisation)
-            .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+            .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
             .where(Organisation.slug == "northwind")
         ).first()
         if row is None:

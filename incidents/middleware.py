@@ -15,9 +15,19 @@ from urllib.parse import parse_qsl
 import msgspec
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 
 from forms.answers import CONTROL_CHARACTERS
 from forms.questionnaire import Text
@@ -123,7 +133,7 @@ class EdgeMiddleware:
         self.log = get_logger("breachdesk.request")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         headers = list(scope.get("headers", []))
@@ -160,13 +170,18 @@ class EdgeMiddleware:
             else:
                 api = scope["path"].startswith(("/api/", "/schema"))
                 body, kind = bad_address_response(field, language, api)
-                start = {
+                start: HTTPResponseStartEvent = {
                     "type": "http.response.start",
                     "status": 400,
                     "headers": [(b"content-type", kind)],
                 }
-                await send_wrapper(start)  # type: ignore[arg-type]
-                await send({"type": "http.response.body", "body": body})
+                end: HTTPResponseBodyEvent = {
+                    "type": "http.response.body",
+                    "body": body,
+                    "more_body": False,
+                }
+                await send_wrapper(start)
+                await send(end)
         finally:
             current_language.reset(token)
             user: Any = scope.get("user")
@@ -243,7 +258,7 @@ def _limited(receive: Receive, limit: int) -> Receive:
     """``receive`` that refuses (413) a body growing past ``limit`` bytes as it arrives."""
     received = 0
 
-    async def wrapper() -> Message:
+    async def wrapper() -> ReceiveMessage:
         nonlocal received
         message = await receive()
         if message["type"] == "http.request":
@@ -270,7 +285,7 @@ class InputGuardMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             for value in scope.get("path_params", {}).values():
                 if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
                     raise NotFoundException()

@@ -14,8 +14,10 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    Table,
     Text,
     UniqueConstraint,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -45,6 +47,15 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     return not (type_ == "index" and name in TRIGRAM_INDEXES)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for the statements that bypass the ORM (bulk
+    UPDATEs, claims). SQLModel sets ``__table__`` on the class but does not declare it, so
+    a type checker does not see it; the mapper's table is the same object."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def utcnow() -> datetime:

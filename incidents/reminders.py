@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, tuple_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from forms.questionnaire import Text
@@ -44,6 +44,7 @@ from incidents.models import (
     ObligationRecord,
     Organisation,
     OutboxMessage,
+    table_of,
     utcnow,
 )
 from incidents.service import controller_facts, records_of
@@ -67,7 +68,7 @@ __all__ = [
 
 BATCH = 200
 log = get_logger("breachdesk.worker")
-_notice = Notice.__table__.c  # type: ignore[attr-defined]
+_notice = table_of(Notice)
 
 THRESHOLD_TEXT = {
     "half": Text("Half of the time has passed", "De helft van de tijd is verstreken"),
@@ -182,7 +183,7 @@ def reminder_cycle(
     now = now or utcnow()
     result = CycleResult()
     book = _AddressBook()
-    after: tuple[datetime, uuid.UUID] | None = None
+    after: tuple[datetime | None, uuid.UUID] | None = None
     while True:
         with session_scope(engine) as session:
             due = _read_due(session, now, after, batch, book)
@@ -197,22 +198,22 @@ def reminder_cycle(
         if len(due) < batch:
             return result
         last = due[-1].notice
-        after = (last.next_reminder_at, last.id)  # type: ignore[assignment]
+        after = (last.next_reminder_at, last.id)
 
 
 def _read_due(
     session: Session,
     now: datetime,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: tuple[datetime | None, uuid.UUID] | None,
     batch: int,
     book: _AddressBook,
 ) -> list[_Due]:
     query = (
         select(Notice, Incident, Organisation)
-        .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
-        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
-        .where(Notice.next_reminder_at <= now)  # type: ignore[operator]
-        .order_by(Notice.next_reminder_at, Notice.id)  # type: ignore[arg-type]
+        .join(Incident, col(Incident.id) == col(Notice.incident_id))
+        .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
+        .where(col(Notice.next_reminder_at) <= now)
+        .order_by(col(Notice.next_reminder_at), col(Notice.id))
         .limit(batch)
     )
     if after is not None:
@@ -238,8 +239,8 @@ def _existing(session: Session, keys: list[str]) -> set[str]:
         chunk = keys[start : start + 500]
         found.update(
             session.exec(
-                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
-            ).all()  # type: ignore[attr-defined]
+                select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(chunk))
+            ).all()
         )
     return found
 
@@ -306,8 +307,8 @@ def _write(engine: Engine, settings: Settings, item: _Due, now: datetime) -> int
             )
             written += insert_ignore(session, OutboxMessage, ["dedupe_key"], **values) is not None
         session.connection().execute(
-            update(Notice.__table__)  # type: ignore[arg-type]
-            .where(_notice.id == notice.id)
+            update(_notice)
+            .where(_notice.c.id == notice.id)
             .values(next_reminder_at=current.next_at)
         )
     return written
@@ -317,7 +318,7 @@ def _reload(
     session: Session, notice_id: uuid.UUID
 ) -> tuple[Notice, Incident, Organisation, list[ObligationRecord]] | None:
     notice = session.exec(
-        select(Notice).where(Notice.id == notice_id).with_for_update(key_share=True)  # type: ignore[arg-type]
+        select(Notice).where(col(Notice.id) == notice_id).with_for_update(key_share=True)
     ).first()
     if notice is None:
         return None
@@ -334,8 +335,8 @@ def _move_schedules(engine: Engine, items: list[_Due]) -> None:
     if not items:
         return
     statement = (
-        update(Notice.__table__)  # type: ignore[arg-type]
-        .where(_notice.id == bindparam("b_id"), _notice.next_reminder_at == bindparam("b_seen"))
+        update(_notice)
+        .where(_notice.c.id == bindparam("b_id"), _notice.c.next_reminder_at == bindparam("b_seen"))
         .values(next_reminder_at=bindparam("b_next"))
     )
     rows = [

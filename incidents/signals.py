@@ -29,6 +29,7 @@ from incidents.models import (
     ObligationRecord,
     Organisation,
     OutboxMessage,
+    table_of,
     utcnow,
 )
 
@@ -104,7 +105,7 @@ def _changed(obj: Any, names: tuple[str, ...]) -> bool:
 def _reschedule_reminders(session: Session, _context: Any, _instances: Any) -> None:
     now = utcnow()
     by_incident: set[Any] = set()
-    by_controller: set[int] = set()
+    by_controller: set[int | None] = set()
     by_notice: set[Any] = set()
     for obj in session.dirty:
         if isinstance(obj, Notice) and _changed(obj, NOTICE_FACTS):
@@ -116,7 +117,8 @@ def _reschedule_reminders(session: Session, _context: Any, _instances: Any) -> N
     for obj in [*session.new, *session.dirty, *session.deleted]:
         if isinstance(obj, ObligationRecord):
             by_notice.add(obj.notice_id)
-    column = Notice.__table__.c  # type: ignore[attr-defined]
+    table = table_of(Notice)
+    column = table.c
     for condition in (
         column.incident_id.in_(by_incident) if by_incident else None,
         column.controller_id.in_(by_controller) if by_controller else None,
@@ -124,7 +126,7 @@ def _reschedule_reminders(session: Session, _context: Any, _instances: Any) -> N
     ):
         if condition is not None:
             session.connection().execute(
-                update(Notice.__table__).where(condition).values(next_reminder_at=now)  # type: ignore[arg-type]
+                update(table).where(condition).values(next_reminder_at=now)
             )
 
 

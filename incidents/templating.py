@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -14,6 +16,18 @@ from incidents.settings import PROJECT_ROOT
 from notify import assessment
 
 TEMPLATE_DIR: Path = PROJECT_ROOT / "templates"
+
+
+class _WithGettext(Protocol):
+    """An environment with the i18n extension, which adds this method at run time
+    (``Environment.extend``), out of sight of a type checker."""
+
+    def install_gettext_callables(
+        self,
+        gettext: Callable[[str], str],
+        ngettext: Callable[[str, str, int], str],
+        newstyle: bool | None = None,
+    ) -> None: ...
 
 
 def format_datetime(value: datetime | None, zone: ZoneInfo, language: str | None = None) -> str:
@@ -41,7 +55,7 @@ def build_environment(zone: ZoneInfo) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    cast(_WithGettext, env).install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 
     def localtime(value: datetime | str | None) -> str:
         """A datetime, or an ISO 8601 instant as stored in JSON, in the local zone."""

@@ -9,9 +9,9 @@ the notice inbox).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select, true
+from sqlalchemy import and_, exists, true
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from incidents.models import Incident, IncidentStatus, Notice
 from incidents.principal import CurrentUser

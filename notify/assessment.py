@@ -177,7 +177,7 @@ class Assessment:
 def _options(key: str, values: Iterable[str]) -> Text:
     """The labels of some options of a question, joined, in both languages."""
     question = QUESTIONS[key]
-    labels = [question.option(v).label if question.option(v) else Text(v, v) for v in values]  # type: ignore[union-attr]
+    labels = [option.label if (option := question.option(v)) else Text(v, v) for v in values]
     return Text(", ".join(_lower(t.en) for t in labels), ", ".join(_lower(t.nl) for t in labels))
 
 

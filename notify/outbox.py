@@ -13,6 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -97,7 +98,20 @@ def write_eml(mail: Mail, folder: Path) -> Path:
     return path
 
 
-def smtp_options(url: str) -> dict[str, object]:
+class SmtpOptions(TypedDict, total=False):
+    """The keyword arguments of ``aiosmtplib.send`` that BREACHDESK_SMTP_URL sets."""
+
+    hostname: str
+    port: int
+    tls_context: ssl.SSLContext
+    timeout: float
+    use_tls: bool
+    start_tls: bool | None
+    username: str
+    password: str
+
+
+def smtp_options(url: str) -> SmtpOptions:
     """aiosmtplib options from BREACHDESK_SMTP_URL:
 
     - ``smtp://user:password@host:587``: STARTTLS whenever the server offers it;
@@ -109,18 +123,20 @@ def smtp_options(url: str) -> dict[str, object]:
         raise ValueError("BREACHDESK_SMTP_URL must start with smtp:// or smtps://")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     context = ssl.create_default_context(cafile=query.get("cafile"))
-    options: dict[str, object] = {
+    options: SmtpOptions = {
         "hostname": parts.hostname or "localhost",
         "tls_context": context,
         "timeout": 30,
     }
     if parts.scheme == "smtps":
-        options.update(port=parts.port or 465, use_tls=True)
+        options["port"] = parts.port or 465
+        options["use_tls"] = True
     else:
-        required = query.get("starttls") == "required"
-        options.update(port=parts.port or 587, start_tls=True if required else None)
+        options["port"] = parts.port or 587
+        options["start_tls"] = True if query.get("starttls") == "required" else None
     if parts.username:
-        options.update(username=unquote(parts.username), password=unquote(parts.password or ""))
+        options["username"] = unquote(parts.username)
+        options["password"] = unquote(parts.password or "")
     return options
 
 
@@ -160,7 +176,7 @@ def send_smtp(mail: Mail, url: str) -> None:
 
     def run() -> None:
         try:
-            asyncio.run(aiosmtplib.send(message, **options))  # type: ignore[arg-type]
+            asyncio.run(aiosmtplib.send(message, **options))
         except aiosmtplib.SMTPException as exc:
             raise refusal(exc) from exc
 
