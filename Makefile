@@ -38,9 +38,10 @@ test: install system-deps ## run the whole test suite (PostgreSQL too when BREAC
 bench: install ## benchmarks (never part of make test): writes bench/RESULTS.md; BENCH_ARGS=--quick for a short run
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, mypy type check (files and settings: pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install ## format the code with ruff
 	$(BIN)/ruff check --fix .
@@ -50,6 +51,6 @@ messages: install ## update the Dutch catalogue and list untranslated messages
 	$(BIN)/python tools/messages.py
 
 clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: help install system-deps migrate demo run test lint format messages bench clean
