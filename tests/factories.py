@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 
@@ -48,3 +50,32 @@ def complete_answers(**changes: Any) -> dict[str, Any]:
         else:
             answers[key] = value
     return answers
+
+
+def submitted_row(
+    incident_id: uuid.UUID,
+    reference: tuple[int, int, str],
+    answers: dict[str, Any],
+    at: datetime,
+    created_by_id: int | None,
+    affected_max: int = 450,
+) -> dict[str, Any]:
+    """The columns of an incident submitted at ``at`` (its first version) for a bulk INSERT;
+    ``reference`` is (year, number, the reference as written)."""
+    year, number, written = reference
+    return {
+        "id": incident_id,
+        "reference": written,
+        "reference_year": year,
+        "reference_number": number,
+        "status": "submitted",
+        "answers": answers,
+        "version": 1,
+        "summary": answers["summary"],
+        "discovered_at": at,
+        "affected_max": affected_max,
+        "created_by_id": created_by_id,
+        "created_at": at,
+        "updated_at": at,
+        "submitted_at": at,
+    }

@@ -33,6 +33,20 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caps
     return run
 
 
+def _create_user(cli, email: str = "s@t.example", name: str = "S", role: str = "staff", n: int = 1):
+    """`breachdesk create-user` without an organisation, password long-password-<n>."""
+    return cli(
+        "create-user",
+        "--email",
+        email,
+        "--name",
+        name,
+        "--role",
+        role,
+        stdin=f"long-password-{n}\n",
+    )
+
+
 def _count(engine, model) -> int:
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(model)).one()
@@ -144,19 +158,7 @@ def test_create_user_reads_password_from_stdin(cli, engine) -> None:
 
 @pytest.mark.usefixtures("orgs")
 def test_staff_belongs_to_the_processor_by_default(cli, engine) -> None:
-    assert (
-        cli(
-            "create-user",
-            "--email",
-            "s@t.example",
-            "--name",
-            "S",
-            "--role",
-            "staff",
-            stdin="long-password-1\n",
-        )[0]
-        == 0
-    )
+    assert _create_user(cli)[0] == 0
     with Session(engine) as session:
         user = session.exec(select(User)).one()
         org = session.get(Organisation, user.organisation_id)
@@ -214,42 +216,15 @@ def test_create_user_bad_input(cli, engine, args: list[str], stdin: str, message
 
 @pytest.mark.usefixtures("orgs")
 def test_create_user_duplicate_email(cli, engine) -> None:
-    cli(
-        "create-user",
-        "--email",
-        "s@t.example",
-        "--name",
-        "S",
-        "--role",
-        "staff",
-        stdin="long-password-1\n",
-    )
-    code, _, err = cli(
-        "create-user",
-        "--email",
-        "S@T.example",
-        "--name",
-        "S2",
-        "--role",
-        "admin",
-        stdin="long-password-2\n",
-    )
+    _create_user(cli)
+    code, _, err = _create_user(cli, "S@T.example", "S2", "admin", n=2)
     assert code == 1 and "already exists" in err
     assert _count(engine, User) == 1
 
 
 @pytest.mark.usefixtures("orgs")
 def test_create_token_prints_a_working_token(cli, engine) -> None:
-    cli(
-        "create-user",
-        "--email",
-        "s@t.example",
-        "--name",
-        "S",
-        "--role",
-        "staff",
-        stdin="long-password-1\n",
-    )
+    _create_user(cli)
     code, out, _ = cli("create-token", "--email", "s@t.example")
     token = out.strip()
     assert code == 0 and token.startswith("bd_") and "\n" not in token

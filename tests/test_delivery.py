@@ -30,8 +30,9 @@ from incidents.delivery import RECORD_PAUSES
 from incidents.models import Incident, Notice, NoticeSend, OutboxMessage
 from incidents.reminders import deliver_outbox
 from notify import outbox
+from tests.processes import BREACHDESK, wait_until, worker_process
 from tests.test_reminders import DISCOVERED, _file, _send, _staff
-from tests.web.test_outbox import BREACHDESK, _env, wait_until
+from tests.web.test_outbox import _env
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -87,19 +88,12 @@ def test_a_worker_killed_mid_delivery_then_restarted_delivers_each_message(
     smtp = dataclasses.replace(settings, smtp_url=url)
     _send(engine, _file(engine, ["acme", "northwind", "zorggroep-noord"]))
     catcher.hold_next = 1  # the server takes the first message, then keeps its reply back
-    env = _env(smtp, tmp_path)
-    worker = subprocess.Popen(
-        [BREACHDESK, "worker", "--interval", "3600"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert wait_until(lambda: len(catcher.attempts) == 1, 60), "the first message is held"
-    finally:
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
+    with worker_process(_env(smtp, tmp_path), tmp_path) as (worker, _lines):
+        try:
+            assert wait_until(lambda: len(catcher.attempts) == 1, 60), "the first message is held"
+        finally:
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
     catcher.release.set()
     statuses = sorted(m.status for m in _messages(engine))
     assert statuses == ["queued", "queued", "sending"], "killed with one message in flight"

@@ -27,7 +27,7 @@ from incidents.models import Incident, Notice, Organisation, OutboxMessage, User
 from incidents.notices import send_notices
 from incidents.principal import CurrentUser
 from incidents.reminders import deliver_outbox, queue_reminders, reminder_cycle, run_once
-from tests.factories import complete_answers
+from tests.factories import complete_answers, submitted_row
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -259,24 +259,8 @@ def _many_open_notices(engine: Engine, count: int, first: datetime, step: timede
             discovered = first + step * (number - 1)
             answers = complete_answers(discovered_at=discovered.isoformat())
             incident_id = uuid.uuid4()
-            incidents.append(
-                {
-                    "id": incident_id,
-                    "reference": f"INC-2026-{number:04d}",
-                    "reference_year": 2026,
-                    "reference_number": number,
-                    "status": "submitted",
-                    "answers": answers,
-                    "version": 1,
-                    "summary": answers["summary"],
-                    "discovered_at": discovered,
-                    "affected_max": 450,
-                    "created_by_id": staff.id,
-                    "created_at": discovered,
-                    "updated_at": discovered,
-                    "submitted_at": discovered,
-                }
-            )
+            reference = (2026, number, f"INC-2026-{number:04d}")
+            incidents.append(submitted_row(incident_id, reference, answers, discovered, staff.id))
             notices.append(
                 {"id": uuid.uuid4(), "incident_id": incident_id, "controller_id": acme.id}
             )

@@ -7,15 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import log_in
+
 pytestmark = pytest.mark.e2e
 
 
 def test_dashboard_and_live_countdown(page, shot) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill("staff@talentcloud.example")
-    page.get_by_label("Password").fill("breachdesk-demo")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    log_in(page)
     assert page.locator("h1").inner_text() == "Deadlines"
     first = page.locator("tbody tr").first
     expect(first).to_have_class(re.compile("deadline-overdue"))
@@ -47,10 +45,6 @@ def test_dashboard_and_live_countdown(page, shot) -> None:
 def test_countdown_is_right_without_javascript(browser, live_server) -> None:
     context = browser.new_context(base_url=live_server, locale="en-GB", java_script_enabled=False)
     page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill("staff@talentcloud.example")
-    page.get_by_label("Password").fill("breachdesk-demo")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    log_in(page)
     assert "overdue by" in page.locator("tbody tr").first.inner_text()
     context.close()

@@ -8,14 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import fill_date, log_in
+
 pytestmark = pytest.mark.e2e
 
 
 def _login(page, email: str = "staff@talentcloud.example") -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill("breachdesk-demo")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, email)
     page.wait_for_url(re.compile(r"/$"))
 
 
@@ -86,13 +85,8 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     page.get_by_label("On the following date").check()
     expect(on_question).to_be_visible()
     expect(page.locator("#question-occurred_from")).to_be_hidden()
-    page.locator("#occurred_on-day").fill("20")
-    page.locator("#occurred_on-month").fill("3")
-    page.locator("#occurred_on-year").fill("2026")
-    page.locator("#discovered_at-day").fill("27")
-    page.locator("#discovered_at-month").fill("3")
-    page.locator("#discovered_at-year").fill("2026")
-    page.locator("#discovered_at-time").fill("10:00")
+    fill_date(page, "occurred_on", "20", "3", "2026")
+    fill_date(page, "discovered_at", "27", "3", "2026", "10:00")
     shot(page, "14-step-dates")
     _continue(page)
 
@@ -180,16 +174,9 @@ def test_journey_works_without_javascript(browser, live_server) -> None:
     assert page.locator("#question-occurred_on").is_visible()
     page.get_by_label("Between the following dates").check()
     page.locator("#occurred_on-day").fill("1")  # answered, but does not apply: ignored
-    page.locator("#occurred_from-day").fill("20")
-    page.locator("#occurred_from-month").fill("3")
-    page.locator("#occurred_from-year").fill("2026")
-    page.locator("#occurred_until-day").fill("21")
-    page.locator("#occurred_until-month").fill("3")
-    page.locator("#occurred_until-year").fill("2026")
-    page.locator("#discovered_at-day").fill("27")
-    page.locator("#discovered_at-month").fill("3")
-    page.locator("#discovered_at-year").fill("2026")
-    page.locator("#discovered_at-time").fill("10:00")
+    fill_date(page, "occurred_from", "20", "3", "2026")
+    fill_date(page, "occurred_until", "21", "3", "2026")
+    fill_date(page, "discovered_at", "27", "3", "2026", "10:00")
     _submit(page, "Save and continue")
     assert page.locator("h1").inner_text() == "Nature of the breach"
     context.close()

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.e2e.steps import log_in
+
 pytestmark = pytest.mark.e2e
 
 
@@ -37,11 +39,7 @@ def test_staff_logs_in_switches_language_and_logs_out(page, shot) -> None:
 
 
 def test_wrong_password_shows_focused_error_summary(page, shot) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill("fg@acme.example")
-    page.get_by_label("Password").fill("not the password")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    log_in(page, "fg@acme.example", "not the password")
     assert page.title().startswith("Error: Log in")
     summary = page.locator(".error-summary")
     assert summary.is_visible()

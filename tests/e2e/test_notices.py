@@ -10,15 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import log_in
+
 pytestmark = pytest.mark.e2e
 
 
 def _login(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill("breachdesk-demo")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    log_in(page, email)
 
 
 def test_officer_reviews_and_decides(page, browser, live_server, shot) -> None:

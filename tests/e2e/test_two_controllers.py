@@ -111,6 +111,12 @@ class Driver:
 
     # --- what a person would look at ----------------------------------------------------
 
+    def next(self, seen: str | None = None) -> None:
+        """The step's screenshot (``seen``), then on to the next step ("continue")."""
+        if seen:
+            self.seen(seen)
+        self.go('button[value="continue"]')
+
     def seen(self, name: str) -> None:
         """A screenshot of this step, for a person to look at."""
         self.step += 1
@@ -153,19 +159,16 @@ def _file_incident(d: Driver, summary: str) -> str:
     d.go('.task-list a[href$="/report/controllers"]')
     d.check('input[name="controllers"][value="acme"]')
     d.check('input[name="controllers"][value="northwind"]')
-    d.seen("step-controllers")
-    d.go('button[value="continue"]')
+    d.next("step-controllers")
     d.fill("#summary", summary)
     d.check('input[name="cause"][value="hacking_malware_phishing"]')
     d.check('input[name="ongoing"][value="no"]')
-    d.seen("step-incident")
-    d.go('button[value="continue"]')
+    d.next("step-incident")
     d.fill("#affected_min", "150")
     d.fill("#affected_max", "420")
     d.fill("#affected_group", "Employees of both clients")
     d.check('input[name="vulnerable_subjects"][value="no"]')
-    d.seen("step-persons")
-    d.go('button[value="continue"]')
+    d.next("step-persons")
     d.check('input[name="occurred_kind"][value="unknown"]')
     found = datetime.now(ZoneInfo("Europe/Amsterdam")) - timedelta(hours=2)
     for part, value in (
@@ -175,35 +178,31 @@ def _file_incident(d: Driver, summary: str) -> str:
         ("time", f"{found:%H:%M}"),
     ):
         d.fill(f"#discovered_at-{part}", str(value))
-    d.seen("step-dates")
-    d.go('button[value="continue"]')
+    d.next("step-dates")
     d.check('input[name="nature"][value="copied"]')
     d.check('input[name="recipients"][value="unknown"]')
     d.check('input[name="malicious"][value="yes"]')
-    d.seen("step-nature")
-    d.go('button[value="continue"]')
+    d.next("step-nature")
     for value in ("name_address", "email", "special"):
         d.check(f'input[name="data_types"][value="{value}"]')
     d.check('input[name="special_categories"][value="health"]')
     d.check('input[name="identifiability"][value="maximum"]')
     for key in ("sensitive_context", "extensive_volume", "public_or_invalid"):
         d.check(f'input[name="{key}"][value="no"]')
-    d.seen("step-data")
-    d.go('button[value="continue"]')
+    d.next("step-data")
     d.check('input[name="encrypted"][value="no"]')
-    d.go('button[value="continue"]')
+    d.next()
     d.check('input[name="consequences"][value="stigmatisation"]')
-    d.go('button[value="continue"]')
+    d.next()
     d.fill("#measures", "Mailbox rules removed, passwords reset, MFA enforced.")
-    d.go('button[value="continue"]')
+    d.next()
     d.check('input[name="other_eu_countries"][value="no"]')
-    d.go('button[value="continue"]')
+    d.next()
     d.fill("#contact_name", "Sander Bakker")
     d.fill("#contact_role", "Security officer")
     d.fill("#contact_email", "security@talentcloud.example")
     d.fill("#contact_phone", "+31 20 123 4567")
-    d.seen("step-contact")
-    d.go('button[value="continue"]')
+    d.next("step-contact")
     assert d.page.url.endswith("/report/check"), (
         d.page.url
     )  # (another test may switch the language)
@@ -230,21 +229,23 @@ def _officer_decides(d: Driver, slug: str, reference: str, notify: bool) -> str:
     d.go('form[action$="/acknowledge"] button')
     d.go('a[href$="/decision"]')
     d.seen(f"{slug}-decision-form")
+    answer = "yes" if notify else "no"
+    reasons = (
+        (f"{slug}: health data copied by an attacker.", f"{slug}: high risk of stigmatisation.")
+        if notify
+        else (
+            f"{slug}: only our test accounts were in the mailbox.",
+            f"{slug}: no real persons concerned.",
+        )
+    )
     d.check("#is_breach-yes")
-    d.check("#notify_authority-yes" if notify else "#notify_authority-no")
-    d.fill(
-        "#authority_reason",
-        f"{slug}: health data copied by an attacker."
-        if notify
-        else f"{slug}: only our test accounts were in the mailbox.",
+    questions = (
+        ("notify_authority", "authority_reason"),
+        ("inform_data_subjects", "data_subjects_reason"),
     )
-    d.check("#inform_data_subjects-yes" if notify else "#inform_data_subjects-no")
-    d.fill(
-        "#data_subjects_reason",
-        f"{slug}: high risk of stigmatisation."
-        if notify
-        else f"{slug}: no real persons concerned.",
-    )
+    for (question, reason_field), reason in zip(questions, reasons, strict=True):
+        d.check(f"#{question}-{answer}")
+        d.fill(f"#{reason_field}", reason)
     d.go('form[action$="/decision"] button[type="submit"]')
     assert d.page.url.startswith(notice_url)
     d.seen(f"{slug}-decided")

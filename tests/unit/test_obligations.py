@@ -260,23 +260,16 @@ def test_nis2_regimes() -> None:
         for o in evaluate(IncidentFacts(DISCOVERED, [plain]), delivered)
         if o.key.startswith("nis2")
     } == {"not_applicable"}
-    undecided = ControllerFacts("zorg", 36, nis2=True, notice_delivered_at=delivered)
+
+    def zorg(**facts) -> ControllerFacts:
+        """The NIS2 controller zorg, 36 hours, our notice delivered."""
+        return ControllerFacts("zorg", 36, nis2=True, notice_delivered_at=delivered, **facts)
+
+    undecided = zorg()
     assert one(undecided, "nis2_early_warning", delivered).status == "pending"
-    not_significant = ControllerFacts(
-        "zorg",
-        36,
-        nis2=True,
-        notice_delivered_at=delivered,
-        decision=Decision(nis2_significant=False),
-    )
+    not_significant = zorg(decision=Decision(nis2_significant=False))
     assert one(not_significant, "nis2_notification", delivered).status == "not_applicable"
-    significant = ControllerFacts(
-        "zorg",
-        36,
-        nis2=True,
-        notice_delivered_at=delivered,
-        decision=Decision(nis2_significant=True),
-    )
+    significant = zorg(decision=Decision(nis2_significant=True))
     warning = one(significant, "nis2_early_warning", delivered + timedelta(hours=25))
     assert warning.due_at == delivered + timedelta(hours=24) and warning.status == "overdue"
     assert one(significant, "nis2_notification", delivered).due_at == delivered + timedelta(
@@ -286,11 +279,7 @@ def test_nis2_regimes() -> None:
         one(significant, "nis2_final_report", delivered).status == "pending"
     )  # starts at the notification
     notified_at = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
-    reported = ControllerFacts(
-        "zorg",
-        36,
-        nis2=True,
-        notice_delivered_at=delivered,
+    reported = zorg(
         decision=Decision(nis2_significant=True),
         acts={"nis2_notification": notified_at},
     )

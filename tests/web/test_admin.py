@@ -11,6 +11,15 @@ from tests.helpers import ADMIN, PageClient
 pytestmark = pytest.mark.usefixtures("demo")
 
 
+def _new_user(client: PageClient, refused: bool, *fields: str):
+    """The admin sends the new-user form with email, name, role, org and password: the
+    response, or the form shown again when it is ``refused``."""
+    client.login(ADMIN)
+    form = dict(zip(("email", "name", "role", "org", "password"), fields, strict=True))
+    send = client.submit_page if refused else client.submit
+    return send("/admin/users/new", form)
+
+
 def test_admin_adds_a_controller(client: PageClient, engine) -> None:
     client.login(ADMIN)
     response = client.submit(
@@ -90,16 +99,14 @@ def test_admin_changes_contract_hours(client: PageClient) -> None:
 
 
 def test_admin_adds_officer_and_officer_logs_in(client: PageClient, make_client) -> None:
-    client.login(ADMIN)
-    response = client.submit(
-        "/admin/users/new",
-        {
-            "email": "New.Officer@Acme.example",
-            "name": "New Officer",
-            "role": "officer",
-            "org": "acme",
-            "password": "first-password-1",
-        },
+    response = _new_user(
+        client,
+        False,
+        "New.Officer@Acme.example",
+        "New Officer",
+        "officer",
+        "acme",
+        "first-password-1",
     )
     assert response.status_code == 303
     assert "new.officer@acme.example" in client.page("/admin/users").text
@@ -109,33 +116,15 @@ def test_admin_adds_officer_and_officer_logs_in(client: PageClient, make_client)
 
 
 def test_officer_must_belong_to_a_controller(client: PageClient) -> None:
-    client.login(ADMIN)
-    soup = client.submit_page(
-        "/admin/users/new",
-        {
-            "email": "x@acme.example",
-            "name": "X",
-            "role": "officer",
-            "org": "talentcloud",
-            "password": "first-password-1",
-        },
+    soup = _new_user(
+        client, True, "x@acme.example", "X", "officer", "talentcloud", "first-password-1"
     )
     assert "controller" in soup.select_one("#org-error").text
     assert soup.select_one("#email")["value"] == "x@acme.example"
 
 
 def test_new_user_form_reports_every_problem(client: PageClient) -> None:
-    client.login(ADMIN)
-    soup = client.submit_page(
-        "/admin/users/new",
-        {
-            "email": "admin@talentcloud.example",
-            "name": "",
-            "role": "staff",
-            "org": "talentcloud",
-            "password": "short",
-        },
-    )
+    soup = _new_user(client, True, "admin@talentcloud.example", "", "staff", "talentcloud", "short")
     assert {a["href"] for a in soup.select(".error-summary a")} == {"#email", "#name", "#password"}
 
 

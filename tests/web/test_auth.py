@@ -12,6 +12,13 @@ from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient
 pytestmark = pytest.mark.usefixtures("demo")
 
 
+def _logged_in(make_client, email: str) -> PageClient:
+    """Another browser, where ``email`` has logged in."""
+    browser = make_client()
+    browser.login(email)
+    return browser
+
+
 def test_unauthenticated_page_redirects_to_login(client: PageClient) -> None:
     response = client.get("/organisations", follow_redirects=False)
     assert response.status_code == 303
@@ -142,8 +149,7 @@ def test_session_cookie_replayed_after_logout_is_refused(client: PageClient, mak
 
 
 def test_role_change_revokes_sessions(client: PageClient, make_client) -> None:
-    staff = make_client()
-    staff.login(STAFF)
+    staff = _logged_in(make_client, STAFF)
     assert staff.get("/", follow_redirects=False).status_code == 200
     client.login(ADMIN)
     with_id = _user_id(client, STAFF)
@@ -156,8 +162,7 @@ def test_role_change_revokes_sessions(client: PageClient, make_client) -> None:
 
 
 def test_password_change_revokes_other_sessions(client: PageClient, make_client) -> None:
-    other = make_client()
-    other.login(OFFICER_ACME)
+    other = _logged_in(make_client, OFFICER_ACME)
     client.login(OFFICER_ACME)
     response = client.submit(
         "/account/password",
@@ -185,8 +190,7 @@ def test_password_change_errors_are_shown_at_the_fields(client: PageClient) -> N
 
 
 def test_admin_password_reset_revokes_sessions(client: PageClient, make_client) -> None:
-    officer = make_client()
-    officer.login(OFFICER_ACME)
+    officer = _logged_in(make_client, OFFICER_ACME)
     client.login(ADMIN)
     response = client.submit(
         f"/admin/users/{_user_id(client, OFFICER_ACME)}/password", {"password": "reset-password-1"}
@@ -196,8 +200,7 @@ def test_admin_password_reset_revokes_sessions(client: PageClient, make_client) 
 
 
 def test_logout_everywhere_else(client: PageClient, make_client) -> None:
-    other = make_client()
-    other.login(STAFF)
+    other = _logged_in(make_client, STAFF)
     client.login(STAFF)
     assert client.submit("/account/sessions/revoke-others").status_code == 303
     assert other.get("/", follow_redirects=False).status_code == 303

@@ -113,6 +113,21 @@ class World:
         self.admin.login(ADMIN)
         self.failures: list[str] = []
 
+    def browsers(self) -> tuple[tuple[str, PageClient], ...]:
+        """Each role's logged-in browser, by the role's name."""
+        return (("staff", self.staff), ("admin", self.admin), ("officer", self.officer))
+
+    def expect_answer_refused(self, label: str, parent_id: str) -> None:
+        """An answer to a question that is not there (``parent_id``) finds nothing."""
+        self.expect(
+            f"answer to question {label}",
+            lambda: self.staff.submit(
+                f"/incidents/{self.submitted}/notices/acme/questions",
+                {"body": "An answer", "parent_id": parent_id},
+            ),
+            allow=lambda r: r.status_code == 404,
+        )
+
     def counts(self) -> dict[str, int]:
         tables = [t for t in metadata.sorted_tables if t.name in WRITTEN]
         with Session(self.engine) as session:
@@ -518,14 +533,7 @@ def test_unicode_digits_in_every_number(world: World) -> None:
             lambda o=organisation: admin.submit("/admin/organisations/acme", o),
             fields=("contract_hours",),
         )
-        world.expect(
-            f"answer to question {label}",
-            lambda d=digit: staff.submit(
-                f"/incidents/{world.submitted}/notices/acme/questions",
-                {"body": "An answer", "parent_id": d},
-            ),
-            allow=lambda r: r.status_code == 404,
-        )
+        world.expect_answer_refused(label, digit)
         for value in (digit, f"1{digit}", f"{digit}0"):
             world.expect(
                 f"API list limit {value!r}",
@@ -566,14 +574,7 @@ def test_unicode_digits_in_every_number(world: World) -> None:
             ),
             fields=("contract_hours",),
         )
-        world.expect(
-            f"answer to question {len(huge)} digits",
-            lambda h=huge: staff.submit(
-                f"/incidents/{world.submitted}/notices/acme/questions",
-                {"body": "An answer", "parent_id": h},
-            ),
-            allow=lambda r: r.status_code == 404,
-        )
+        world.expect_answer_refused(f"{len(huge)} digits", huge)
     world.done()
 
 
@@ -728,11 +729,7 @@ def test_path_integers_beyond_64_bits_on_every_int_route(world: World) -> None:
                 return world.submitted if name == "incident_id" else PATH_VALUES[name]
 
             url = re.sub(r"\{(\w+):(\w+)\}", fill, pattern)
-            for who, browser in (
-                ("staff", world.staff),
-                ("admin", world.admin),
-                ("officer", world.officer),
-            ):
+            for who, browser in world.browsers():
                 world.expect(
                     f"{who} {method} {url}",
                     lambda m=method, u=url, b=browser: (
@@ -979,11 +976,7 @@ def test_nul_in_every_form(world: World) -> None:
             pattern,
         )
         form = {name: f"x{NUL}y" for name in FORM_FIELDS}
-        for role, browser in (
-            ("staff", world.staff),
-            ("officer", world.officer),
-            ("admin", world.admin),
-        ):
+        for role, browser in world.browsers():
             world.expect(
                 f"{role} POST {url}",
                 lambda u=url, b=browser, f=form: b.submit(u, f),

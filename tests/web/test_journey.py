@@ -14,6 +14,41 @@ from tests.web.journey import STEP_FORMS, file_incident, start_report
 pytestmark = pytest.mark.usefixtures("demo")
 
 
+def _first_step(client: PageClient, step: str, form: dict[str, str], page: bool = False):
+    """Staff start a report and send ``form`` for ``step`` with "continue": the incident and
+    the response (``page``: the page shown, as checked by ``submit_page``)."""
+    client.login(STAFF)
+    incident_id = start_report(client)
+    send = client.submit_page if page else client.submit
+    return incident_id, send(
+        f"/incidents/{incident_id}/report/{step}", {**form, "action": "continue"}
+    )
+
+
+# Forms of one step that the server has something to say about.
+TOO_FEW_PERSONS = {
+    "affected_min": "300",
+    "affected_max": "20",
+    "affected_group": "",
+    "records_approx": "many",
+}
+IMPOSSIBLE_DATES = {
+    "occurred_kind": "on",
+    "occurred_on-day": "31",
+    "occurred_on-month": "2",
+    "occurred_on-year": "2026",
+    "discovered_at-day": "27",
+    "discovered_at-month": "",
+    "discovered_at-year": "2026",
+    "discovered_at-time": "10:00",
+}
+NOT_ENCRYPTED_WITH_LEFTOVERS = {
+    "encrypted": "no",
+    "encryption_details": "left over from before",
+    "key_compromised": "yes",
+}
+
+
 def test_start_page_and_task_list(client: PageClient) -> None:
     client.login(STAFF)
     soup = client.page("/incidents/new")
@@ -75,18 +110,7 @@ def test_references_are_numbered_per_year(client: PageClient) -> None:
 
 
 def test_errors_keep_input_and_link_to_fields(client: PageClient, engine) -> None:
-    client.login(STAFF)
-    incident_id = start_report(client)
-    soup = client.submit_page(
-        f"/incidents/{incident_id}/report/persons",
-        {
-            "affected_min": "300",
-            "affected_max": "20",
-            "affected_group": "",
-            "records_approx": "many",
-            "action": "continue",
-        },
-    )
+    _, soup = _first_step(client, "persons", TOO_FEW_PERSONS, page=True)
     assert soup.title.get_text().startswith("Error: Affected persons")
     links = {a["href"] for a in soup.select(".error-summary a")}
     assert links == {"#affected_max", "#affected_group", "#records_approx", "#vulnerable_subjects"}
@@ -98,22 +122,7 @@ def test_errors_keep_input_and_link_to_fields(client: PageClient, engine) -> Non
 
 
 def test_date_errors_follow_the_date_pattern(client: PageClient) -> None:
-    client.login(STAFF)
-    incident_id = start_report(client)
-    soup = client.submit_page(
-        f"/incidents/{incident_id}/report/when",
-        {
-            "occurred_kind": "on",
-            "occurred_on-day": "31",
-            "occurred_on-month": "2",
-            "occurred_on-year": "2026",
-            "discovered_at-day": "27",
-            "discovered_at-month": "",
-            "discovered_at-year": "2026",
-            "discovered_at-time": "10:00",
-            "action": "continue",
-        },
-    )
+    _, soup = _first_step(client, "when", IMPOSSIBLE_DATES, page=True)
     messages = {a["href"]: a.get_text() for a in soup.select(".error-summary a")}
     assert messages == {
         "#occurred_on-day": "The date must be a real date",
@@ -191,17 +200,7 @@ def test_submitting_an_incomplete_report_lists_the_missing_answers(
 def test_conditional_questions_are_ignored_when_they_do_not_apply(
     client: PageClient, engine
 ) -> None:
-    client.login(STAFF)
-    incident_id = start_report(client)
-    response = client.submit(
-        f"/incidents/{incident_id}/report/protection",
-        {
-            "encrypted": "no",
-            "encryption_details": "left over from before",
-            "key_compromised": "yes",
-            "action": "continue",
-        },
-    )
+    _, response = _first_step(client, "protection", NOT_ENCRYPTED_WITH_LEFTOVERS)
     assert response.status_code == 303
     with Session(engine) as session:
         assert session.exec(select(Incident)).one().answers == {"encrypted": "no"}

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from incidents.settings import Settings
 from notify import outbox
 from tests.factories import complete_answers
 from tests.helpers import STAFF, PageClient
+from tests.processes import wait_until, worker_process
 from tests.web.notice_helpers import file_via_api, send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -71,17 +70,6 @@ def _outbox_row(client: PageClient, message_id: int) -> str:
     row = client.page("/outbox").select_one(f"#message-{message_id}")
     assert row is not None
     return " ".join(row.get_text(" ").split())
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 30) -> bool:
-    """Poll ``condition`` until it holds or ``seconds`` have passed (a bound, never asserted
-    as a duration)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 # --- a crashed worker's message ---------------------------------------------------------------
@@ -123,15 +111,22 @@ def test_a_message_left_sending_is_delivered_once_after_its_lease(
 # --- refusals -------------------------------------------------------------------------------------
 
 
+def _first_delivery(client: PageClient, staff_api, engine, settings) -> tuple[str, OutboxMessage]:
+    """An incident filed and sent to acme, then one delivery run that sends nothing: the
+    incident and its one message."""
+    incident_id = file_via_api(client, staff_api)
+    send_all(client, incident_id)
+    assert deliver_outbox(engine, settings) == 0
+    [message] = _notices(engine)
+    return incident_id, message
+
+
 def test_a_permanent_refusal_fails_at_once_and_is_shown(
     client: PageClient, staff_api, engine, smtp, clock
 ) -> None:
     catcher, settings = smtp
     catcher.refuse_next, catcher.refusal = 1, "550 5.1.1 Mailbox unavailable"
-    incident_id = file_via_api(client, staff_api)
-    send_all(client, incident_id)
-    assert deliver_outbox(engine, settings) == 0
-    [message] = _notices(engine)
+    incident_id, message = _first_delivery(client, staff_api, engine, settings)
     assert (message.status, message.attempts) == ("failed", 1)
     assert message.last_error == "550 5.1.1 Mailbox unavailable"
     clock.travel(timedelta(hours=5))  # past every backoff: never tried again
@@ -150,9 +145,7 @@ def test_recipients_refused_for_good_fail_at_once(
 ) -> None:
     catcher, settings = smtp
     catcher.refuse_recipients = "550 5.1.1 No such user"
-    send_all(client, file_via_api(client, staff_api))
-    assert deliver_outbox(engine, settings) == 0
-    [message] = _notices(engine)
+    _, message = _first_delivery(client, staff_api, engine, settings)
     assert message.status == "failed" and "550 5.1.1 No such user" in message.last_error
 
 
@@ -162,10 +155,7 @@ def test_a_temporary_refusal_is_retried_after_its_backoff(
     catcher, settings = smtp
     clock.freeze(clock.now())
     catcher.refuse_next = 1  # 451: try again later
-    incident_id = file_via_api(client, staff_api)
-    send_all(client, incident_id)
-    assert deliver_outbox(engine, settings) == 0
-    [message] = _notices(engine)
+    incident_id, message = _first_delivery(client, staff_api, engine, settings)
     assert (message.status, message.attempts) == ("queued", 1)
     assert message.last_error == "451 4.3.0 Try again later"
     assert message.next_attempt_at == clock.now() + timedelta(minutes=2)
@@ -272,31 +262,6 @@ def _env(settings: Settings, tmp_path: Path, **extra: str) -> dict[str, str]:
         "BREACHDESK_OUTBOX_DIR": str(tmp_path / "worker-outbox"),
         **extra,
     }
-
-
-BREACHDESK = str(Path(sys.executable).parent / "breachdesk")
-
-
-@contextmanager
-def worker_process(env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen]:
-    """`breachdesk worker --interval 3600` in a process of its own, once it has started."""
-    process = subprocess.Popen(
-        [BREACHDESK, "worker", "--interval", "3600"],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
-    reader.start()
-    try:
-        assert wait_until(lambda: any("worker_started" in line for line in lines), 60), lines
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.skipif(not PG, reason="LISTEN/NOTIFY is PostgreSQL's")

@@ -597,8 +597,7 @@ def test_a_correction_that_loses_a_deadlock_is_told_409_and_keeps_its_input(
 
     client.login(STAFF)
     page = f"/incidents/{incident_id}/report/when"
-    typed = {
-        **STEP_FORMS["when"],
+    typed = STEP_FORMS["when"] | {
         "discovered_at-time": "08:15",
         "note": "Earlier still",
         "version": "2",

@@ -420,6 +420,9 @@ def test_the_incident_page_links_the_reports(client: PageClient, staff_api) -> N
 
 # --- the register for a period ----------------------------------------------------------
 
+# When it happened is not known: the incident falls in the period it was discovered in.
+UNKNOWN_OCCURRENCE = {"occurred_kind": "unknown", "occurred_from": None, "occurred_until": None}
+
 
 def test_the_register_pdf_lists_every_incident_of_the_period_with_its_reasoning(
     client: PageClient, staff_api, api_headers
@@ -429,9 +432,7 @@ def test_the_register_pdf_lists_every_incident_of_the_period_with_its_reasoning(
         staff_api,
         api_headers,
         discovered_at="2026-11-20T10:00:00+01:00",
-        occurred_kind="unknown",
-        occurred_from=None,
-        occurred_until=None,
+        **UNKNOWN_OCCURRENCE,
     )
     quiet = _file(
         client,
@@ -439,9 +440,7 @@ def test_the_register_pdf_lists_every_incident_of_the_period_with_its_reasoning(
         controllers=["northwind"],
         summary="A mis-sent e-mail to one trusted recipient.",
         discovered_at="2026-11-19T10:00:00+01:00",
-        occurred_kind="unknown",
-        occurred_from=None,
-        occurred_until=None,
+        **UNKNOWN_OCCURRENCE,
     )
     _send_all(client, quiet)
     headers = api_headers(OFFICER_NORTHWIND)
@@ -462,9 +461,7 @@ def test_the_register_pdf_lists_every_incident_of_the_period_with_its_reasoning(
         controllers=["acme"],
         summary="An old breach outside the period.",
         discovered_at="2026-10-01T10:00:00+02:00",
-        occurred_kind="unknown",
-        occurred_from=None,
-        occurred_until=None,
+        **UNKNOWN_OCCURRENCE,
     )
     references = {
         i: client.get(f"/api/v1/incidents/{i}", headers=staff_api).json()["reference"]
