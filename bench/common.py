@@ -29,7 +29,7 @@ from incidents.db import make_engine, normalise_url
 from incidents.demo import DEMO_PASSWORD, load_demo
 from incidents.migrate import upgrade
 from incidents.models import Incident, Notice, Organisation, OrgKind, ReferenceCounter, User
-from tests.factories import complete_answers
+from tests.factories import complete_answers, submitted_row
 
 PROJECT = Path(__file__).resolve().parent.parent
 STAFF = "staff@talentcloud.example"
@@ -103,23 +103,9 @@ def seed(url: str, count: int) -> float:
                 "summary": f"{WORDS[number % 8]} incident {number}",
             }
             incident_id = uuid.uuid4()
+            reference = (2026, number, f"INC-2026-{number:07d}")
             incidents.append(
-                {
-                    "id": incident_id,
-                    "reference": f"INC-2026-{number:07d}",
-                    "reference_year": 2026,
-                    "reference_number": number,
-                    "status": "submitted",
-                    "answers": answers,
-                    "version": 1,
-                    "summary": answers["summary"],
-                    "discovered_at": moment,
-                    "affected_max": number % 5000,
-                    "created_by_id": staff.id,
-                    "created_at": moment,
-                    "updated_at": moment,
-                    "submitted_at": moment,
-                }
+                submitted_row(incident_id, reference, answers, moment, staff.id, number % 5000)
             )
             notices.append(
                 {
@@ -234,7 +220,8 @@ def server(url: str, workers: int = 1) -> Iterator[Server]:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError(
-                    "the server did not start: " + (process.stderr.read() or b"").decode()
+                    "the server did not start: "
+                    + (process.stderr.read() if process.stderr else b"").decode()
                 ) from None
             time.sleep(0.2)
     try:

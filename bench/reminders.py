@@ -20,13 +20,10 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,7 +40,8 @@ from incidents.demo import load_demo
 from incidents.models import Incident, Notice, Organisation, OutboxMessage, User, utcnow
 from incidents.reminders import reminder_cycle
 from incidents.settings import Settings
-from tests.factories import complete_answers
+from tests.factories import complete_answers, submitted_row
+from tests.processes import worker_process
 
 FILERS = 8
 DUE_PER_CYCLE = 5  # notices reaching a stage in each "a few due" cycle
@@ -67,23 +65,11 @@ def _open_notices(engine: Engine, discovered: list[datetime], first_number: int 
         incidents, notices = [], []
         for number, moment in enumerate(discovered, start=first_number):
             incident_id = uuid.uuid4()
-            incidents.append(  # a year of their own: the filings number theirs from 1
-                {
-                    "id": incident_id,
-                    "reference": f"INC-2000-{number:06d}",
-                    "reference_year": 2000,
-                    "reference_number": number,
-                    "status": "submitted",
-                    "version": 1,
-                    "answers": {**answers, "discovered_at": moment.isoformat()},
-                    "summary": answers["summary"],
-                    "discovered_at": moment,
-                    "affected_max": 450,
-                    "created_by_id": staff.id,
-                    "created_at": moment,
-                    "updated_at": moment,
-                    "submitted_at": moment,
-                }
+            # A year of their own: the filings number theirs from 1.
+            reference = (2000, number, f"INC-2000-{number:06d}")
+            moment_answers = {**answers, "discovered_at": moment.isoformat()}
+            incidents.append(
+                submitted_row(incident_id, reference, moment_answers, moment, staff.id)
             )
             notices.append(
                 {
@@ -123,7 +109,7 @@ def write_transactions(engine: Engine) -> Iterator[list[float]]:
         if started is not None and conn.info.pop("bench_wrote", False):
             durations.append(time.perf_counter() - started)
 
-    listeners = [
+    listeners: list[tuple[str, Callable[..., None]]] = [
         ("begin", began),
         ("before_cursor_execute", executed),
         ("commit", ended),
@@ -259,29 +245,8 @@ def worker(url: str, outbox_dir: Path) -> Iterator[list[str]]:
         "BREACHDESK_OUTBOX_DIR": str(outbox_dir),
     }
     env.pop("BREACHDESK_SMTP_URL", None)
-    script = str(Path(sys.executable).parent / "breachdesk")
-    process = subprocess.Popen(
-        [script, "worker", "--interval", str(WORKER_INTERVAL)],
-        env=env,
-        cwd=PROJECT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not any("worker_started" in line for line in lines):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the worker did not start: " + "".join(lines))
-            time.sleep(0.05)
+    with worker_process(env, PROJECT, WORKER_INTERVAL) as (_process, lines):
         yield lines
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        reader.join(timeout=10)
 
 
 def _worker_runs(lines: list[str]) -> tuple[int, int, int]:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -313,42 +315,30 @@ def main() -> None:
         if "reminders" in parts:
             _reminders(results, database, args)
         for size in sizes if "register" in parts else []:
-            url = fresh_database(database, f"reg{size}")
-            try:
-                print(f"register: {database}, {size:,} incidents ...", flush=True)
-                item = register.measure(url, size, args.runs)
-                item["database"] = database
+            with _database(
+                database, f"reg{size}", f"register: {database}, {size:,} incidents"
+            ) as url:
+                item = {**register.measure(url, size, args.runs), "database": database}
                 results["register"].append(item)
                 page = item["cases"]["register page"]
                 print(
                     f"  page {page['median_ms']:.2f} ms = {page['x_median']:.1f}x healthz (p95 {page['x_p95']:.1f}x)",
                     flush=True,
                 )
-            finally:
-                drop_database(url)
         if "filing" not in parts:
             continue
-        url = fresh_database(database, "filing")
-        try:
-            print(f"filing: {database} ...", flush=True)
-            item = filing.measure(url, (1, 8, 32), args.filing_seconds)
-            item["database"] = database
+        with _database(database, "filing", f"filing: {database}") as url:
+            item = {**filing.measure(url, (1, 8, 32), args.filing_seconds), "database": database}
             results["filing"].append(item)
             for r in item["runs"]:
                 print(
                     f"  {r['clients']} clients: {r['per_second']:.0f}/s, lost {r['lost']}, errors {r['errors']}",
                     flush=True,
                 )
-        finally:
-            drop_database(url)
     if "pdf" in parts:
-        url = fresh_database("sqlite", "pdf")
-        try:
-            print("pdf ...", flush=True)
+        with _database("sqlite", "pdf", "pdf") as url:
             results["pdf"] = pdf.measure(url, args.pdf_runs)
             print(f"  {results['pdf']['x_one_paragraph']:.1f}x one paragraph", flush=True)
-        finally:
-            drop_database(url)
     results["verdicts"] = _verdicts(results)
     results["seconds"] = round(time.perf_counter() - started)
     output = Path(args.output)
@@ -360,14 +350,23 @@ def main() -> None:
     print(f"written to {output} in {results['seconds']} s")
 
 
+@contextmanager
+def _database(database: str, name: str, title: str) -> Iterator[str]:
+    """A fresh database for one measurement, dropped afterwards; says what is measured on it."""
+    url = fresh_database(database, name)
+    try:
+        print(f"{title} ...", flush=True)
+        yield url
+    finally:
+        drop_database(url)
+
+
 def _reminders(results: dict, database: str, args: argparse.Namespace) -> None:
     part = results.setdefault("reminders", {"cycles": [], "filing": []})
     for count in (args.reminder_notices // 10, args.reminder_notices):
-        url = fresh_database(database, f"remind{count}")
-        try:
-            print(f"reminder cycle: {database}, {count:,} open notices ...", flush=True)
-            item = reminders.measure_cycle(url, count, args.cycle_runs)
-            item["database"] = database
+        title = f"reminder cycle: {database}, {count:,} open notices"
+        with _database(database, f"remind{count}", title) as url:
+            item = {**reminders.measure_cycle(url, count, args.cycle_runs), "database": database}
             part["cycles"].append(item)
             print(
                 f"  nothing due {item['idle_median_ms']:.2f} ms, {item['due_per_cycle']:.0f} due "
@@ -375,11 +374,7 @@ def _reminders(results: dict, database: str, args: argparse.Namespace) -> None:
                 f"(first cycle {item['first_ms']:.0f} ms, write {item['first_longest_write_ms']:.1f} ms)",
                 flush=True,
             )
-        finally:
-            drop_database(url)
-    url = fresh_database(database, "remindfiling")
-    try:
-        print(f"filing while the worker runs: {database} ...", flush=True)
+    with _database(database, "remindfiling", f"filing while the worker runs: {database}") as url:
         item = reminders.measure_filing(url, args.reminder_notices, args.filing_seconds)
         item["database"] = database
         part["filing"].append(item)
@@ -390,8 +385,6 @@ def _reminders(results: dict, database: str, args: argparse.Namespace) -> None:
                 f"errors {r['errors']}, lost {r['lost']}",
                 flush=True,
             )
-    finally:
-        drop_database(url)
 
 
 if __name__ == "__main__":
