@@ -7,7 +7,6 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 ${imports if imports else ""}
-from migrations import helpers
 
 revision, down_revision = ${repr(up_revision)}, ${repr(down_revision)}
 branch_labels, depends_on = ${repr(branch_labels)}, ${repr(depends_on)}
