@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from forms import fields
 from forms.answers import FieldError, clean_text, merge_step, step_state, validate, whole_number
-from forms.fields import date_parts, read_step
+from forms.fields import read_step
 from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Step, Text
 from incidents import audit, service
 from incidents.db import session_scope
@@ -286,21 +287,6 @@ def step_of(step_key: str) -> Step:
     return step
 
 
-def form_values(step: Step, answers: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """Stored answers as the values of the form fields."""
-    values: dict[str, Any] = {}
-    for question in step.questions:
-        value = answers.get(question.key)
-        if question.kind == "datetime":
-            for part, text in date_parts(value, settings.zone).items():
-                values[f"{question.key}-{part}"] = text
-        elif question.kind in {"multi", "countries", "controllers"}:
-            values[question.key] = list(value or [])
-        elif value is not None:
-            values[question.key] = str(value)
-    return values
-
-
 @dataclass
 class TaskList:
     incident: Incident
@@ -357,7 +343,9 @@ def step_form(
         incident = service.visible_incident(session, user, incident_id)
         ctx, by_slug = service.filing_context(session, settings)
     controllers = sorted(by_slug.values(), key=lambda o: o.name.lower())
-    values = form_values(step, incident.answers, settings) if typed is None else dict(typed)
+    values = (
+        fields.form_values(step, incident.answers, settings.zone) if typed is None else dict(typed)
+    )
     if not conflicted:
         return StepForm(incident, step, values, controllers, ctx.home_country)
     moved = incident.status != IncidentStatus.draft and base_version not in {
