@@ -38,7 +38,7 @@ from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
 from incidents.controllers import account, admin, api, api_notices, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
-from incidents.controllers.common import DEPENDENCIES, pop_flashes
+from incidents.controllers.common import DEPENDENCIES, Reply, pop_flashes
 from incidents.db import make_engine
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound
 from incidents.i18n import current_language
@@ -87,6 +87,15 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
     )
 
 
+def _answer(
+    request: Request, status: int, api_message: str, title: str, page_message: str
+) -> Response[Any]:
+    """An error as JSON to the API (``api_message``) and as a page to the browser."""
+    if _is_api(request):
+        return _api_error(status, api_message)
+    return _error_page(request, status, title, page_message)
+
+
 def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response[Any]:
     if _is_api(request):
         response = _api_error(401, _("Authentication required: send a valid bearer token."))
@@ -119,20 +128,25 @@ def handle_forbidden(request: Request, exc: PermissionDeniedException) -> Respon
 
 def handle_not_allowed(request: Request, exc: NotAllowed) -> Response[Any]:
     """The domain's NotAllowed, answered as a role that does not give access (403)."""
-    if _is_api(request):
-        return _api_error(403, _("You may not do this."))
-    return _error_page(
-        request, 403, _("You do not have access"), _("Your role does not give access to this page.")
+    return _answer(
+        request,
+        403,
+        _("You may not do this."),
+        _("You do not have access"),
+        _("Your role does not give access to this page."),
     )
+
+
+def send_reply(request: Request, exc: Reply) -> Response[Any]:
+    return exc.response
 
 
 def handle_not_found(request: Request, exc: NotFoundException | NotFound) -> Response[Any]:
     """A missing page and the domain's NotFound (absent, or not this user's to see): 404."""
-    if _is_api(request):
-        return _api_error(404, _("Not found."))
-    return _error_page(
+    return _answer(
         request,
         404,
+        _("Not found."),
         _("Page not found"),
         _("There is no page at this address, or you may not see it."),
     )
@@ -141,9 +155,7 @@ def handle_not_found(request: Request, exc: NotFoundException | NotFound) -> Res
 def handle_conflict(request: Request, exc: Conflict) -> Response[Any]:
     """The domain's Conflict: the thing is not in a state that allows this (409)."""
     message = exc.message or _("This cannot be done in the current state.")
-    if _is_api(request):
-        return _api_error(409, message)
-    return _error_page(request, 409, _("This cannot be done now"), message)
+    return _answer(request, 409, message, _("This cannot be done now"), message)
 
 
 def handle_invalid(request: Request, exc: Invalid) -> Response[Any]:
@@ -221,11 +233,10 @@ def handle_server_error(request: Request, exc: Exception) -> Response[Any]:
         exception=type(exc).__name__,
         where=safe_traceback(exc),
     )
-    if _is_api(request):
-        return _api_error(500, _("Something went wrong on our side. Nothing was saved."))
-    return _error_page(
+    return _answer(
         request,
         500,
+        _("Something went wrong on our side. Nothing was saved."),
         _("Something went wrong"),
         _("Something went wrong on our side. Try again later."),
     )
@@ -330,6 +341,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={
             NotAuthorizedException: handle_not_authorized,
             PermissionDeniedException: handle_forbidden,
+            Reply: send_reply,
             NotFoundException: handle_not_found,
             NotFound: handle_not_found,
             NotAllowed: handle_not_allowed,

@@ -10,8 +10,9 @@ from litestar import Controller, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import Response
+from litestar.types import ControllerRouterHandler
 
-from forms.answers import FieldError
+from forms.values import FieldError
 from incidents import register, service
 from incidents.controllers.api_common import (
     _VERSION,
@@ -28,7 +29,7 @@ from incidents.controllers.api_common import (
     incident_out,
 )
 from incidents.controllers.api_schema import _AnswersOperation, _ChangeOperation
-from incidents.controllers.common import Config, Db, Principal, in_thread
+from incidents.controllers.common import Config, Db, Principal, Reply, in_thread
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.usecases import incidents
@@ -133,7 +134,7 @@ class IncidentApiController(Controller):
         try:
             chosen = register_uc.filters(settings.zone, params, limit=params.get("limit"))
         except register.FilterError as exc:
-            return _problem(400, exc)  # type: ignore[return-value]
+            raise Reply(_problem(400, exc)) from None
         views, next_cursor = register_uc.listing(engine, user, chosen)
         return IncidentList(items=[incident_out(v) for v in views], next_cursor=next_cursor)
 
@@ -200,9 +201,9 @@ def _update(
     try:
         view = incidents.update(engine, user, settings, incident_id, change)
     except incidents.BadVersion as exc:
-        return _problems(400, exc.errors, current_language.get())  # type: ignore[return-value]
+        raise Reply(_problems(400, exc.errors, current_language.get())) from None
     except service.VersionConflict as exc:
-        return _version_conflict(exc)  # type: ignore[return-value]
+        raise Reply(_version_conflict(exc)) from None
     except incidents.SavedMeanwhile as exc:
         raise exc.__cause__ or exc from None  # answered as any lost race (app.py)
     return incident_out(view)
@@ -213,4 +214,4 @@ def _problem(status: int, exc: register.FilterError) -> Response[Any]:
     return Response(body, status_code=status, media_type="application/json")
 
 
-handlers = [me, IncidentApiController]
+handlers: list[ControllerRouterHandler] = [me, IncidentApiController]

@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response
 from sqlalchemy.engine import Engine
 
-from forms.answers import FieldError
+from forms.values import FieldError
 from incidents.i18n import current_language
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
@@ -42,19 +42,14 @@ def in_thread(fn: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     return wrapper
 
 
-def engine_of(request: Request[Any, Any, Any]) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+class Reply(Exception):
+    """Send this response instead of the handler's declared return type: an API error body
+    the OpenAPI document lists among the handler's responses. incidents/app.py sends it
+    as it is."""
 
-
-def settings_of(request: Request[Any, Any, Any]) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-def user_of(request: Request[Any, Any, Any]) -> CurrentUser:
-    user = request.scope.get("user")
-    if not isinstance(user, CurrentUser):
-        raise NotFoundException()
-    return user
+    def __init__(self, response: Response[Any]) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 # --- dependencies every handler may declare by name --------------------------------------
@@ -63,7 +58,10 @@ def user_of(request: Request[Any, Any, Any]) -> CurrentUser:
 def provide_user(request: Request[Any, Any, Any]) -> CurrentUser:
     """``user``: the principal of this request (404 when there is none, as for a page that
     does not exist; the auth middleware has already answered 401 where one is needed)."""
-    return user_of(request)
+    user = request.scope.get("user")
+    if not isinstance(user, CurrentUser):
+        raise NotFoundException()
+    return user
 
 
 def provide_engine(state: State) -> Engine:

@@ -15,9 +15,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
-from forms.answers import clean_text, whole_number
 from forms.display import answer_changes, answer_sections
 from forms.questionnaire import EU_EEA_COUNTRIES, STEP_OF_QUESTION, STEPS
+from forms.values import clean_text, whole_number
 from incidents import notices, register, timeline
 from incidents.auth import staff_only
 from incidents.clock import now
@@ -355,7 +355,7 @@ def _step_again(
 ) -> Template:
     """The step (or correction) form again with what was typed: its problems at the
     fields (200), or why it was not saved when another change came first (409)."""
-    conflicted = isinstance(exc, Conflict)
+    conflicted = not isinstance(exc, FormInvalid)
     form = incidents.step_form(
         engine,
         user,
@@ -366,7 +366,7 @@ def _step_again(
         conflicted=conflicted,
         base_version=typed.base_version,
     )
-    errors = [] if conflicted else _problems(exc.problems)  # type: ignore[union-attr]
+    errors = _problems(exc.problems) if isinstance(exc, FormInvalid) else []
     status = 409 if conflicted else 200
     return _step_template(form, errors, typed.return_to, typed.note, status)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 
 from incidents import timeline
 from incidents.auth import staff_only
@@ -65,4 +66,4 @@ class OrganisationController(Controller):
         return Template("organisations/detail.html", context={"org": org, "users": users})
 
 
-handlers = [healthz, HomeController, OrganisationController]
+handlers: list[ControllerRouterHandler] = [healthz, HomeController, OrganisationController]
