@@ -21,7 +21,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from forms.answers import (
+from forms.values import (
     EARLIEST_YEAR,
     LATEST_YEAR,
     MAX_PERSONS,
@@ -203,12 +203,15 @@ def _affects(controller_id: int) -> ColumnElement[bool]:
     """The incident has a (current) notice for this controller.
     A correlated EXISTS, so the database walks the incidents in the sort order and probes
     the notice index for each, stopping when the page is full."""
-    conditions = [
-        Notice.incident_id == Incident.id,
-        Notice.controller_id == controller_id,
-        Notice.removed_at.is_(None),  # type: ignore[union-attr]
-    ]
-    return select(Notice.id).where(*conditions).exists()
+    return (
+        select(Notice.id)
+        .where(
+            col(Notice.incident_id) == col(Incident.id),
+            col(Notice.controller_id) == controller_id,
+            col(Notice.removed_at).is_(None),
+        )
+        .exists()
+    )
 
 
 def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str, int]) -> Any:
@@ -228,14 +231,14 @@ def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str
         )
         query = query.where(
             or_(
-                Incident.reference.ilike(pattern, escape="\\"),  # type: ignore[union-attr]
-                Incident.summary.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
+                col(Incident.reference).ilike(pattern, escape="\\"),
+                col(Incident.summary).ilike(pattern, escape="\\"),
             )
         )
     if filters.since:
-        query = query.where(Incident.discovered_at >= filters.since)  # type: ignore[operator]
+        query = query.where(col(Incident.discovered_at) >= filters.since)
     if filters.until:
-        query = query.where(Incident.discovered_at < filters.until)  # type: ignore[operator]
+        query = query.where(col(Incident.discovered_at) < filters.until)
     return query
 
 
@@ -270,9 +273,9 @@ def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
     backwards for a descending sort."""
     if descending:
         first = column.desc().nulls_last() if nullable else column.desc()
-        return first, Incident.id.desc()  # type: ignore[attr-defined]
+        return first, col(Incident.id).desc()
     first = column.asc().nulls_last() if nullable else column.asc()
-    return first, Incident.id.asc()  # type: ignore[attr-defined]
+    return first, col(Incident.id).asc()
 
 
 # What the register reads of an incident, as plain rows (no ORM objects to build): what
@@ -353,20 +356,21 @@ def _rows(
     """Register rows: controllers and deadlines of each incident, the notices read as
     plain rows of NOTICE_COLUMNS, their controllers from ``orgs_by_id``."""
     ids = [i.id for i in incidents]
-    per_incident: dict[uuid.UUID, list[tuple[Notice, Organisation]]] = {i: [] for i in ids}
+    # Rows of NOTICE_COLUMNS standing in for notices (the answers and texts not loaded).
+    per_incident: dict[uuid.UUID, list[tuple[Any, Organisation]]] = {i: [] for i in ids}
     if ids:
         light = core_select(*NOTICE_COLUMNS).where(
-            col(Notice.incident_id).in_(ids), col(Notice.removed_at).is_(None)
+            col(Notice.incident_id).in_(ids),
+            col(Notice.removed_at).is_(None),
+            visibility.notice_clause(user),
         )
-        if not user.is_staff:
-            light = light.where(col(Notice.controller_id) == user.organisation_id)
         found = [
             (n, orgs_by_id[n.controller_id])
             for n in session.execute(light).all()
             if n.controller_id in orgs_by_id
         ]
         for notice, org in sorted(found, key=lambda pair: pair[1].name):
-            per_incident[notice.incident_id].append((notice, org))  # type: ignore[arg-type]
+            per_incident[notice.incident_id].append((notice, org))
     records = records_of(session, [n.id for pairs in per_incident.values() for n, _ in pairs])
     now = utcnow()
     rows = []

@@ -11,15 +11,9 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from forms.answers import (
-    Context,
-    FieldError,
-    changed_keys,
-    clean_text,
-    parse_instant,
-    validate,
-)
+from forms.answers import changed_keys, validate
 from forms.questionnaire import STEP_OF_QUESTION
+from forms.values import Context, FieldError, clean_text, parse_instant
 from incidents import audit, visibility
 from incidents.db import upsert_insert
 from incidents.errors import Conflict, NotFound
@@ -184,7 +178,7 @@ def notices_of(
     """The notices of an incident with their controllers; an officer gets only their own."""
     query = (
         select(Notice, Organisation)
-        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
+        .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
         .where(Notice.incident_id == incident_id)
         .order_by(Organisation.name)
     )
@@ -493,16 +487,12 @@ def open_obligations(
     now = now or utcnow()
     query = (
         select(Notice, Incident, Organisation)
-        .join(Incident, Incident.id == Notice.incident_id)  # type: ignore[arg-type]
-        .join(Organisation, Organisation.id == Notice.controller_id)  # type: ignore[arg-type]
-        .where(Notice.removed_at.is_(None), Incident.status != IncidentStatus.closed)  # type: ignore[union-attr]
+        .join(Incident, col(Incident.id) == col(Notice.incident_id))
+        .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
+        .where(col(Notice.removed_at).is_(None), Incident.status != IncidentStatus.closed)
     )
     if not user.is_staff:
-        query = query.where(
-            Notice.controller_id == user.organisation_id,
-            Incident.status != IncidentStatus.draft,
-            Notice.sent_at.is_not(None),  # type: ignore[union-attr]
-        )
+        query = query.where(visibility.notice_clause(user), Incident.status != IncidentStatus.draft)
     if controller_id is not None:
         query = query.where(Notice.controller_id == controller_id)
     rows = list(session.exec(query).all())
