@@ -17,62 +17,11 @@ from typing import Any
 from forms.kinds import kind_of
 from forms.questionnaire import QUESTIONS, Step
 from forms.values import (
-    CONTROL_CHARACTERS,
-    DATE_PARTS,
-    EARLIEST_YEAR,
-    EMAIL_RE,
-    EXPECTED,
-    ISO_DATE_RE,
-    LATEST_YEAR,
-    MAX_PERSONS,
-    MESSAGES,
-    PHONE_RE,
     Context,
     FieldError,
-    InstantError,
-    clean_text,
-    format_instant,
     instant_bounds,
     parse_instant,
-    read_datetime,
-    read_instant,
-    register_messages,
-    whole_number,
-    year_in_range,
 )
-
-# The checked values (forms/values.py), where the rest of the project has found them.
-__all__ = [
-    "CONTROL_CHARACTERS",
-    "DATE_PARTS",
-    "EARLIEST_YEAR",
-    "EMAIL_RE",
-    "EXPECTED",
-    "ISO_DATE_RE",
-    "LATEST_YEAR",
-    "MAX_PERSONS",
-    "MESSAGES",
-    "PHONE_RE",
-    "Context",
-    "FieldError",
-    "IncidentAnswers",
-    "InstantError",
-    "Result",
-    "changed_keys",
-    "clean_text",
-    "format_instant",
-    "instant_bounds",
-    "merge_step",
-    "parse",
-    "parse_instant",
-    "read_datetime",
-    "read_instant",
-    "register_messages",
-    "step_state",
-    "validate",
-    "whole_number",
-    "year_in_range",
-]
 
 
 @dataclass

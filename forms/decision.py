@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from forms.answers import (
+from forms.fields import read_date
+from forms.questionnaire import Question, Text
+from forms.values import (
     EXPECTED,
     FieldError,
     InstantError,
@@ -19,8 +21,6 @@ from forms.answers import (
     read_datetime,
     register_messages,
 )
-from forms.fields import read_date
-from forms.questionnaire import Question, Text
 from notify.obligations import regime_hours
 
 REASON_MAX = 4000

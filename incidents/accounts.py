@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from forms.answers import whole_number
+from forms.values import whole_number
 from incidents import audit
 from incidents.auth import revoke_all_sessions, revoke_all_tokens
 from incidents.errors import Invalid, Problem

@@ -12,7 +12,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from forms.answers import Context, validate
+from forms.answers import validate
+from forms.values import Context
 from incidents import accounts, notices, service
 from incidents.db import session_scope
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, User, utcnow

@@ -29,8 +29,8 @@ from litestar.types import (
     Send,
 )
 
-from forms.answers import CONTROL_CHARACTERS
 from forms.questionnaire import Text
+from forms.values import CONTROL_CHARACTERS
 from incidents.i18n import LANGUAGES, current_language, negotiate
 from incidents.logs import get_logger
 

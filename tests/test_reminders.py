@@ -19,7 +19,8 @@ from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from forms.answers import Context, validate
+from forms.answers import validate
+from forms.values import Context
 from incidents import service
 from incidents.cli import main
 from incidents.db import make_engine

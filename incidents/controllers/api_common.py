@@ -12,8 +12,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 from msgspec import Struct
 
-from forms.answers import FieldError
 from forms.questionnaire import Text
+from forms.values import FieldError
 from incidents.i18n import current_language
 from incidents.models import Notice, Organisation
 from incidents.principal import CurrentUser

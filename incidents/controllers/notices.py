@@ -15,7 +15,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 
-from forms.answers import clean_text
 from forms.decision import (
     ACT_FIELDS,
     ART34_GROUNDS,
@@ -24,6 +23,7 @@ from forms.decision import (
     act_from_form,
     form_values,
 )
+from forms.values import clean_text
 from incidents import notices, timeline
 from incidents.auth import staff_only
 from incidents.controllers.common import (

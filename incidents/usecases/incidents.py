@@ -16,9 +16,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from forms import fields
-from forms.answers import FieldError, clean_text, merge_step, step_state, validate, whole_number
+from forms.answers import merge_step, step_state, validate
 from forms.fields import read_step
 from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Step, Text
+from forms.values import FieldError, clean_text, whole_number
 from incidents import audit, service
 from incidents.db import session_scope
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from forms.answers import FieldError, clean_text, whole_number
 from forms.decision import (
     ACT_FIELDS,
     LABELS,
@@ -26,6 +25,7 @@ from forms.decision import (
     validate_decision,
     validate_override,
 )
+from forms.values import FieldError, clean_text, whole_number
 from incidents import audit, documents, notices, service
 from incidents.db import session_scope
 from incidents.errors import Invalid, NotAllowed, NotFound, Problem

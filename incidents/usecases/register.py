@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from forms.answers import whole_number
 from forms.questionnaire import CONTACT_KEYS, QUESTIONS
+from forms.values import whole_number
 from incidents import audit, register, report, service
 from incidents.db import session_scope
 from incidents.errors import Invalid, Problem

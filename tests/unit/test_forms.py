@@ -7,22 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from forms.answers import (
-    Context,
-    IncidentAnswers,
-    InstantError,
-    changed_keys,
-    instant_bounds,
-    merge_step,
-    parse,
-    read_instant,
-    step_state,
-    validate,
-    whole_number,
-)
+from forms.answers import IncidentAnswers, changed_keys, merge_step, parse, step_state, validate
 from forms.display import display_value
 from forms.fields import date_parts, read_date, read_integer, read_step
 from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS
+from forms.values import Context, InstantError, instant_bounds, read_instant, whole_number
 from tests.factories import complete_answers
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
