@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from incidents import accounts
 from incidents.db import make_engine, session_scope
@@ -59,37 +60,34 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_create_org(args: argparse.Namespace) -> None:
+@contextmanager
+def _writing() -> Iterator[Session]:
+    """A write transaction on the configured database, the engine disposed afterwards."""
     engine = make_engine(_settings().database_url)
-    with session_scope(engine, write=True) as session:
-        org = accounts.create_organisation(
-            session,
-            slug=args.slug,
-            name=args.name,
-            kind=args.kind,
-            contract_hours=args.contract_hours,
-            language=args.language,
-            emails=args.email or [],
-            nis2=args.nis2,
-        )
+    try:
+        with session_scope(engine, write=True) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _pick(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in names}
+
+
+def cmd_create_org(args: argparse.Namespace) -> None:
+    fields = _pick(args, "slug", "name", "kind", "contract_hours", "language", "nis2")
+    with _writing() as session:
+        org = accounts.create_organisation(session, emails=args.email or [], **fields)
         print(f"created {org.kind} {org.slug}")
-    engine.dispose()
 
 
 def cmd_create_user(args: argparse.Namespace) -> None:
     password = sys.stdin.readline().rstrip("\r\n") if not sys.stdin.isatty() else _prompt()
-    engine = make_engine(_settings().database_url)
-    with session_scope(engine, write=True) as session:
-        user = accounts.create_user(
-            session,
-            email=args.email,
-            name=args.name,
-            role=args.role,
-            password=password,
-            org_slug=args.org,
-        )
+    fields = _pick(args, "email", "name", "role")
+    with _writing() as session:
+        user = accounts.create_user(session, password=password, org_slug=args.org, **fields)
         print(f"created {user.role} {user.email}")
-    engine.dispose()
 
 
 def _prompt() -> str:
@@ -102,15 +100,13 @@ def _prompt() -> str:
 
 
 def cmd_create_token(args: argparse.Namespace) -> None:
-    engine = make_engine(_settings().database_url)
-    with session_scope(engine, write=True) as session:
+    with _writing() as session:
         user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
         if user is None:
             raise CommandError(f"no user with e-mail {args.email}")
         if not user.is_active:
             raise CommandError(f"the user {args.email} is not active")
         token = accounts.create_token(session, user, args.label, actor_id=None)
-    engine.dispose()
     print(token)
 
 

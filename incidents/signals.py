@@ -22,16 +22,9 @@ from sqlalchemy import event, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from incidents import models
 from incidents.logs import get_logger
-from incidents.models import (
-    Incident,
-    Notice,
-    ObligationRecord,
-    Organisation,
-    OutboxMessage,
-    table_of,
-    utcnow,
-)
+from incidents.models import Notice, utcnow
 
 CHANNEL = "breachdesk_outbox"
 log = get_logger("breachdesk.worker")
@@ -74,7 +67,7 @@ waker = Waker()
 
 @event.listens_for(Session, "after_flush")
 def _outbox_written(session: Session, _context: Any) -> None:
-    if not any(isinstance(obj, OutboxMessage) for obj in session.new):
+    if not any(isinstance(obj, models.OutboxMessage) for obj in session.new):
         return
     if not session.info.get(_WROTE_OUTBOX) and session.get_bind().dialect.name == "postgresql":
         # Sent to the listeners when (and only if) this transaction commits.
@@ -110,14 +103,14 @@ def _reschedule_reminders(session: Session, _context: Any, _instances: Any) -> N
     for obj in session.dirty:
         if isinstance(obj, Notice) and _changed(obj, NOTICE_FACTS):
             obj.next_reminder_at = now
-        elif isinstance(obj, Incident) and _changed(obj, INCIDENT_FACTS):
+        elif isinstance(obj, models.Incident) and _changed(obj, INCIDENT_FACTS):
             by_incident.add(obj.id)
-        elif isinstance(obj, Organisation) and _changed(obj, ORGANISATION_FACTS):
+        elif isinstance(obj, models.Organisation) and _changed(obj, ORGANISATION_FACTS):
             by_controller.add(obj.id)
     for obj in [*session.new, *session.dirty, *session.deleted]:
-        if isinstance(obj, ObligationRecord):
+        if isinstance(obj, models.ObligationRecord):
             by_notice.add(obj.notice_id)
-    table = table_of(Notice)
+    table = models.table_of(Notice)
     column = table.c
     for condition in (
         column.incident_id.in_(by_incident) if by_incident else None,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from forms.answers import instant_bounds
+from forms.values import instant_bounds
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, Organisation
@@ -91,26 +91,12 @@ def build_items(
         )
     names = {org.slug: org.name for _, org in notices}
     for notice, org in notices:
-        if notice.sent_at:
-            items.append(
-                Item(notice.sent_at, "event", _("Notice sent to %(org)s") % {"org": org.name})
-            )
-        if notice.delivered_at:
-            items.append(
-                Item(
-                    notice.delivered_at,
-                    "event",
-                    _("Notice delivered to %(org)s") % {"org": org.name},
-                )
-            )
-        if notice.acknowledged_at:
-            items.append(
-                Item(
-                    notice.acknowledged_at,
-                    "event",
-                    _("%(org)s acknowledged the notice") % {"org": org.name},
-                )
-            )
+        moments = (
+            (notice.sent_at, _("Notice sent to %(org)s")),
+            (notice.delivered_at, _("Notice delivered to %(org)s")),
+            (notice.acknowledged_at, _("%(org)s acknowledged the notice")),
+        )
+        items.extend(Item(at, "event", text % {"org": org.name}) for at, text in moments if at)
     for obligation in obligations:
         if obligation.status in {"not_applicable", "pending"}:
             continue
