@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from incidents.models import AuditEvent
+from incidents.principal import CurrentUser
 
 
 def record(
@@ -28,3 +29,22 @@ def record(
     )
     session.add(event)
     return event
+
+
+def on_incident(
+    session: Session,
+    user: CurrentUser,
+    action: str,
+    incident_id: uuid.UUID,
+    organisation_id: int | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """An act of ``user`` on one incident (and, where given, one controller's notice)."""
+    return record(
+        session,
+        action,
+        actor_id=user.id,
+        incident_id=incident_id,
+        organisation_id=organisation_id,
+        **details,
+    )

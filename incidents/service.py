@@ -256,7 +256,7 @@ def create_draft(
     session.add(incident)
     session.flush()  # the rows that refer to it come after it
     sync_notices(session, incident, _controllers(session, controllers), notices=[])
-    audit.record(session, "incident.created", actor_id=user.id, incident_id=incident.id, via=via)
+    audit.on_incident(session, user, "incident.created", incident.id, via=via)
     return incident
 
 
@@ -285,14 +285,8 @@ def save_draft(
     _copy_columns(incident)
     session.add(incident)
     sync_notices(session, incident, controllers_by_slug(session))
-    audit.record(
-        session,
-        "incident.step_saved",
-        actor_id=user.id,
-        incident_id=incident.id,
-        step=step,
-        fields=changed,
-        via=via,
+    audit.on_incident(
+        session, user, "incident.step_saved", incident.id, step=step, fields=changed, via=via
     )
     return changed
 
@@ -349,13 +343,8 @@ def submit(
         )
     )
     sync_notices(session, incident, _controllers(session, controllers))
-    audit.record(
-        session,
-        "incident.submitted",
-        actor_id=user.id,
-        incident_id=incident.id,
-        reference=incident.reference,
-        via=via,
+    audit.on_incident(
+        session, user, "incident.submitted", incident.id, reference=incident.reference, via=via
     )
     return []
 
@@ -403,11 +392,11 @@ def correct(
     )
     sync_notices(session, incident, controllers_by_slug(session))
     steps = sorted({STEP_OF_QUESTION[key].key for key in changed})
-    audit.record(
+    audit.on_incident(
         session,
+        user,
         "incident.corrected",
-        actor_id=user.id,
-        incident_id=incident.id,
+        incident.id,
         version=incident.version,
         fields=changed,
         steps=steps,
@@ -522,12 +511,12 @@ def record_late_reason(
     record.recorded_by_id = user.id
     record.recorded_at = utcnow()
     session.add(record)
-    audit.record(
+    audit.on_incident(
         session,
+        user,
         "obligation.late_reason",
-        actor_id=user.id,
-        incident_id=notice.incident_id,
-        organisation_id=notice.controller_id,
+        notice.incident_id,
+        notice.controller_id,
         obligation=key,
     )
 

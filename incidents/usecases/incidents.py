@@ -437,13 +437,8 @@ def _record_view(session: Session, user: CurrentUser, incident: Incident, via: s
     if user.is_staff:
         return
     details = {"via": via} if via != "web" else {}
-    audit.record(
-        session,
-        "incident.viewed",
-        actor_id=user.id,
-        incident_id=incident.id,
-        organisation_id=user.organisation_id,
-        **details,
+    audit.on_incident(
+        session, user, "incident.viewed", incident.id, user.organisation_id, **details
     )
 
 

@@ -52,12 +52,12 @@ def incident_report(
         data = report.report_data(
             session, user, incident, lang=lang, zone=settings.zone, controller=slug
         )
-        audit.record(
+        audit.on_incident(
             session,
+            user,
             "incident.report_made",
-            actor_id=user.id,
-            incident_id=incident_id,
-            organisation_id=user.organisation_id,
+            incident_id,
+            user.organisation_id,
             language=data.lang,
             controllers=[p.org.slug for p in data.parts],
         )
