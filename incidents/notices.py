@@ -215,10 +215,13 @@ def send_notices(
     """Send the notice (or follow-up) to the given controllers, or to every one that needs
     one. The PDFs are rendered before the write transaction; the send rows, the notices and
     the outbox messages are written in one. Raises :class:`NoticeError` when nothing can
-    be sent (nothing is written then)."""
+    be sent (nothing is written then). Only staff send: to an officer the act is as absent
+    as a missing page (NotFound), another principal is told NotAllowed."""
     now = utcnow()
     with session_scope(engine) as session:
         incident = service.visible_incident(session, user, incident_id)
+        if not user.is_staff:
+            raise NotFound() if user.is_officer else NotAllowed()
         if incident.status != IncidentStatus.submitted:
             raise NoticeError(_("Only a submitted incident is sent to the controllers."))
         pairs = service.notices_of(session, user, incident.id)
@@ -370,14 +373,7 @@ def _audit(
     session: Session, action: str, user: CurrentUser, notice: Notice, **details: Any
 ) -> None:
     """An act on a notice, in the audit log (with its incident and its controller)."""
-    audit.record(
-        session,
-        action,
-        actor_id=user.id,
-        incident_id=notice.incident_id,
-        organisation_id=notice.controller_id,
-        **details,
-    )
+    audit.on_incident(session, user, action, notice.incident_id, notice.controller_id, **details)
 
 
 def require_officer_of(user: CurrentUser, org: Organisation) -> None:

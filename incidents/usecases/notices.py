@@ -28,7 +28,7 @@ from forms.decision import (
 from forms.values import FieldError, clean_text, whole_number
 from incidents import audit, documents, notices, service
 from incidents.db import session_scope
-from incidents.errors import Invalid, NotAllowed, NotFound, Problem
+from incidents.errors import Invalid, NotFound, Problem
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, NoticeSend, Organisation, User, utcnow
@@ -126,13 +126,7 @@ def notice_page(
     with session_scope(engine, write=not user.is_staff) as session:
         found = _find(session, user, incident_id, slug)
         if not user.is_staff and viewed:
-            audit.record(
-                session,
-                "notice.viewed",
-                actor_id=user.id,
-                incident_id=found.incident.id,
-                organisation_id=found.org.id,
-            )
+            audit.on_incident(session, user, "notice.viewed", found.incident.id, found.org.id)
         return _page(session, user, found)
 
 
@@ -222,17 +216,8 @@ def send(
     engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slugs: list[str] | None
 ) -> list[notices.SendResult]:
     """Send the notice (or the follow-up after a correction) to the controllers ``slugs``,
-    or to every one that needs it (None). Only staff send: a notice another principal may
-    not see is NotFound before an officer is told NotAllowed (an officer has no send, as
-    absent as a missing one). A notice that cannot be sent: ``notices.NoticeError``, a
-    Conflict."""
-    with session_scope(engine) as session:
-        for slug in slugs or []:
-            _find(session, user, incident_id, slug)
-    if user.is_officer:
-        raise NotFound()
-    if not user.is_staff:
-        raise NotAllowed()
+    or to every one that needs it (None). Only staff send (see ``notices.send_notices``).
+    A notice that cannot be sent: ``notices.NoticeError``, a Conflict."""
     return notices.send_notices(engine, user, incident_id, slugs)
 
 
