@@ -244,7 +244,7 @@ def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str
 
 @dataclass
 class RegisterRow:
-    incident: Incident | Any  # a row of ROW_COLUMNS
+    incident: Incident | Any  # a row of ROW_COLUMNS or PAGE_COLUMNS
     controllers: list[Organisation]
     next_due: datetime | None
     next_due_controller: str | None
@@ -279,10 +279,10 @@ def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
 
 
 # What the register reads of an incident, as plain rows (no ORM objects to build): what
-# the page shows, what the API and the exports show besides (the answers), and the lower
-# bound of persons, read in SQL.
+# the page shows (PAGE_COLUMNS: the lower bound of persons read in SQL, not the answers),
+# and what the API and the exports show besides (ROW_COLUMNS: the answers).
 AFFECTED_MIN = col(Incident.answers)["affected_min"].as_integer().label("affected_min")
-ROW_COLUMNS = (
+PAGE_COLUMNS = (
     col(Incident.id),
     col(Incident.reference),
     col(Incident.status),
@@ -293,9 +293,9 @@ ROW_COLUMNS = (
     col(Incident.created_at),
     col(Incident.updated_at),
     col(Incident.submitted_at),
-    col(Incident.answers),
     AFFECTED_MIN,
 )
+ROW_COLUMNS = (*PAGE_COLUMNS, col(Incident.answers))
 
 
 def register_page(
@@ -304,16 +304,16 @@ def register_page(
     filters: Filters,
     *,
     controllers: dict[str, Organisation] | None = None,
+    columns: tuple[Any, ...] = ROW_COLUMNS,
 ) -> RegisterPage:
     """One page of the register, for the page, the API and the exports alike.
-    ``controllers``: the controllers by slug when the caller has them."""
+    ``controllers``: the controllers by slug when the caller has them; ``columns``: what
+    is read of each incident (PAGE_COLUMNS leaves the answers in the database)."""
     column_name, descending = SORTS[filters.sort]
     column = getattr(Incident, column_name)
     if controllers is None:
         controllers = controllers_by_slug(session)
-    query = filtered_query(user, filters, controller_ids(controllers)).with_only_columns(
-        *ROW_COLUMNS
-    )
+    query = filtered_query(user, filters, controller_ids(controllers)).with_only_columns(*columns)
     if filters.cursor:
         value, row_id = _decode_cursor(filters.cursor, filters.sort)
         query = query.where(_keyset(column, descending, value, row_id))

@@ -50,7 +50,9 @@ def page(engine: Engine, user: CurrentUser, chosen: register.Filters | None) -> 
         found = (
             None
             if chosen is None
-            else register.register_page(session, user, chosen, controllers=by_slug)
+            else register.register_page(
+                session, user, chosen, controllers=by_slug, columns=register.PAGE_COLUMNS
+            )
         )
     controllers = sorted(by_slug.values(), key=lambda o: o.name.lower()) if user.is_staff else []
     return Page(found, controllers)
