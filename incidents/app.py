@@ -35,10 +35,16 @@ from sqlalchemy.exc import DBAPIError
 from forms.questionnaire import Text
 from incidents import clock, service
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
-from incidents.controllers import account, admin, api, api_notices, auth, pages, reports
+from incidents.controllers import admin, api, api_notices, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
-from incidents.controllers.common import DEPENDENCIES, Reply, pop_flashes
+from incidents.controllers.common import (
+    DEPENDENCIES,
+    Reply,
+    error_response,
+    one_error,
+    pop_flashes,
+)
 from incidents.db import make_engine
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound
 from incidents.i18n import current_language
@@ -71,14 +77,6 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/schema")
 
 
-def _api_error(status: int, message: str, field: str | None = None) -> Response[Any]:
-    return Response(
-        {"errors": [{"field": field, "message": message}]},
-        status_code=status,
-        media_type="application/json",
-    )
-
-
 def _error_page(request: Request, status: int, title: str, message: str) -> Response[Any]:
     return Template(
         "error.html",
@@ -92,13 +90,13 @@ def _answer(
 ) -> Response[Any]:
     """An error as JSON to the API (``api_message``) and as a page to the browser."""
     if _is_api(request):
-        return _api_error(status, api_message)
+        return one_error(status, None, api_message)
     return _error_page(request, status, title, page_message)
 
 
 def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Response[Any]:
     if _is_api(request):
-        response = _api_error(401, _("Authentication required: send a valid bearer token."))
+        response = one_error(401, None, _("Authentication required: send a valid bearer token."))
         response.headers["www-authenticate"] = 'Bearer realm="breachdesk"'
         return response
     target = "/login"
@@ -112,7 +110,7 @@ def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Resp
 def handle_forbidden(request: Request, exc: PermissionDeniedException) -> Response[Any]:
     csrf = "CSRF" in str(exc.detail)
     if _is_api(request):
-        return _api_error(403, _("You may not do this."))
+        return one_error(403, None, _("You may not do this."))
     if csrf:
         return _error_page(
             request,
@@ -161,8 +159,7 @@ def handle_conflict(request: Request, exc: Conflict) -> Response[Any]:
 def handle_invalid(request: Request, exc: Invalid) -> Response[Any]:
     """The domain's Invalid that no handler turned into its form again: 422, every problem."""
     if _is_api(request):
-        errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-        return Response({"errors": errors}, status_code=422, media_type="application/json")
+        return error_response(422, [{"field": p.field, "message": p.message} for p in exc.problems])
     message = " ".join(p.message for p in exc.problems) or exc.message
     return _error_page(request, 422, _("The input was not accepted"), message)
 
@@ -176,13 +173,13 @@ def handle_validation(request: Request, exc: ValidationException) -> Response[An
     if not errors:
         errors.append({"field": None, "message": str(exc.detail)})
     if _is_api(request):
-        return Response({"errors": errors}, status_code=400, media_type="application/json")
+        return error_response(400, errors)
     return _error_page(request, 400, _("The request was not understood"), str(exc.detail))
 
 
 def handle_http_exception(request: Request, exc: HTTPException) -> Response[Any]:
     if _is_api(request):
-        response = _api_error(exc.status_code, str(exc.detail))
+        response = one_error(exc.status_code, None, str(exc.detail))
     else:
         response = _error_page(request, exc.status_code, str(exc.detail), str(exc.detail))
     for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
@@ -219,7 +216,7 @@ def handle_database_error(request: Request, exc: DBAPIError) -> Response[Any]:
     )
     language = current_language.get()
     if _is_api(request):
-        return _api_error(409, CHANGED_MEANWHILE_API.get(language))
+        return one_error(409, None, CHANGED_MEANWHILE_API.get(language))
     return _error_page(
         request, 409, CHANGED_MEANWHILE_TITLE.get(language), CHANGED_MEANWHILE.get(language)
     )
@@ -309,7 +306,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 route_handlers=[
                     *pages.handlers,
                     *auth.handlers,
-                    *account.handlers,
                     *admin.handlers,
                     *incident_pages.handlers,
                     *notice_pages.handlers,

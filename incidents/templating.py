@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from forms import display
-from incidents import i18n
+from incidents import i18n, timeline
 from incidents.settings import PROJECT_ROOT
 from notify import assessment
 
@@ -71,4 +71,6 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["role_label"] = role_label
     env.globals["LEVEL_LABELS"] = assessment.LEVEL_LABELS
     env.globals["FLAG_LABELS"] = assessment.FLAG_LABELS
+    env.globals["countdown"] = timeline.countdown
+    env.globals["regime_label"] = timeline.regime_label
     return env

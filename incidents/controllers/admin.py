@@ -9,8 +9,16 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from incidents.auth import admin_only
-from incidents.controllers.auth import Form, Page, Req
-from incidents.controllers.common import Db, Principal, flash, in_thread
+from incidents.controllers.common import (
+    Db,
+    Form,
+    Page,
+    Principal,
+    Req,
+    flash,
+    form_problems,
+    in_thread,
+)
 from incidents.errors import Invalid
 from incidents.i18n import gettext as _
 from incidents.models import Organisation
@@ -25,12 +33,6 @@ def _values(data: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if k != "_csrf_token"}
 
 
-def _problems(exc: Invalid) -> list[dict[str, str]]:
-    return [
-        {"field": p.field, "message": p.message[:1].upper() + p.message[1:]} for p in exc.problems
-    ]
-
-
 def _done(request: Req, message: str, route: str, **params: Any) -> Redirect:
     flash(request, message)
     return Redirect(request.app.route_reverse(route, **params), status_code=303)
@@ -39,7 +41,7 @@ def _done(request: Req, message: str, route: str, **params: Any) -> Redirect:
 def _org_form(
     org: Organisation | None, values: dict[str, str], exc: Invalid | None = None
 ) -> Template:
-    errors = _problems(exc) if exc else []
+    errors = form_problems(exc.problems) if exc else []
     context = {"org": org, "values": values, "errors": errors}
     return Template("admin/org_form.html", context=context)
 
@@ -48,11 +50,9 @@ def _user_form(
     form: UserForm, values: dict[str, str] | None = None, exc: Invalid | None = None
 ) -> Template:
     context = {
-        "user": form.user,
+        "form": form,
         "values": form.values if values is None else values,
-        "errors": _problems(exc) if exc else [],
-        "organisations": form.organisations,
-        "roles": form.roles,
+        "errors": form_problems(exc.problems) if exc else [],
     }
     return Template("admin/user_form.html", context=context)
 
@@ -142,8 +142,9 @@ class AdminUserController(Controller):
     def user_password(
         self, request: Req, engine: Db, user: Principal, user_id: Id, data: Form
     ) -> Page:
+        password = str(data.get("password", ""))
         try:
-            accounts.set_user_password(engine, user, user_id, str(data.get("password", "")))
+            accounts.set_user_password(engine, user, user_id, password)
         except Invalid as exc:
             return _user_form(accounts.user_form(engine, user_id), exc=exc)
         message = _(

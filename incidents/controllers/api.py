@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import HeaderParameter, JSONBody
 from litestar.response import Response
 from litestar.types import ControllerRouterHandler
 
@@ -26,10 +26,19 @@ from incidents.controllers.api_common import (
     VersionConflictOut,
     _problems,
     _split,
+    error_responses,
     incident_out,
 )
 from incidents.controllers.api_schema import _AnswersOperation, _ChangeOperation
-from incidents.controllers.common import Config, Db, Principal, Reply, in_thread
+from incidents.controllers.common import (
+    Config,
+    Db,
+    IncidentId,
+    Principal,
+    Reply,
+    in_thread,
+    one_error,
+)
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.usecases import incidents
@@ -41,7 +50,7 @@ from incidents.usecases import register as register_uc
     name="api_me",
     tags=["account"],
     sync_to_thread=False,
-    responses={401: ERROR_RESPONSES[401]},
+    responses=error_responses(401),
 )
 def me(user: Principal) -> Me:
     """The user the token belongs to."""
@@ -102,7 +111,7 @@ class IncidentApiController(Controller):
         "/",
         name="api_incident_create",
         operation_class=_AnswersOperation,
-        responses={k: v for k, v in ERROR_RESPONSES.items() if k != 404},
+        responses=error_responses(400, 401, 403, 422),
         status_code=201,
     )
     @in_thread
@@ -118,11 +127,7 @@ class IncidentApiController(Controller):
         )
         return incident_out(view)
 
-    @get(
-        "/",
-        name="api_incident_list",
-        responses={400: ERROR_RESPONSES[400], 401: ERROR_RESPONSES[401]},
-    )
+    @get("/", name="api_incident_list", responses=error_responses(400, 401))
     @in_thread
     def list_incidents(
         self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
@@ -134,19 +139,13 @@ class IncidentApiController(Controller):
         try:
             chosen = register_uc.filters(settings.zone, params, limit=params.get("limit"))
         except register.FilterError as exc:
-            raise Reply(_problem(400, exc)) from None
+            raise Reply(one_error(400, exc.field, str(exc))) from None
         views, next_cursor = register_uc.listing(engine, user, chosen)
         return IncidentList(items=[incident_out(v) for v in views], next_cursor=next_cursor)
 
-    @get(
-        "/{incident_id:uuid}",
-        name="api_incident",
-        responses={401: ERROR_RESPONSES[401], 404: ERROR_RESPONSES[404]},
-    )
+    @get("/{incident_id:uuid}", name="api_incident", responses=error_responses(401, 404))
     @in_thread
-    def get_incident(
-        self, engine: Db, user: Principal, incident_id: FromPath[uuid.UUID]
-    ) -> IncidentOut:
+    def get_incident(self, engine: Db, user: Principal, incident_id: IncidentId) -> IncidentOut:
         """One incident: answers, obligations and notices (an officer sees only their own)."""
         return incident_out(incidents.get(engine, user, incident_id))
 
@@ -162,7 +161,7 @@ class IncidentApiController(Controller):
         engine: Db,
         user: Principal,
         settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
         data: JSONBody[dict[str, Any]],
         if_match: Annotated[
             str | None, HeaderParameter(name="If-Match", required=False, description=VERSION_HELP)
@@ -207,11 +206,6 @@ def _update(
     except incidents.SavedMeanwhile as exc:
         raise exc.__cause__ or exc from None  # answered as any lost race (app.py)
     return incident_out(view)
-
-
-def _problem(status: int, exc: register.FilterError) -> Response[Any]:
-    body = {"errors": [{"field": exc.field, "message": str(exc)}]}
-    return Response(body, status_code=status, media_type="application/json")
 
 
 handlers: list[ControllerRouterHandler] = [me, IncidentApiController]

@@ -14,6 +14,7 @@ from msgspec import Struct
 
 from forms.questionnaire import Text
 from forms.values import FieldError
+from incidents.controllers.common import error_response
 from incidents.i18n import current_language
 from incidents.models import Notice, Organisation
 from incidents.principal import CurrentUser
@@ -135,6 +136,11 @@ ERROR_RESPONSES = {
 }
 
 
+def error_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """The documented error bodies of a handler, by status code."""
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -144,11 +150,7 @@ def _iso(value: Any) -> str | None:
 
 
 def _problems(status: int, errors: list[FieldError], language: str) -> Response[Any]:
-    return Response(
-        {"errors": [e.as_json(language) for e in errors]},
-        status_code=status,
-        media_type="application/json",
-    )
+    return error_response(status, [e.as_json(language) for e in errors])
 
 
 def incident_out(view: IncidentView) -> IncidentOut:

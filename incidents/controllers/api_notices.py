@@ -3,7 +3,6 @@ controller's acts (authority notified, persons informed)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar import Controller, post
@@ -12,15 +11,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Reference, Schema
 from litestar.params import FromPath, JSONBody
 
-from incidents.controllers.api_common import (
-    ERROR_RESPONSES,
-    Errors,
-    NoticeOut,
-    SendOut,
-    notice_out,
-)
+from incidents.controllers.api_common import ERROR_RESPONSES, Errors, NoticeOut, SendOut, notice_out
 from incidents.controllers.api_schema import _body_operation
-from incidents.controllers.common import Db, Principal, in_thread
+from incidents.controllers.common import Db, IncidentId, Principal, in_thread
 from incidents.controllers.notices import At, Target
 from incidents.usecases import notices as cases
 from incidents.usecases.notices import Found
@@ -126,7 +119,7 @@ Body = JSONBody[dict[str, Any]]
 
 
 def provide_target(
-    engine: Db, user: Principal, incident_id: FromPath[uuid.UUID], controller: FromPath[str]
+    engine: Db, user: Principal, incident_id: IncidentId, controller: FromPath[str]
 ) -> Target:
     """``at``: the notice of the path (its controller's slug)."""
     return Target(engine, user, incident_id, controller)

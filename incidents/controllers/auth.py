@@ -1,20 +1,25 @@
-"""Login, logout and the language switch."""
+"""Login, logout and the language switch; the user's own account: password, language,
+API tokens and sessions."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
-from litestar.params import QueryParameter, URLEncodedBody
+from litestar import Controller, get, post
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from incidents.auth import DEVICE_COOKIE
 from incidents.controllers.common import (
     Config,
     Db,
+    Form,
+    Page,
     Principal,
+    Req,
     client_address,
     flash,
+    form_problems,
     in_thread,
     safe_next,
 )
@@ -22,7 +27,9 @@ from incidents.errors import Invalid
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
 from incidents.middleware import LANGUAGE_COOKIE
+from incidents.principal import CurrentUser
 from incidents.settings import Settings
+from incidents.usecases import accounts
 from incidents.usecases.auth import (
     Login,
     TooManyAttempts,
@@ -32,15 +39,7 @@ from incidents.usecases.auth import (
 )
 
 # Short names for what the handlers of the account pages declare.
-Form = URLEncodedBody[dict[str, Any]]
-Req = Request[Any, Any, Any]
-Page = Template | Redirect
 PUBLIC = {"exclude_from_auth": True}
-
-
-def problems(exc: Invalid) -> list[dict[str, str]]:
-    """A refusal's problems as the templates show form errors."""
-    return [{"field": p.field, "message": p.message} for p in exc.problems]
 
 
 def _login_page(email: str = "", next_url: str = "/", exc: Invalid | None = None) -> Template:
@@ -50,7 +49,7 @@ def _login_page(email: str = "", next_url: str = "/", exc: Invalid | None = None
         context={
             "email": email,
             "next_url": next_url,
-            "errors": problems(exc) if exc else [],
+            "errors": form_problems(exc.problems) if exc else [],
         },
         status_code=429 if limited else 200,
     )
@@ -133,4 +132,82 @@ class AuthController(Controller):
         return response
 
 
-handlers = [AuthController]
+# --- the user's own account ---------------------------------------------------------
+
+
+def _render(engine: Db, user: CurrentUser, **extra: Any) -> Template:
+    page = accounts.account_page(engine, user)
+    context = {"tokens": page.tokens, "logins": page.logins, "errors": [], "values": {}}
+    context.update(extra)
+    return Template("account/index.html", context=context)
+
+
+def _back(request: Req, message: str) -> Redirect:
+    """To the account page, with a message."""
+    flash(request, message)
+    return Redirect(request.app.route_reverse("account"), status_code=303)
+
+
+class AccountController(Controller):
+    path = "/account"
+
+    @get("/", name="account")
+    @in_thread
+    def account(self, engine: Db, user: Principal) -> Template:
+        return _render(engine, user)
+
+    @post("/password", name="account_password", status_code=200)
+    @in_thread
+    def change_password(
+        self, request: Req, engine: Db, user: Principal, settings: Config, data: Form
+    ) -> Page:
+        try:
+            login = accounts.change_password(
+                engine,
+                settings,
+                user,
+                current=str(data.get("current_password", "")),
+                new=str(data.get("new_password", "")),
+                confirm=str(data.get("confirm_password", "")),
+                address=client_address(request),
+            )
+        except Invalid as exc:
+            return _render(engine, user, errors=form_problems(exc.problems))
+        request.set_session({"sid": login.sid})
+        message = _(
+            "Your password has been changed. Other sessions have been logged out and "
+            "your API tokens revoked."
+        )
+        response = _back(request, message)
+        # The old known-device cookies ended with the password; this browser gets a new one.
+        remember_device(response, settings, login)
+        return response
+
+    @post("/tokens", name="account_token_create", status_code=200)
+    @in_thread
+    def create_token(self, engine: Db, user: Principal, data: Form) -> Template:
+        label = str(data.get("label", "")).strip()
+        try:
+            token = accounts.create_token(engine, user, label)
+        except Invalid as exc:
+            return _render(
+                engine, user, errors=form_problems(exc.problems), values={"label": label}
+            )
+        return _render(engine, user, new_token=token)
+
+    @post("/tokens/{token_id:int}/revoke", name="account_token_revoke")
+    @in_thread
+    def revoke_token(
+        self, request: Req, engine: Db, user: Principal, token_id: FromPath[int]
+    ) -> Redirect:
+        accounts.revoke_token(engine, user, token_id)
+        return _back(request, _("The token has been revoked."))
+
+    @post("/sessions/revoke-others", name="account_sessions_revoke")
+    @in_thread
+    def revoke_other_sessions(self, request: Req, engine: Db, user: Principal) -> Redirect:
+        accounts.revoke_other_sessions(engine, user)
+        return _back(request, _("All your other sessions have been logged out."))
+
+
+handlers = [AuthController, AccountController]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -12,10 +13,12 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.response import Response
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Response, Template
 from sqlalchemy.engine import Engine
 
 from forms.values import FieldError
+from incidents.errors import Problem
 from incidents.i18n import current_language
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
@@ -79,6 +82,12 @@ Principal = NamedDependency[CurrentUser]
 Db = NamedDependency[Engine]
 Config = NamedDependency[Settings]
 
+# And the plain types every page handler spells the same way.
+Req = Request[Any, Any, Any]
+Form = URLEncodedBody[dict[str, Any]]
+Page = Template | Redirect
+IncidentId = FromPath[uuid.UUID]
+
 DEPENDENCIES = {
     "user": Provide(provide_user, sync_to_thread=False),
     "engine": Provide(provide_engine, sync_to_thread=False),
@@ -120,6 +129,22 @@ def pop_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
 def lang() -> str:
     """The language of this request."""
     return current_language.get()
+
+
+def form_problems(problems: Iterable[Problem]) -> list[dict[str, str]]:
+    """A refusal's problems as the templates show them at their fields: each a sentence
+    (the domain words some messages in lower case, for the command line)."""
+    return [{"field": p.field, "message": p.message[:1].upper() + p.message[1:]} for p in problems]
+
+
+def error_response(status: int, errors: list[dict[str, Any]]) -> Response[Any]:
+    """The API's error body: ``{"errors": [{"field": ..., "message": ...}, ...]}``."""
+    return Response({"errors": errors}, status_code=status, media_type="application/json")
+
+
+def one_error(status: int, field: str | None, message: str) -> Response[Any]:
+    """The API's error body with one problem."""
+    return error_response(status, [{"field": field, "message": message}])
 
 
 def field_errors(errors: list[FieldError]) -> list[dict[str, str]]:

@@ -8,11 +8,11 @@ import io
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
-from litestar.params import FromPath, URLEncodedBody
+from litestar import Controller, get, post
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from forms.display import answer_changes, answer_sections
@@ -21,7 +21,18 @@ from forms.values import clean_text, whole_number
 from incidents import notices, register, timeline
 from incidents.auth import staff_only
 from incidents.clock import now
-from incidents.controllers.common import Config, Db, Principal, flash, in_thread, lang
+from incidents.controllers.common import (
+    Config,
+    Db,
+    Form,
+    IncidentId,
+    Principal,
+    Req,
+    flash,
+    form_problems,
+    in_thread,
+    lang,
+)
 from incidents.errors import Conflict, Problem
 from incidents.i18n import gettext as _
 from incidents.settings import Settings
@@ -68,7 +79,6 @@ def _register_context(
         "params": params,
         "controllers": found.controllers,
         "statuses": register.STATUSES,
-        "regime_label": timeline.regime_label,
         "sorts": list(register.SORTS),
         "export_query": urlencode(others),
         "next_query": urlencode({**others, "cursor": page.next_cursor})
@@ -111,7 +121,7 @@ class RegisterController(Controller):
     @get("/", name="register")
     @in_thread
     def register_view(
-        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+        self, request: Req, engine: Db, user: Principal, settings: Config
     ) -> Template:
         params = dict(request.query_params)
         chosen, errors = _filters(settings, params)
@@ -128,20 +138,20 @@ class RegisterController(Controller):
     @get("/export.csv", name="register_csv")
     @in_thread
     def export_csv(
-        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+        self, request: Req, engine: Db, user: Principal, settings: Config
     ) -> Response[Any]:
         return self._export(request, engine, user, settings, "csv")
 
     @get("/export.json", name="register_json")
     @in_thread
     def export_json(
-        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+        self, request: Req, engine: Db, user: Principal, settings: Config
     ) -> Response[Any]:
         return self._export(request, engine, user, settings, "json")
 
     @staticmethod
     def _export(
-        request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config, fmt: str
+        request: Req, engine: Db, user: Principal, settings: Config, fmt: str
     ) -> Response[Any]:
         chosen, errors = _filters(settings, request.query_params)
         if errors:
@@ -206,12 +216,8 @@ def _step_template(
     return Template("incidents/step.html", status_code=status_code, context=context)
 
 
-def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [{"field": p.field, "message": p.message} for p in problems]
-
-
 def _submit_errors(
-    request: Request[Any, Any, Any], incident_id: uuid.UUID, problems: list[Problem]
+    request: Req, incident_id: uuid.UUID, problems: list[Problem]
 ) -> list[dict[str, Any]]:
     """The problems that stop a submission, each linking to its question's step."""
     reverse = request.app.route_reverse
@@ -240,9 +246,7 @@ class QuestionnaireController(Controller):
 
     @post("/new", name="incident_create")
     @in_thread
-    def start(
-        self, request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
-    ) -> Redirect:
+    def start(self, request: Req, engine: Db, user: Principal, settings: Config) -> Redirect:
         view = incidents.create(engine, user, settings)
         url = request.app.route_reverse("incident_tasks", incident_id=view.incident.id)
         return Redirect(url, status_code=303)
@@ -250,7 +254,7 @@ class QuestionnaireController(Controller):
     @get("/{incident_id:uuid}/report", name="incident_tasks")
     @in_thread
     def task_list(
-        self, engine: Db, user: Principal, settings: Config, incident_id: FromPath[uuid.UUID]
+        self, engine: Db, user: Principal, settings: Config, incident_id: IncidentId
     ) -> Template:
         tasks = incidents.task_list(engine, user, settings, incident_id)
         context = {
@@ -265,29 +269,29 @@ class QuestionnaireController(Controller):
     @in_thread
     def step_page(
         self,
-        request: Request[Any, Any, Any],
         engine: Db,
         user: Principal,
         settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
         step_key: FromPath[str],
+        return_to: Annotated[str | None, QueryParameter(name="return")] = None,
     ) -> Template:
         if step_key == "check":
             return _check_page(engine, user, settings, incident_id)
         form = incidents.step_form(engine, user, settings, incident_id, step_key)
-        return _step_template(form, [], _return_target(request.query_params.get("return")))
+        return _step_template(form, [], _return_target(return_to))
 
     @post("/{incident_id:uuid}/report/{step_key:str}", name="incident_step_save", status_code=200)
     @in_thread
     def step_save(
         self,
-        request: Request[Any, Any, Any],
+        request: Req,
         engine: Db,
         user: Principal,
         settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
         step_key: FromPath[str],
-        data: URLEncodedBody[dict[str, Any]],
+        data: Form,
     ) -> Template | Redirect:
         typed = _StepInput(data)
         try:
@@ -310,12 +314,7 @@ class QuestionnaireController(Controller):
     @post("/{incident_id:uuid}/submit", name="incident_submit", status_code=200)
     @in_thread
     def submit(
-        self,
-        request: Request[Any, Any, Any],
-        engine: Db,
-        user: Principal,
-        settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        self, request: Req, engine: Db, user: Principal, settings: Config, incident_id: IncidentId
     ) -> Template | Redirect:
         try:
             incident = incidents.submit(engine, user, settings, incident_id)
@@ -366,7 +365,7 @@ def _step_again(
         conflicted=conflicted,
         base_version=typed.base_version,
     )
-    errors = _problems(exc.problems) if isinstance(exc, FormInvalid) else []
+    errors = form_problems(exc.problems) if isinstance(exc, FormInvalid) else []
     status = 409 if conflicted else 200
     return _step_template(form, errors, typed.return_to, typed.note, status)
 
@@ -381,9 +380,7 @@ def _saved_message(saved: incidents.Saved) -> str:
     }
 
 
-def _after_save(
-    request: Request[Any, Any, Any], saved: incidents.Saved, step_key: str, typed: _StepInput
-) -> str:
+def _after_save(request: Req, saved: incidents.Saved, step_key: str, typed: _StepInput) -> str:
     reverse = request.app.route_reverse
     incident_id = saved.incident.id
     if saved.submitted:
@@ -430,8 +427,6 @@ def _timeline_context(found: incidents.Deadlines, settings: Settings) -> dict[st
         "owed": owed(found.obligations),
         "late": [o for o in found.obligations if o.late],
         "names": {org.slug: org.name for _, org in found.current},
-        "countdown": timeline.countdown,
-        "regime_label": timeline.regime_label,
     }
 
 
@@ -463,12 +458,7 @@ class IncidentController(Controller):
     @get("/", name="incident")
     @in_thread
     def incident_page(
-        self,
-        request: Request[Any, Any, Any],
-        engine: Db,
-        user: Principal,
-        settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        self, request: Req, engine: Db, user: Principal, settings: Config, incident_id: IncidentId
     ) -> Template | Redirect:
         found = incidents.page(engine, user, incident_id, now())
         if found is None:  # a draft: its task list
@@ -480,7 +470,7 @@ class IncidentController(Controller):
     @get("/deadlines", name="incident_deadlines")
     @in_thread
     def deadlines_fragment(
-        self, engine: Db, user: Principal, settings: Config, incident_id: FromPath[uuid.UUID]
+        self, engine: Db, user: Principal, settings: Config, incident_id: IncidentId
     ) -> Template:
         """The live countdowns of one incident (refreshed by htmx every minute)."""
         found = incidents.deadlines(engine, user, incident_id, now())
@@ -493,13 +483,13 @@ class IncidentController(Controller):
     @in_thread
     def late_reason(
         self,
-        request: Request[Any, Any, Any],
+        request: Req,
         engine: Db,
         user: Principal,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
         controller: FromPath[str],
         key: FromPath[str],
-        data: URLEncodedBody[dict[str, Any]],
+        data: Form,
     ) -> Redirect:
         """Record why a duty was (or is) late (Art. 33(1))."""
         reason = str(data.get("reason", ""))
@@ -515,7 +505,7 @@ class IncidentController(Controller):
         engine: Db,
         user: Principal,
         settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
         number: FromPath[int],
     ) -> Template:
         found = incidents.version(engine, user, incident_id, number)
@@ -531,14 +521,14 @@ class IncidentController(Controller):
     @in_thread
     def changes_page(
         self,
-        request: Request[Any, Any, Any],
         engine: Db,
         user: Principal,
         settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
+        since: Annotated[str | None, QueryParameter(name="from")] = None,
+        until: Annotated[str | None, QueryParameter(name="to")] = None,
     ) -> Template:
-        params = request.query_params
-        found = incidents.changes(engine, user, incident_id, params.get("from"), params.get("to"))
+        found = incidents.changes(engine, user, incident_id, since, until)
         context = {
             "incident": found.incident,
             "rows": answer_changes(

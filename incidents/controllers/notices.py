@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from forms.decision import (
@@ -29,9 +29,12 @@ from incidents.auth import staff_only
 from incidents.controllers.common import (
     Config,
     Db,
+    Form,
+    IncidentId,
     Principal,
     field_errors,
     flash,
+    form_problems,
     in_thread,
     lang,
     pdf_response,
@@ -47,9 +50,7 @@ from notify.assessment import LEVEL_LABELS, assessment_of
 from notify.obligations import regime_hours
 
 AnyRequest = Request[Any, Any, Any]
-IncidentId = FromPath[uuid.UUID]
 Slug = FromPath[str]
-Form = URLEncodedBody[dict[str, Any]]
 
 # The regimes whose hours the decision form names (from REGIMES, never written here).
 DECISION_HOURS = ("gdpr_authority", "nis2_early_warning", "nis2_notification")
@@ -85,11 +86,6 @@ def _notice_url(request: AnyRequest, at: At, anchor: str = "") -> str:
     return request.app.route_reverse("notice", incident_id=at.incident_id, slug=at.slug) + anchor
 
 
-def _errors(exc: Invalid) -> list[dict[str, str]]:
-    """The problems as the templates show them at their fields."""
-    return [{"field": p.field, "message": p.message} for p in exc.problems]
-
-
 def _submit(
     request: AnyRequest,
     act: Callable[[], Any],
@@ -121,8 +117,6 @@ def _notice_template(
         "act_fields": ACT_FIELDS,
         "labels": {k: v.get(language) for k, v in LABELS.items()},
         "grounds": {k: v.get(language) for k, v in ART34_GROUNDS.items()},
-        "regime_label": timeline.regime_label,
-        "countdown": timeline.countdown,
         "errors": errors or [],
         "values": values or {},
         "form": form,
@@ -207,7 +201,7 @@ def _own_form(
     return _submit(
         request,
         lambda: act(*at, values),
-        lambda exc: again(at, values, _errors(exc)),
+        lambda exc: again(at, values, form_problems(exc.problems)),
         done,
         _notice_url(request, at, anchor),
     )
@@ -313,7 +307,10 @@ class NoticeController(Controller):
             request,
             lambda: cases.ask(*at, body, parent, settings=settings),
             lambda exc: _notice_again(
-                at, _errors(exc), {p.field: clean_text(body) for p in exc.problems}, "question"
+                at,
+                form_problems(exc.problems),
+                {p.field: clean_text(body) for p in exc.problems},
+                "question",
             ),
             lambda parent_id: answered if parent_id else asked,
             _notice_url(request, at, "#questions"),
@@ -385,7 +382,9 @@ class NoticeController(Controller):
         return _submit(
             request,
             lambda: cases.save_letter(*at, text),
-            lambda exc: _letter_template(cases.letter(*at), clean_text(text), _errors(exc)),
+            lambda exc: _letter_template(
+                cases.letter(*at), clean_text(text), form_problems(exc.problems)
+            ),
             _("The letter has been saved."),
             url,
         )

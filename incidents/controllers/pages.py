@@ -7,7 +7,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
-from incidents import timeline
 from incidents.auth import staff_only
 from incidents.clock import now
 from incidents.controllers.common import Db, Principal, in_thread
@@ -43,8 +42,6 @@ class HomeController(Controller):
             "organisation": board.organisation,
             "controllers": board.controllers,
             "controller": controller or None,
-            "countdown": timeline.countdown,
-            "regime_label": timeline.regime_label,
         }
         return Template("home.html", context=context)
 

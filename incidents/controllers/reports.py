@@ -11,12 +11,20 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Response
 
 from incidents import documents, register, report
 from incidents.controllers.api_common import ERROR_RESPONSES, Errors, incident_out
-from incidents.controllers.common import Config, Db, Principal, in_thread, pdf_response
+from incidents.controllers.common import (
+    Config,
+    Db,
+    IncidentId,
+    Principal,
+    in_thread,
+    one_error,
+    pdf_response,
+)
 from incidents.errors import Conflict
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
@@ -42,12 +50,9 @@ REGISTER_RESPONSES = {
 }
 
 
-def _problem(status: int, field: str | None, message: str) -> Response[Any]:
-    return Response(
-        {"errors": [{"field": field, "message": message}]},
-        status_code=status,
-        media_type="application/json",
-    )
+def _given(**params: str | None) -> dict[str, str]:
+    """The query parameters the API request has, as the page handlers see theirs."""
+    return {name: value for name, value in params.items() if value is not None}
 
 
 class BadLanguage(Exception):
@@ -63,11 +68,7 @@ def _language(value: str | None, default: str | None) -> str:
 
 
 def _incident_report(
-    engine: Db,
-    user: Principal,
-    settings: Config,
-    incident_id: uuid.UUID,
-    params: Mapping[str, str],
+    engine: Db, user: Principal, settings: Config, incident_id: uuid.UUID, params: Mapping[str, str]
 ) -> Response[Any]:
     """The report of one incident, for the page and the API alike; its problems as JSON."""
     try:
@@ -80,11 +81,11 @@ def _incident_report(
             lambda default: _language(params.get("lang"), default),
         )
     except BadLanguage:
-        return _problem(400, "lang", _("Use nl or en"))
+        return one_error(400, "lang", _("Use nl or en"))
     except reports.NoSuchController as exc:
-        return _problem(404, "controller", exc.message)
+        return one_error(404, "controller", exc.message)
     except Conflict as exc:
-        return _problem(409, None, exc.message)
+        return one_error(409, None, exc.message)
     data = found.data
     with documents.language(data.lang):
         incident_json = msgspec.json.encode(incident_out(found.view))
@@ -104,12 +105,12 @@ def _register_report(
         )
         entries = register_uc.entries(engine, user, chosen, lang=lang, zone=settings.zone)
     except BadLanguage:
-        return _problem(400, "lang", _("Use nl or en"))
+        return one_error(400, "lang", _("Use nl or en"))
     except register.FilterError as exc:
-        return _problem(400, exc.field, str(exc))
+        return one_error(400, exc.field, str(exc))
     except register_uc.TooMany as exc:
         message = _("More than %(max)s incidents: choose a shorter period.")
-        return _problem(422, "since", message % {"max": exc.limit})
+        return one_error(422, "since", message % {"max": exc.limit})
     with documents.language(lang):
         period = _period_words(params.get("since"), params.get("until"))
     html = report.register_html(
@@ -141,7 +142,7 @@ class ReportController(Controller):
         engine: Db,
         user: Principal,
         settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
     ) -> Response[Any]:
         return _incident_report(engine, user, settings, incident_id, request.query_params)
 
@@ -167,24 +168,23 @@ class ReportApiController(Controller):
     @in_thread
     def incident_report_api(
         self,
-        request: Request[Any, Any, Any],
         engine: Db,
         user: Principal,
         settings: Config,
-        incident_id: FromPath[uuid.UUID],
+        incident_id: IncidentId,
         lang: FromQuery[str | None] = None,
         controller: FromQuery[str | None] = None,
     ) -> Response[Any]:
         """The report for the supervisory authority, structured like the Dutch DPA's form, as a
         PDF/A-3u with the incident's JSON attached. ``lang``: nl or en (default: the controller's
         language). ``controller``: one controller's report (an officer always gets their own)."""
-        return _incident_report(engine, user, settings, incident_id, request.query_params)
+        chosen = _given(lang=lang, controller=controller)
+        return _incident_report(engine, user, settings, incident_id, chosen)
 
     @get("/register.pdf", name="api_register_report", responses=REGISTER_RESPONSES)
     @in_thread
     def register_report_api(
         self,
-        request: Request[Any, Any, Any],
         engine: Db,
         user: Principal,
         settings: Config,
@@ -198,7 +198,10 @@ class ReportApiController(Controller):
         """The register of breaches for a period (Art. 33(5) documentation): every incident the
         token may see whose discovery falls in ``since``..``until`` (dates in the organisation's
         zone, or ISO 8601 instants), with facts, effects, measures and each decision's reasons."""
-        return _register_report(engine, user, settings, request.query_params)
+        chosen = _given(
+            lang=lang, since=since, until=until, status=status, controller=controller, q=q
+        )
+        return _register_report(engine, user, settings, chosen)
 
 
 page_handlers = [ReportController]
