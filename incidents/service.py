@@ -213,10 +213,11 @@ def sync_notices(
     incident: Incident,
     controllers: Mapping[str, Organisation],
     notices: Iterable[Notice] | None = None,
-) -> None:
+) -> list[Notice]:
     """One notice per affected controller. A controller taken off a draft loses its
     notice; one taken off a submitted incident keeps it, marked removed. ``notices``:
-    the incident's notices when the caller knows them (a new incident has none)."""
+    the incident's notices when the caller knows them (a new incident has none).
+    Returns the notices it adds."""
     wanted = {
         org.id
         for s in incident.answers.get("controllers", [])
@@ -236,8 +237,12 @@ def sync_notices(
         elif notice.removed_at is None:
             notice.removed_at = now
             session.add(notice)
-    for controller_id in wanted - set(existing):
-        session.add(Notice(incident_id=incident.id, controller_id=controller_id))
+    added = [
+        Notice(incident_id=incident.id, controller_id=controller_id)
+        for controller_id in wanted - set(existing)
+    ]
+    session.add_all(added)
+    return added
 
 
 def create_draft(
@@ -248,16 +253,53 @@ def create_draft(
     via: str = "web",
     controllers: Mapping[str, Organisation] | None = None,
 ) -> Incident:
-    """A new draft with these answers (none: an empty one) and its notices (the API's
-    filing submits it at once, in the same transaction). ``controllers``: the controllers
-    by slug when the caller has them."""
-    incident = Incident(answers=dict(answers or {}), created_by_id=user.id, updated_by_id=user.id)
+    """A new draft with these answers (none: an empty one) and its notices.
+    ``controllers``: the controllers by slug when the caller has them."""
+    incident = _new_incident(user, answers or {})
+    _insert(session, incident, user, _controllers(session, controllers), via)
+    return incident
+
+
+def file(
+    session: Session,
+    user: CurrentUser,
+    answers: Mapping[str, Any],
+    ctx: Context,
+    controllers: Mapping[str, Organisation],
+    *,
+    via: str,
+) -> tuple[Incident, list[tuple[Notice, Organisation]]]:
+    """A new incident submitted at once (the API without ``draft``), its answers checked
+    complete by the caller: the same submission as :func:`submit`, but the incident is
+    inserted once, already submitted, and its notices are known without reading them back.
+    Returns the incident and its notices with their controllers (by name)."""
+    incident = _new_incident(user, answers)
+    at = _submission(session, incident, user, ctx, incident.answers)  # not yet in the session
+    notices = _insert(session, incident, user, controllers, via)
+    _first_version(session, incident, user, via, at)
+    by_id = {org.id: org for org in controllers.values()}
+    pairs = [(n, by_id[n.controller_id]) for n in notices]
+    return incident, sorted(pairs, key=lambda pair: pair[1].name)
+
+
+def _new_incident(user: CurrentUser, answers: Mapping[str, Any]) -> Incident:
+    return Incident(answers=dict(answers), created_by_id=user.id, updated_by_id=user.id)
+
+
+def _insert(
+    session: Session,
+    incident: Incident,
+    user: CurrentUser,
+    controllers: Mapping[str, Organisation],
+    via: str,
+) -> list[Notice]:
+    """A new incident into the session, with its notices (returned) and its audit event."""
     _copy_columns(incident)
     session.add(incident)
     session.flush()  # the rows that refer to it come after it
-    sync_notices(session, incident, _controllers(session, controllers), notices=[])
+    notices = sync_notices(session, incident, controllers, notices=[])
     audit.on_incident(session, user, "incident.created", incident.id, via=via)
-    return incident
+    return notices
 
 
 def _controllers(
@@ -310,43 +352,63 @@ def submit(
     via: str = "web",
     controllers: Mapping[str, Organisation] | None = None,
 ) -> list[FieldError]:
-    """Check everything and submit: reference, submission time, version 1.
-    Returns the problems (nothing is changed then). The one way to submit, for a draft
-    saved step by step as for one created and submitted in the same transaction (the
-    API's filing). ``controllers``: the controllers by slug when the caller has them."""
+    """Check everything and submit a draft saved step by step: reference, submission time,
+    version 1. Returns the problems (nothing is changed then). ``controllers``: the
+    controllers by slug when the caller has them."""
     if incident.status != IncidentStatus.draft:
         raise IncidentError("this incident has already been submitted")
     result = validate(incident.answers, ctx, complete=True, strict=False)
     if result.errors:
         return result.errors
+    at = _submission(session, incident, user, ctx, result.answers)
+    _copy_columns(incident)
+    session.add(incident)
+    sync_notices(session, incident, _controllers(session, controllers))
+    _first_version(session, incident, user, via, at)
+    return []
+
+
+def _submission(
+    session: Session,
+    incident: Incident,
+    user: CurrentUser,
+    ctx: Context,
+    answers: Mapping[str, Any],
+) -> datetime:
+    """What submitting makes of an incident whose answers are complete: its reference
+    (the next of the year in the processor's zone), the submission time (returned),
+    version 1."""
     now = utcnow()
     year = now.astimezone(ctx.zone).year
     number = _next_reference(session, year)
     incident.reference_year, incident.reference_number = year, number
     incident.reference = f"INC-{year}-{number:04d}"
-    incident.answers = result.answers
+    incident.answers = dict(answers)
     incident.status = IncidentStatus.submitted
     incident.submitted_at = now
     incident.updated_at = now
     incident.updated_by_id = user.id
     incident.version = 1
-    _copy_columns(incident)
-    session.add(incident)
+    return now
+
+
+def _first_version(
+    session: Session, incident: Incident, user: CurrentUser, via: str, at: datetime
+) -> None:
+    """The submitted answers as version 1, and the audit event of the submission."""
     session.add(
         IncidentVersion(
             incident_id=incident.id,
             version=1,
-            answers=result.answers,
+            answers=incident.answers,
             kind="submitted",
             created_by_id=user.id,
-            created_at=now,
+            created_at=at,
         )
     )
-    sync_notices(session, incident, _controllers(session, controllers))
     audit.on_incident(
         session, user, "incident.submitted", incident.id, reference=incident.reference, via=via
     )
-    return []
 
 
 def correct(

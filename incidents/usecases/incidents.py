@@ -106,12 +106,19 @@ def create(
     if errors or result.errors:
         raise FormInvalid((errors or []) + result.errors)
     with session_scope(engine, write=True) as session:
-        incident = service.create_draft(
-            session, user, result.answers, via=via, controllers=controllers
+        if not submit:
+            incident = service.create_draft(
+                session, user, result.answers, via=via, controllers=controllers
+            )
+            return view_of(session, user, incident)
+        incident, pairs = service.file(session, user, result.answers, ctx, controllers, via=via)
+        no_records: dict[uuid.UUID, list[Any]] = {n.id: [] for n, _ in pairs}  # all new
+        obligations = service.obligations_of(
+            session, user, incident, notices=pairs, records=no_records
         )
-        if submit:
-            _submit(session, incident, user, ctx, via=via, controllers=controllers)
-        return view_of(session, user, incident)
+        return IncidentView(
+            incident, service.answers_for(user, incident.answers), pairs, obligations
+        )
 
 
 def _submit(
