@@ -40,11 +40,23 @@ def on_incident(
     **details: Any,
 ) -> AuditEvent:
     """An act of ``user`` on one incident (and, where given, one controller's notice)."""
-    return record(
-        session,
-        action,
+    event = incident_event(user, action, incident_id, organisation_id, **details)
+    session.add(event)
+    return event
+
+
+def incident_event(
+    user: CurrentUser,
+    action: str,
+    incident_id: uuid.UUID,
+    organisation_id: int | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """The event of an act of ``user`` on one incident, not yet in a session."""
+    return AuditEvent(
+        action=action,
         actor_id=user.id,
         incident_id=incident_id,
         organisation_id=organisation_id,
-        **details,
+        details=details,
     )
