@@ -94,9 +94,7 @@ def test_after_three_days_the_pages_ask_for_a_login_and_tokens_keep_their_guards
     assert _status(officer, f"/incidents/{incident_id}/report") == 404
 
 
-def test_a_documented_api_error_body_is_sent_as_written(
-    client: PageClient, api_headers
-) -> None:
+def test_a_documented_api_error_body_is_sent_as_written(client: PageClient, api_headers) -> None:
     headers = api_headers(STAFF)
     bad_limit = client.get("/api/v1/incidents?limit=ten", headers=headers)
     assert bad_limit.status_code == 400
