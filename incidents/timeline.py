@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from forms.values import instant_bounds
-from incidents.i18n import current_language
+from incidents.i18n import current_language, ngettext
 from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, Organisation
 from notify.obligations import REGIME_BY_KEY, Obligation
@@ -41,21 +41,27 @@ def countdown(obligation: Obligation, now: datetime) -> dict[str, Any]:
         elapsed = now - obligation.starts_at if obligation.starts_at else timedelta(0)
         return {
             "state": "no_deadline",
-            "text": _("%(hours)d h %(minutes)02d min since it started") % _hm(elapsed),
+            "text": _("%(span)s since it started") % {"span": span(elapsed)},
         }
     remaining = obligation.due_at - now
     if remaining < timedelta(0):
-        return {
-            "state": "overdue",
-            "text": _("overdue by %(hours)d h %(minutes)02d min") % _hm(-remaining),
-        }
+        return {"state": "overdue", "text": _("overdue by %(span)s") % {"span": span(-remaining)}}
     state = "urgent" if remaining < URGENT else "open"
-    return {"state": state, "text": _("%(hours)d h %(minutes)02d min left") % _hm(remaining)}
+    return {"state": state, "text": _("%(span)s left") % {"span": span(remaining)}}
 
 
-def _hm(delta: timedelta) -> dict[str, int]:
-    minutes = int(delta.total_seconds() // 60)
-    return {"hours": minutes // 60, "minutes": minutes % 60}
+def span(delta: timedelta) -> str:
+    """A length of time as a person reads it: hours and minutes up to 48 hours, then days
+    and hours ("3 days 4 h", never "76 h 00 min")."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    hours, minute = divmod(minutes, 60)
+    if hours < 48:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minute}
+    days, hour = divmod(hours, 24)
+    return ngettext("%(num)d day %(hours)d h", "%(num)d days %(hours)d h", days) % {
+        "num": days,
+        "hours": hour,
+    }
 
 
 def build_items(

@@ -184,3 +184,24 @@ def test_only_the_party_that_owes_explains_the_delay(
     )
     client.submit(url, {"reason": ""})
     assert "Enter the reason" in client.page(f"/incidents/{incident_id}").select_one(".notice").text
+
+
+def test_lateness_beyond_48_hours_reads_in_days_and_hours(client: PageClient, api, clock) -> None:
+    """Issue 13: "overdue by 3 days 4 h", not "76 h 00 min"; in Dutch too."""
+    clock.freeze(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    # Acme's contract gives the processor 24 hours; discovered 30 hours ago: 6 hours late.
+    _file(client, api, controllers=["acme"], discovered_at=_iso(clock.now() - timedelta(hours=30)))
+
+    def first_row() -> str:
+        client.login(STAFF)  # a session lasts 12 hours; these steps span days
+        return client.page("/").select("tbody tr")[0].get_text(" ", strip=True)
+
+    assert "overdue by 6 h 00 min" in first_row()
+    clock.travel(timedelta(hours=41, minutes=59))  # 47 h 59 min late: still hours
+    assert "overdue by 47 h 59 min" in first_row()
+    clock.travel(timedelta(minutes=1))
+    assert "overdue by 2 days 0 h" in first_row()
+    clock.travel(timedelta(days=1, hours=4, minutes=30))  # across no DST change: real hours
+    assert "overdue by 3 days 4 h" in first_row()
+    client.submit("/language", {"language": "nl", "next": "/"})
+    assert "3 dagen 4 u te laat" in client.page("/").select("tbody tr")[0].get_text(" ")
