@@ -32,6 +32,7 @@ from forms.values import (
 )
 from incidents import visibility
 from incidents.errors import Invalid, Problem
+from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
 from incidents.principal import CurrentUser
 from incidents.service import controller_facts, controllers_by_slug, owed_by_viewer, records_of
@@ -131,6 +132,12 @@ def make_filters(
         _decode_cursor(cursor, sort or "newest")
     since_at = parse_period(since, zone, end=False, name="since")
     until_at = parse_period(until, zone, end=True, name="until")
+    if since_at is not None and until_at is not None and until_at <= since_at:
+        raise FilterError(
+            "until",
+            _("The period ends (%(until)s) before it starts (%(since)s): swap the two dates.")
+            % {"until": until, "since": since},
+        )
     return Filters(
         status=status or None,
         controller=(controller or "").strip().lower() or None,

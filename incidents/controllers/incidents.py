@@ -75,6 +75,7 @@ def _register_context(
     others = {k: v for k, v in params.items() if k != "cursor"}
     return {
         "page": page,
+        "now": now(),
         "errors": errors,
         "params": params,
         "controllers": found.controllers,

@@ -400,6 +400,30 @@ def test_register_filters_at_the_ends_of_the_calendar(world: World) -> None:
     world.done()
 
 
+def test_a_reversed_period_is_refused_at_until_on_every_register_door(world: World) -> None:
+    """Issue 13: since after until found nothing without a word; now every door says so
+    at ``until``, and the page keeps both dates in their fields."""
+    reversed_period = {"since": "2026-05-01", "until": "2026-04-01"}
+    for role, browser, headers in (
+        ("staff", world.staff, world.staff_api),
+        ("officer", world.officer, world.officer_api),
+    ):
+        for url in REGISTER_URLS:
+            world.expect(
+                f"{role} {url} reversed period",
+                lambda u=url, b=browser, h=headers: b.get(
+                    u, params=reversed_period, headers=h if u.startswith("/api/") else None
+                ),
+                fields=("until",),
+            )
+    world.done()
+    page = world.staff.get("/incidents", params=reversed_period)
+    soup = check_page(page.text)
+    assert soup.select_one("#since")["value"] == "2026-05-01"
+    assert soup.select_one("#until")["value"] == "2026-04-01"
+    assert "swap the two dates" in soup.select_one(".error-summary").get_text()
+
+
 def test_numbers_with_thousands_of_digits(world: World) -> None:
     """Python refuses to convert more than 4,300 digits: the form's and the API's numbers."""
     huge = "9" * 5000

@@ -205,3 +205,30 @@ def test_lateness_beyond_48_hours_reads_in_days_and_hours(client: PageClient, ap
     assert "overdue by 3 days 4 h" in first_row()
     client.submit("/language", {"language": "nl", "next": "/"})
     assert "3 dagen 4 u te laat" in client.page("/").select("tbody tr")[0].get_text(" ")
+
+
+def test_the_register_marks_a_past_next_deadline_overdue(client: PageClient, api, clock) -> None:
+    """Issue 13: a next deadline in the past is marked as the dashboard marks it."""
+    clock.freeze(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    late = _file(
+        client, api, controllers=["acme"], discovered_at=_iso(clock.now() - timedelta(hours=30))
+    )
+    fresh = _file(
+        client, api, controllers=["acme"], discovered_at=_iso(clock.now() - timedelta(hours=2))
+    )
+    client.login(STAFF)
+    rows = {
+        a["href"].rsplit("/", 1)[-1]: a.find_parent("tr")
+        for a in client.page("/incidents").select("tbody tr td:first-child a")
+    }
+    assert "deadline-overdue" in rows[late].get("class", [])
+    assert "overdue by 6 h 00 min" in rows[late].get_text(" ", strip=True)
+    assert "deadline-overdue" not in rows[fresh].get("class", [])
+    assert "overdue" not in rows[fresh].get_text(" ", strip=True)
+    clock.travel(timedelta(hours=23))  # the fresh one's 24 hours have passed too
+    client.login(STAFF)
+    rows = {
+        a["href"].rsplit("/", 1)[-1]: a.find_parent("tr")
+        for a in client.page("/incidents").select("tbody tr td:first-child a")
+    }
+    assert "overdue by 1 h 00 min" in rows[fresh].get_text(" ", strip=True)
