@@ -113,9 +113,10 @@ def cmd_create_token(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from incidents.demo import load_demo
 
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
     try:
-        logins = load_demo(engine, only_if_empty=args.if_empty)
+        logins = load_demo(engine, only_if_empty=args.if_empty, base_url=settings.base_url)
     finally:
         engine.dispose()
     if logins is None:

@@ -292,5 +292,6 @@ def mail_of(message: OutboxMessage, sender: str) -> outbox.Mail:
         html=message.body_html,
         attachments=attachments,
         sender=sender,
+        reply_to=message.reply_to,
         date=message.created_at,
     )

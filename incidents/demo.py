@@ -19,6 +19,7 @@ from incidents.db import session_scope
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, User, utcnow
 from incidents.principal import CurrentUser
 from incidents.security import hash_password
+from incidents.settings import DEFAULT_BASE_URL
 
 DEMO_PASSWORD = "breachdesk-demo"  # noqa: S105  (printed by make run on purpose)
 
@@ -91,9 +92,14 @@ class DemoLogins:
 
 
 def load_demo(
-    engine: Engine, *, only_if_empty: bool = False, with_incidents: bool = True
+    engine: Engine,
+    *,
+    only_if_empty: bool = False,
+    with_incidents: bool = True,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> DemoLogins | None:
-    """Load the demo in one transaction. Returns None when skipped (database not empty)."""
+    """Load the demo in one transaction. Returns None when skipped (database not empty).
+    ``base_url``: where the demo notices' e-mails link to."""
     with session_scope(engine, write=True) as session:
         if only_if_empty and session.exec(select(func.count()).select_from(User)).one() > 0:
             return None
@@ -114,7 +120,7 @@ def load_demo(
         if with_incidents:
             _demo_incidents(session)
     if with_incidents:
-        _demo_notices(engine)
+        _demo_notices(engine, base_url)
     return logins
 
 
@@ -227,7 +233,7 @@ def _actor(session: Session, email: str) -> CurrentUser:
     )
 
 
-def _demo_notices(engine: Engine) -> None:
+def _demo_notices(engine: Engine, base_url: str) -> None:
     """Northwind's notice (last week) and Zorggroep Noord's (today) are sent (the worker
     delivers them); Acme's is still to be sent and overdue, for the staff to act on.
     Northwind's officer has acknowledged, decided not to notify and recorded an own
@@ -242,7 +248,7 @@ def _demo_notices(engine: Engine) -> None:
             ).all()
         ]
     for incident_id, slugs in submitted:
-        notices.send_notices(engine, staff, incident_id, slugs)
+        notices.send_notices(engine, staff, incident_id, slugs, base_url)
     with session_scope(engine, write=True) as session:
         row = session.exec(
             select(Notice, Organisation)

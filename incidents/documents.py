@@ -106,6 +106,7 @@ def notice_context(
     delivered_at: datetime | None,
     previous: NoticeSend | None,
     notes: list[str],
+    link: str,
 ) -> dict[str, Any]:
     lang = org.language
     zone = zone_of(org)
@@ -133,6 +134,7 @@ def notice_context(
         "previous_number": previous.number if previous else None,
         "previous_sent_at": format_datetime(previous.sent_at, zone, lang) if previous else "",
         "notes": notes,
+        "link": link,
         "nis2": org.nis2,
         "nis2_warning_hours": regime_hours("nis2_early_warning"),
         "nis2_notification_hours": regime_hours("nis2_notification"),

@@ -381,6 +381,8 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(max_length=500)
     body_text: str = Field(sa_type=Text)
     body_html: str = Field(default="", sa_type=Text)
+    # Where the recipient's reply goes (a notice: the processor's contact for the breach).
+    reply_to: str = Field(default="", max_length=254)
     incident_id: uuid.UUID | None = Field(default=None, foreign_key="incident.id", index=True)
     status: str = Field(default="queued", max_length=16)
     attempts: int = Field(default=0)

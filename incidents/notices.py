@@ -163,10 +163,21 @@ def needs_sending(incident: Incident, notice: Notice) -> bool:
 # --- composing and sending ----------------------------------------------------------------
 
 
+def notice_url(base_url: str, incident_id: uuid.UUID, slug: str) -> str:
+    """The address of a controller's notice page, for e-mails."""
+    return f"{base_url}/incidents/{incident_id}/notices/{slug}"
+
+
 def compose(
-    session: Session, incident: Incident, notice: Notice, org: Organisation, now: datetime
+    session: Session,
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+    now: datetime,
+    base_url: str,
 ) -> documents.RenderedNotice:
-    """The next notice to this controller, as it would be sent now."""
+    """The next notice to this controller, as it would be sent now (its e-mail links to
+    the notice's page under ``base_url``)."""
     sends = sends_of(session, notice.id)
     previous = sends[-1] if sends else None
     notes = [
@@ -189,6 +200,7 @@ def compose(
         delivered_at=notice.delivered_at,
         previous=previous,
         notes=notes,
+        link=notice_url(base_url, incident.id, org.slug),
     )
     return documents.render_notice(
         context, incident.version, documents.own_answers(incident.answers, org)
@@ -197,7 +209,8 @@ def compose(
 
 @dataclass(frozen=True)
 class SendResult:
-    controller: str
+    controller: str  # the slug
+    name: str  # the organisation's name, for messages
     sent: bool  # False: this version had been sent already (a double click, a retry)
     number: int
 
@@ -210,7 +223,8 @@ def send_notices(
     engine: Engine,
     user: CurrentUser,
     incident_id: uuid.UUID,
-    slugs: Sequence[str] | None = None,
+    slugs: Sequence[str] | None,
+    base_url: str,
 ) -> list[SendResult]:
     """Send the notice (or follow-up) to the given controllers, or to every one that needs
     one. The PDFs are rendered before the write transaction; the send rows, the notices and
@@ -242,16 +256,17 @@ def send_notices(
                     _("%(name)s has no e-mail address: add one (administration) before sending.")
                     % {"name": org.name}
                 )
-            rendered = compose(session, incident, notice, org, now)
-            pending.append((notice.id, org.slug, recipients, rendered))
+            rendered = compose(session, incident, notice, org, now, base_url)
+            pending.append((notice.id, org, recipients, rendered))
+        names = {org.slug: org.name for _, org in pairs}
         version = incident.version
         reference = incident.reference or ""
     if not pending and slugs:
         # Every asked-for controller has this version already: a repeat, not an error.
-        return [SendResult(slug, False, 0) for slug in slugs]
+        return [SendResult(slug, names[slug], False, 0) for slug in slugs]
     documents_pdf = {
         notice_id: documents.notice_pdf(r.subject, r.body_html, r.language, reference)
-        for notice_id, _slug, _to, r in pending
+        for notice_id, _org, _to, r in pending
     }
     results = []
     with session_scope(engine, write=True) as session:
@@ -263,13 +278,13 @@ def send_notices(
             raise NoticeError(
                 _("The incident changed while the notice was prepared: review it and send again.")
             )
-        for notice_id, slug, recipients, rendered in sorted(pending, key=lambda p: p[0]):
+        for notice_id, org, recipients, rendered in sorted(pending, key=lambda p: p[0]):
             results.append(
                 _write_send(
                     session,
                     locked,
                     notice_id,
-                    slug,
+                    org,
                     recipients,
                     rendered,
                     documents_pdf[notice_id],
@@ -296,7 +311,7 @@ def _write_send(
     session: Session,
     incident: Incident,
     notice_id: uuid.UUID,
-    slug: str,
+    org: Organisation,
     recipients: list[str],
     rendered: documents.RenderedNotice,
     document: bytes,
@@ -314,7 +329,7 @@ def _write_send(
         **kept,
     )
     if send_id is None:
-        return SendResult(slug, False, rendered.number)
+        return SendResult(org.slug, org.name, False, rendered.number)
     notice = session.get(Notice, notice_id)
     assert notice is not None
     notice.version = rendered.number
@@ -329,9 +344,10 @@ def _write_send(
             subject=rendered.subject,
             body_text=rendered.body_text,
             body_html=rendered.email_html,
+            reply_to=str(incident.answers.get("contact_email") or ""),
             incident_id=incident.id,
             notice_send_id=send_id,
-            attachment_name=_attachment_name(incident.reference or "", rendered.number, slug),
+            attachment_name=_attachment_name(incident.reference or "", rendered.number, org.slug),
             attachment=document,
             created_at=now,
             next_attempt_at=now,
@@ -345,7 +361,7 @@ def _write_send(
         number=rendered.number,
         version=rendered.incident_version,
     )
-    return SendResult(slug, True, rendered.number)
+    return SendResult(org.slug, org.name, True, rendered.number)
 
 
 def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
@@ -633,7 +649,7 @@ def post_message(
     )
     session.add(message)
     session.flush()
-    link = f"{settings.base_url}/incidents/{incident.id}/notices/{org.slug}"
+    link = notice_url(settings.base_url, incident.id, org.slug)
     values = {
         "reference": incident.reference or "",
         "controller": org.name,

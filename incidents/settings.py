@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///./breachdesk.db"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 SECRET_FILE = Path(".breachdesk-secret")
 
 
@@ -27,7 +28,7 @@ class Settings:
     environment: str = "development"
     secure_cookies: bool = False
     outbox_dir: Path = Path("outbox")
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = DEFAULT_BASE_URL
     run_worker: bool = False  # `breachdesk serve` runs reminders and delivery in-process
     # How long a worker may take to send one message before another worker may claim it
     # again (the SMTP timeout is 30 s).
@@ -86,7 +87,7 @@ class Settings:
             environment=environment,
             secure_cookies=env.get("BREACHDESK_SECURE_COOKIES", secure_default) == "1",
             outbox_dir=Path(env.get("BREACHDESK_OUTBOX_DIR", "outbox")),
-            base_url=env.get("BREACHDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            base_url=env.get("BREACHDESK_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
             run_worker=env.get("BREACHDESK_RUN_WORKER", "0") == "1",
             outbox_lease_seconds=int(_number(env, "BREACHDESK_OUTBOX_LEASE_SECONDS", 300)),
             default_language=env.get("BREACHDESK_LANGUAGE", "nl"),

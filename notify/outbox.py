@@ -38,6 +38,7 @@ class Mail:
     html: str = ""
     sender: str = DEFAULT_SENDER
     attachments: Sequence[Attached] = field(default_factory=tuple)
+    reply_to: str = ""
 
 
 class DeliveryError(Exception):
@@ -74,6 +75,8 @@ def build(mail: Mail) -> EmailMessage:
     message["Subject"] = _header(mail.subject)
     message["Date"] = format_datetime(mail.date, usegmt=True)
     message["Message-ID"] = message_id(mail.key, mail.sender)
+    if mail.reply_to:
+        message["Reply-To"] = _header(mail.reply_to)
     message["X-Breachdesk-Key"] = _header(mail.key)
     message.set_content(mail.text)
     if mail.html:

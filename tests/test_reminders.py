@@ -28,6 +28,7 @@ from incidents.models import Incident, Notice, Organisation, OutboxMessage, User
 from incidents.notices import send_notices
 from incidents.principal import CurrentUser
 from incidents.reminders import deliver_outbox, queue_reminders, reminder_cycle, run_once
+from incidents.settings import DEFAULT_BASE_URL as BASE
 from tests.factories import complete_answers, submitted_row
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -67,7 +68,7 @@ def _file(engine: Engine, controllers: list[str]) -> uuid.UUID:
 def _send(engine: Engine, incident_id: uuid.UUID) -> None:
     with Session(engine) as session:
         user = _staff(session)
-    assert any(result.sent for result in send_notices(engine, user, incident_id))
+    assert any(result.sent for result in send_notices(engine, user, incident_id, None, BASE))
 
 
 def _emails(folder: Path) -> list[email.message.Message]:

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 
 from incidents.controllers.api_common import ERROR_RESPONSES, Errors, NoticeOut, SendOut, notice_out
 from incidents.controllers.api_schema import _body_operation
-from incidents.controllers.common import Db, IncidentId, Principal, in_thread
+from incidents.controllers.common import Config, Db, IncidentId, Principal, in_thread
 from incidents.controllers.notices import At, Target
 from incidents.usecases import notices as cases
 from incidents.usecases.notices import Found
@@ -148,10 +148,10 @@ class NoticeApiController(Controller):
 
     @post("/send", name="api_notice_send", status_code=200, responses=SEND_ERRORS)
     @in_thread
-    def send_notice(self, at: At) -> SendOut:
+    def send_notice(self, at: At, settings: Config) -> SendOut:
         """Send the notice (or, after a correction, the follow-up) to this controller. Sending
         the same incident version again sends nothing and answers ``"sent": false``."""
-        results = cases.send(at.engine, at.user, at.incident_id, [at.slug])
+        results = cases.send(at.engine, at.user, at.incident_id, [at.slug], settings.base_url)
         return SendOut(sent=any(r.sent for r in results), notice=_out(cases.notice(*at)))
 
     @_post("/acknowledge", "api_notice_acknowledge")

@@ -165,20 +165,14 @@ def _letter_template(found: Found, text: str, errors: list[dict[str, str]]) -> T
     return Template("notices/letter.html", context=_found(found, {"letter": text}, errors))
 
 
-def _send(
-    request: AnyRequest,
-    engine: Db,
-    user: Principal,
-    incident_id: uuid.UUID,
-    slugs: list[str] | None,
-) -> None:
+def _send(request: AnyRequest, at: Target, base_url: str, slugs: list[str] | None) -> None:
     """Send, and say what was sent (or why nothing could be) on the next page."""
     try:
-        results = cases.send(engine, user, incident_id, slugs)
+        results = cases.send(at.engine, at.user, at.incident_id, slugs, base_url)
     except notices.NoticeError as exc:
         flash(request, str(exc), "error")
         return
-    sent = ", ".join(r.controller for r in results if r.sent)
+    sent = ", ".join(r.name for r in results if r.sent)
     if not sent:
         flash(request, _("Nothing to send: every controller has this version already."), "warning")
         return
@@ -270,16 +264,21 @@ class NoticeController(Controller):
 
     @post("/{slug:str}/send", name="notice_send", guards=[staff_only])
     @in_thread
-    def send_one(self, request: AnyRequest, at: At) -> Redirect:
-        _send(request, at.engine, at.user, at.incident_id, [at.slug])
+    def send_one(self, request: AnyRequest, at: At, settings: Config) -> Redirect:
+        _send(request, at, settings.base_url, [at.slug])
         return Redirect(_notice_url(request, at), status_code=303)
 
     @post("/send", name="notice_send_all", guards=[staff_only])
     @in_thread
     def send_all(
-        self, request: AnyRequest, engine: Db, user: Principal, incident_id: IncidentId
+        self,
+        request: AnyRequest,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: IncidentId,
     ) -> Redirect:
-        _send(request, engine, user, incident_id, None)
+        _send(request, Target(engine, user, incident_id, ""), settings.base_url, None)
         url = request.app.route_reverse("incident", incident_id=incident_id)
         return Redirect(url + "#notices", status_code=303)
 

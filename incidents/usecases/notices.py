@@ -137,7 +137,8 @@ def _page(session: Session, user: CurrentUser, found: Found) -> dict[str, Any]:
     obligations = service.obligations_of(session, user, incident, now, notices=[(notice, org)])
     preview = None
     if user.is_staff and notices.needs_sending(incident, notice):
-        preview = notices.compose(session, incident, notice, org, now)
+        # The e-mail's link as a path: this page is on the site it points to.
+        preview = notices.compose(session, incident, notice, org, now, base_url="")
     by = session.get(User, notice.acknowledged_by_id) if notice.acknowledged_by_id else None
     return {
         "incident": incident,
@@ -213,12 +214,16 @@ def letter_file(
 
 
 def send(
-    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, slugs: list[str] | None
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    slugs: list[str] | None,
+    base_url: str,
 ) -> list[notices.SendResult]:
     """Send the notice (or the follow-up after a correction) to the controllers ``slugs``,
     or to every one that needs it (None). Only staff send (see ``notices.send_notices``).
     A notice that cannot be sent: ``notices.NoticeError``, a Conflict."""
-    return notices.send_notices(engine, user, incident_id, slugs)
+    return notices.send_notices(engine, user, incident_id, slugs, base_url)
 
 
 # --- the officer's acts ---------------------------------------------------------------------

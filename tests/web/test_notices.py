@@ -27,6 +27,7 @@ from incidents.models import (
 )
 from incidents.principal import CurrentUser
 from incidents.reminders import deliver_outbox
+from incidents.settings import DEFAULT_BASE_URL as BASE
 from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
 from tests.web.notice_helpers import file_via_api as _file
 from tests.web.notice_helpers import notice_of as _notice
@@ -98,7 +99,7 @@ def test_staff_review_the_notice_then_send_it(client: PageClient, staff_api, eng
     response = client.submit(f"/incidents/{incident_id}/notices/acme/send")
     assert response.status_code == 303
     sent = client.page(f"/incidents/{incident_id}/notices/acme")
-    assert "Notice sent to: acme" in sent.text
+    assert "Notice sent to: Acme Retail B.V." in sent.text, "names, never slugs (issue 13)"
     assert len(sent.select("#sent > ol > li")) == 1
     [message] = _outbox(engine, "notice")
     assert "fg@acme.example" in message.recipients, "the officers and the notification addresses"
@@ -108,6 +109,28 @@ def test_staff_review_the_notice_then_send_it(client: PageClient, staff_api, eng
     with Session(engine) as session:
         actions = session.exec(select(AuditEvent.action)).all()
     assert "notice.sent" in actions
+
+
+def test_the_notice_email_links_to_the_notice_and_replies_go_to_the_processors_contact(
+    client: PageClient, staff_api, engine, settings, smtp_server
+) -> None:
+    """Issue 13: the e-mail links back to the notice (BREACHDESK_BASE_URL) and a reply
+    reaches the processor's contact for the breach, not the sending address."""
+    catcher, url = smtp_server
+    incident_id = _file(client, staff_api, controllers=["acme", "northwind"])
+    _send_all(client, incident_id)
+    assert deliver_outbox(engine, dataclasses.replace(settings, smtp_url=url)) == 2
+    for slug, address in (("acme", "fg@acme.example"), ("northwind", "dpo@northwind.example")):
+        message = next(m for rcpt, m in catcher.messages if address in rcpt)
+        link = f"{settings.base_url}/incidents/{incident_id}/notices/{slug}"
+        text, html, _attachments = _parts(message)
+        assert link in text
+        assert f'href="{link}"' in html
+        assert message["Reply-To"] == "security@talentcloud.example"
+        assert message["From"] == settings.mail_from
+    # The link opens the notice for its officer.
+    client.login(OFFICER_ACME)
+    assert client.get(f"/incidents/{incident_id}/notices/acme").status_code == 200
 
 
 def test_notice_delivered_over_smtp_in_both_languages(
@@ -224,7 +247,8 @@ def test_a_double_send_sends_once(client: PageClient, staff_api, engine, setting
 
     def send() -> None:
         barrier.wait()
-        results.append(notices.send_notices(engine, user, uuid.UUID(incident_2), ["acme"]))
+        sent = notices.send_notices(engine, user, uuid.UUID(incident_2), ["acme"], BASE)
+        results.append(sent)
 
     threads = [threading.Thread(target=send) for _ in range(2)]
     for thread in threads:
