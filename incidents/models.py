@@ -186,6 +186,11 @@ class Incident(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = Field(default=None)
+    # Closed (status "closed"): when, and the closing note. Reopening clears both.
+    closed_at: datetime | None = Field(default=None)
+    closing_note: str = Field(default="", sa_type=Text)
+    # A deleted draft: its answers are gone; the row stays for the audit log's sake.
+    deleted_at: datetime | None = Field(default=None)
 
 
 class ReferenceCounter(SQLModel, table=True):

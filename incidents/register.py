@@ -222,9 +222,7 @@ def _affects(controller_id: int) -> ColumnElement[bool]:
 
 
 def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str, int]) -> Any:
-    query = select(Incident)
-    if not user.is_staff:
-        query = query.where(visibility.incident_clause(user))
+    query = select(Incident).where(visibility.incident_clause(user))
     if filters.controller:
         controller_id = controller_ids.get(filters.controller)
         if controller_id is None or not visibility.may_see_controller(user, filters.controller):
@@ -302,7 +300,12 @@ PAGE_COLUMNS = (
     col(Incident.submitted_at),
     AFFECTED_MIN,
 )
-ROW_COLUMNS = (*PAGE_COLUMNS, col(Incident.answers))
+ROW_COLUMNS = (
+    *PAGE_COLUMNS,
+    col(Incident.answers),
+    col(Incident.closed_at),
+    col(Incident.closing_note),
+)
 
 
 def register_page(

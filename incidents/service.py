@@ -17,7 +17,8 @@ from forms.questionnaire import STEP_OF_QUESTION
 from forms.values import Context, FieldError, clean_text, parse_instant
 from incidents import audit, visibility
 from incidents.db import upsert_insert
-from incidents.errors import Conflict, NotFound
+from incidents.errors import Conflict, Invalid, NotFound, Problem
+from incidents.i18n import gettext as _
 from incidents.models import (
     AuditEvent,
     Incident,
@@ -40,6 +41,7 @@ from notify.obligations import (
     Obligation,
     evaluate,
     owed,
+    unmet,
     urgency,
 )
 
@@ -433,6 +435,95 @@ def _submitted_event(incident: Incident, user: CurrentUser, via: str) -> AuditEv
     )
 
 
+# --- the incident's life: delete a draft, close, reopen --------------------------------
+
+NOTE_MAX = 4000
+
+
+def delete_draft(session: Session, incident: Incident, user: CurrentUser, *, via: str) -> None:
+    """Delete a draft: its answers, draft versions and notices go (nothing of it was ever
+    sent); its row stays, empty, for the audit log, and is seen by nobody. A submitted
+    incident is never deleted (Art. 33(5): it stays documented): IncidentError."""
+    if incident.status != IncidentStatus.draft:
+        raise IncidentError(
+            _("Only a draft can be deleted; a submitted incident stays documented: close it.")
+        )
+    for notice in session.exec(select(Notice).where(col(Notice.incident_id) == incident.id)):
+        session.delete(notice)
+    versions = select(IncidentVersion).where(col(IncidentVersion.incident_id) == incident.id)
+    for version in session.exec(versions):
+        session.delete(version)
+    now = utcnow()
+    incident.answers = {}
+    _copy_columns(incident)
+    incident.deleted_at = incident.updated_at = now
+    incident.updated_by_id = user.id
+    session.add(incident)
+    audit.on_incident(session, user, "incident.deleted", incident.id, via=via)
+
+
+def open_duties(session: Session, user: CurrentUser, incident: Incident) -> list[Obligation]:
+    """The duties of the incident not met yet (running, overdue, or not started)."""
+    return unmet(obligations_of(session, user, incident))
+
+
+def close(
+    session: Session,
+    incident: Incident,
+    user: CurrentUser,
+    note: str,
+    *,
+    with_open_duties: bool,
+    via: str,
+) -> None:
+    """Close a submitted incident with a closing note. While a duty is still open the
+    closing is refused unless ``with_open_duties`` says the note explains why (Invalid
+    names the field; ``open_duties`` lists them for the message)."""
+    if incident.status != IncidentStatus.submitted:
+        raise IncidentError(_("Only a submitted incident can be closed."))
+    text = clean_text(note).strip()
+    problems = []
+    if not text or len(text) > NOTE_MAX:
+        message = _("Write the closing note: what was done and why the incident is closed.")
+        if len(text) > NOTE_MAX:
+            message = _("Keep the closing note to %(max)s characters.") % {"max": NOTE_MAX}
+        problems.append(Problem("note", message))
+    if open_duties(session, user, incident) and not with_open_duties:
+        problems.append(
+            Problem(
+                "with_open_duties",
+                _(
+                    "Duties are still open. Close only if the note says why they are left "
+                    "open, and confirm it here."
+                ),
+            )
+        )
+    if problems:
+        raise Invalid(problems)
+    now = utcnow()
+    incident.status = IncidentStatus.closed
+    incident.closed_at = incident.updated_at = now
+    incident.closing_note = text
+    incident.updated_by_id = user.id
+    session.add(incident)
+    audit.on_incident(
+        session, user, "incident.closed", incident.id, with_open_duties=with_open_duties, via=via
+    )
+
+
+def reopen(session: Session, incident: Incident, user: CurrentUser, *, via: str) -> None:
+    """A closed incident is open again (submitted). Its last closing note is kept (a new
+    closing replaces it; the audit log has every closing and reopening with its time)."""
+    if incident.status != IncidentStatus.closed:
+        raise IncidentError(_("Only a closed incident can be reopened."))
+    incident.status = IncidentStatus.submitted
+    incident.closed_at = None
+    incident.updated_at = utcnow()
+    incident.updated_by_id = user.id
+    session.add(incident)
+    audit.on_incident(session, user, "incident.reopened", incident.id, via=via)
+
+
 def correct(
     session: Session,
     incident: Incident,
@@ -452,6 +543,8 @@ def correct(
     VersionConflict (the browser's form and the API's If-Match say it)."""
     if incident.status == IncidentStatus.draft:
         raise IncidentError("a draft is saved, not corrected")
+    if incident.status == IncidentStatus.closed:
+        raise IncidentError(_("This incident is closed: reopen it to correct or supplement it."))
     check_version(incident, base_version)
     changed = changed_keys(incident.answers, answers)
     if not changed:

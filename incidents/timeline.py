@@ -47,16 +47,21 @@ def countdown(obligation: Obligation, now: datetime) -> dict[str, Any]:
     if remaining < timedelta(0):
         return {"state": "overdue", "text": _("overdue by %(span)s") % {"span": span(-remaining)}}
     state = "urgent" if remaining < URGENT else "open"
-    return {"state": state, "text": _("%(span)s left") % {"span": span(remaining)}}
+    # Time left stays in hours: the deadlines themselves are stated in hours (72 h).
+    return {"state": state, "text": _("%(span)s left") % {"span": _hours(remaining)}}
+
+
+def _hours(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    return _("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
 
 def span(delta: timedelta) -> str:
-    """A length of time as a person reads it: hours and minutes up to 48 hours, then days
-    and hours ("3 days 4 h", never "76 h 00 min")."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    hours, minute = divmod(minutes, 60)
+    """How late, or how long since: hours and minutes up to 48 hours, then days and hours
+    ("3 days 4 h", never "76 h 00 min")."""
+    hours = max(int(delta.total_seconds() // 3600), 0)
     if hours < 48:
-        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minute}
+        return _hours(delta)
     days, hour = divmod(hours, 24)
     return ngettext("%(num)d day %(hours)d h", "%(num)d days %(hours)d h", days) % {
         "num": days,

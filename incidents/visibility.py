@@ -2,7 +2,8 @@
 document (through service.visible_incident, notices.notice_for, the register's query and
 the notice inbox).
 
-- Processor staff (and admins) see every incident and every notice.
+- Processor staff (and admins) see every incident and every notice, but for a deleted
+  draft: for everyone it is as if it never was.
 - A controller's privacy officer sees a notice of their own controller once the processor
   has sent it and as long as it is not removed, and an incident only through such a notice
   (never a draft). Anything else is answered exactly as a missing id (404)."""
@@ -32,7 +33,7 @@ def incident_clause(user: CurrentUser) -> ColumnElement[bool]:
     """The incidents this principal may see, as a WHERE condition on ``Incident``: for an
     officer a correlated EXISTS on a visible notice of the incident."""
     if user.is_staff:
-        return true()
+        return col(Incident.deleted_at).is_(None)
     return and_(
         col(Incident.status) != IncidentStatus.draft,
         exists(
@@ -59,6 +60,8 @@ def may_see_controller(user: CurrentUser, slug: str) -> bool:
 
 def may_see_incident(session: Session, user: CurrentUser, incident: Incident) -> bool:
     """The same rule as ``incident_clause`` for an incident already loaded."""
+    if incident.deleted_at is not None:
+        return False
     if user.is_staff:
         return True
     if incident.status == IncidentStatus.draft:

@@ -310,6 +310,14 @@ def urgency(obligation: Obligation) -> tuple[bool, bool, datetime, datetime]:
     return (o.status != "overdue", o.due_at is None, o.due_at or _NEVER, o.starts_at or _NEVER)
 
 
+UNMET: frozenset[str] = frozenset({"pending", "open", "overdue"})  # not met yet
+
+
+def unmet(obligations: Sequence[Obligation]) -> list[Obligation]:
+    """The duties not met yet (running, overdue, or not started), most urgent first."""
+    return sorted((o for o in obligations if o.status in UNMET), key=urgency)
+
+
 def owed(obligations: Sequence[Obligation]) -> list[Obligation]:
     """The open and overdue obligations, most urgent first."""
     return sorted((o for o in obligations if o.status in {"open", "overdue"}), key=urgency)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody
 from litestar.response import Response
@@ -20,6 +20,8 @@ from incidents.controllers.api_common import (
     IF_MATCH,
     PATCH_CONTROL_KEYS,
     VERSION_HELP,
+    CloseIn,
+    Errors,
     IncidentList,
     IncidentOut,
     Me,
@@ -43,6 +45,8 @@ from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.usecases import incidents
 from incidents.usecases import register as register_uc
+
+CONFLICT = ResponseSpec(Errors, description="The incident is not in a state that allows this")
 
 
 @get(
@@ -176,6 +180,44 @@ class IncidentApiController(Controller):
         read as ``If-Match: "3"`` or ``"version": 3``; if it has moved on, nothing is changed
         and the answer is 409 naming the current version."""
         return _update(engine, user, settings, incident_id, data, if_match)
+
+    @delete(
+        "/{incident_id:uuid}",
+        name="api_incident_delete",
+        status_code=204,
+        responses={**error_responses(401, 403, 404), 409: CONFLICT},
+    )
+    @in_thread
+    def delete_incident(self, engine: Db, user: Principal, incident_id: IncidentId) -> None:
+        """Delete a draft (204): its answers are gone, the audit log keeps that it was deleted.
+        A submitted or closed incident is never deleted (409): close it instead."""
+        incidents.delete_draft(engine, user, incident_id, via="api")
+
+    @post(
+        "/{incident_id:uuid}/close",
+        name="api_incident_close",
+        status_code=200,
+        responses={**error_responses(400, 401, 403, 404, 422), 409: CONFLICT},
+    )
+    @in_thread
+    def close_incident(
+        self, engine: Db, user: Principal, incident_id: IncidentId, data: JSONBody[CloseIn]
+    ) -> IncidentOut:
+        """Close a submitted incident with a closing note (status ``closed``). While a duty
+        is still open it is refused (422 at ``with_open_duties``) unless
+        ``"with_open_duties": true`` says the note explains why."""
+        return incident_out(incidents.close(engine, user, incident_id, data, via="api"))
+
+    @post(
+        "/{incident_id:uuid}/reopen",
+        name="api_incident_reopen",
+        status_code=200,
+        responses={**error_responses(401, 403, 404), 409: CONFLICT},
+    )
+    @in_thread
+    def reopen_incident(self, engine: Db, user: Principal, incident_id: IncidentId) -> IncidentOut:
+        """Reopen a closed incident (status ``submitted`` again)."""
+        return incident_out(incidents.reopen(engine, user, incident_id, via="api"))
 
 
 def _update(

@@ -104,6 +104,14 @@ class IncidentOut(Struct):
     assessment: AssessmentOut
     obligations: list[ObligationOut]
     notices: list[NoticeOut]
+    closed_at: str | None = None
+    closing_note: str = ""
+
+
+# Closing an incident: the closing note (required), and ``with_open_duties`` true to close
+# while duties are still open (the note then says why). Read by the use case, after the
+# incident is known to be visible, so a stranger's malformed body is a 404 like any other.
+CloseIn = dict[str, Any]
 
 
 class IncidentList(Struct):
@@ -180,6 +188,8 @@ def incident_out(view: IncidentView) -> IncidentOut:
         notices=[
             notice_out(notice, org) for notice, org in view.notices if notice.removed_at is None
         ],
+        closed_at=_iso(incident.closed_at),
+        closing_note=incident.closing_note,
     )
 
 

@@ -26,6 +26,7 @@ from incidents.controllers.common import (
     Db,
     Form,
     IncidentId,
+    Page,
     Principal,
     Req,
     flash,
@@ -33,14 +34,14 @@ from incidents.controllers.common import (
     in_thread,
     lang,
 )
-from incidents.errors import Conflict, Problem
+from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
 from incidents.settings import Settings
 from incidents.usecases import incidents
 from incidents.usecases import register as register_uc
 from incidents.usecases.incidents import FormInvalid, StepForm
 from notify.assessment import assessment_of
-from notify.obligations import owed
+from notify.obligations import owed, unmet
 
 # --- the register ---------------------------------------------------------------------
 
@@ -165,6 +166,17 @@ class RegisterController(Controller):
 # --- starting, the task list, the steps, check and submit --------------------------------
 
 
+def _tasks_page(tasks: incidents.TaskList, errors: list[dict[str, Any]] | None = None) -> Template:
+    context = {
+        "incident": tasks.incident,
+        "states": tasks.states,
+        "complete": all(state == "completed" for _, state in tasks.states),
+        "done": sum(1 for _, state in tasks.states if state == "completed"),
+        "errors": errors or [],
+    }
+    return Template("incidents/tasks.html", context=context)
+
+
 def _return_target(value: str | None) -> str | None:
     return value if value in {"check", "incident"} else None
 
@@ -257,14 +269,29 @@ class QuestionnaireController(Controller):
     def task_list(
         self, engine: Db, user: Principal, settings: Config, incident_id: IncidentId
     ) -> Template:
-        tasks = incidents.task_list(engine, user, settings, incident_id)
-        context = {
-            "incident": tasks.incident,
-            "states": tasks.states,
-            "complete": all(state == "completed" for _, state in tasks.states),
-            "done": sum(1 for _, state in tasks.states if state == "completed"),
-        }
-        return Template("incidents/tasks.html", context=context)
+        return _tasks_page(incidents.task_list(engine, user, settings, incident_id))
+
+    @post(
+        "/{incident_id:uuid}/delete", name="incident_delete", guards=[staff_only], status_code=200
+    )
+    @in_thread
+    def delete(
+        self,
+        request: Req,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: IncidentId,
+        data: Form,
+    ) -> Page:
+        """Delete a draft, once the box that says so is ticked."""
+        if data.get("confirm") != "yes":
+            tasks = incidents.task_list(engine, user, settings, incident_id)
+            message = _("Tick the box to confirm that this draft and its answers are deleted.")
+            return _tasks_page(tasks, [{"field": "confirm", "message": message}])
+        incidents.delete_draft(engine, user, incident_id, via="web")
+        flash(request, _("The draft has been deleted."))
+        return Redirect(request.app.route_reverse("register"), status_code=303)
 
     @get("/{incident_id:uuid}/report/{step_key:str}", name="incident_step")
     @in_thread
@@ -444,6 +471,9 @@ def _incident_context(found: incidents.IncidentPage, settings: Settings) -> dict
         "trail": found.trail,
         "needs_sending": notices.needs_sending,
         "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
+        "unmet": unmet(found.deadlines.obligations),
+        "errors": [],
+        "values": {},
         "assessment": assessment_of(incident),
         "overrides": [
             (org.name, n.assessment_override)
@@ -467,6 +497,44 @@ class IncidentController(Controller):
             return Redirect(url, status_code=303)
         context = _incident_context(found, settings)
         return Template("incidents/incident.html", context=context)
+
+    @post("/close", name="incident_close", guards=[staff_only], status_code=200)
+    @in_thread
+    def close(
+        self,
+        request: Req,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: IncidentId,
+        data: Form,
+    ) -> Page:
+        """Close with a closing note; the page again with the note kept if refused."""
+        values = {k: str(data.get(k, "")) for k in ("note", "with_open_duties")}
+        body = {"note": values["note"], "with_open_duties": values["with_open_duties"] == "yes"}
+        try:
+            incidents.close(engine, user, incident_id, body, via="web")
+        except Invalid as exc:
+            found = incidents.page(engine, user, incident_id, now())
+            if found is None:  # a draft has no incident page (and is never closed)
+                raise Conflict(str(exc)) from None
+            extra = {"errors": form_problems(exc.problems), "values": values}
+            context = {**_incident_context(found, settings), **extra}
+            return Template("incidents/incident.html", context=context)
+        flash(request, _("The incident is closed."))
+        url = request.app.route_reverse("incident", incident_id=incident_id)
+        return Redirect(url, status_code=303)
+
+    @post("/reopen", name="incident_reopen", guards=[staff_only])
+    @in_thread
+    def reopen(
+        self, request: Req, engine: Db, user: Principal, incident_id: IncidentId
+    ) -> Redirect:
+        incidents.reopen(engine, user, incident_id, via="web")
+        flash(request, _("The incident is open again."))
+        return Redirect(
+            request.app.route_reverse("incident", incident_id=incident_id), status_code=303
+        )
 
     @get("/deadlines", name="incident_deadlines")
     @in_thread

@@ -414,6 +414,8 @@ ACTION_LABELS = {
     "notice.letter_saved": ("Letter to the persons saved", "Brief aan de betrokkenen opgeslagen"),
     "obligation.met": ("Duty recorded as met", "Plicht vastgelegd als nagekomen"),
     "obligation.late_reason": ("Reason for a delay recorded", "Reden voor vertraging vastgelegd"),
+    "incident.closed": ("Closed", "Gesloten"),
+    "incident.reopened": ("Reopened", "Heropend"),
 }
 
 
@@ -546,6 +548,68 @@ def record_late_reason(
             return "invalid"
         service.record_late_reason(session, pairs[controller], key, reason, user)
     return "recorded"
+
+
+# --- the incident's life ------------------------------------------------------------------
+
+
+def _for_staff(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Incident:
+    """The incident, locked for a change only staff make: NotFound when this principal may
+    not see it, then NotFound for an officer (the act does not exist for them) and
+    NotAllowed for any other role."""
+    incident = service.visible_incident(session, user, incident_id, lock=True)
+    if not user.is_staff:
+        raise NotFound() if user.is_officer else NotAllowed()
+    return incident
+
+
+def delete_draft(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, via: str) -> None:
+    """Delete a draft (staff); a submitted incident: Conflict (409)."""
+    with session_scope(engine, write=True) as session:
+        service.delete_draft(session, _for_staff(session, user, incident_id), user, via=via)
+
+
+def close(
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    body: Mapping[str, Any],
+    *,
+    via: str,
+) -> IncidentView:
+    """Close a submitted incident (staff) with ``body``'s ``note`` and, while duties are
+    open, ``with_open_duties`` true. Invalid names every problem of the body; another
+    state than submitted: Conflict."""
+    with session_scope(engine, write=True) as session:
+        incident = _for_staff(session, user, incident_id)
+        note, confirmed = _close_input(body)
+        service.close(session, incident, user, note, with_open_duties=confirmed, via=via)
+        return view_of(session, user, incident)
+
+
+def _close_input(body: Mapping[str, Any]) -> tuple[str, bool]:
+    """The closing's note and confirmation, or Invalid naming each malformed field."""
+    problems = [
+        Problem(str(key)[:80], _("Unknown field: only note and with_open_duties."))
+        for key in body
+        if key not in {"note", "with_open_duties"}
+    ]
+    note, confirmed = body.get("note", ""), body.get("with_open_duties", False)
+    if not isinstance(note, str):
+        problems.append(Problem("note", _("Write the closing note as text.")))
+    if not isinstance(confirmed, bool):
+        problems.append(Problem("with_open_duties", _("Use true or false.")))
+    if problems:
+        raise Invalid(problems)
+    return note, confirmed
+
+
+def reopen(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, via: str) -> IncidentView:
+    """Reopen a closed incident (staff); another state: Conflict."""
+    with session_scope(engine, write=True) as session:
+        incident = _for_staff(session, user, incident_id)
+        service.reopen(session, incident, user, via=via)
+        return view_of(session, user, incident)
 
 
 def _obligation(
