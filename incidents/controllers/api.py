@@ -47,6 +47,8 @@ from incidents.usecases import incidents
 from incidents.usecases import register as register_uc
 
 CONFLICT = ResponseSpec(Errors, description="The incident is not in a state that allows this")
+LIFE = {**error_responses(401, 403, 404), 409: CONFLICT}  # deleting, reopening
+CLOSE = {**error_responses(400, 401, 403, 404, 422), 409: CONFLICT}
 
 
 @get(
@@ -181,24 +183,14 @@ class IncidentApiController(Controller):
         and the answer is 409 naming the current version."""
         return _update(engine, user, settings, incident_id, data, if_match)
 
-    @delete(
-        "/{incident_id:uuid}",
-        name="api_incident_delete",
-        status_code=204,
-        responses={**error_responses(401, 403, 404), 409: CONFLICT},
-    )
+    @delete("/{incident_id:uuid}", name="api_incident_delete", status_code=204, responses=LIFE)
     @in_thread
     def delete_incident(self, engine: Db, user: Principal, incident_id: IncidentId) -> None:
         """Delete a draft (204): its answers are gone, the audit log keeps that it was deleted.
         A submitted or closed incident is never deleted (409): close it instead."""
         incidents.delete_draft(engine, user, incident_id, via="api")
 
-    @post(
-        "/{incident_id:uuid}/close",
-        name="api_incident_close",
-        status_code=200,
-        responses={**error_responses(400, 401, 403, 404, 422), 409: CONFLICT},
-    )
+    @post("/{incident_id:uuid}/close", name="api_incident_close", status_code=200, responses=CLOSE)
     @in_thread
     def close_incident(
         self, engine: Db, user: Principal, incident_id: IncidentId, data: JSONBody[CloseIn]
@@ -208,12 +200,7 @@ class IncidentApiController(Controller):
         ``"with_open_duties": true`` says the note explains why."""
         return incident_out(incidents.close(engine, user, incident_id, data, via="api"))
 
-    @post(
-        "/{incident_id:uuid}/reopen",
-        name="api_incident_reopen",
-        status_code=200,
-        responses={**error_responses(401, 403, 404), 409: CONFLICT},
-    )
+    @post("/{incident_id:uuid}/reopen", name="api_incident_reopen", status_code=200, responses=LIFE)
     @in_thread
     def reopen_incident(self, engine: Db, user: Principal, incident_id: IncidentId) -> IncidentOut:
         """Reopen a closed incident (status ``submitted`` again)."""

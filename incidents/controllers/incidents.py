@@ -8,10 +8,11 @@ import io
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
@@ -36,6 +37,7 @@ from incidents.controllers.common import (
 )
 from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
+from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases import incidents
 from incidents.usecases import register as register_uc
@@ -249,9 +251,31 @@ def _submit_errors(
     ]
 
 
+class OnIncident(NamedTuple):
+    """The database, who asks, the settings and the incident of the path: what an act on
+    one incident needs (``it: It``)."""
+
+    engine: Db
+    user: CurrentUser
+    settings: Settings
+    incident_id: uuid.UUID
+
+
+def provide_on_incident(
+    engine: Db, user: Principal, settings: Config, incident_id: IncidentId
+) -> OnIncident:
+    """``it``: the incident of the path, with who asks."""
+    return OnIncident(engine, user, settings, incident_id)
+
+
+It = NamedDependency[OnIncident]
+ON_INCIDENT = {"it": Provide(provide_on_incident, sync_to_thread=False)}
+
+
 class QuestionnaireController(Controller):
     path = "/incidents"
     guards = [staff_only]
+    dependencies = ON_INCIDENT
 
     @get("/new", name="incident_start", sync_to_thread=False)
     def start_page(self) -> Template:
@@ -271,25 +295,15 @@ class QuestionnaireController(Controller):
     ) -> Template:
         return _tasks_page(incidents.task_list(engine, user, settings, incident_id))
 
-    @post(
-        "/{incident_id:uuid}/delete", name="incident_delete", guards=[staff_only], status_code=200
-    )
+    @post("/{incident_id:uuid}/delete", name="incident_delete", status_code=200)
     @in_thread
-    def delete(
-        self,
-        request: Req,
-        engine: Db,
-        user: Principal,
-        settings: Config,
-        incident_id: IncidentId,
-        data: Form,
-    ) -> Page:
+    def delete(self, request: Req, it: It, data: Form) -> Page:
         """Delete a draft, once the box that says so is ticked."""
         if data.get("confirm") != "yes":
-            tasks = incidents.task_list(engine, user, settings, incident_id)
+            tasks = incidents.task_list(*it)
             message = _("Tick the box to confirm that this draft and its answers are deleted.")
             return _tasks_page(tasks, [{"field": "confirm", "message": message}])
-        incidents.delete_draft(engine, user, incident_id, via="web")
+        incidents.delete_draft(it.engine, it.user, it.incident_id, via="web")
         flash(request, _("The draft has been deleted."))
         return Redirect(request.app.route_reverse("register"), status_code=303)
 
@@ -485,6 +499,7 @@ def _incident_context(found: incidents.IncidentPage, settings: Settings) -> dict
 
 class IncidentController(Controller):
     path = "/incidents/{incident_id:uuid}"
+    dependencies = ON_INCIDENT
 
     @get("/", name="incident")
     @in_thread
@@ -500,41 +515,28 @@ class IncidentController(Controller):
 
     @post("/close", name="incident_close", guards=[staff_only], status_code=200)
     @in_thread
-    def close(
-        self,
-        request: Req,
-        engine: Db,
-        user: Principal,
-        settings: Config,
-        incident_id: IncidentId,
-        data: Form,
-    ) -> Page:
+    def close(self, request: Req, it: It, data: Form) -> Page:
         """Close with a closing note; the page again with the note kept if refused."""
         values = {k: str(data.get(k, "")) for k in ("note", "with_open_duties")}
         body = {"note": values["note"], "with_open_duties": values["with_open_duties"] == "yes"}
         try:
-            incidents.close(engine, user, incident_id, body, via="web")
+            incidents.close(it.engine, it.user, it.incident_id, body, via="web")
         except Invalid as exc:
-            found = incidents.page(engine, user, incident_id, now())
+            found = incidents.page(it.engine, it.user, it.incident_id, now())
             if found is None:  # a draft has no incident page (and is never closed)
                 raise Conflict(str(exc)) from None
             extra = {"errors": form_problems(exc.problems), "values": values}
-            context = {**_incident_context(found, settings), **extra}
+            context = {**_incident_context(found, it.settings), **extra}
             return Template("incidents/incident.html", context=context)
         flash(request, _("The incident is closed."))
-        url = request.app.route_reverse("incident", incident_id=incident_id)
-        return Redirect(url, status_code=303)
+        return Redirect(_incident_url(request, it), status_code=303)
 
     @post("/reopen", name="incident_reopen", guards=[staff_only])
     @in_thread
-    def reopen(
-        self, request: Req, engine: Db, user: Principal, incident_id: IncidentId
-    ) -> Redirect:
-        incidents.reopen(engine, user, incident_id, via="web")
+    def reopen(self, request: Req, it: It) -> Redirect:
+        incidents.reopen(it.engine, it.user, it.incident_id, via="web")
         flash(request, _("The incident is open again."))
-        return Redirect(
-            request.app.route_reverse("incident", incident_id=incident_id), status_code=303
-        )
+        return Redirect(_incident_url(request, it), status_code=303)
 
     @get("/deadlines", name="incident_deadlines")
     @in_thread
@@ -608,6 +610,10 @@ class IncidentController(Controller):
             "numbers": found.numbers,
         }
         return Template("incidents/changes.html", context=context)
+
+
+def _incident_url(request: Req, it: OnIncident) -> str:
+    return request.app.route_reverse("incident", incident_id=it.incident_id)
 
 
 def _late_reason_flash(outcome: str) -> tuple[str, str]:
