@@ -231,6 +231,9 @@ class Notice(SQLModel, table=True):
     incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True)
     controller_id: int = Field(foreign_key="organisation.id")
     removed_at: datetime | None = Field(default=None)  # the controller was taken off the incident
+    # Withdrawn by the processor after investigation (not a breach): when, and why.
+    withdrawn_at: datetime | None = Field(default=None)
+    withdrawal_reason: str = Field(default="", sa_type=Text)
     version: int = Field(default=0)  # how many notices were sent to this controller
     incident_version: int | None = Field(default=None)  # incident version last sent
     sent_at: datetime | None = Field(default=None)

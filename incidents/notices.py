@@ -19,9 +19,11 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from forms.values import clean_text
+from forms.words import format_datetime
 from incidents import audit, documents, service, signals, visibility  # noqa: F401  (signals: wake the worker)
 from incidents.db import insert_ignore, session_scope
-from incidents.errors import Conflict, NotAllowed, NotFound
+from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from incidents.i18n import gettext as _
 from incidents.models import (
     AssessmentOverride,
@@ -156,6 +158,7 @@ def needs_sending(incident: Incident, notice: Notice) -> bool:
     return (
         incident.status == IncidentStatus.submitted
         and notice.removed_at is None
+        and notice.withdrawn_at is None
         and notice.incident_version != incident.version
     )
 
@@ -618,6 +621,80 @@ ANSWER_MAIL = {
         "{processor} heeft uw vraag over {reference} beantwoord.\n\nUw vraag:\n{question}\n\nAntwoord ({author}):\n{body}\n\nDe melding in Breachdesk: {link}\n",
     ),
 }
+
+
+WITHDRAWAL_MAIL = {
+    "en": (
+        "[{reference}] Withdrawn: our notice of a personal data breach",
+        "{processor} withdraws the notice {reference} it sent to {controller} on {sent}.\n\n"
+        "Why:\n{reason}\n\n"
+        "After investigation this is not a personal data breach on our side: the duties it "
+        "started for you (Art. 33 and 34 GDPR) lapse. Keep this message with your records.\n\n"
+        "The notice in Breachdesk: {link}\n",
+    ),
+    "nl": (
+        "[{reference}] Ingetrokken: onze melding van een inbreuk in verband met persoonsgegevens",
+        "{processor} trekt de melding {reference} in die op {sent} aan {controller} is "
+        "verzonden.\n\nWaarom:\n{reason}\n\n"
+        "Na onderzoek is dit aan onze kant geen inbreuk in verband met persoonsgegevens: de "
+        "plichten die de melding voor u deed ingaan (art. 33 en 34 AVG) vervallen. Bewaar dit "
+        "bericht bij uw administratie.\n\n"
+        "De melding in Breachdesk: {link}\n",
+    ),
+}
+REASON_MAX = 4000
+
+
+def withdraw(
+    session: Session,
+    base_url: str,
+    incident: Incident,
+    notice: Notice,
+    org: Organisation,
+    user: CurrentUser,
+    reason: str,
+) -> None:
+    """Withdraw a sent notice (after investigation, not a breach): the controller's duties
+    lapse, the controller is told by e-mail with the reason, both timelines show it. The
+    caller holds the incident's lock, so two withdrawals take turns: the second is refused."""
+    if notice.sent_at is None or notice.removed_at is not None:
+        raise NoticeError(_("Only a notice that was sent can be withdrawn."))
+    if notice.withdrawn_at is not None:
+        raise NoticeError(_("This notice has been withdrawn already."))
+    text = clean_text(reason).strip()
+    if not text or len(text) > REASON_MAX:
+        message = _("Say why the notice is withdrawn (at most %(max)s characters).")
+        raise Invalid([Problem("reason", message % {"max": REASON_MAX})])
+    now = utcnow()
+    notice.withdrawn_at = now
+    notice.withdrawal_reason = text
+    session.add(notice)
+    recipients = controller_addresses(session, org)
+    if recipients:
+        own = processor(session)
+        subject, body = WITHDRAWAL_MAIL[org.language]
+        values = {
+            "reference": incident.reference or "",
+            "processor": own.name if own else "",
+            "controller": org.name,
+            "sent": format_datetime(notice.sent_at, documents.zone_of(org), org.language),
+            "reason": text,
+            "link": notice_url(base_url, incident.id, org.slug),
+        }
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"withdrawal:{notice.id}",
+                kind="withdrawal",
+                recipients=recipients,
+                subject=subject.format(**values),
+                body_text=body.format(**values),
+                reply_to=str(incident.answers.get("contact_email") or ""),
+                incident_id=incident.id,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    _audit(session, "notice.withdrawn", user, notice)
 
 
 def post_message(

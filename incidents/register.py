@@ -354,6 +354,8 @@ NOTICE_COLUMNS = (
     col(Notice.removed_at),
     col(Notice.decision),
     col(Notice.assessment_override),
+    col(Notice.withdrawn_at),
+    col(Notice.withdrawal_reason),
 )
 
 

@@ -609,6 +609,7 @@ def controller_facts(
         decision=Decision.from_json(notice.decision),
         acts={r.key: r.met_at for r in records if r.met_at is not None},
         late_reasons={r.key: r.late_reason for r in records if r.late_reason},
+        withdrawn=notice.withdrawn_at is not None,
     )
 
 

@@ -30,7 +30,7 @@ CHANNEL = "breachdesk_outbox"
 log = get_logger("breachdesk.worker")
 _WROTE_OUTBOX = "breachdesk_wrote_outbox"
 
-NOTICE_FACTS = ("delivered_at", "sent_at", "decision", "removed_at")
+NOTICE_FACTS = ("delivered_at", "sent_at", "decision", "removed_at", "withdrawn_at")
 INCIDENT_FACTS = ("discovered_at", "status")
 ORGANISATION_FACTS = ("contract_hours", "nis2")
 

@@ -106,6 +106,7 @@ def build_items(
             (notice.sent_at, _("Notice sent to %(org)s")),
             (notice.delivered_at, _("Notice delivered to %(org)s")),
             (notice.acknowledged_at, _("%(org)s acknowledged the notice")),
+            (notice.withdrawn_at, _("Notice to %(org)s withdrawn: not a breach after all")),
         )
         items.extend(Item(at, "event", text % {"org": org.name}) for at, text in moments if at)
     for obligation in obligations:

@@ -59,6 +59,7 @@ class ControllerFacts:
     decision: Decision | None = None
     acts: Mapping[str, datetime] = field(default_factory=dict)  # obligation key -> when it was met
     late_reasons: Mapping[str, str] = field(default_factory=dict)  # obligation key -> reason
+    withdrawn: bool = False  # the processor withdrew its notice: not a breach after all
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,8 @@ def _evaluate_one(
     regime: Regime, incident: IncidentFacts, controller: ControllerFacts, now: datetime
 ) -> Obligation:
     applies = APPLIES[regime.applies](controller)
+    if controller.withdrawn and _met_at(regime, controller) is None:
+        applies = False  # withdrawn (not a breach): what was not done is no longer owed
     reason = controller.late_reasons.get(regime.key)
     if applies is False:
         return Obligation(regime.key, controller.slug, None, None, "not_applicable")

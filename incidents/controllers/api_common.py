@@ -65,6 +65,8 @@ class NoticeOut(Struct):
     acknowledged_at: str | None
     decision: dict[str, Any] | None
     assessment_override: dict[str, Any] | None  # the officer's own estimate, with its reason
+    withdrawn_at: str | None = None  # the processor withdrew it (not a breach), and why
+    withdrawal_reason: str = ""
 
 
 class SendOut(Struct):
@@ -208,6 +210,8 @@ def notice_out(notice: Notice, org: Organisation) -> NoticeOut:
         acknowledged_at=_iso(notice.acknowledged_at),
         decision=notice.decision,
         assessment_override=notice.assessment_override,
+        withdrawn_at=_iso(notice.withdrawn_at),
+        withdrawal_reason=notice.withdrawal_reason,
     )
 
 

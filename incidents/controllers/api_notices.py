@@ -76,6 +76,10 @@ DECISION_SCHEMA = _object_schema(
     },
     ["is_breach", "authority_reason"],
 )
+WITHDRAW_SCHEMA = _object_schema(
+    {"reason": Schema(type=OpenAPIType.STRING, max_length=4000, description="Why it is withdrawn")},
+    required=["reason"],
+)
 OVERRIDE_SCHEMA = _object_schema(
     {
         "level": Schema(type=OpenAPIType.STRING, enum=list(LEVELS)),
@@ -115,6 +119,7 @@ SEND_ERRORS = {
         Errors, description="The incident is a draft, or the controller has no address"
     ),
 }
+WITHDRAW_CONFLICT = ResponseSpec(Errors, description="Not sent yet, or withdrawn already")
 Body = JSONBody[dict[str, Any]]
 
 
@@ -125,11 +130,15 @@ def provide_target(
     return Target(engine, user, incident_id, controller)
 
 
-def _post(path: str, name: str, body: Schema | None = None) -> post:
-    """An act on the notice: 200 with the notice; its body's schema, and then 422 too."""
+def _post(
+    path: str, name: str, body: Schema | None = None, conflict: ResponseSpec | None = None
+) -> post:
+    """An act on the notice: 200 with the notice; its body's schema, and then 422 too;
+    ``conflict``: the 409 it can answer."""
+    errors = {**NOTICE_ERRORS, 409: conflict} if conflict else NOTICE_ERRORS
     if body is None:
-        return post(path, name=name, status_code=200, responses=NOTICE_ERRORS)
-    responses = {**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]}
+        return post(path, name=name, status_code=200, responses=errors)
+    responses = {**errors, 422: ERROR_RESPONSES[422]}
     operation = _body_operation(body)
     return post(path, name=name, status_code=200, operation_class=operation, responses=responses)
 
@@ -185,6 +194,13 @@ class NoticeApiController(Controller):
     def data_subjects_informed(self, at: At, data: Body) -> NoticeOut:
         """When and how the persons were informed (Art. 34)."""
         return _out(cases.record_act(*at, "gdpr_data_subjects", data, strict=True))
+
+    @_post("/withdraw", "api_notice_withdraw", WITHDRAW_SCHEMA, WITHDRAW_CONFLICT)
+    @in_thread
+    def withdraw_notice(self, at: At, settings: Config, data: Body) -> NoticeOut:
+        """Withdraw a sent notice after investigation (not a breach), with the reason: the
+        controller is told by e-mail and its duties lapse. Staff only; once."""
+        return _out(cases.withdraw(*at, data, settings.base_url))
 
 
 handlers = [NoticeApiController]

@@ -282,6 +282,24 @@ class NoticeController(Controller):
         url = request.app.route_reverse("incident", incident_id=incident_id)
         return Redirect(url + "#notices", status_code=303)
 
+    @post("/{slug:str}/withdraw", name="notice_withdraw", guards=[staff_only], status_code=200)
+    @in_thread
+    def withdraw(
+        self, request: AnyRequest, at: At, settings: Config, data: Form
+    ) -> Template | Redirect:
+        """Withdraw the sent notice with the reason; the page again with it if refused."""
+        values = _values(data)
+        body = {"reason": values.get("reason", "")}
+        return _submit(
+            request,
+            lambda: cases.withdraw(*at, body, settings.base_url),
+            lambda exc: _notice_again(at, form_problems(exc.problems), values, "withdraw"),
+            lambda found: (
+                _("The notice is withdrawn; %(name)s is told by e-mail.") % {"name": found.org.name}
+            ),
+            _notice_url(request, at),
+        )
+
     # --- the officer's acts ---
 
     @post("/{slug:str}/acknowledge", name="notice_acknowledge")

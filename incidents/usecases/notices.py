@@ -28,7 +28,7 @@ from forms.decision import (
 from forms.values import FieldError, clean_text, whole_number
 from incidents import audit, documents, notices, service
 from incidents.db import session_scope
-from incidents.errors import Invalid, NotFound, Problem
+from incidents.errors import Invalid, NotAllowed, NotFound, Problem
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, NoticeSend, Organisation, User, utcnow
@@ -147,6 +147,7 @@ def _page(session: Session, user: CurrentUser, found: Found) -> dict[str, Any]:
         "sends": sends,
         "latest": sends[-1] if sends else None,
         "preview": preview,
+        "processor_name": own.name if (own := notices.processor(session)) else "",
         "recipients": notices.controller_addresses(session, org) if user.is_staff else [],
         "threads": notices.threads_of(session, notice.id),
         "decisions": notices.decisions_of(session, notice.id),
@@ -224,6 +225,33 @@ def send(
     or to every one that needs it (None). Only staff send (see ``notices.send_notices``).
     A notice that cannot be sent: ``notices.NoticeError``, a Conflict."""
     return notices.send_notices(engine, user, incident_id, slugs, base_url)
+
+
+def withdraw(
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    slug: str,
+    body: Mapping[str, Any],
+    base_url: str,
+) -> Found:
+    """Withdraw a sent notice with ``body``'s ``reason`` (staff; to an officer the act is as
+    absent as a missing page). The controller is told by e-mail; its duties lapse."""
+    with session_scope(engine, write=True) as session:
+        service.visible_incident(session, user, incident_id, lock=True)
+        if not user.is_staff:
+            raise NotFound() if user.is_officer else NotAllowed()
+        found = _find(session, user, incident_id, slug)
+        unknown = [
+            Problem(str(k)[:80], _("Unknown field: only reason.")) for k in body if k != "reason"
+        ]
+        reason = body.get("reason", "")
+        if not isinstance(reason, str):
+            unknown.append(Problem("reason", _("Write the reason as text.")))
+        if unknown:
+            raise Invalid(unknown)
+        notices.withdraw(session, base_url, found.incident, found.notice, found.org, user, reason)
+        return found
 
 
 # --- the officer's acts ---------------------------------------------------------------------

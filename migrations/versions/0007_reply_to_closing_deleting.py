@@ -3,7 +3,8 @@
 A notice's e-mail is answered to the processor's contact for the breach, not to the
 sending address (existing messages have none). An incident can be closed with a note
 (closed_at, closing_note) and reopened; a deleted draft keeps its row, without answers,
-for the audit log (deleted_at).
+for the audit log (deleted_at). A sent notice can be withdrawn (withdrawn_at,
+withdrawal_reason).
 
 Revision 0007 after 0006; created 2026-11-30 14:00:00.
 """
@@ -27,9 +28,17 @@ def upgrade() -> None:
         batch_op.add_column(utc("deleted_at", NULL))
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.alter_column("closing_note", server_default=None)
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.add_column(utc("withdrawn_at", NULL))
+        batch_op.add_column(text("withdrawal_reason", server_default=""))
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.alter_column("withdrawal_reason", server_default=None)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.drop_column("withdrawal_reason")
+        batch_op.drop_column("withdrawn_at")
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_column("deleted_at")
         batch_op.drop_column("closing_note")

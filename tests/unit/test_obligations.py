@@ -324,3 +324,24 @@ def test_reminder_thresholds() -> None:
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError):
         evaluate(IncidentFacts(DISCOVERED, []), datetime(2026, 1, 1))
+
+
+def test_a_withdrawn_notice_keeps_what_was_met_and_owes_nothing_more() -> None:
+    """Issue 13: after investigation, not a breach. What was done stays done (the notice
+    was delivered, the authority told); nothing still open is owed any more."""
+    delivered = DISCOVERED + timedelta(hours=3)
+    notified = delivered + timedelta(hours=20)
+    later = DISCOVERED + timedelta(days=9)
+    withdrawn = ControllerFacts(
+        "acme",
+        24,
+        notice_delivered_at=delivered,
+        acts={"gdpr_authority": notified},
+        withdrawn=True,
+    )
+    statuses = {o.key: o.status for o in evaluate(IncidentFacts(DISCOVERED, [withdrawn]), later)}
+    assert statuses["processor_notice"] == "met"
+    assert statuses["gdpr_authority"] == "met"
+    assert set(statuses.values()) <= {"met", "not_applicable"}
+    not_delivered = ControllerFacts("acme", 24, withdrawn=True)
+    assert one(not_delivered, "processor_notice", later).status == "not_applicable"

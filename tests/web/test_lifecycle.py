@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlmodel import Session, select
 
-from incidents.models import AuditEvent, Incident, IncidentVersion, Notice
+from incidents.models import AuditEvent, Incident, IncidentVersion, Notice, OutboxMessage
 from tests.helpers import OFFICER_ACME, STAFF, PageClient, check_page
 from tests.web.notice_helpers import file_via_api
 
@@ -21,6 +21,24 @@ def _draft(client: PageClient, headers: dict[str, str]) -> str:
     response = client.post("/api/v1/incidents", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()["id"]
+
+
+def _at_once(make_client, call, callers: int = 2) -> list[int]:
+    """The statuses of ``callers`` browsers making the same call at the same instant."""
+    barrier = threading.Barrier(callers)
+    statuses: list[int] = []
+
+    def run() -> None:
+        browser = make_client()
+        barrier.wait()
+        statuses.append(call(browser).status_code)
+
+    threads = [threading.Thread(target=run) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 def _actions(engine) -> list[str]:
@@ -54,28 +72,6 @@ def test_the_api_deletes_a_draft_and_nothing_else(client: PageClient, api_header
         ).all()
         assert notices == [] and versions == []
     assert "incident.deleted" in _actions(engine)
-
-
-def test_two_deletes_of_one_draft_at_once_give_one_204_and_one_404(
-    client: PageClient, make_client, api_headers, engine
-) -> None:
-    staff = api_headers(STAFF)
-    draft = _draft(client, staff)
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def delete() -> None:
-        browser = make_client()
-        barrier.wait()
-        statuses.append(browser.delete(f"/api/v1/incidents/{draft}", headers=staff).status_code)
-
-    threads = [threading.Thread(target=delete) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [204, 404]
-    assert _actions(engine).count("incident.deleted") == 1
 
 
 def test_the_draft_page_deletes_after_the_box_is_ticked(client: PageClient, api_headers) -> None:
@@ -177,3 +173,107 @@ def test_the_incident_page_closes_keeps_the_note_when_refused_and_reopens(
     client.submit("/logout")
     client.login(OFFICER_ACME)
     assert client.submit(f"/incidents/{incident_id}/close", {"note": "x"}).status_code == 404
+
+
+# --- withdrawing a notice -----------------------------------------------------------------
+
+
+def _sent(client: PageClient, api_headers) -> str:
+    """An incident of Acme and Northwind, its notice sent to Acme only."""
+    staff = api_headers(STAFF)
+    incident_id = file_via_api(client, staff, controllers=["acme", "northwind"])
+    send = client.post(f"/api/v1/incidents/{incident_id}/notices/acme/send", headers=staff)
+    assert send.status_code == 200, send.text
+    return incident_id
+
+
+def _withdrawals(engine) -> list[OutboxMessage]:
+    with Session(engine) as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "withdrawal")
+        return list(session.exec(query).all())
+
+
+def test_the_api_withdraws_a_sent_notice_tells_the_controller_and_its_duties_lapse(
+    client: PageClient, api_headers, engine, settings
+) -> None:
+    staff = api_headers(STAFF)
+    incident_id = _sent(client, api_headers)
+    base = f"/api/v1/incidents/{incident_id}/notices"
+    reason = "The file was encrypted at rest with a key the attacker never had."
+    assert client.post(f"{base}/acme/withdraw", json={}, headers=staff).status_code == 422
+    odd = client.post(f"{base}/acme/withdraw", json={"reason": 1, "x": 2}, headers=staff)
+    assert {e["field"] for e in odd.json()["errors"]} == {"reason", "x"}
+    unsent = client.post(f"{base}/northwind/withdraw", json={"reason": reason}, headers=staff)
+    assert unsent.status_code == 409, "only a sent notice is withdrawn"
+    officer = api_headers(OFFICER_ACME)
+    by_officer = client.post(f"{base}/acme/withdraw", json={"reason": reason}, headers=officer)
+    assert by_officer.status_code == 404
+    done = client.post(f"{base}/acme/withdraw", json={"reason": reason}, headers=staff)
+    assert done.status_code == 200, done.text
+    assert done.json()["withdrawn_at"] and done.json()["withdrawal_reason"] == reason
+    again = client.post(f"{base}/acme/withdraw", json={"reason": reason}, headers=staff)
+    assert again.status_code == 409
+    [message] = _withdrawals(engine)
+    assert "fg@acme.example" in message.recipients
+    assert reason in message.body_text and "Ingetrokken" in message.subject, "Acme reads Dutch"
+    assert f"{settings.base_url}/incidents/{incident_id}/notices/acme" in message.body_text
+    assert message.reply_to == "security@talentcloud.example"
+    incident = client.get(f"/api/v1/incidents/{incident_id}", headers=staff).json()
+    acme = {o["key"]: o["status"] for o in incident["obligations"] if o["controller"] == "acme"}
+    assert acme["gdpr_authority"] == "not_applicable", "the controller's duties lapse"
+    assert acme["processor_notice"] == "not_applicable", "not delivered yet: no longer owed"
+    # The officer still reads the notice, withdrawn, with the reason.
+    read = client.get(f"/api/v1/incidents/{incident_id}", headers=officer).json()
+    assert read["notices"][0]["withdrawal_reason"] == reason
+    assert "notice.withdrawn" in _actions(engine)
+
+
+@pytest.mark.parametrize("act", ["delete a draft", "withdraw a notice"])
+def test_two_at_once_one_is_done_the_other_refused(
+    act: str, client: PageClient, make_client, api_headers, engine
+) -> None:
+    """Two staff members (or a double click) at the same instant: done once, audited once,
+    one message at most; the other is told it is gone (404) or done already (409)."""
+    staff = api_headers(STAFF)
+    if act == "delete a draft":
+        url = f"/api/v1/incidents/{_draft(client, staff)}"
+        statuses = _at_once(make_client, lambda browser: browser.delete(url, headers=staff))
+        assert sorted(statuses) == [204, 404]
+        assert _actions(engine).count("incident.deleted") == 1
+        return
+    url = f"/api/v1/incidents/{_sent(client, api_headers)}/notices/acme/withdraw"
+    body = {"reason": "Not a breach."}
+    statuses = _at_once(make_client, lambda browser: browser.post(url, json=body, headers=staff))
+    assert sorted(statuses) == [200, 409]
+    assert len(_withdrawals(engine)) == 1
+    assert _actions(engine).count("notice.withdrawn") == 1
+
+
+def test_the_notice_page_withdraws_and_both_sides_see_it(
+    client: PageClient, api_headers, engine
+) -> None:
+    incident_id = _sent(client, api_headers)
+    client.login(STAFF)
+    page = f"/incidents/{incident_id}/notices/acme"
+    assert client.page(page).select_one("#withdraw-heading")
+    refused = client.submit(f"{page}/withdraw", {"reason": "x" * 4001})
+    assert refused.status_code == 200
+    soup = check_page(refused.text)
+    assert soup.select_one("#reason").get_text() == "x" * 4001, "the reason is kept"
+    assert soup.select_one(".error-summary a[href='#reason']")
+    reason = "After investigation: the laptop's disk was encrypted."
+    done = client.submit(f"{page}/withdraw", {"reason": reason})
+    assert done.status_code == 303
+    after = client.page(page)
+    assert "The notice is withdrawn; Acme Retail B.V. is told by e-mail." in after.text
+    assert not after.select_one("#withdraw-heading")
+    timeline = client.page(f"/incidents/{incident_id}").select_one("#timeline").get_text(" ")
+    assert "Notice to Acme Retail B.V. withdrawn" in timeline
+    client.submit("/logout")
+    client.login(OFFICER_ACME)
+    officer_view = client.page(page)
+    assert reason in officer_view.select_one(".key-facts").get_text(" ")
+    assert officer_view.select_one(".notice-box")
+    assert "withdrawn" in client.page(f"/incidents/{incident_id}").select_one("#timeline").get_text(
+        " "
+    )
