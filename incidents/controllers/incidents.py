@@ -111,7 +111,7 @@ def _csv(records: list[dict[str, Any]]) -> Response[Any]:
     writer.writeheader()
     for record in records:
         writer.writerow({k: _csv_cell(v) for k, v in record.items()})
-    return _download(buffer.getvalue(), "text/csv; charset=utf-8", "register.csv")
+    return _download(buffer.getvalue(), "text/csv", "register.csv")  # Litestar adds the charset
 
 
 def _json(records: list[dict[str, Any]]) -> Response[Any]:
@@ -522,12 +522,7 @@ class IncidentController(Controller):
         try:
             incidents.close(it.engine, it.user, it.incident_id, body, via="web")
         except Invalid as exc:
-            found = incidents.page(it.engine, it.user, it.incident_id, now())
-            if found is None:  # a draft has no incident page (and is never closed)
-                raise Conflict(str(exc)) from None
-            extra = {"errors": form_problems(exc.problems), "values": values}
-            context = {**_incident_context(found, it.settings), **extra}
-            return Template("incidents/incident.html", context=context)
+            return _incident_again(it, form_problems(exc.problems), values)
         flash(request, _("The incident is closed."))
         return Redirect(_incident_url(request, it), status_code=303)
 
@@ -555,19 +550,23 @@ class IncidentController(Controller):
     def late_reason(
         self,
         request: Req,
-        engine: Db,
-        user: Principal,
-        incident_id: IncidentId,
+        it: It,
         controller: FromPath[str],
         key: FromPath[str],
         data: Form,
-    ) -> Redirect:
-        """Record why a duty was (or is) late (Art. 33(1))."""
+    ) -> Page:
+        """Record why a duty was (or is) late (Art. 33(1)); refused, the page again with the
+        text kept and the message at its field."""
         reason = str(data.get("reason", ""))
-        outcome = incidents.record_late_reason(engine, user, incident_id, controller, key, reason)
-        flash(request, *_late_reason_flash(outcome))
-        url = request.app.route_reverse("incident", incident_id=incident_id)
-        return Redirect(url + "#timeline", status_code=303)
+        outcome = incidents.record_late_reason(
+            it.engine, it.user, it.incident_id, controller, key, reason
+        )
+        message, category = _late_reason_flash(outcome)
+        if outcome == "invalid":
+            field = f"reason-{controller}-{key}"
+            return _incident_again(it, [{"field": field, "message": message}], {field: reason})
+        flash(request, message, category)
+        return Redirect(_incident_url(request, it) + "#timeline", status_code=303)
 
     @get("/versions/{number:int}", name="incident_version")
     @in_thread
@@ -610,6 +609,17 @@ class IncidentController(Controller):
             "numbers": found.numbers,
         }
         return Template("incidents/changes.html", context=context)
+
+
+def _incident_again(
+    it: OnIncident, errors: list[dict[str, Any]], values: dict[str, str]
+) -> Template:
+    """The incident page again with a form's problems at its fields and its input kept."""
+    found = incidents.page(it.engine, it.user, it.incident_id, now())
+    if found is None:  # a draft has no incident page, nor its forms
+        raise Conflict(" ".join(e["message"] for e in errors))
+    context = {**_incident_context(found, it.settings), "errors": errors, "values": values}
+    return Template("incidents/incident.html", context=context)
 
 
 def _incident_url(request: Req, it: OnIncident) -> str:

@@ -414,7 +414,7 @@ class NoticeController(Controller):
             return pdf_response(data, name)
         return Response(
             data,
-            media_type="text/plain; charset=utf-8",
+            media_type="text/plain",  # Litestar adds "; charset=utf-8"
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 

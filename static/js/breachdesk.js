@@ -62,3 +62,24 @@
     });
   });
 })();
+
+// A text field with a limit says how much of it is used, as one types.
+(function () {
+  "use strict";
+
+  function attach(field) {
+    var note = document.createElement("p");
+    note.className = "hint counter";
+    note.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", note);
+    function update() {
+      note.textContent = field.getAttribute("data-counter").replace("{count}", field.value.length);
+    }
+    field.addEventListener("input", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-counter]").forEach(attach);
+  });
+})();

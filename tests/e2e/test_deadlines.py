@@ -41,6 +41,13 @@ def test_dashboard_and_live_countdown(page, shot) -> None:
     assert page.locator("#deadlines .hint").inner_text().startswith("Updated")
     assert before.startswith("Updated")
 
+    # The delay reason says its limit and counts as one types (issue 13).
+    reason = page.locator("textarea[id^='reason-']").first
+    counter = reason.locator("xpath=following-sibling::p[contains(@class, 'counter')]")
+    expect(counter).to_have_text("0 of 4000 characters")
+    reason.fill("The scope was clear only after the forensic report.")
+    expect(counter).to_have_text("51 of 4000 characters")
+
 
 def test_countdown_is_right_without_javascript(browser, live_server) -> None:
     context = browser.new_context(base_url=live_server, locale="en-GB", java_script_enabled=False)

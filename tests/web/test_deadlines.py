@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from incidents.accounts import create_token
 from incidents.models import AuditEvent, Notice, Organisation, User
 from tests.factories import complete_answers
-from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, check_page
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -182,8 +182,9 @@ def test_only_the_party_that_owes_explains_the_delay(
         ).status_code
         == 404
     )
-    client.submit(url, {"reason": ""})
-    assert "Enter the reason" in client.page(f"/incidents/{incident_id}").select_one(".notice").text
+    refused = client.submit(url, {"reason": ""})  # issue 13: at the field, not on the next page
+    assert refused.status_code == 200
+    assert "Enter the reason" in check_page(refused.text).select_one(".error-summary").text
 
 
 def test_lateness_beyond_48_hours_reads_in_days_and_hours(client: PageClient, api, clock) -> None:
@@ -232,3 +233,25 @@ def test_the_register_marks_a_past_next_deadline_overdue(client: PageClient, api
         for a in client.page("/incidents").select("tbody tr td:first-child a")
     }
     assert "overdue by 1 h 00 min" in rows[fresh].get_text(" ", strip=True)
+
+
+def test_a_refused_delay_reason_stays_in_its_box_with_the_message_at_it(
+    client: PageClient, api
+) -> None:
+    """Issue 13: a reason over the limit was refused at the top of another page and the box
+    emptied. Now the page comes back with the text, the message at the field, its limit."""
+    incident_id = _file(client, api, controllers=["acme"])
+    client.login(STAFF)
+    url = f"/incidents/{incident_id}/obligations/acme/processor_notice/reason"
+    field = "reason-acme-processor_notice"
+    box = client.page(f"/incidents/{incident_id}").select_one(f"#{field}")
+    assert box["maxlength"] == "4000" and "4000" in box["data-counter"]
+    too_long = "The forensic report came late. " * 200  # 6,200 characters
+    response = client.submit(url, {"reason": too_long})
+    assert response.status_code == 200
+    soup = check_page(response.text)
+    assert soup.select_one(f"#{field}").get_text() == too_long
+    assert soup.select_one(f".error-summary a[href='#{field}']")
+    assert soup.select_one(f"#{field}-error")
+    empty = check_page(client.submit(url, {"reason": "  "}).text)
+    assert empty.select_one(f"#{field}-error")

@@ -11,6 +11,7 @@ import structlog
 
 from incidents.settings import PROJECT_ROOT
 from tests.helpers import OFFICER_ACME, STAFF, PageClient
+from tests.web.notice_helpers import file_via_api
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -164,3 +165,17 @@ def test_server_error_log_has_no_exception_message() -> None:
     except ValueError as exc:
         where = safe_traceback(exc)
     assert where and "secret personal detail" not in json.dumps(where)
+
+
+def test_downloads_name_their_charset_once(client: PageClient, api_headers) -> None:
+    """Issue 13: "text/csv; charset=utf-8; charset=utf-8" no more."""
+    file_via_api(client, api_headers(STAFF))
+    client.login(STAFF)
+    for url, kind in (
+        ("/incidents/export.csv", "text/csv"),
+        ("/incidents/export.json", "application/json"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        content_type = response.headers["content-type"]
+        assert content_type.startswith(kind) and content_type.count("charset") <= 1, content_type
