@@ -78,6 +78,18 @@ register_messages(
             "An Art. 34(3) ground is only for not informing the persons",
             "Een grond uit art. 34 lid 3 hoort alleen bij niet informeren",
         ),
+        "decision_not_breach_yet_yes": Text(
+            "You said it is not a personal data breach: then “{label}” is no. Choose no, or "
+            "say it is a breach",
+            "U zei dat het geen inbreuk in verband met persoonsgegevens is: dan is „{label}” "
+            "nee. Kies nee, of zeg dat het een inbreuk is",
+        ),
+        "decision_not_breach_yet_ground": Text(
+            "You said it is not a personal data breach: an Art. 34(3) ground is only for a "
+            "breach. Leave it empty, or say it is a breach",
+            "U zei dat het geen inbreuk in verband met persoonsgegevens is: een grond uit art. "
+            "34 lid 3 hoort alleen bij een inbreuk. Laat hem leeg, of zeg dat het een inbreuk is",
+        ),
         "decision_ground_invalid": Text(
             "Choose one of the grounds of Art. 34(3)", "Kies een van de gronden van art. 34 lid 3"
         ),
@@ -190,6 +202,16 @@ def validate_decision(
     )
     significant = _bool_field(raw, "nis2_significant", errors, required=nis2 and breach)
     if not breach:
+        # Nothing the officer chose is changed behind their back: a "yes" beside "not a
+        # breach" is a contradiction to resolve, not a choice to drop.
+        errors += _contradictions(
+            {
+                "notify_authority": notify,
+                "inform_data_subjects": inform,
+                "nis2_significant": significant,
+            },
+            ground,
+        )
         notify, inform, ground, significant = False, False, None, False if nis2 else None
     late_reason = _text_field(raw, "late_reason", errors, required=False, limit=REASON_MAX)
     if late and notify and not late_reason:
@@ -205,6 +227,18 @@ def validate_decision(
         "nis2_significant": significant if nis2 else None,
     }
     return DecisionResult(decision, late_reason, errors)
+
+
+def _contradictions(answers: Mapping[str, bool | None], ground: str | None) -> list[FieldError]:
+    """What a "not a breach" decision says yes to anyway, each at its field."""
+    errors = [
+        FieldError(key, "decision_not_breach_yet_yes", {"label": LABELS[key]})
+        for key, value in answers.items()
+        if value is True
+    ]
+    if ground:
+        errors.append(FieldError("art34_ground", "decision_not_breach_yet_ground"))
+    return errors
 
 
 ACT_FIELDS = {

@@ -441,6 +441,45 @@ def test_a_late_decision_asks_for_the_reason(client: PageClient, staff_api, engi
     assert "The notice reached a shared mailbox." in client.page(f"/incidents/{incident_id}").text
 
 
+def test_a_contradictory_decision_is_refused_not_changed(
+    client: PageClient, staff_api, api_headers, engine
+) -> None:
+    """Issue 13: "not a breach" + "notify: yes" + an Art. 34(3) ground was stored as
+    "notify: no" without a word. Now it is refused at each field, on the page and in the
+    API (422), the officer's choices kept, nothing stored."""
+    incident_id = _file(client, staff_api, controllers=["acme"])
+    _send_all(client, incident_id)
+    base = f"/incidents/{incident_id}/notices/acme"
+    contradiction = {
+        "is_breach": "no",
+        "notify_authority": "yes",
+        "authority_reason": "A test file without real data.",
+        "inform_data_subjects": "no",
+        "art34_ground": "unintelligible",
+    }
+    client.login(OFFICER_ACME)
+    page = client.submit_page(f"{base}/decision", contradiction)
+    assert page.select_one("#notify_authority-error") and page.select_one("#art34_ground-error")
+    assert "not a personal data breach" in page.select_one("#notify_authority-error").text
+    assert page.select_one("#notify_authority-yes").has_attr("checked"), "the choice is kept"
+    api = client.post(
+        f"/api/v1/incidents/{incident_id}/notices/acme/decision",
+        json={
+            **contradiction,
+            "is_breach": False,
+            "notify_authority": True,
+            "inform_data_subjects": False,
+        },
+        headers=api_headers(OFFICER_ACME),
+    )
+    assert api.status_code == 422
+    assert {e["field"] for e in api.json()["errors"]} == {"notify_authority", "art34_ground"}
+    assert _notice(engine, incident_id, "acme").decision is None, "nothing stored"
+    consistent = {**contradiction, "notify_authority": "no", "art34_ground": ""}
+    assert client.submit(f"{base}/decision", consistent).status_code == 303
+    assert _notice(engine, incident_id, "acme").decision["notify_authority"] is False
+
+
 def test_letter_to_the_persons(client: PageClient, staff_api) -> None:
     incident_id = _file(client, staff_api, controllers=["northwind"])
     _send_all(client, incident_id)
