@@ -485,6 +485,7 @@ def _incident_context(found: incidents.IncidentPage, settings: Settings) -> dict
         "trail": found.trail,
         "needs_sending": notices.needs_sending,
         "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
+        "to_send_names": [o.name for n, o in pairs if notices.needs_sending(incident, n)],
         "unmet": unmet(found.deadlines.obligations),
         "errors": [],
         "values": {},
@@ -522,7 +523,7 @@ class IncidentController(Controller):
         try:
             incidents.close(it.engine, it.user, it.incident_id, body, via="web")
         except Invalid as exc:
-            return _incident_again(it, form_problems(exc.problems), values)
+            return incident_page_again(it, form_problems(exc.problems), values)
         flash(request, _("The incident is closed."))
         return Redirect(_incident_url(request, it), status_code=303)
 
@@ -564,7 +565,7 @@ class IncidentController(Controller):
         message, category = _late_reason_flash(outcome)
         if outcome == "invalid":
             field = f"reason-{controller}-{key}"
-            return _incident_again(it, [{"field": field, "message": message}], {field: reason})
+            return incident_page_again(it, [{"field": field, "message": message}], {field: reason})
         flash(request, message, category)
         return Redirect(_incident_url(request, it) + "#timeline", status_code=303)
 
@@ -611,7 +612,7 @@ class IncidentController(Controller):
         return Template("incidents/changes.html", context=context)
 
 
-def _incident_again(
+def incident_page_again(
     it: OnIncident, errors: list[dict[str, Any]], values: dict[str, str]
 ) -> Template:
     """The incident page again with a form's problems at its fields and its input kept."""

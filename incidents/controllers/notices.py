@@ -39,6 +39,7 @@ from incidents.controllers.common import (
     lang,
     pdf_response,
 )
+from incidents.controllers.incidents import ON_INCIDENT, It, incident_page_again
 from incidents.errors import Invalid
 from incidents.i18n import gettext as _
 from incidents.principal import CurrentUser
@@ -239,7 +240,7 @@ class InboxController(Controller):
 
 class NoticeController(Controller):
     path = "/incidents/{incident_id:uuid}/notices"
-    dependencies = {"at": Provide(provide_target, sync_to_thread=False)}
+    dependencies = {"at": Provide(provide_target, sync_to_thread=False), **ON_INCIDENT}
 
     @get("/{slug:str}", name="notice")
     @in_thread
@@ -268,16 +269,15 @@ class NoticeController(Controller):
         _send(request, at, settings.base_url, [at.slug])
         return Redirect(_notice_url(request, at), status_code=303)
 
-    @post("/send", name="notice_send_all", guards=[staff_only])
+    @post("/send", name="notice_send_all", guards=[staff_only], status_code=200)
     @in_thread
-    def send_all(
-        self,
-        request: AnyRequest,
-        engine: Db,
-        user: Principal,
-        settings: Config,
-        incident_id: IncidentId,
-    ) -> Redirect:
+    def send_all(self, request: AnyRequest, it: It, data: Form) -> Template | Redirect:
+        """Send to every controller that needs this version, once the box naming them is
+        ticked (the page again with the message at it otherwise)."""
+        engine, user, settings, incident_id = it
+        if data.get("confirm_send") != "yes":
+            message = _("Tick the box to confirm the controllers the notice goes to.")
+            return incident_page_again(it, [{"field": "confirm_send", "message": message}], {})
         _send(request, Target(engine, user, incident_id, ""), settings.base_url, None)
         url = request.app.route_reverse("incident", incident_id=incident_id)
         return Redirect(url + "#notices", status_code=303)

@@ -273,6 +273,7 @@ def test_two_controllers_from_filing_to_the_regulator_report(
     reference = _file_incident(
         d, f"E2E {mode}: a hacked mailbox with sick notes of two clients' staff."
     )
+    d.check("#confirm_send")  # the box names the controllers it goes to
     d.go('form[action$="/notices/send"] button')
     assert d.page.locator("#notices tbody .tag-orange").count() == 0  # nothing left to send
     d.seen("notices-sent")

@@ -23,7 +23,8 @@ def file_via_api(client: PageClient, headers: dict[str, str], **changes) -> str:
 def send_all(client: PageClient, incident_id: str) -> None:
     """Staff send the incident's notices to every controller (then log out)."""
     client.login(STAFF)
-    assert client.submit(f"/incidents/{incident_id}/notices/send").status_code == 303
+    sent = client.submit(f"/incidents/{incident_id}/notices/send", {"confirm_send": "yes"})
+    assert sent.status_code == 303
     client.submit("/logout")
 
 

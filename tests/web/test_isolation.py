@@ -27,7 +27,8 @@ def incidents(client: PageClient, make_client) -> dict[str, str]:
         {"controllers": "acme", "action": "save"},
     )
     for key in ("both", "northwind"):  # officers see an incident once its notice is sent
-        assert client.submit(f"/incidents/{ids[key]}/notices/send").status_code == 303
+        sent = client.submit(f"/incidents/{ids[key]}/notices/send", {"confirm_send": "yes"})
+        assert sent.status_code == 303
     client.submit("/logout")
     return ids
 

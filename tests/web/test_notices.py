@@ -28,7 +28,7 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from incidents.reminders import deliver_outbox
 from incidents.settings import DEFAULT_BASE_URL as BASE
-from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, check_page
 from tests.web.notice_helpers import file_via_api as _file
 from tests.web.notice_helpers import notice_of as _notice
 from tests.web.notice_helpers import send_all as _send_all
@@ -727,3 +727,26 @@ def test_the_decision_form_names_the_hours_of_the_regimes(
     client.login("fg@zorggroep-noord.example")  # a new session: the last one has expired
     soup = client.page(f"/incidents/{incident_id}/notices/zorggroep-noord/decision")
     assert "The 72 hours since the notice reached you have passed" in soup.text
+
+
+def test_send_to_all_names_the_controllers_and_asks_for_the_tick(
+    client: PageClient, staff_api, engine
+) -> None:
+    """Issue 13: "Send to all" wrote to every controller at one click; now the box names
+    them, and nothing goes out until it is ticked."""
+    incident_id = _file(client, staff_api, controllers=["acme", "northwind"])
+    client.login(STAFF)
+    page = client.page(f"/incidents/{incident_id}")
+    label = page.select_one("label[for='confirm_send']").get_text(" ", strip=True)
+    assert "Acme Retail B.V." in label and "Northwind" in label
+    refused = client.submit(f"/incidents/{incident_id}/notices/send")
+    assert refused.status_code == 200
+    assert check_page(refused.text).select_one("#confirm_send-error")
+    assert _outbox(engine, "notice") == []
+    done = client.submit(f"/incidents/{incident_id}/notices/send", {"confirm_send": "yes"})
+    assert done.status_code == 303
+    assert len(_outbox(engine, "notice")) == 2
+    assert (
+        "Notice sent to: Acme Retail B.V., Northwind"
+        in client.page(f"/incidents/{incident_id}").text
+    )
