@@ -255,3 +255,13 @@ def test_a_refused_delay_reason_stays_in_its_box_with_the_message_at_it(
     assert soup.select_one(f"#{field}-error")
     empty = check_page(client.submit(url, {"reason": "  "}).text)
     assert empty.select_one(f"#{field}-error")
+
+
+def test_the_register_writes_numbers_in_the_readers_language(client: PageClient, api) -> None:
+    """Issue 13: 120–4.500 in Dutch, 120–4,500 in English (not 120–4500)."""
+    _file(client, api, controllers=["acme"], affected_max=4500)
+    client.login(STAFF)
+    client.submit("/language", {"language": "en", "next": "/incidents"})
+    assert "120–4,500" in client.page("/incidents").select_one("tbody td.numeric").get_text()
+    client.submit("/language", {"language": "nl", "next": "/incidents"})
+    assert "120–4.500" in client.page("/incidents").select_one("tbody td.numeric").get_text()
