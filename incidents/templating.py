@@ -76,4 +76,5 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["FLAG_LABELS"] = assessment.FLAG_LABELS
     env.globals["countdown"] = timeline.countdown
     env.globals["regime_label"] = timeline.regime_label
+    env.globals["regime_basis"] = timeline.regime_basis
     return env

@@ -10,7 +10,7 @@ from forms.values import instant_bounds
 from incidents.i18n import current_language, ngettext
 from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, Organisation
-from notify.obligations import REGIME_BY_KEY, Obligation
+from notify.obligations import LEGAL_BASIS, REGIME_BY_KEY, Obligation
 
 URGENT = timedelta(hours=6)
 
@@ -29,6 +29,13 @@ def regime_label(obligation: Obligation | str) -> str:
     """The duty's name in the current language (from an obligation or its key)."""
     regime = REGIME_BY_KEY[obligation] if isinstance(obligation, str) else obligation.regime
     return regime.label_nl if current_language.get() == "nl" else regime.label_en
+
+
+def regime_basis(obligation: Obligation | str) -> str:
+    """Where the duty is written, in the current language ("Art. 33(2) GDPR")."""
+    key = obligation if isinstance(obligation, str) else obligation.key
+    en, nl = LEGAL_BASIS[key]
+    return nl if current_language.get() == "nl" else en
 
 
 def countdown(obligation: Obligation, now: datetime) -> dict[str, Any]:

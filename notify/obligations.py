@@ -146,6 +146,15 @@ REGIMES: tuple[Regime, ...] = (
     ),
 )
 REGIME_BY_KEY = {regime.key: regime for regime in REGIMES}
+# Where each duty is written (English, Dutch), cited beside it wherever it is shown.
+LEGAL_BASIS: dict[str, tuple[str, str]] = {
+    "processor_notice": ("Art. 33(2) GDPR", "art. 33 lid 2 AVG"),
+    "gdpr_authority": ("Art. 33(1) GDPR", "art. 33 lid 1 AVG"),
+    "gdpr_data_subjects": ("Art. 34(1) GDPR", "art. 34 lid 1 AVG"),
+    "nis2_early_warning": ("Art. 23(4)(a) NIS2", "art. 23 lid 4 onder a NIS2"),
+    "nis2_notification": ("Art. 23(4)(b) NIS2", "art. 23 lid 4 onder b NIS2"),
+    "nis2_final_report": ("Art. 23(4)(d) NIS2", "art. 23 lid 4 onder d NIS2"),
+}
 
 
 def regime_hours(key: str) -> int:

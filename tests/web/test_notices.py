@@ -750,3 +750,30 @@ def test_send_to_all_names_the_controllers_and_asks_for_the_tick(
         "Notice sent to: Acme Retail B.V., Northwind"
         in client.page(f"/incidents/{incident_id}").text
     )
+
+
+def test_duty_rows_cite_their_article_read_right_after_delivery_and_nis2_only_for_nis2(
+    client: PageClient, staff_api, engine
+) -> None:
+    """Issue 13: the processor's duty cites Art. 33(2); after delivery a duty that waits for
+    the decision reads "started", not "starts when delivered · not started"; NIS2 rows only
+    for a NIS2 entity (Zorggroep Noord is one, Acme is not)."""
+    incident_id = _file(client, staff_api, controllers=["acme", "zorggroep-noord"])
+    _send_all(client, incident_id)
+    with Session(engine) as session:
+        for slug in ("acme", "zorggroep-noord"):
+            notice = session.get(Notice, _notice(engine, incident_id, slug).id)
+            notice.delivered_at = datetime.now(UTC) - timedelta(hours=1)
+            session.add(notice)
+        session.commit()
+    client.login(STAFF)
+    client.submit("/language", {"language": "en", "next": "/"})
+    acme = client.page(f"/incidents/{incident_id}/notices/acme").select_one("#duties")
+    rows = [tr.get_text(" ", strip=True) for tr in acme.select("tbody tr")]
+    assert any("Processor notifies the controller" in r and "Art. 33(2) GDPR" in r for r in rows)
+    gdpr = [r for r in rows if "GDPR" in r]
+    assert not any("Starts when the notice is delivered" in r for r in gdpr)
+    assert not any("not started" in r for r in gdpr), "the delivery started them"
+    assert not any("NIS2" in r for r in rows), "Acme is no NIS2 entity"
+    zorg = client.page(f"/incidents/{incident_id}/notices/zorggroep-noord").select_one("#duties")
+    assert any("NIS2" in tr.get_text() for tr in zorg.select("tbody tr"))
