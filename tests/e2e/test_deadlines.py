@@ -55,3 +55,16 @@ def test_countdown_is_right_without_javascript(browser, live_server) -> None:
     log_in(page)
     assert "overdue by" in page.locator("tbody tr").first.inner_text()
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_register_fits_the_screen(page, shot, width: int) -> None:
+    """Issue 13: the register overflowed at 1,280 px and on a 390 px phone; now it fits
+    both (its rows stacked, each cell under its column's name, on the phone)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page)
+    page.goto(page.url.rsplit("/", 1)[0] + "/incidents")
+    expect(page.locator("table.register tbody tr").first).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow} px wider than the screen"
+    shot(page, f"22-register-{width}")
