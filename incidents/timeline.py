@@ -13,6 +13,7 @@ from incidents.models import Incident, Notice, Organisation
 from notify.obligations import LEGAL_BASIS, REGIME_BY_KEY, Obligation
 
 URGENT = timedelta(hours=6)
+NOW_LABEL_ROOM = 48  # px the "now" label needs beside its line (Dutch "nu", English "now")
 
 
 @dataclass
@@ -174,12 +175,18 @@ def axis_svg(
                 else ("met" if item.obligation.status == "met" else "due")
             )
         marks.append({"x": x(item.at), "state": state, "title": item.title, "at": item.at})
+    now_x = x(now)
+    # The "now" label reads rightwards from its line, or leftwards near the right edge,
+    # so that it is never cut off.
+    near_edge = now_x > width - NOW_LABEL_ROOM
     return {
         "width": width,
         "height": height,
         "start": start,
         "end": end,
-        "now_x": x(now),
+        "now_x": now_x,
+        "now_label_x": now_x - 4 if near_edge else now_x + 4,
+        "now_anchor": "end" if near_edge else "start",
         "marks": marks,
         "mid": height // 2,
     }

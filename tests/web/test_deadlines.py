@@ -265,3 +265,17 @@ def test_the_register_writes_numbers_in_the_readers_language(client: PageClient,
     assert "120–4,500" in client.page("/incidents").select_one("tbody td.numeric").get_text()
     client.submit("/language", {"language": "nl", "next": "/incidents"})
     assert "120–4.500" in client.page("/incidents").select_one("tbody td.numeric").get_text()
+
+
+def test_the_timelines_now_label_stays_inside_the_drawing(client: PageClient, api) -> None:
+    """Issue 13: "now" at the right end of the axis was cut off; it reads leftwards there."""
+    incident_id = _file(client, api, controllers=["acme"])  # now is the latest moment
+    client.login(STAFF)
+    svg = client.page(f"/incidents/{incident_id}").select_one("svg.axis-svg")
+    width = (
+        float(svg["viewbox"].split()[2])
+        if svg.has_attr("viewbox")
+        else float(svg["viewBox"].split()[2])
+    )
+    label = svg.select_one("text.axis-now-label")
+    assert label["text-anchor"] == "end" and float(label["x"]) <= width - 24
