@@ -173,7 +173,7 @@ def _send(request: AnyRequest, at: Target, base_url: str, slugs: list[str] | Non
     except notices.NoticeError as exc:
         flash(request, str(exc), "error")
         return
-    sent = ", ".join(r.name for r in results if r.sent)
+    sent = ", ".join(sorted(r.name for r in results if r.sent))  # as the page lists them
     if not sent:
         flash(request, _("Nothing to send: every controller has this version already."), "warning")
         return
