@@ -23,7 +23,7 @@ from incidents.models import Incident, NoticeSend, Organisation
 from incidents.templating import build_environment
 from notify import pdf
 from notify.assessment import assessment_of
-from notify.obligations import regime_hours
+from notify.obligations import Obligation, regime_hours
 
 # The elements Art. 33(3) asks for, first in every notice, each from these answers.
 KEY_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -107,6 +107,7 @@ def notice_context(
     previous: NoticeSend | None,
     notes: list[str],
     link: str,
+    processor_duty: Obligation | None = None,
 ) -> dict[str, Any]:
     lang = org.language
     zone = zone_of(org)
@@ -135,6 +136,13 @@ def notice_context(
         "previous_sent_at": format_datetime(previous.sent_at, zone, lang) if previous else "",
         "notes": notes,
         "link": link,
+        # The first notice after the processor's hours: how late, and the recorded reason.
+        "late": processor_duty is not None and processor_duty.status == "overdue",
+        "late_by": (sent_at - processor_duty.due_at)
+        if processor_duty is not None and processor_duty.due_at
+        else None,
+        "late_reason": processor_duty.late_reason if processor_duty is not None else None,
+        "contract_hours": org.contract_hours,
         "nis2": org.nis2,
         "nis2_warning_hours": regime_hours("nis2_early_warning"),
         "nis2_notification_hours": regime_hours("nis2_notification"),

@@ -44,7 +44,7 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify import assessment
-from notify.obligations import REGIME_BY_KEY
+from notify.obligations import REGIME_BY_KEY, IncidentFacts, Obligation, evaluate
 
 
 class NoticeError(Conflict, ValueError):
@@ -204,10 +204,21 @@ def compose(
         previous=previous,
         notes=notes,
         link=notice_url(base_url, incident.id, org.slug),
+        processor_duty=None if sends else _processor_duty(session, incident, notice, org, now),
     )
     return documents.render_notice(
         context, incident.version, documents.own_answers(incident.answers, org)
     )
+
+
+def _processor_duty(
+    session: Session, incident: Incident, notice: Notice, org: Organisation, now: datetime
+) -> Obligation:
+    """The processor's duty to this controller as it stands when the first notice goes out
+    (late or not, with the recorded reason), from the obligations engine."""
+    records = service.records_of(session, [notice.id])[notice.id]
+    facts = IncidentFacts(incident.discovered_at, [service.controller_facts(notice, org, records)])
+    return next(o for o in evaluate(facts, now) if o.key == "processor_notice")
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def build_environment(zone: ZoneInfo) -> Environment:
         return format_datetime(value, zone)
 
     env.filters["localtime"] = localtime
+    env.filters["span"] = timeline.span
     # 485.000 in Dutch, 485,000 in English.
     env.filters["number"] = lambda value: format_number(value, i18n.current_language.get())
     env.globals["LANGUAGES"] = i18n.LANGUAGES

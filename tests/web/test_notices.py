@@ -777,3 +777,35 @@ def test_duty_rows_cite_their_article_read_right_after_delivery_and_nis2_only_fo
     assert not any("NIS2" in r for r in rows), "Acme is no NIS2 entity"
     zorg = client.page(f"/incidents/{incident_id}/notices/zorggroep-noord").select_one("#duties")
     assert any("NIS2" in tr.get_text() for tr in zorg.select("tbody tr"))
+
+
+def test_a_late_first_notice_says_it_is_late_and_why(
+    client: PageClient, staff_api, engine, settings
+) -> None:
+    """Issue 13: a notice sent months after discovery said "without undue delay" and no
+    more. Now a first notice after the processor's contract hours says how late it is and
+    gives the recorded reason; one in time (or without contract hours) says nothing of it."""
+    late_id = _file(client, staff_api, controllers=["acme", "northwind"])  # discovered March
+    client.login(STAFF)
+    reason = "The breach was found in a backup restored months later."
+    recorded = client.submit(
+        f"/incidents/{late_id}/obligations/acme/processor_notice/reason", {"reason": reason}
+    )
+    assert recorded.status_code == 303
+    client.submit("/logout")
+    _send_all(client, late_id)
+    texts = {m.recipients[0]: m.body_text for m in _outbox(engine, "notice")}
+    acme = next(t for to, t in texts.items() if "acme" in to)
+    assert "Deze melding is te laat: ze komt" in acme and "dagen" in acme, "Acme reads Dutch"
+    assert f"De reden: {reason}" in acme
+    northwind = next(t for to, t in texts.items() if "northwind" in to)
+    assert "is late" not in northwind, "no contract hours: without undue delay, no due time"
+    fresh = _file(
+        client,
+        staff_api,
+        controllers=["acme"],
+        discovered_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+    )
+    _send_all(client, fresh)
+    newest = _outbox(engine, "notice")[-1].body_text
+    assert "Deze melding is te laat" not in newest and "De reden:" not in newest
