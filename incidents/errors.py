@@ -5,8 +5,11 @@ show (the form again with what was typed) catches them first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from incidents.i18n import gettext as _
 
 
 class DomainError(Exception):
@@ -43,3 +46,22 @@ class Invalid(DomainError):
         if message is None:
             message = "; ".join(f"{p.field}: {p.message}" for p in self.problems)
         super().__init__(message)
+
+
+def read_fields(body: Mapping[str, Any], expected: Mapping[str, Any]) -> dict[str, Any]:
+    """An API body's fields, each of the type of its default in ``expected`` (a missing one
+    takes the default); Invalid names every field that is unknown or of another type."""
+    problems = [
+        Problem(str(k)[:80], _("There is no field with this name."))
+        for k in body
+        if k not in expected
+    ]
+    values = {key: body.get(key, default) for key, default in expected.items()}
+    for key, value in values.items():
+        if isinstance(expected[key], bool) and not isinstance(value, bool):
+            problems.append(Problem(key, _("Use true or false.")))
+        elif isinstance(expected[key], str) and not isinstance(value, str):
+            problems.append(Problem(key, _("Write it as text.")))
+    if problems:
+        raise Invalid(problems)
+    return values

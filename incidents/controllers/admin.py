@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from incidents.auth import admin_only
 from incidents.controllers.common import (
@@ -15,9 +13,10 @@ from incidents.controllers.common import (
     Page,
     Principal,
     Req,
-    flash,
+    done,
     form_problems,
     in_thread,
+    typed,
 )
 from incidents.errors import Invalid
 from incidents.i18n import gettext as _
@@ -26,16 +25,6 @@ from incidents.usecases import accounts
 from incidents.usecases.accounts import UserForm
 
 Id = FromPath[int]
-
-
-def _values(data: dict[str, Any]) -> dict[str, str]:
-    """The form's fields as typed (without the CSRF token)."""
-    return {k: str(v) for k, v in data.items() if k != "_csrf_token"}
-
-
-def _done(request: Req, message: str, route: str, **params: Any) -> Redirect:
-    flash(request, message)
-    return Redirect(request.app.route_reverse(route, **params), status_code=303)
 
 
 def _org_form(
@@ -69,12 +58,12 @@ class AdminOrganisationController(Controller):
     @post("/new", name="admin_org_create", status_code=200)
     @in_thread
     def org_create(self, request: Req, engine: Db, user: Principal, data: Form) -> Page:
-        values = _values(data)
+        values = typed(data)
         try:
             slug = accounts.create_organisation(engine, user, values)
         except Invalid as exc:
             return _org_form(None, values, exc)
-        return _done(request, _("The organisation has been added."), "organisation", slug=slug)
+        return done(request, _("The organisation has been added."), "organisation", slug=slug)
 
     @get("/{slug:str}", name="admin_org_edit")
     @in_thread
@@ -87,12 +76,12 @@ class AdminOrganisationController(Controller):
     def org_update(
         self, request: Req, engine: Db, user: Principal, slug: FromPath[str], data: Form
     ) -> Page:
-        values = _values(data)
+        values = typed(data)
         try:
             accounts.update_organisation(engine, user, slug, values)
         except Invalid as exc:
             return _org_form(accounts.organisation_form(engine, slug).org, values, exc)
-        return _done(request, _("The changes have been saved."), "organisation", slug=slug)
+        return done(request, _("The changes have been saved."), "organisation", slug=slug)
 
 
 class AdminUserController(Controller):
@@ -112,13 +101,13 @@ class AdminUserController(Controller):
     @post("/new", name="admin_user_create", status_code=200)
     @in_thread
     def user_create(self, request: Req, engine: Db, user: Principal, data: Form) -> Page:
-        values = _values(data)
+        values = typed(data)
         password = values.pop("password", "")
         try:
             accounts.create_user(engine, user, values, password)
         except Invalid as exc:
             return _user_form(accounts.user_form(engine, None), values, exc)
-        return _done(request, _("The user has been added."), "admin_users")
+        return done(request, _("The user has been added."), "admin_users")
 
     @get("/{user_id:int}", name="admin_user_edit")
     @in_thread
@@ -130,12 +119,12 @@ class AdminUserController(Controller):
     def user_update(
         self, request: Req, engine: Db, user: Principal, user_id: Id, data: Form
     ) -> Page:
-        values = _values(data)
+        values = typed(data)
         try:
             accounts.update_user(engine, user, user_id, values)
         except Invalid as exc:  # nothing was changed: the checks run before any write
             return _user_form(accounts.user_form(engine, user_id), values, exc)
-        return _done(request, _("The changes have been saved."), "admin_users")
+        return done(request, _("The changes have been saved."), "admin_users")
 
     @post("/{user_id:int}/password", name="admin_user_password", status_code=200)
     @in_thread
@@ -151,7 +140,7 @@ class AdminUserController(Controller):
             "The password has been set. The user's sessions have been logged out and "
             "their API tokens revoked."
         )
-        return _done(request, message, "admin_users")
+        return done(request, message, "admin_users")
 
 
 handlers = [AdminOrganisationController, AdminUserController]

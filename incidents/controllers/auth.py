@@ -18,7 +18,7 @@ from incidents.controllers.common import (
     Principal,
     Req,
     client_address,
-    flash,
+    done,
     form_problems,
     in_thread,
     safe_next,
@@ -116,8 +116,7 @@ class AuthController(Controller):
     def logout(self, request: Req, engine: Db, user: Principal) -> Redirect:
         log_out(engine, user)
         request.clear_session()
-        flash(request, _("You are logged out."))
-        return Redirect(request.app.route_reverse("login"), status_code=303)
+        return done(request, _("You are logged out."), "login")
 
     @post("/language", name="language", opt=PUBLIC)
     @in_thread
@@ -140,12 +139,6 @@ def _render(engine: Db, user: CurrentUser, **extra: Any) -> Template:
     context = {"tokens": page.tokens, "logins": page.logins, "errors": [], "values": {}}
     context.update(extra)
     return Template("account/index.html", context=context)
-
-
-def _back(request: Req, message: str) -> Redirect:
-    """To the account page, with a message."""
-    flash(request, message)
-    return Redirect(request.app.route_reverse("account"), status_code=303)
 
 
 class AccountController(Controller):
@@ -178,7 +171,7 @@ class AccountController(Controller):
             "Your password has been changed. Other sessions have been logged out and "
             "your API tokens revoked."
         )
-        response = _back(request, message)
+        response = done(request, message, "account")
         # The old known-device cookies ended with the password; this browser gets a new one.
         remember_device(response, settings, login)
         return response
@@ -201,13 +194,13 @@ class AccountController(Controller):
         self, request: Req, engine: Db, user: Principal, token_id: FromPath[int]
     ) -> Redirect:
         accounts.revoke_token(engine, user, token_id)
-        return _back(request, _("The token has been revoked."))
+        return done(request, _("The token has been revoked."), "account")
 
     @post("/sessions/revoke-others", name="account_sessions_revoke")
     @in_thread
     def revoke_other_sessions(self, request: Req, engine: Db, user: Principal) -> Redirect:
         accounts.revoke_other_sessions(engine, user)
-        return _back(request, _("All your other sessions have been logged out."))
+        return done(request, _("All your other sessions have been logged out."), "account")
 
 
 handlers = [AuthController, AccountController]

@@ -119,6 +119,27 @@ def flash(request: Request[Any, Any, Any], message: str, category: str = "succes
     request.set_session(data)
 
 
+def done(
+    request: Request[Any, Any, Any],
+    message: str,
+    route: str,
+    *,
+    category: str = "success",
+    anchor: str = "",
+    **params: Any,
+) -> Redirect:
+    """After a form's act: the message for the next page, and a redirect to ``route``."""
+    flash(request, message, category)
+    return Redirect(request.app.route_reverse(route, **params) + anchor, status_code=303)
+
+
+def typed(data: dict[str, Any]) -> dict[str, str]:
+    """A form's fields as text, as typed (without the CSRF token)."""
+    values = {k: (v[0] if isinstance(v, list) else str(v)) for k, v in data.items()}
+    values.pop("_csrf_token", None)
+    return values
+
+
 def pop_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
     current = request.scope.get("session")
     if not isinstance(current, dict) or FLASH_KEY not in current:

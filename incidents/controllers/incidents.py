@@ -30,6 +30,7 @@ from incidents.controllers.common import (
     Page,
     Principal,
     Req,
+    done,
     flash,
     form_problems,
     in_thread,
@@ -304,8 +305,7 @@ class QuestionnaireController(Controller):
             message = _("Tick the box to confirm that this draft and its answers are deleted.")
             return _tasks_page(tasks, [{"field": "confirm", "message": message}])
         incidents.delete_draft(it.engine, it.user, it.incident_id, via="web")
-        flash(request, _("The draft has been deleted."))
-        return Redirect(request.app.route_reverse("register"), status_code=303)
+        return done(request, _("The draft has been deleted."), "register")
 
     @get("/{incident_id:uuid}/report/{step_key:str}", name="incident_step")
     @in_thread
@@ -524,15 +524,14 @@ class IncidentController(Controller):
             incidents.close(it.engine, it.user, it.incident_id, body, via="web")
         except Invalid as exc:
             return incident_page_again(it, form_problems(exc.problems), values)
-        flash(request, _("The incident is closed."))
-        return Redirect(_incident_url(request, it), status_code=303)
+        return done(request, _("The incident is closed."), "incident", incident_id=it.incident_id)
 
     @post("/reopen", name="incident_reopen", guards=[staff_only])
     @in_thread
     def reopen(self, request: Req, it: It) -> Redirect:
         incidents.reopen(it.engine, it.user, it.incident_id, via="web")
-        flash(request, _("The incident is open again."))
-        return Redirect(_incident_url(request, it), status_code=303)
+        message = _("The incident is open again.")
+        return done(request, message, "incident", incident_id=it.incident_id)
 
     @get("/deadlines", name="incident_deadlines")
     @in_thread
@@ -566,8 +565,14 @@ class IncidentController(Controller):
         if outcome == "invalid":
             field = f"reason-{controller}-{key}"
             return incident_page_again(it, [{"field": field, "message": message}], {field: reason})
-        flash(request, message, category)
-        return Redirect(_incident_url(request, it) + "#timeline", status_code=303)
+        return done(
+            request,
+            message,
+            "incident",
+            category=category,
+            anchor="#timeline",
+            incident_id=it.incident_id,
+        )
 
     @get("/versions/{number:int}", name="incident_version")
     @in_thread
@@ -621,10 +626,6 @@ def incident_page_again(
         raise Conflict(" ".join(e["message"] for e in errors))
     context = {**_incident_context(found, it.settings), "errors": errors, "values": values}
     return Template("incidents/incident.html", context=context)
-
-
-def _incident_url(request: Req, it: OnIncident) -> str:
-    return request.app.route_reverse("incident", incident_id=it.incident_id)
 
 
 def _late_reason_flash(outcome: str) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from incidents.controllers.common import (
     in_thread,
     lang,
     pdf_response,
+    typed,
 )
 from incidents.controllers.incidents import ON_INCIDENT, It, incident_page_again
 from incidents.errors import Invalid
@@ -74,13 +75,6 @@ At = NamedDependency[Target]
 def provide_target(engine: Db, user: Principal, incident_id: IncidentId, slug: Slug) -> Target:
     """``at``: the notice of the path."""
     return Target(engine, user, incident_id, slug)
-
-
-def _values(data: dict[str, Any]) -> dict[str, str]:
-    """The form's fields as text, without the CSRF token."""
-    values = {k: (v[0] if isinstance(v, list) else str(v)) for k, v in data.items()}
-    values.pop("_csrf_token", None)
-    return values
 
 
 def _notice_url(request: AnyRequest, at: At, anchor: str = "") -> str:
@@ -192,7 +186,7 @@ def _own_form(
 ) -> Template | Redirect:
     """A form of the officer's on its own page (the decision, the estimate): the act with
     the form's values, or that page again with them and the problems."""
-    values = _values(data)
+    values = typed(data)
     return _submit(
         request,
         lambda: act(*at, values),
@@ -288,7 +282,7 @@ class NoticeController(Controller):
         self, request: AnyRequest, at: At, settings: Config, data: Form
     ) -> Template | Redirect:
         """Withdraw the sent notice with the reason; the page again with it if refused."""
-        values = _values(data)
+        values = typed(data)
         body = {"reason": values.get("reason", "")}
         return _submit(
             request,
@@ -316,7 +310,7 @@ class NoticeController(Controller):
         self, request: AnyRequest, settings: Config, at: At, data: Form
     ) -> Template | Redirect:
         """An officer's question, or staff's answer to one (``parent_id``)."""
-        values = _values(data)
+        values = typed(data)
         body, parent = values.get("body", ""), values.get("parent_id")
         answered = _("Your answer has been sent.")
         asked = _("Your question has been sent to the processor.")
@@ -371,7 +365,7 @@ class NoticeController(Controller):
         self, request: AnyRequest, settings: Config, at: At, key: FromPath[str], data: Form
     ) -> Template | Redirect:
         """What the officer did to meet duty ``key``: the act's form on the notice page."""
-        values = _values(data)
+        values = typed(data)
         raw, date_error = act_from_form(key, values, settings.zone)
 
         def again(exc: Invalid) -> Template:
@@ -394,7 +388,7 @@ class NoticeController(Controller):
     @post("/{slug:str}/letter", name="notice_letter_save", status_code=200)
     @in_thread
     def letter_save(self, request: AnyRequest, at: At, data: Form) -> Template | Redirect:
-        text = _values(data).get("letter", "")
+        text = typed(data).get("letter", "")
         url = request.app.route_reverse("notice_letter", incident_id=at.incident_id, slug=at.slug)
         return _submit(
             request,

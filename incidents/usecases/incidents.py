@@ -22,7 +22,7 @@ from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Step, Text
 from forms.values import FieldError, clean_text, whole_number
 from incidents import audit, service
 from incidents.db import session_scope
-from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem
+from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem, read_fields
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, IncidentVersion, Notice, Organisation
@@ -553,7 +553,7 @@ def record_late_reason(
 # --- the incident's life ------------------------------------------------------------------
 
 
-def _for_staff(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Incident:
+def for_staff(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> Incident:
     """The incident, locked for a change only staff make: NotFound when this principal may
     not see it, then NotFound for an officer (the act does not exist for them) and
     NotAllowed for any other role."""
@@ -566,7 +566,7 @@ def _for_staff(session: Session, user: CurrentUser, incident_id: uuid.UUID) -> I
 def delete_draft(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, via: str) -> None:
     """Delete a draft (staff); a submitted incident: Conflict (409)."""
     with session_scope(engine, write=True) as session:
-        service.delete_draft(session, _for_staff(session, user, incident_id), user, via=via)
+        service.delete_draft(session, for_staff(session, user, incident_id), user, via=via)
 
 
 def close(
@@ -581,33 +581,23 @@ def close(
     open, ``with_open_duties`` true. Invalid names every problem of the body; another
     state than submitted: Conflict."""
     with session_scope(engine, write=True) as session:
-        incident = _for_staff(session, user, incident_id)
-        note, confirmed = _close_input(body)
-        service.close(session, incident, user, note, with_open_duties=confirmed, via=via)
+        incident = for_staff(session, user, incident_id)
+        given = read_fields(body, {"note": "", "with_open_duties": False})
+        service.close(
+            session,
+            incident,
+            user,
+            given["note"],
+            with_open_duties=given["with_open_duties"],
+            via=via,
+        )
         return view_of(session, user, incident)
-
-
-def _close_input(body: Mapping[str, Any]) -> tuple[str, bool]:
-    """The closing's note and confirmation, or Invalid naming each malformed field."""
-    problems = [
-        Problem(str(key)[:80], _("Unknown field: only note and with_open_duties."))
-        for key in body
-        if key not in {"note", "with_open_duties"}
-    ]
-    note, confirmed = body.get("note", ""), body.get("with_open_duties", False)
-    if not isinstance(note, str):
-        problems.append(Problem("note", _("Write the closing note as text.")))
-    if not isinstance(confirmed, bool):
-        problems.append(Problem("with_open_duties", _("Use true or false.")))
-    if problems:
-        raise Invalid(problems)
-    return note, confirmed
 
 
 def reopen(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, via: str) -> IncidentView:
     """Reopen a closed incident (staff); another state: Conflict."""
     with session_scope(engine, write=True) as session:
-        incident = _for_staff(session, user, incident_id)
+        incident = for_staff(session, user, incident_id)
         service.reopen(session, incident, user, via=via)
         return view_of(session, user, incident)
 

@@ -28,12 +28,13 @@ from forms.decision import (
 from forms.values import FieldError, clean_text, whole_number
 from incidents import audit, documents, notices, service
 from incidents.db import session_scope
-from incidents.errors import Invalid, NotAllowed, NotFound, Problem
+from incidents.errors import Invalid, NotFound, Problem, read_fields
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, NoticeSend, Organisation, User, utcnow
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
+from incidents.usecases.incidents import for_staff
 from notify.assessment import LEVELS, assessment_of
 
 LETTER_FORMATS = ("pdf", "txt")
@@ -238,18 +239,9 @@ def withdraw(
     """Withdraw a sent notice with ``body``'s ``reason`` (staff; to an officer the act is as
     absent as a missing page). The controller is told by e-mail; its duties lapse."""
     with session_scope(engine, write=True) as session:
-        service.visible_incident(session, user, incident_id, lock=True)
-        if not user.is_staff:
-            raise NotFound() if user.is_officer else NotAllowed()
+        for_staff(session, user, incident_id)
         found = _find(session, user, incident_id, slug)
-        unknown = [
-            Problem(str(k)[:80], _("Unknown field: only reason.")) for k in body if k != "reason"
-        ]
-        reason = body.get("reason", "")
-        if not isinstance(reason, str):
-            unknown.append(Problem("reason", _("Write the reason as text.")))
-        if unknown:
-            raise Invalid(unknown)
+        reason = read_fields(body, {"reason": ""})["reason"]
         notices.withdraw(session, base_url, found.incident, found.notice, found.org, user, reason)
         return found
 
