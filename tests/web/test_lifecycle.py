@@ -226,6 +226,16 @@ def test_the_api_withdraws_a_sent_notice_tells_the_controller_and_its_duties_lap
     read = client.get(f"/api/v1/incidents/{incident_id}", headers=officer).json()
     assert read["notices"][0]["withdrawal_reason"] == reason
     assert "notice.withdrawn" in _actions(engine)
+    # A later correction sends no follow-up to the withdrawn notice.
+    corrected = client.patch(
+        f"/api/v1/incidents/{incident_id}",
+        json={"summary": "Corrected after the investigation."},
+        headers=staff,
+    )
+    assert corrected.status_code == 200, corrected.text
+    again_sent = client.post(f"{base}/acme/send", headers=staff)
+    assert again_sent.status_code == 200 and again_sent.json()["sent"] is False
+    assert len(_withdrawals(engine)) == 1
 
 
 @pytest.mark.parametrize("act", ["delete a draft", "withdraw a notice"])
