@@ -140,6 +140,7 @@ class IncidentAnswers:
     controllers: tuple[str, ...]
     summary: str
     cause: str
+    cause_other: str | None
     ongoing: str
     affected_min: int
     affected_max: int

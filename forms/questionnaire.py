@@ -56,6 +56,12 @@ class Question:
     max_length: int = 10_000
     exclusive: str | None = None  # an option that must stand alone ("unknown")
     day_only_allowed: bool = False  # a date without a time means the whole day
+    # How a message names the question where its label leans on the one before ("On").
+    named: Text | None = None
+
+    @property
+    def name(self) -> Text:
+        return self.named or self.label
 
     def applies(self, answers: Answers) -> bool:
         return self.show_if is None or bool(self.show_if(answers))
@@ -127,6 +133,7 @@ special_categories_apply = _has("data_types", "special")
 data_types_other_applies = _has("data_types", "other")
 encryption_details_apply = _any_of("encrypted", "yes", "partly")
 consequences_other_applies = _has("consequences", "other")
+cause_other_applies = _has("cause", "other")
 countries_apply = _has("other_eu_countries", "yes")
 
 
@@ -243,6 +250,13 @@ STEPS: tuple[Step, ...] = (
                 ),
             ),
             Question(
+                "cause_other",
+                "textarea",
+                Text("Other cause, namely", "Andere oorzaak, namelijk"),
+                show_if=cause_other_applies,
+                condition=Text("when the cause is another one", "als de oorzaak een andere is"),
+            ),
+            Question(
                 "ongoing",
                 "single",
                 Text("Is the breach still ongoing?", "Is het lek nog gaande?"),
@@ -314,6 +328,7 @@ STEPS: tuple[Step, ...] = (
                 "occurred_on",
                 "datetime",
                 Text("On", "Op"),
+                named=Text("Date of the breach", "Datum van de inbreuk"),
                 show_if=occurred_on_applies,
                 condition=Text(
                     "when the breach happened on one date", "als de inbreuk op één datum plaatsvond"
@@ -324,6 +339,7 @@ STEPS: tuple[Step, ...] = (
                 "occurred_from",
                 "datetime",
                 Text("From", "Van"),
+                named=Text("Start of the breach", "Begin van de inbreuk"),
                 show_if=occurred_between_applies,
                 condition=Text(
                     "when the breach happened between two dates",
@@ -335,6 +351,7 @@ STEPS: tuple[Step, ...] = (
                 "occurred_until",
                 "datetime",
                 Text("Until", "Tot en met"),
+                named=Text("End of the breach", "Einde van de inbreuk"),
                 show_if=occurred_between_applies,
                 condition=Text(
                     "when the breach happened between two dates",

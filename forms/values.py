@@ -37,6 +37,11 @@ MESSAGES: dict[str, Text] = {
         "Leave this out: it is only asked {condition}",
         "Laat dit weg: dit wordt alleen gevraagd {condition}",
     ),
+    "answered_not_asked": Text(
+        "This is only asked {condition}. Change your answer to “{depends}”, or clear this one",
+        "Dit wordt alleen gevraagd {condition}. Pas uw antwoord op „{depends}” aan, "
+        "of maak dit leeg",
+    ),
     "invalid_option": Text(
         "“{value}” is not one of the options", "„{value}” is geen van de opties"
     ),

@@ -27,7 +27,7 @@ from notify.obligations import Obligation, regime_hours
 
 # The elements Art. 33(3) asks for, first in every notice, each from these answers.
 KEY_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("nature", ("summary", "nature", "cause", "ongoing")),
+    ("nature", ("summary", "nature", "cause", "cause_other", "ongoing")),
     ("persons", ("affected_min", "affected_max", "affected_group", "vulnerable_subjects")),
     ("records", ("records_approx",)),
     ("data", ("data_types", "special_categories", "data_types_other")),

@@ -420,6 +420,7 @@ AP_FORM: tuple[Section, ...] = (
         (
             _q("summary"),
             _q("cause"),
+            _q("cause_other"),
             Field(Text("What was breached", "Wat is geschonden"), _cia),
             _q("nature"),
             _q("recipients"),
@@ -660,6 +661,7 @@ REGISTER_FIELDS: tuple[Field, ...] = (
     ),
     _q("summary"),
     _q("cause"),
+    _q("cause_other"),
     _q("nature"),
     _q("data_types"),
     _q("special_categories"),

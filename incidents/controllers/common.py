@@ -17,6 +17,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.engine import Engine
 
+from forms.questionnaire import QUESTIONS
 from forms.values import FieldError
 from incidents.errors import Problem
 from incidents.i18n import current_language
@@ -156,6 +157,17 @@ def form_problems(problems: Iterable[Problem]) -> list[dict[str, str]]:
     """A refusal's problems as the templates show them at their fields: each a sentence
     (the domain words some messages in lower case, for the command line)."""
     return [{"field": p.field, "message": p.message[:1].upper() + p.message[1:]} for p in problems]
+
+
+def labelled(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Form errors with the label of the question each is about (a date part's id names
+    its question first), so that the error summary names every field."""
+    language = lang()
+    out = []
+    for error in errors:
+        question = QUESTIONS.get(str(error.get("field") or "").split("-")[0])
+        out.append({**error, "label": question.name.get(language)} if question else error)
+    return out
 
 
 def error_response(status: int, errors: list[dict[str, Any]]) -> Response[Any]:

@@ -34,6 +34,7 @@ from incidents.controllers.common import (
     flash,
     form_problems,
     in_thread,
+    labelled,
     lang,
 )
 from incidents.errors import Conflict, Invalid, Problem
@@ -213,6 +214,7 @@ def _step_template(
     return_to: str | None,
     note: str = "",
     status_code: int = 200,
+    partly_saved: bool = False,
 ) -> Template:
     index = STEPS.index(form.step)
     context = {
@@ -222,7 +224,9 @@ def _step_template(
         "steps_prev": STEPS[index - 1].key if index > 0 else None,
         "step_count": len(STEPS),
         "values": form.values,
-        "errors": ([{"field": None, "message": form.conflict}] if form.conflict else []) + errors,
+        "errors": ([{"field": None, "message": form.conflict}] if form.conflict else [])
+        + labelled(errors),
+        "partly_saved": partly_saved,
         "return_to": return_to,
         "note": note,
         "controllers": form.controllers,
@@ -350,6 +354,9 @@ class QuestionnaireController(Controller):
             )
         except (FormInvalid, Conflict) as exc:
             return _step_again(engine, user, settings, incident_id, step_key, typed, exc)
+        if saved.problems:
+            problems = FormInvalid(saved.problems)
+            return _step_again(engine, user, settings, incident_id, step_key, typed, problems, True)
         flash(request, _saved_message(saved))
         return Redirect(_after_save(request, saved, step_key, typed), status_code=303)
 
@@ -393,9 +400,11 @@ def _step_again(
     step_key: str,
     typed: _StepInput,
     exc: FormInvalid | Conflict,
+    partly_saved: bool = False,
 ) -> Template:
     """The step (or correction) form again with what was typed: its problems at the
-    fields (200), or why it was not saved when another change came first (409)."""
+    fields (200; ``partly_saved``: the draft kept the valid answers), or why it was not
+    saved when another change came first (409)."""
     conflicted = not isinstance(exc, FormInvalid)
     form = incidents.step_form(
         engine,
@@ -409,7 +418,7 @@ def _step_again(
     )
     errors = form_problems(exc.problems) if isinstance(exc, FormInvalid) else []
     status = 409 if conflicted else 200
-    return _step_template(form, errors, typed.return_to, typed.note, status)
+    return _step_template(form, errors, typed.return_to, typed.note, status, partly_saved)
 
 
 def _saved_message(saved: incidents.Saved) -> str:
@@ -427,9 +436,13 @@ def _after_save(request: Req, saved: incidents.Saved, step_key: str, typed: _Ste
     incident_id = saved.incident.id
     if saved.submitted:
         return reverse("incident", incident_id=incident_id)
+    index = next(i for i, step in enumerate(STEPS) if step.key == step_key)
+    if typed.action == "back" and typed.return_to != "check" and index > 0:
+        return reverse("incident_step", incident_id=incident_id, step_key=STEPS[index - 1].key)
+    if typed.action == "back" and typed.return_to == "check":
+        return reverse("incident_step", incident_id=incident_id, step_key="check")
     if typed.action != "continue":
         return reverse("incident_tasks", incident_id=incident_id)
-    index = next(i for i, step in enumerate(STEPS) if step.key == step_key)
     following = STEPS[index + 1].key if index + 1 < len(STEPS) else "check"
     target = "check" if typed.return_to == "check" else following
     return reverse("incident_step", incident_id=incident_id, step_key=target)

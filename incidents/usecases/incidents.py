@@ -18,7 +18,7 @@ from sqlmodel import Session
 from forms import fields
 from forms.answers import merge_step, step_state, validate
 from forms.fields import read_step
-from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Step, Text
+from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Question, Step, Text
 from forms.values import FieldError, clean_text, whole_number
 from incidents import audit, service
 from incidents.db import session_scope
@@ -159,6 +159,8 @@ class Saved:
     incident: Incident
     submitted: bool  # a correction of a submitted incident (else a draft saved)
     changed: bool
+    # A draft's step saved in part: the answers refused (the others were saved).
+    problems: list[FieldError] = field(default_factory=list)
 
 
 @contextmanager
@@ -227,16 +229,84 @@ def save_step(
         ctx = service.validation_context(session, settings)
         raw, read_errors = read_step(step, form, settings.zone)
         merged = merge_step(incident.answers, step, raw)
-        # A question hidden by its condition may still carry half-typed input: ignore it.
-        read_errors = [e for e in read_errors if QUESTIONS[_key(e)].applies(merged)]
         complete = complete or incident.status != IncidentStatus.draft
-        result = validate(merged, ctx, complete=complete, strict=False, only=step.keys)
-        unreadable = {_key(e) for e in read_errors}
-        problems = read_errors + [e for e in result.errors if _key(e) not in unreadable]
-        if problems:
+        problems = _step_problems(step, merged, read_errors, ctx, complete=complete)
+        if not problems:
+            canonical = validate(merged, ctx, complete=False, strict=False).answers
+            return _write(session, incident, user, canonical, note=note, via="web", step=step.key)
+        if incident.status != IncidentStatus.draft:
             raise FormInvalid(problems)
-        canonical = validate(merged, ctx, complete=False, strict=False).answers
-        return _write(session, incident, user, canonical, note=note, via="web", step=step.key)
+        # A draft keeps every answer of the page that is valid; the others stay as they were.
+        partial = _valid_part(step, incident.answers, raw, problems, ctx)
+        if partial == incident.answers:
+            return Saved(incident, submitted=False, changed=False, problems=problems)
+        _write(session, incident, user, partial, note=note, via="web", step=step.key)
+        return Saved(incident, submitted=False, changed=True, problems=problems)
+
+
+def _step_problems(
+    step: Step,
+    merged: dict[str, Any],
+    read_errors: list[FieldError],
+    ctx: Any,
+    *,
+    complete: bool,
+) -> list[FieldError]:
+    """The problems of one step's answers in page order. A question that does not apply
+    (its condition is not met) but was answered is refused: without the page script
+    every question is shown, and a ticked "Health" without "Special categories" must not
+    silently disappear."""
+    result = validate(merged, ctx, complete=complete, strict=False, only=step.keys)
+    unreadable = {_key(e) for e in read_errors}
+    problems = read_errors + [e for e in result.errors if _key(e) not in unreadable]
+    answered = set(merged) | unreadable
+    for question in step.questions:
+        if question.key in answered and not question.applies(merged):
+            problems = [e for e in problems if _key(e) != question.key]
+            problems.append(_not_asked(question))
+    order = {key: index for index, key in enumerate(step.keys)}
+    return sorted(problems, key=lambda e: order.get(_key(e), len(order)))
+
+
+def _not_asked(question: Question) -> FieldError:
+    """An answer to a question its condition does not ask (only without the page script)."""
+    assert question.show_if is not None and question.condition is not None
+    depends = QUESTIONS[question.show_if.depends_on].label
+    return FieldError(
+        question.key, "answered_not_asked", {"condition": question.condition, "depends": depends}
+    )
+
+
+def _valid_part(
+    step: Step,
+    stored: dict[str, Any],
+    raw: dict[str, Any],
+    problems: list[FieldError],
+    ctx: Any,
+) -> dict[str, Any]:
+    """The draft's answers with this step's valid answers taken and its refused ones left
+    as they were stored. An answer that is valid alone but contradicts one left as stored
+    (a minimum above the stored maximum) is left as stored too; when no single answer is
+    to blame, the step stays as it was."""
+
+    def clashes(refused: set[str]) -> tuple[dict[str, Any], set[str]]:
+        kept = {k: v for k, v in raw.items() if k not in refused}
+        kept.update({k: stored[k] for k in refused if k in stored})
+        merged = merge_step(stored, step, kept)
+        result = validate(merged, ctx, complete=False, strict=False, only=step.keys)
+        bad = {_key(e) for e in result.errors}
+        bad |= {q.key for q in step.questions if q.key in merged and not q.applies(merged)}
+        return merged, bad
+
+    refused = {_key(e) for e in problems}
+    merged, bad = clashes(refused)
+    refused |= bad
+    candidates = [None, *(k for k in step.keys if k in raw and k not in refused)]
+    for extra in candidates:
+        merged, bad = clashes(refused | ({extra} if extra else set()))
+        if not bad:
+            return validate(merged, ctx, complete=False, strict=False).answers
+    return stored
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@
 })();
 
 // Conditional questions: show a question only when the answer it depends on applies.
-// Without JavaScript every question is shown and the server ignores the ones that do not apply.
+// Without JavaScript every question is shown, and the server refuses an answer to one that
+// does not apply (with a message at the field).
 (function () {
   "use strict";
 
@@ -50,6 +51,11 @@
       var current = selectedValues(form, block.getAttribute("data-show-if-key"));
       var show = current.some(function (value) { return wanted.indexOf(value) !== -1; });
       block.hidden = !show;
+      // A hidden question's fields are not sent: the server refuses an answer to a question
+      // that does not apply, and what was typed comes back when it is shown again.
+      block.querySelectorAll("input, select, textarea").forEach(function (field) {
+        field.disabled = !show;
+      });
     });
   }
 

@@ -361,6 +361,7 @@ def test_credential_stuffing_is_notified_and_told() -> None:
 def test_identity_theft_at_the_help_desk_is_notified_and_told() -> None:
     result = scenario(
         cause="other",
+        cause_other="Impostor on the help-desk phone line",
         nature=["read", "copied"],
         recipients="known",
         malicious="yes",

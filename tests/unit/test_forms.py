@@ -25,7 +25,7 @@ def errors_of(raw, *, complete=True, strict=True, ctx=CTX) -> dict[str, str]:
 
 def test_the_definition_matches_the_contract() -> None:
     assert [s.number for s in STEPS] == list(range(11))
-    assert len(QUESTIONS) == 38
+    assert len(QUESTIONS) == 39
     assert QUESTIONS["cause"].values == (
         "hacking_malware_phishing",
         "lost_stolen_device_or_paper",

@@ -112,21 +112,22 @@ def test_references_are_numbered_per_year(client: PageClient) -> None:
 def test_errors_keep_input_and_link_to_fields(client: PageClient, engine) -> None:
     _, soup = _first_step(client, "persons", TOO_FEW_PERSONS, page=True)
     assert soup.title.get_text().startswith("Error: Affected persons")
-    links = {a["href"] for a in soup.select(".error-summary a")}
-    assert links == {"#affected_max", "#affected_group", "#records_approx", "#vulnerable_subjects"}
+    links = [a["href"] for a in soup.select(".error-summary a")]
+    assert links == ["#affected_max", "#affected_group", "#records_approx", "#vulnerable_subjects"]
     assert soup.select_one("#affected_min")["value"] == "300"
     assert soup.select_one("#records_approx")["value"] == "many"
     assert "at least the minimum (300)" in soup.select_one("#affected_max-error").text
     with Session(engine) as session:
-        assert session.exec(select(Incident)).one().answers == {}
+        # The valid answer of the page is kept in the draft; the refused ones are not.
+        assert session.exec(select(Incident)).one().answers == {"affected_min": 300}
 
 
 def test_date_errors_follow_the_date_pattern(client: PageClient) -> None:
     _, soup = _first_step(client, "when", IMPOSSIBLE_DATES, page=True)
     messages = {a["href"]: a.get_text() for a in soup.select(".error-summary a")}
     assert messages == {
-        "#occurred_on-day": "The date must be a real date",
-        "#discovered_at-month": "The date must include a month",
+        "#occurred_on-day": "Date of the breach: The date must be a real date",
+        "#discovered_at-month": "When did you become aware of it?: The date must include a month",
     }
     assert soup.select_one("#discovered_at-day")["value"] == "27"
 
@@ -197,11 +198,13 @@ def test_submitting_an_incomplete_report_lists_the_missing_answers(
         assert incident.status == "draft" and incident.reference is None
 
 
-def test_conditional_questions_are_ignored_when_they_do_not_apply(
+def test_conditional_questions_that_do_not_apply_are_refused_not_dropped(
     client: PageClient, engine
 ) -> None:
-    _, response = _first_step(client, "protection", NOT_ENCRYPTED_WITH_LEFTOVERS)
-    assert response.status_code == 303
+    """Only without the page script can they be answered (it disables hidden fields)."""
+    _, soup = _first_step(client, "protection", NOT_ENCRYPTED_WITH_LEFTOVERS, page=True)
+    links = [a["href"] for a in soup.select(".error-summary a")]
+    assert links == ["#encryption_details", "#key_compromised"]
     with Session(engine) as session:
         assert session.exec(select(Incident)).one().answers == {"encrypted": "no"}
 
