@@ -18,6 +18,7 @@ from litestar.response import Redirect, Response, Template
 
 from forms.display import answer_changes, answer_sections
 from forms.questionnaire import EU_EEA_COUNTRIES, STEP_OF_QUESTION, STEPS
+from forms.reading import all_values
 from forms.values import clean_text, whole_number
 from incidents import notices, register, timeline
 from incidents.auth import staff_only
@@ -556,28 +557,28 @@ class IncidentController(Controller):
         context = {**_timeline_context(found, settings), "incident": found.incident}
         return Template("incidents/_deadlines.html", context=context)
 
-    @post(
-        "/obligations/{controller:str}/{key:str}/reason", name="obligation_reason", status_code=200
-    )
+    @post("/obligations/reason", name="obligation_reasons", status_code=200)
     @in_thread
-    def late_reason(
-        self,
-        request: Req,
-        it: It,
-        controller: FromPath[str],
-        key: FromPath[str],
-        data: Form,
-    ) -> Page:
-        """Record why a duty was (or is) late (Art. 33(1)); refused, the page again with the
-        text kept and the message at its field."""
+    def late_reasons(self, request: Req, it: It, data: Form) -> Page:
+        """Record why duties were (or are) late (Art. 33(1)): one reason for each duty
+        ticked (``duty``: ``controller:key``). Refused, the page again with the text and
+        the ticks kept and the message at its field."""
         reason = str(data.get("reason", ""))
-        outcome = incidents.record_late_reason(
-            it.engine, it.user, it.incident_id, controller, key, reason
-        )
+        chosen = all_values(data, "duty")
+        duties = [(c, k) for c, _sep, k in (d.partition(":") for d in chosen) if c and k]
+        outcome = incidents.record_late_reasons(it.engine, it.user, it.incident_id, duties, reason)
+        values = {"late-reason": reason, "duty": chosen}
+        if outcome.outcome == "invalid":
+            message = _late_reason_problem(outcome.field)
+            field = "late-reason" if outcome.field == "reason" else "duty"
+            return incident_page_again(it, [{"field": field, "message": message}], values)
+        if outcome.outcome == "explained":
+            message = _(
+                "Someone else recorded a reason for %(names)s meanwhile; it stands. Nothing "
+                "was recorded: your text is below for the duties still without a reason."
+            ) % {"names": ", ".join(outcome.recorded)}
+            return incident_page_again(it, [{"field": None, "message": message}], values, 409)
         message, category = _late_reason_flash(outcome)
-        if outcome == "invalid":
-            field = f"reason-{controller}-{key}"
-            return incident_page_again(it, [{"field": field, "message": message}], {field: reason})
         return done(
             request,
             message,
@@ -631,23 +632,30 @@ class IncidentController(Controller):
 
 
 def incident_page_again(
-    it: OnIncident, errors: list[dict[str, Any]], values: dict[str, str]
+    it: OnIncident, errors: list[dict[str, Any]], values: dict[str, Any], status_code: int = 200
 ) -> Template:
-    """The incident page again with a form's problems at its fields and its input kept."""
+    """The incident page again with a form's problems at its fields and its input kept
+    (409 when another change came first)."""
     found = incidents.page(it.engine, it.user, it.incident_id, now())
     if found is None:  # a draft has no incident page, nor its forms
         raise Conflict(" ".join(e["message"] for e in errors))
     context = {**_incident_context(found, it.settings), "errors": errors, "values": values}
-    return Template("incidents/incident.html", context=context)
+    return Template("incidents/incident.html", context=context, status_code=status_code)
 
 
-def _late_reason_flash(outcome: str) -> tuple[str, str]:
+def _late_reason_problem(field: str) -> str:
+    if field == "duty":
+        return _("Tick at least one late duty that this reason explains.")
+    return _("Enter the reason for the delay (at most 4000 characters).")
+
+
+def _late_reason_flash(outcome: incidents.LateReasons) -> tuple[str, str]:
     """The message after a late reason, by the use case's outcome, and its category."""
-    if outcome == "not_late":
+    if outcome.outcome == "not_late":
         return _("This duty is not late; no reason is needed."), "warning"
-    if outcome == "invalid":
-        return _("Enter the reason for the delay (at most 4000 characters)."), "error"
-    return _("The reason for the delay has been recorded."), "success"
+    names = ", ".join(outcome.recorded)
+    message = _("The reason for the delay has been recorded for: %(names)s.")
+    return message % {"names": names}, "success"
 
 
 handlers = [RegisterController, QuestionnaireController, IncidentController]

@@ -591,33 +591,65 @@ def page(
         )
 
 
-def record_late_reason(
+@dataclass(frozen=True)
+class LateReasons:
+    """What became of one reason for several late duties: ``recorded`` (the controllers'
+    names, in name order); ``explained`` when a reason was recorded meanwhile for some of
+    them (their names; nothing was written); ``not_late`` when none of them is late (any
+    more); or ``invalid`` with the field at fault (``reason``: none, or longer than 4000;
+    ``duty``: none chosen)."""
+
+    outcome: str
+    recorded: list[str] = field(default_factory=list)
+    field: str = ""
+
+
+def record_late_reasons(
     engine: Engine,
     user: CurrentUser,
     incident_id: uuid.UUID,
-    controller: str,
-    key: str,
+    duties: list[tuple[str, str]],
     reason: str,
-) -> str:
-    """Why a duty was (or is) late (Art. 33(1)). The processor's duty is for staff to
-    explain; a controller's duties for that controller's privacy officer. Answers
-    ``recorded``, ``not_late`` or ``invalid`` (no reason, or longer than 4000)."""
+) -> LateReasons:
+    """One reason why one or more duties were (or are) late (Art. 33(1)): the processor's
+    duty to many controllers explained at once by staff; a controller's own duties by its
+    privacy officer. All or nothing, in one transaction; a duty this principal cannot see
+    is NotFound, one it does not owe NotAllowed; one not late (any more) is passed over."""
     reason = clean_text(reason)
+    if not duties:
+        return LateReasons("invalid", field="duty")
+    if not reason or len(reason) > 4000:
+        return LateReasons("invalid", field="reason")
     with session_scope(engine, write=True) as session:
-        incident = service.visible_incident(session, user, incident_id)
-        pairs = {org.slug: notice for notice, org in service.notices_of(session, user, incident.id)}
-        obligation = _obligation(session, user, incident, controller, key)
-        if controller not in pairs or obligation is None:
-            raise NotFound()
-        owner = user.is_staff if key == "processor_notice" else user.organisation_slug == controller
-        if not owner:
-            raise NotAllowed("Only the party that owes this duty explains its delay")
-        if not obligation.late:
-            return "not_late"
-        if not reason or len(reason) > 4000:
-            return "invalid"
-        service.record_late_reason(session, pairs[controller], key, reason, user)
-    return "recorded"
+        incident = service.visible_incident(session, user, incident_id, lock=True)
+        pairs = {org.slug: (n, org) for n, org in service.notices_of(session, user, incident.id)}
+        obligations = {
+            (o.controller, o.key): o for o in service.obligations_of(session, user, incident)
+        }
+        late: list[tuple[Notice, Organisation, str]] = []
+        explained: list[str] = []
+        for controller, key in dict.fromkeys(duties):
+            obligation = obligations.get((controller, key))
+            if controller not in pairs or obligation is None:
+                raise NotFound()
+            owner = (
+                user.is_staff if key == "processor_notice" else user.organisation_slug == controller
+            )
+            if not owner:
+                raise NotAllowed("Only the party that owes this duty explains its delay")
+            notice, org = pairs[controller]
+            if obligation.late and obligation.late_reason:
+                explained.append(org.name)
+            elif obligation.late:
+                late.append((notice, org, key))
+        if explained:  # someone else gave a reason meanwhile: theirs stands, nothing is written
+            return LateReasons("explained", sorted(set(explained), key=str.lower))
+        for notice, _org, key in late:
+            service.record_late_reason(session, notice, key, reason, user)
+        recorded = [org.name for _notice, org, _key in late]
+    if not recorded:
+        return LateReasons("not_late")
+    return LateReasons("recorded", sorted(set(recorded), key=str.lower))
 
 
 # --- the incident's life ------------------------------------------------------------------
@@ -670,13 +702,6 @@ def reopen(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, via: str) 
         incident = for_staff(session, user, incident_id)
         service.reopen(session, incident, user, via=via)
         return view_of(session, user, incident)
-
-
-def _obligation(
-    session: Session, user: CurrentUser, incident: Incident, controller: str, key: str
-) -> Obligation | None:
-    obligations = service.obligations_of(session, user, incident)
-    return next((o for o in obligations if o.controller == controller and o.key == key), None)
 
 
 @dataclass

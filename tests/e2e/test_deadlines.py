@@ -42,7 +42,7 @@ def test_dashboard_and_live_countdown(page, shot) -> None:
     assert before.startswith("Updated")
 
     # The delay reason says its limit and counts as one types (issue 13).
-    reason = page.locator("textarea[id^='reason-']").first
+    reason = page.locator("#late-reason")
     counter = reason.locator("xpath=following-sibling::p[contains(@class, 'counter')]")
     expect(counter).to_have_text("0 of 4000 characters")
     reason.fill("The scope was clear only after the forensic report.")

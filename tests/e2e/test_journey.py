@@ -44,7 +44,11 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     page.get_by_label("Summary of the incident").fill(
         "E2E: a backup tape with HR data went missing in transport."
     )
+    # "Other" asks "namely"; choosing another cause hides it, and what it holds is not sent.
+    page.get_by_label("Other", exact=True).check()
+    page.get_by_label("Other cause, namely").fill("A courier's mistake")
     page.get_by_label("Lost or stolen device or paper").check()
+    expect(page.locator("#question-cause_other")).to_be_hidden()
     page.get_by_label("No", exact=True).check()
     shot(page, "11-step-incident")
     _continue(page)
@@ -88,6 +92,18 @@ def test_file_save_resume_submit_correct(page, browser, live_server, shot) -> No
     fill_date(page, "occurred_on", "20", "3", "2026")
     fill_date(page, "discovered_at", "27", "3", "2026", "10:00")
     shot(page, "14-step-dates")
+    # "Back" keeps what was typed (issue 13): the dates are there on the way forward again.
+    with page.expect_navigation():
+        page.locator("button.back-link").click()
+    assert page.locator("h1").inner_text() == "Affected persons"
+    _continue(page)
+    assert page.locator("#occurred_on-day").input_value() == "20"
+    assert page.locator("#discovered_at-time").input_value() == "10:00"
+    # Enter in a field continues; it never goes back.
+    with page.expect_navigation():
+        page.locator("#discovered_at-year").press("Enter")
+    assert page.locator("h1").inner_text() == "Nature of the breach"
+    page.go_back()
     _continue(page)
 
     page.get_by_label("Stolen").check()
@@ -173,10 +189,17 @@ def test_journey_works_without_javascript(browser, live_server) -> None:
     # Without the script every question shows, with its condition in words.
     assert page.locator("#question-occurred_on").is_visible()
     page.get_by_label("Between the following dates").check()
-    page.locator("#occurred_on-day").fill("1")  # answered, but does not apply: ignored
+    page.locator("#occurred_on-day").fill("1")  # answered, but does not apply: refused
     fill_date(page, "occurred_from", "20", "3", "2026")
     fill_date(page, "occurred_until", "21", "3", "2026")
     fill_date(page, "discovered_at", "27", "3", "2026", "10:00")
+    _submit(page, "Save and continue")
+    assert (
+        "only asked when the breach happened on one date"
+        in page.locator(".error-summary").inner_text()
+    )
+    assert page.locator("#occurred_from-day").input_value() == "20", "input kept"
+    page.locator("#occurred_on-day").fill("")
     _submit(page, "Save and continue")
     assert page.locator("h1").inner_text() == "Nature of the breach"
     context.close()

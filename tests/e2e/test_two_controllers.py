@@ -115,7 +115,7 @@ class Driver:
         """The step's screenshot (``seen``), then on to the next step ("continue")."""
         if seen:
             self.seen(seen)
-        self.go('button[value="continue"]')
+        self.go('form#step-form button[value="continue"]')
 
     def seen(self, name: str) -> None:
         """A screenshot of this step, for a person to look at."""

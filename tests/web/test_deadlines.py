@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from incidents.accounts import create_token
-from incidents.models import AuditEvent, Notice, Organisation, User
+from incidents.models import AuditEvent, Notice, ObligationRecord, Organisation, User
 from tests.factories import complete_answers
-from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, check_page
+from tests.helpers import ADMIN, OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, check_page
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -138,10 +139,15 @@ def test_reason_for_delay_is_asked_recorded_and_shown(client: PageClient, api, e
     incident_id = _file(client, api, controllers=["acme", "northwind"])
     client.login(STAFF)
     soup = client.page(f"/incidents/{incident_id}")
-    forms = [f["action"] for f in soup.select("form.reason-form")]
-    assert forms == [f"/incidents/{incident_id}/obligations/acme/processor_notice/reason"]
+    forms = soup.select("form.reason-form")
+    assert [f["action"] for f in forms] == [f"/incidents/{incident_id}/obligations/reason"]
+    assert forms[0].select_one("input[name=duty]")["value"] == "acme:processor_notice"
     response = client.submit(
-        forms[0], {"reason": "The scope was only clear after the forensic report."}
+        forms[0]["action"],
+        {
+            "duty": "acme:processor_notice",
+            "reason": "The scope was only clear after the forensic report.",
+        },
     )
     assert response.status_code == 303
     soup = client.page(f"/incidents/{incident_id}")
@@ -165,24 +171,23 @@ def test_only_the_party_that_owes_explains_the_delay(
 ) -> None:
     incident_id = _file(client, api, controllers=["acme", "northwind"])
     _deliver(engine, incident_id, "acme", datetime.now(UTC))  # late: 24 hours from 27 March
-    url = f"/incidents/{incident_id}/obligations/acme/processor_notice/reason"
+    url = f"/incidents/{incident_id}/obligations/reason"
+    acme = "acme:processor_notice"
     officer = make_client()
     officer.login(OFFICER_ACME)
-    assert officer.submit(url, {"reason": "not mine"}).status_code == 403
+    assert officer.submit(url, {"duty": acme, "reason": "not mine"}).status_code == 403
     stranger = make_client()
     stranger.login(OFFICER_NORTHWIND)
-    assert stranger.submit(url, {"reason": "x"}).status_code == 404
+    assert stranger.submit(url, {"duty": acme, "reason": "x"}).status_code == 404
     client.login(STAFF)
-    not_late = f"/incidents/{incident_id}/obligations/northwind/processor_notice/reason"
-    client.submit(not_late, {"reason": "x"})
+    client.submit(url, {"duty": "northwind:processor_notice", "reason": "x"})
     assert "not late" in client.page(f"/incidents/{incident_id}").select_one(".notice").text
-    assert (
-        client.submit(
-            f"/incidents/{incident_id}/obligations/acme/gdpr_nope/reason", {"reason": "x"}
-        ).status_code
-        == 404
-    )
-    refused = client.submit(url, {"reason": ""})  # issue 13: at the field, not on the next page
+    assert client.submit(url, {"duty": "acme:gdpr_nope", "reason": "x"}).status_code == 404
+    # One duty it may not explain among others: nothing is recorded.
+    mixed = {"duty": [acme, "acme:gdpr_nope"], "reason": "x"}
+    assert client.submit(url, mixed).status_code == 404
+    assert client.page(f"/incidents/{incident_id}").select("form.reason-form"), "none recorded"
+    refused = client.submit(url, {"duty": acme, "reason": ""})  # issue 13: at the field
     assert refused.status_code == 200
     assert "Enter the reason" in check_page(refused.text).select_one(".error-summary").text
 
@@ -242,18 +247,18 @@ def test_a_refused_delay_reason_stays_in_its_box_with_the_message_at_it(
     emptied. Now the page comes back with the text, the message at the field, its limit."""
     incident_id = _file(client, api, controllers=["acme"])
     client.login(STAFF)
-    url = f"/incidents/{incident_id}/obligations/acme/processor_notice/reason"
-    field = "reason-acme-processor_notice"
+    url = f"/incidents/{incident_id}/obligations/reason"
+    field = "late-reason"
     box = client.page(f"/incidents/{incident_id}").select_one(f"#{field}")
     assert box["maxlength"] == "4000" and "4000" in box["data-counter"]
     too_long = "The forensic report came late. " * 200  # 6,200 characters
-    response = client.submit(url, {"reason": too_long})
+    response = client.submit(url, {"duty": "acme:processor_notice", "reason": too_long})
     assert response.status_code == 200
     soup = check_page(response.text)
     assert soup.select_one(f"#{field}").get_text() == too_long
     assert soup.select_one(f".error-summary a[href='#{field}']")
     assert soup.select_one(f"#{field}-error")
-    empty = check_page(client.submit(url, {"reason": "  "}).text)
+    empty = check_page(client.submit(url, {"duty": "acme:processor_notice", "reason": "  "}).text)
     assert empty.select_one(f"#{field}-error")
 
 
@@ -279,3 +284,96 @@ def test_the_timelines_now_label_stays_inside_the_drawing(client: PageClient, ap
     )
     label = svg.select_one("text.axis-now-label")
     assert label["text-anchor"] == "end" and float(label["x"]) <= width - 24
+
+
+def test_one_reason_explains_the_delay_to_several_controllers(
+    client: PageClient, api, make_client, engine
+) -> None:
+    """Issue 13: a processor late to many controllers gives the reason once, ticking the
+    controllers it explains (all ticked at first); none ticked is refused at the field
+    with the text kept; a reason recorded meanwhile by a colleague stands (409)."""
+    incident_id = _file(client, api, controllers=["acme", "zorggroep-noord", "northwind"])
+    client.login(STAFF)
+    soup = client.page(f"/incidents/{incident_id}")
+    form = soup.select_one("form.reason-form")
+    boxes = form.select("input[name=duty][type=checkbox]")
+    assert [(b["value"], b.has_attr("checked")) for b in boxes] == [
+        ("acme:processor_notice", True),
+        ("zorggroep-noord:processor_notice", True),
+    ], "only the controllers with contract hours are late to; each ticked"
+    url = form["action"]
+    reason = "The breach was found in a backup restored months later."
+    none = check_page(client.submit(url, {"reason": reason}).text)
+    assert none.select_one("#duty-error") and none.select_one("#late-reason").get_text() == reason
+    assert not any(b.has_attr("checked") for b in none.select("input[name=duty]"))
+    colleague = make_client()
+    colleague.login(ADMIN)
+    colleague.submit(url, {"duty": "zorggroep-noord:processor_notice", "reason": "Theirs"})
+    both = {"duty": ["acme:processor_notice", "zorggroep-noord:processor_notice"], "reason": reason}
+    clash = client.submit(url, both)
+    assert clash.status_code == 409
+    again = check_page(clash.text)
+    assert "Zorggroep Noord" in again.select_one(".error-summary").text
+    assert again.select_one("#late-reason").get_text() == reason, "the text is kept"
+    assert again.select_one("input[name=duty]")["value"] == "acme:processor_notice"
+    response = client.submit(url, {"duty": "acme:processor_notice", "reason": reason})
+    assert response.status_code == 303
+    page = client.page(f"/incidents/{incident_id}")
+    assert "recorded for: Acme Retail B.V." in page.select_one(".notice").text
+    timeline = page.select_one("ol.timeline").get_text(" ", strip=True)
+    assert f"Reason for the delay: {reason}" in timeline
+    assert "Reason for the delay: Theirs" in timeline
+    assert not page.select("form.reason-form")
+    with Session(engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "obligation.late_reason")
+        ).all()
+    assert len(events) == 2
+
+
+def test_one_reason_for_all_ticked_controllers_at_once(client: PageClient, api) -> None:
+    incident_id = _file(client, api, controllers=["acme", "zorggroep-noord"])
+    client.login(STAFF)
+    url = f"/incidents/{incident_id}/obligations/reason"
+    both = {
+        "duty": ["acme:processor_notice", "zorggroep-noord:processor_notice"],
+        "reason": "Found late.",
+    }
+    assert client.submit(url, both).status_code == 303
+    page = client.page(f"/incidents/{incident_id}")
+    flash = page.select_one(".notice").text
+    assert "recorded for: Acme Retail B.V., Zorggroep Noord" in flash
+    assert (
+        page.select_one("ol.timeline").get_text(" ").count("Reason for the delay: Found late.") == 2
+    )
+
+
+def test_two_colleagues_explaining_the_same_delay_at_once(
+    client: PageClient, api, make_client, engine
+) -> None:
+    """One reason stands (303), the other caller is told so with the text kept (409);
+    one record, one audit event, never a 500."""
+    incident_id = _file(client, api, controllers=["acme", "zorggroep-noord"])
+    url = f"/incidents/{incident_id}/obligations/reason"
+    duties = ["acme:processor_notice", "zorggroep-noord:processor_notice"]
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def explain(text: str) -> None:
+        browser = make_client()
+        browser.login(STAFF)
+        barrier.wait()
+        statuses.append(browser.submit(url, {"duty": duties, "reason": text}).status_code)
+
+    threads = [threading.Thread(target=explain, args=(t,)) for t in ("First", "Second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [303, 409]
+    with Session(engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "obligation.late_reason")
+        ).all()
+        reasons = session.exec(select(ObligationRecord.late_reason)).all()
+    assert len(events) == 2 and len({r for r in reasons if r}) == 1

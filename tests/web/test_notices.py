@@ -789,7 +789,8 @@ def test_a_late_first_notice_says_it_is_late_and_why(
     client.login(STAFF)
     reason = "The breach was found in a backup restored months later."
     recorded = client.submit(
-        f"/incidents/{late_id}/obligations/acme/processor_notice/reason", {"reason": reason}
+        f"/incidents/{late_id}/obligations/reason",
+        {"duty": "acme:processor_notice", "reason": reason},
     )
     assert recorded.status_code == 303
     client.submit("/logout")
