@@ -139,6 +139,9 @@ class Advice:
     inform_data_subjects: bool
     reasons: tuple[Reason, ...]
     art34_ground: str | None = None  # "unintelligible" when Art. 34(3)(a) applies
+    # The factor that makes the advice lower than the score alone would (a "high" score
+    # and "do not notify" must say what lowers the risk).
+    lowered_by: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ class Assessment:
                 "notify_authority": self.recommendation.notify_authority,
                 "inform_data_subjects": self.recommendation.inform_data_subjects,
                 "art34_ground": self.recommendation.art34_ground,
+                "lowered_by": lowered.get(language) if (lowered := self.recommendation.lowered_by) else None,
                 "reasons": [r.get(language) for r in self.recommendation.reasons],
             },
         }
@@ -433,6 +437,20 @@ def flags(answers: Mapping[str, Any]) -> tuple[str, ...]:
 # --- 4.4 advice -----------------------------------------------------------------------
 
 
+UNINTELLIGIBLE = Text(
+    "the data were unintelligible to anyone who saw them (encrypted, the key safe)",
+    "de gegevens waren onbegrijpelijk voor wie ze zag (versleuteld, de sleutel veilig)",
+)
+TRUSTED_RECIPIENT = Text(
+    "the recipient is trusted, bound to secrecy and deleted the data",
+    "de ontvanger is betrouwbaar, heeft geheimhoudingsplicht en heeft de gegevens verwijderd",
+)
+RESTORED = Text(
+    "the data were restored without difficulty and nobody is known to have seen them",
+    "de gegevens zijn eenvoudig hersteld en niemand heeft ze voor zover bekend gezien",
+)
+
+
 def advise(answers: Mapping[str, Any], level: Level) -> Advice:
     """Whether to notify the authority (a risk) and inform the persons (a high risk)."""
     reasons: list[Reason] = [
@@ -447,6 +465,25 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
 
     def why(en: str, nl: str, **values: Text | str) -> None:
         reasons.append(Reason("advice", _t(en, nl, **values)))
+
+    def lower(
+        notify_: bool, inform_: bool, factor: Text, ground: str | None = None
+    ) -> Advice:
+        """The advice a lowering factor gives; when it is below the score's, that factor
+        is named first among the reasons, right after the score."""
+        below = (notify and not notify_) or (inform and not inform_)
+        if not below:
+            return Advice(notify_, inform_, tuple(reasons), ground)
+        said = Reason(
+            "advice",
+            _t(
+                "The advice is lower than the score alone: {f}, which lowers the risk.",
+                "Het advies is lager dan de score alleen: {f}; dat verlaagt het risico.",
+                f=factor,
+            ),
+        )
+        ordered = (*reasons[:2], said, *reasons[2:])
+        return Advice(notify_, inform_, ordered, ground, lowered_by=factor)
 
     types = set(_list(answers, "data_types"))
     nature = set(_list(answers, "nature"))
@@ -530,7 +567,6 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
     # What lowers it (section 4.4, third, fourth and fifth points).
     art34_ground: str | None = None
     if unintelligible(answers):
-        notify = inform = False
         art34_ground = "unintelligible"
         why(
             "The data were unintelligible (encrypted, key safe): usually document only; "
@@ -538,18 +574,17 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
             "De gegevens waren onbegrijpelijk (versleuteld, sleutel veilig): meestal alleen vastleggen; "
             "art. 34 lid 3 onder a stelt vrij van het informeren van de betrokkenen.",
         )
-        if availability in {"temporary", "permanent"}:
-            notify = True
+        still_notify = availability in {"temporary", "permanent"}
+        if still_notify:
             why(
                 "But the data are {a}: a loss of availability affects the persons, so notify the authority.",
                 "Maar de gegevens zijn {a}: verlies van beschikbaarheid raakt de betrokkenen, dus meld het bij de toezichthouder.",
                 a=_answer("availability_loss", availability),
             )
-        return Advice(notify, inform, tuple(reasons), art34_ground)
+        return lower(still_notify, False, UNINTELLIGIBLE, art34_ground)
 
     if recipients == "trusted" and malicious != "yes":
         if "special" in types:
-            notify, inform = True, False
             why(
                 "A trusted recipient bound to secrecy deleted the data, which lowers the risk strongly; "
                 "with special categories a risk remains: notify the authority, informing the persons is not needed.",
@@ -557,15 +592,14 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
                 "risico sterk. Bij bijzondere persoonsgegevens blijft een risico: meld het bij de toezichthouder, "
                 "de betrokkenen informeren is niet nodig.",
             )
-        else:
-            notify = inform = False
-            why(
-                "A trusted recipient bound to secrecy deleted the data, which lowers the risk strongly: "
-                "usually document only.",
-                "Een betrouwbare ontvanger met geheimhoudingsplicht heeft de gegevens verwijderd; dat verlaagt het "
-                "risico sterk: meestal alleen vastleggen.",
-            )
-        return Advice(notify, inform, tuple(reasons))
+            return lower(True, False, TRUSTED_RECIPIENT)
+        why(
+            "A trusted recipient bound to secrecy deleted the data, which lowers the risk strongly: "
+            "usually document only.",
+            "Een betrouwbare ontvanger met geheimhoudingsplicht heeft de gegevens verwijderd; dat verlaagt het "
+            "risico sterk: meestal alleen vastleggen.",
+        )
+        return lower(False, False, TRUSTED_RECIPIENT)
 
     if not seen and availability == "restored_easily" and not high:
         why(
@@ -574,7 +608,7 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
             "De beschikbaarheid is eenvoudig hersteld en niemand heeft de gegevens voor zover bekend gezien: "
             "meestal alleen vastleggen.",
         )
-        return Advice(False, False, tuple(reasons))
+        return lower(False, False, RESTORED)
 
     if high:
         notify = inform = True

@@ -412,3 +412,84 @@ def test_a_draft_without_answers_is_assessed_on_the_safe_side() -> None:
     assert result.dpc == 4 and result.ei == 1 and result.level == "very_high"
     assert set(result.missing) == {"data_types", "identifiability", "recipients", "malicious"}
     assert result.recommendation.notify_authority
+
+
+RESTORED_RANSOMWARE = dict(
+    cause="hacking_malware_phishing",
+    nature=["deleted"],
+    recipients="none_known",
+    malicious="yes",
+    availability_loss="restored_easily",
+    data_types=["name_address", "financial"],
+    affected_max=800,
+)
+
+
+def test_a_high_score_with_do_not_notify_names_what_lowers_the_risk() -> None:
+    """Issue 13: the advice never contradicts its headline without saying why."""
+    result = scenario(**RESTORED_RANSOMWARE)
+    advice = result.recommendation
+    assert result.level == "high" and not advice.notify_authority
+    assert advice.lowered_by is not None
+    assert "restored without difficulty" in advice.lowered_by.get("en")
+    said = [r.get("en") for r in advice.reasons]
+    assert said[1].startswith("By the score alone (high)")
+    assert said[2] == (
+        "The advice is lower than the score alone: the data were restored without difficulty "
+        "and nobody is known to have seen them, which lowers the risk."
+    ), "named right after the score"
+    assert advice.reasons[2].get("nl").endswith("dat verlaagt het risico.")
+    assert result.as_json("en")["recommendation"]["lowered_by"] == advice.lowered_by.get("en")
+
+
+@pytest.mark.parametrize(
+    ("changes", "factor"),
+    [
+        (
+            dict(
+                nature=["read"],
+                recipients="trusted",
+                malicious="no",
+                data_types=["name_address", "special"],
+                special_categories=["health"],
+                affected_max=5000,
+            ),
+            "the recipient is trusted",
+        ),
+        (
+            dict(
+                nature=["stolen"],
+                recipients="unknown",
+                malicious="yes",
+                encrypted="yes",
+                encryption_details="AES-256, key in a vault",
+                key_compromised="no",
+                data_types=["name_address", "bsn"],
+                affected_max=5000,
+            ),
+            "unintelligible",
+        ),
+    ],
+)
+def test_every_lowering_factor_is_named_when_it_lowers_the_advice(changes, factor) -> None:
+    result = scenario(**changes)
+    advice = result.recommendation
+    by_score_notify = result.level != "low"
+    by_score_inform = result.level in {"high", "very_high"}
+    lowered = (by_score_notify and not advice.notify_authority) or (
+        by_score_inform and not advice.inform_data_subjects
+    )
+    assert lowered, f"the case must lower the advice ({result.level})"
+    assert advice.lowered_by is not None and factor in advice.lowered_by.get("en")
+
+
+def test_advice_that_follows_the_score_names_no_lowering_factor() -> None:
+    result = scenario(
+        nature=["copied"],
+        recipients="unknown",
+        malicious="yes",
+        data_types=["name_address", "bsn"],
+        affected_max=12000,
+    )
+    assert result.recommendation.lowered_by is None
+    assert "lower than the score" not in texts(result.recommendation.reasons)
