@@ -53,3 +53,10 @@ def format_datetime(value: datetime, zone: ZoneInfo, language: str) -> str:
 def format_number(value: int, language: str) -> str:
     grouped = f"{value:,}"
     return grouped.replace(",", ".") if language == "nl" else grouped
+
+
+def format_decimal(value: float, language: str) -> str:
+    """A score or a factor as people write it: 3.25 in English, 3,25 in Dutch; no trailing
+    zeros (2, not 2.0)."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if language == "nl" else text

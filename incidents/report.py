@@ -516,8 +516,10 @@ def section_rows(section: Section, data: ReportData) -> list[dict[str, Any]]:
             lines = []
             for part in data.parts:
                 found = item.per_controller(data, part)
-                if len(data.parts) > 1:  # one row, each controller's lines under its name
-                    found = [f"{part.org.name}: {found[0]}", *found[1:]] if found else []
+                # One row; with several controllers each one's lines start with its name
+                # (once: a field that is the name itself is not prefixed with it again).
+                if len(data.parts) > 1 and found and found[0] != part.org.name:
+                    found = [f"{part.org.name}: {found[0]}", *found[1:]]
                 lines += found
             rows.append({"label": data.text(item.label), "lines": lines})
         elif isinstance(item.source, str):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from forms import display
-from forms.words import format_number
+from forms.words import format_decimal, format_number
 from incidents import i18n, timeline
 from incidents.settings import PROJECT_ROOT
 from notify import assessment
@@ -68,6 +68,7 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.filters["span"] = timeline.span
     # 485.000 in Dutch, 485,000 in English.
     env.filters["number"] = lambda value: format_number(value, i18n.current_language.get())
+    env.filters["decimal"] = lambda value: format_decimal(value, i18n.current_language.get())
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     env.globals["current_language"] = i18n.current_language.get

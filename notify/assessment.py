@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from forms.questionnaire import QUESTIONS, Text
+from forms.words import format_decimal
 
 Level = Literal["low", "medium", "high", "very_high"]
 LEVELS: tuple[Level, ...] = ("low", "medium", "high", "very_high")
@@ -169,7 +170,9 @@ class Assessment:
                 "notify_authority": self.recommendation.notify_authority,
                 "inform_data_subjects": self.recommendation.inform_data_subjects,
                 "art34_ground": self.recommendation.art34_ground,
-                "lowered_by": lowered.get(language) if (lowered := self.recommendation.lowered_by) else None,
+                "lowered_by": lowered.get(language)
+                if (lowered := self.recommendation.lowered_by)
+                else None,
                 "reasons": [r.get(language) for r in self.recommendation.reasons],
             },
         }
@@ -197,8 +200,14 @@ def _answer(key: str, value: str) -> Text:
     return _options(key, [value])
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+def _fmt(value: float) -> Text:
+    """A number in each language's way (3.25 / 3,25)."""
+    return Text(format_decimal(value, "en"), format_decimal(value, "nl"))
+
+
+def _plus(value: float) -> Text:
+    number = _fmt(value)
+    return Text(f"+{number.en}", f"+{number.nl}")
 
 
 def _t(en: str, nl: str, **values: Text | str) -> Text:
@@ -345,7 +354,7 @@ def cb(answers: Mapping[str, Any]) -> tuple[float, list[Reason]]:
     def add(points: float, en: str, nl: str, **values: Text | str) -> None:
         nonlocal total
         total += points
-        reasons.append(Reason("cb", _t(en, nl, p=f"+{_fmt(points)}", **values)))
+        reasons.append(Reason("cb", _t(en, nl, p=_plus(points), **values)))
 
     recipients = answers.get("recipients")
     if recipients in CB_CONFIDENTIALITY:
@@ -466,9 +475,7 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
     def why(en: str, nl: str, **values: Text | str) -> None:
         reasons.append(Reason("advice", _t(en, nl, **values)))
 
-    def lower(
-        notify_: bool, inform_: bool, factor: Text, ground: str | None = None
-    ) -> Advice:
+    def lower(notify_: bool, inform_: bool, factor: Text, ground: str | None = None) -> Advice:
         """The advice a lowering factor gives; when it is below the score's, that factor
         is named first among the reasons, right after the score."""
         below = (notify and not notify_) or (inform and not inform_)
@@ -575,7 +582,7 @@ def advise(answers: Mapping[str, Any], level: Level) -> Advice:
             "art. 34 lid 3 onder a stelt vrij van het informeren van de betrokkenen.",
         )
         still_notify = availability in {"temporary", "permanent"}
-        if still_notify:
+        if availability in {"temporary", "permanent"}:
             why(
                 "But the data are {a}: a loss of availability affects the persons, so notify the authority.",
                 "Maar de gegevens zijn {a}: verlies van beschikbaarheid raakt de betrokkenen, dus meld het bij de toezichthouder.",

@@ -79,6 +79,8 @@ class RecommendationOut(Struct):
     inform_data_subjects: bool
     art34_ground: str | None
     reasons: list[str]
+    # The factor that makes the advice lower than the score alone (None: it is not lower).
+    lowered_by: str | None = None
 
 
 class AssessmentOut(Struct):

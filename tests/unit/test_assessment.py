@@ -148,7 +148,7 @@ def test_cb_explains_each_addition_in_both_languages() -> None:
     _, reasons = cb(answers(recipients="unknown", malicious="yes"))
     assert "CB confidentiality +0.5: an unknown number of recipients." in texts(reasons)
     assert "CB malicious intent +0.5" in texts(reasons)
-    assert "CB vertrouwelijkheid +0.5: onbekend aantal ontvangers." in texts(reasons, "nl")
+    assert "CB vertrouwelijkheid +0,5: onbekend aantal ontvangers." in texts(reasons, "nl")
 
 
 @pytest.mark.parametrize(
