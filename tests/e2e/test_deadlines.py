@@ -68,3 +68,50 @@ def test_the_register_fits_the_screen(page, shot, width: int) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow} px wider than the screen"
     shot(page, f"22-register-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_fits_the_screen(page, width: int) -> None:
+    """Issue 13: every page, not only the register, fits 1,280 px and a 390 px phone. A wide
+    table scrolls inside its own box; nothing makes the page itself wider than the screen
+    (a visually hidden cell heading inside a scrolling table once did)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page)
+    root = page.url.rsplit("/", 1)[0]
+    page.goto(root + "/incidents")
+    # The demo's first incident: Acme's and Zorggroep Noord's, with notices sent.
+    incident = page.locator("table.register a:has-text('INC-2026-0001')").get_attribute("href")
+    staff_pages = [
+        "/",
+        "/incidents",
+        incident,
+        f"{incident}/notices/acme",
+        f"{incident}/report",
+        f"{incident}/report/persons",
+        f"{incident}/report/check",
+        f"{incident}/versions/1",
+        "/outbox",
+        "/account",
+        "/organisations",
+        "/organisations/acme",
+    ]
+    officer_pages = ["/", "/notices"]  # and the first notice they were sent (below)
+    admin_pages = ["/admin/organisations/new", "/admin/organisations/acme", "/admin/users"]
+    wide = {}
+    for who, paths in (
+        ("staff@talentcloud.example", staff_pages),
+        ("dpo@northwind.example", officer_pages),
+        ("admin@talentcloud.example", admin_pages),
+    ):
+        page.context.clear_cookies()
+        log_in(page, who)
+        if who.startswith("dpo@"):
+            page.goto(root + "/notices")
+            notice = page.locator("main a[href*='/notices/northwind']").first.get_attribute("href")
+            paths = [*paths, notice.split("#")[0], notice.split("#")[0] + "/decision"]
+        for path in paths:
+            assert page.goto(root + path).status == 200, f"{who} {path}"
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                wide[f"{who} {path}"] = overflow
+    assert not wide, f"wider than {width} px: {wide}"
