@@ -101,6 +101,8 @@ class Organisation(SQLModel, table=True):
     nis2: bool = Field(default=False)
     country: str = Field(default="NL", max_length=2)
     timezone: str = Field(default="Europe/Amsterdam", max_length=64)
+    # The groups a controller belongs to (the services it uses, a hosting cluster), sorted.
+    groups: list[str] = Field(default_factory=list, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow)
 
 

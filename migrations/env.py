@@ -56,9 +56,24 @@ def run_migrations_online() -> None:
     engine = make_engine(_url())
     try:
         with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode rebuilds a SQLite table (copy, drop, rename): with foreign keys
+                # on, dropping a table that other rows refer to fails. They are off while
+                # the migrations run (SQLite ignores the pragma inside a transaction), and
+                # checked afterwards: a migration that broke a reference stops here.
+                # The driver's own connection: SQLAlchemy would first emit a BEGIN.
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys=OFF")
             _configure(connection=conn)
             with context.begin_transaction():
                 context.run_migrations()
+            if sqlite:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                raw.execute("PRAGMA foreign_keys=ON")
+                if broken:
+                    raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
     finally:
         engine.dispose()
 

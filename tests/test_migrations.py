@@ -94,3 +94,30 @@ def test_postgresql_has_trigram_indexes_for_search(database_url: str) -> None:
     names = {index["name"] for index in inspect(engine).get_indexes("incident")}
     engine.dispose()
     assert {"ix_incident_summary_trgm", "ix_incident_reference_trgm"} <= names
+
+
+def test_migrations_keep_the_data_of_a_database_in_use(database_url: str) -> None:
+    """Down to 0006 and up again with organisations, incidents and notices in the database:
+    rebuilding a SQLite table that other rows refer to must neither fail nor lose a row."""
+    from incidents.demo import load_demo
+
+    engine = make_engine(database_url)
+    load_demo(engine)
+    tables = ("organisation", "user_account", "incident", "notice", "outbox_message")
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+    before = counts()
+    assert before["incident"] and before["notice"]
+    engine.dispose()
+    downgrade(database_url, "0006")
+    upgrade(database_url)
+    assert counts() == before
+    assert _differences(database_url) == []
+    if database_url.startswith("sqlite"):
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    engine.dispose()
