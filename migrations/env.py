@@ -57,6 +57,7 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
+            raw: Any = None
             if sqlite:
                 # Batch mode rebuilds a SQLite table (copy, drop, rename): with foreign keys
                 # on, dropping a table that other rows refer to fails. They are off while
@@ -64,7 +65,6 @@ def run_migrations_online() -> None:
                 # checked afterwards: a migration that broke a reference stops here.
                 # The driver's own connection: SQLAlchemy would first emit a BEGIN.
                 raw = conn.connection.driver_connection
-                assert raw is not None
                 raw.execute("PRAGMA foreign_keys=OFF")
             _configure(connection=conn)
             with context.begin_transaction():

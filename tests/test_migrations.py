@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, table, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
@@ -107,7 +107,10 @@ def test_migrations_keep_the_data_of_a_database_in_use(database_url: str) -> Non
 
     def counts() -> dict[str, int]:
         with engine.connect() as conn:
-            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+            return {
+                t: conn.execute(select(func.count()).select_from(table(t))).scalar_one()
+                for t in tables
+            }
 
     before = counts()
     assert before["incident"] and before["notice"]
