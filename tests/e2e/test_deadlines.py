@@ -33,7 +33,7 @@ def test_dashboard_and_live_countdown(page, shot) -> None:
     before = page.locator("#deadlines .hint").inner_text()
     with page.expect_response(re.compile(r"/deadlines$")):
         page.evaluate(
-            "htmx.ajax('GET', document.querySelector('#deadlines').getAttribute('hx-get'),"
+            "htmx.ajax('GET', document.querySelector('#deadlines').getAttribute('data-hx-get'),"
             " {target: '#deadlines', swap: 'outerHTML'})"
         )
     expect(page.locator("#deadlines")).to_be_visible()

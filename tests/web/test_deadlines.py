@@ -110,8 +110,8 @@ def test_incident_timeline_countdowns_and_axis(client: PageClient, api, engine) 
     assert any("Controller notifies the supervisory authority · Northwind" in c for c in countdowns)
     deadlines = soup.select_one("#deadlines")
     assert (
-        deadlines["hx-get"] == f"/incidents/{incident_id}/deadlines"
-        and deadlines["hx-trigger"] == "every 60s"
+        deadlines["data-hx-get"] == f"/incidents/{incident_id}/deadlines"
+        and deadlines["data-hx-trigger"] == "every 60s"
     )
     svg = soup.select_one("svg.axis-svg")
     assert (
