@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from forms.questionnaire import Text
 from incidents import clock, service
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
-from incidents.controllers import admin, api, api_notices, auth, pages, reports
+from incidents.controllers import admin, api, api_controllers, api_notices, auth, pages, reports
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
 from incidents.controllers.common import (
@@ -315,6 +315,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             *api.handlers,
             *api_notices.handlers,
+            *api_controllers.handlers,
             *reports.api_handlers,
             create_static_files_router(
                 path="/static",

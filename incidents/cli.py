@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
-from incidents import accounts
+from incidents import accounts, controller_csv
 from incidents.db import make_engine, session_scope
 from incidents.i18n import current_language
 from incidents.models import OrgKind, Role, User
@@ -108,6 +108,42 @@ def cmd_create_token(args: argparse.Namespace) -> None:
             raise CommandError(f"the user {args.email} is not active")
         token = accounts.create_token(session, user, args.label, actor_id=None)
     print(token)
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read(controller_csv.MAX_BYTES + 1)
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path} is not UTF-8 text (save the CSV as UTF-8)") from exc
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def cmd_import_controllers(args: argparse.Namespace) -> None:
+    rows = controller_csv.read(_read_file(args.file))
+    with _writing() as session:
+        if args.dry_run:
+            found = controller_csv.plan(session, rows)
+            session.rollback()
+        else:
+            found = controller_csv.apply(session, rows, actor_id=None)
+    counts = found.summary()
+    verb = "would import" if args.dry_run else "imported"
+    print(
+        f"{verb} {len(found.changes)} controllers: {counts['create']} created, "
+        f"{counts['update']} updated, {counts['unchanged']} unchanged"
+    )
+    for change in found.changes:
+        if change.action == "update":
+            print(f"  updated {change.slug}: {', '.join(change.fields)}")
+        elif change.action == "create":
+            print(f"  created {change.slug}")
+
+
+def cmd_export_controllers(args: argparse.Namespace) -> None:
+    with _writing() as session:
+        sys.stdout.write(controller_csv.to_csv(controller_csv.controllers(session)))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -215,6 +251,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", action="append", help="notification address (repeatable)")
     p.add_argument("--nis2", action="store_true", help="the controller is a NIS2 entity")
     p.set_defaults(func=cmd_create_org)
+
+    p = sub.add_parser(
+        "import-controllers",
+        help="create or update controllers from a CSV file, by slug, all or nothing",
+    )
+    p.add_argument("file", help="CSV with a header: " + ", ".join(controller_csv.COLUMNS))
+    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    p.set_defaults(func=cmd_import_controllers)
+
+    p = sub.add_parser("export-controllers", help="write the controllers as CSV to standard output")
+    p.set_defaults(func=cmd_export_controllers)
 
     p = sub.add_parser("create-user", help="add a user; the password is read from standard input")
     p.add_argument("--email", required=True)

@@ -203,6 +203,7 @@ MAX_JSON_DEPTH = 32  # the API's bodies are two levels deep: an object of lists 
 # (30-odd texts of at most 10,000 characters), is well under it. Litestar's own limit
 # (request_max_body_size, 10,000,000 bytes) stays for the forms.
 MAX_JSON_BODY = 1024 * 1024
+MAX_CSV_BODY = 5_000_000  # a CSV of controllers (incidents.controller_csv.MAX_BYTES)
 FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 # A string, to its closing quote or the end of the body (so a match never fails and the
 # scan stays linear whatever the body holds).
@@ -264,14 +265,14 @@ def _limited(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise _too_large()
+                raise _too_large(limit)
         return message
 
     return wrapper
 
 
-def _too_large() -> RequestEntityTooLarge:
-    return RequestEntityTooLarge(TOO_LARGE.get(current_language.get()).format(size=MAX_JSON_BODY))
+def _too_large(limit: int) -> RequestEntityTooLarge:
+    return RequestEntityTooLarge(TOO_LARGE.get(current_language.get()).format(size=limit))
 
 
 class InputGuardMiddleware:
@@ -298,10 +299,14 @@ class InputGuardMiddleware:
         kind = next((v for n, v in headers if n == b"content-type"), b"")
         if kind.lower().startswith(FORM_TYPES):
             return receive
+        csv_body = kind.lower().startswith(b"text/csv")  # the controllers' import
+        limit = MAX_CSV_BODY if csv_body else MAX_JSON_BODY
         length = next((v for n, v in headers if n == b"content-length"), b"").strip()
-        if length.isdigit() and (len(length) > 9 or int(length) > MAX_JSON_BODY):
-            raise _too_large()  # said before it is sent: nothing of it is read
-        receive = _limited(receive, MAX_JSON_BODY)
+        if length.isdigit() and (len(length) > 9 or int(length) > limit):
+            raise _too_large(limit)  # said before it is sent: nothing of it is read
+        receive = _limited(receive, limit)
+        if csv_body:
+            return receive
         request: Request[Any, Any, Any] = Request(scope, receive)
         body = await request.body()  # kept in the scope; the handler reads it from there
         if nested_too_deep(body):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
-from litestar.params import FromPath
-from litestar.response import Template
+from typing import Annotated, Any
 
+import anyio.to_thread
+from litestar import Controller, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Response, Template
+
+from incidents import controller_csv
 from incidents.auth import admin_only
 from incidents.controllers.common import (
     Db,
@@ -18,10 +24,10 @@ from incidents.controllers.common import (
     in_thread,
     typed,
 )
-from incidents.errors import Invalid
+from incidents.errors import Conflict, Invalid
 from incidents.i18n import gettext as _
 from incidents.models import Organisation
-from incidents.usecases import accounts
+from incidents.usecases import accounts, organisations
 from incidents.usecases.accounts import UserForm
 
 Id = FromPath[int]
@@ -46,9 +52,98 @@ def _user_form(
     return Template("admin/user_form.html", context=context)
 
 
+MultiPart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+async def _csv_text(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The CSV sent: an uploaded file, else the text pasted (or carried by the preview)."""
+    upload = data.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(controller_csv.MAX_BYTES + 1)
+        try:
+            return raw.decode("utf-8-sig"), []
+        except UnicodeDecodeError:
+            message = _("The file is not UTF-8 text: save the CSV as UTF-8 and upload it again.")
+            return "", [{"field": "file", "message": message}]
+    text = data.get("csv")
+    return (text if isinstance(text, str) else ""), []
+
+
+def _import_page(
+    text: str,
+    errors: list[dict[str, Any]] | None = None,
+    plan: controller_csv.Plan | None = None,
+    status_code: int = 200,
+) -> Template:
+    context = {
+        "csv": text,
+        "errors": errors or [],
+        "plan": plan,
+        "columns": controller_csv.COLUMNS,
+    }
+    return Template("admin/org_import.html", context=context, status_code=status_code)
+
+
 class AdminOrganisationController(Controller):
     path = "/admin/organisations"
     guards = [admin_only]
+
+    @get("/export.csv", name="admin_org_export")
+    @in_thread
+    def org_export(self, engine: Db, user: Principal) -> Response[str]:
+        """Every controller as the import reads it (an export imported again changes nothing)."""
+        body = controller_csv.to_csv(organisations.export_controllers(engine, user))
+        return Response(
+            body,
+            media_type="text/csv",
+            headers={"content-disposition": 'attachment; filename="controllers.csv"'},
+        )
+
+    @get("/import", name="admin_org_import", sync_to_thread=False)
+    def org_import_form(self) -> Template:
+        return _import_page("")
+
+    @post("/import", name="admin_org_import_send", status_code=200)
+    async def org_import(self, request: Req, engine: Db, user: Principal, data: MultiPart) -> Page:
+        """A preview first: what will be created and changed, or every row's problems;
+        then the import of exactly what the preview showed (409 if it changed meanwhile)."""
+        text, errors = await _csv_text(data)
+        if errors:
+            return _import_page("", errors)
+        if not text.strip():
+            return _import_page(
+                text, [{"field": "file", "message": _("Choose a CSV file, or paste its text.")}]
+            )
+        confirmed = data.get("action") == "import"
+        digest = str(data.get("digest") or "") or None
+        try:
+            if not confirmed:
+                plan = await anyio.to_thread.run_sync(
+                    organisations.preview_import, engine, user, text
+                )
+                return _import_page(text, plan=plan)
+            plan = await anyio.to_thread.run_sync(
+                lambda: organisations.import_controllers(engine, user, text, expected=digest)
+            )
+        except Invalid as exc:
+            # Every problem at the text, which the page shows again (an upload's too).
+            problems = [
+                {"field": "csv", "message": f"{p.field}: {p.message}"} for p in exc.problems
+            ]
+            return _import_page(text, problems)
+        except Conflict as exc:
+            plan = await anyio.to_thread.run_sync(organisations.preview_import, engine, user, text)
+            message = exc.message or _("The organisations changed meanwhile.")
+            return _import_page(text, [{"field": None, "message": message}], plan, 409)
+        counts = plan.summary()
+        message = _(
+            "Controllers imported: %(created)s added, %(updated)s changed, %(unchanged)s unchanged."
+        ) % {
+            "created": counts["create"],
+            "updated": counts["update"],
+            "unchanged": counts["unchanged"],
+        }
+        return done(request, message, "organisations")
 
     @get("/new", name="admin_org_new", sync_to_thread=False)
     def org_new(self) -> Template:

@@ -1,14 +1,18 @@
-"""The organisations overview for processor staff."""
+"""The organisations overview for processor staff; controllers imported and exported in bulk."""
 
 from __future__ import annotations
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from incidents import controller_csv
 from incidents.db import session_scope
-from incidents.errors import NotFound
+from incidents.errors import Conflict, NotAllowed, NotFound
+from incidents.i18n import gettext as _
 from incidents.models import Organisation, User
+from incidents.principal import CurrentUser
 
 
 def overview(engine: Engine) -> list[tuple[Organisation, int]]:
@@ -34,3 +38,44 @@ def detail(engine: Engine, slug: str) -> tuple[Organisation, list[User]]:
             select(User).where(User.organisation_id == org.id).order_by(col(User.name))
         ).all()
     return org, list(users)
+
+
+# --- controllers in bulk (issue 15) ------------------------------------------------------
+
+
+def _require(user: CurrentUser, admin: bool) -> None:
+    if not (user.is_admin if admin else user.is_staff):
+        raise NotAllowed("Only administrators import controllers" if admin else "Staff only")
+
+
+def preview_import(engine: Engine, user: CurrentUser, text: str) -> controller_csv.Plan:
+    """What importing the CSV would do (InputError: every problem of the file)."""
+    _require(user, admin=True)
+    rows = controller_csv.read(text)
+    with session_scope(engine) as session:
+        return controller_csv.plan(session, rows)
+
+
+def import_controllers(
+    engine: Engine, user: CurrentUser, text: str, *, expected: str | None = None
+) -> controller_csv.Plan:
+    """Create or update the CSV's controllers by slug, all or nothing (InputError lists
+    every problem and nothing is written; Conflict: the organisations changed since the
+    preview whose digest is ``expected``, or another import created one of them at the
+    same moment)."""
+    _require(user, admin=True)
+    rows = controller_csv.read(text)
+    try:
+        with session_scope(engine, write=True) as session:
+            return controller_csv.apply(session, rows, actor_id=user.id, expected=expected)
+    except IntegrityError as exc:
+        raise Conflict(
+            _("Another change to the organisations came first: nothing was imported. Try again.")
+        ) from exc
+
+
+def export_controllers(engine: Engine, user: CurrentUser) -> list[Organisation]:
+    """Every controller with its settings, by slug (staff and administrators)."""
+    _require(user, admin=False)
+    with session_scope(engine) as session:
+        return controller_csv.controllers(session)

@@ -209,6 +209,14 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     pages.get("organisation form", admin, "/admin/organisations/acme")
     pages.get("new organisation", admin, "/admin/organisations/new")
     pages.post("new organisation with errors", admin, "/admin/organisations/new", {"slug": "X"})
+    pages.get("controllers import", admin, "/admin/organisations/import")
+    rows = "slug,name,contract_hours,groups\nbulk-a,Bulk A,24,HR;Payroll\nacme,Acme,,HR\n"
+    preview = {"action": "preview", "csv": rows}
+    pages.post(
+        "controllers import preview", admin, "/admin/organisations/import", preview, errors=False
+    )
+    bad = {"action": "preview", "csv": "slug,name,nis2\nBad Slug,,maybe\n"}
+    pages.post("controllers import with errors", admin, "/admin/organisations/import", bad)
     return pages
 
 

@@ -1,0 +1,441 @@
+"""Controllers in bulk (issue 15): a CSV of controllers read and checked row by row, then
+applied all or nothing (created, or updated by slug); the same CSV written back, so that an
+export imported again changes nothing. The command line, the admin page and the API call
+these functions; each problem names its line and column.
+
+Columns (the header row names them, in any order; ``slug`` and ``name`` are required):
+slug, name, language, country, timezone, contract_hours, emails, nis2, groups. Several
+e-mail addresses or groups are separated by ``;``. A column left out keeps what an existing
+controller has (a new one gets the default); an empty ``language``, ``country`` or
+``timezone`` cell does the same, while an empty ``contract_hours``, ``emails``, ``nis2`` or
+``groups`` cell means none (no contract hours, no address, no, no group)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlmodel import Session, select
+
+from forms.values import CONTROL_CHARACTERS
+from incidents import audit
+from incidents.accounts import (
+    SLUG_RE,
+    InputError,
+    _check_controller_settings,
+    _check_name,
+    _hours,
+    parse_emails,
+)
+from incidents.errors import Conflict, Problem
+from incidents.i18n import gettext as _
+from incidents.models import Organisation, OrgKind
+
+COLUMNS = (
+    "slug",
+    "name",
+    "language",
+    "country",
+    "timezone",
+    "contract_hours",
+    "emails",
+    "nis2",
+    "groups",
+)
+MAX_BYTES = 5_000_000  # about 25,000 controllers with long names
+MAX_ROWS = 20_000
+MAX_CELL = 2_000
+MAX_GROUP = 64
+YES = {"yes", "y", "true", "1", "ja", "j"}
+NO = {"no", "n", "false", "0", "nee", ""}
+SETTINGS = ("name", "language", "country", "timezone", "contract_hours", "emails", "nis2", "groups")
+DEFAULTS: dict[str, Any] = {"language": "nl", "country": "NL", "timezone": "Europe/Amsterdam"}
+# A spreadsheet runs a cell that starts with one of these: the export puts a ' before it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166 country codes, from the time-zone database the app already ships."""
+    table = resources.files("tzdata").joinpath("zoneinfo/iso3166.tab").read_text("utf-8")
+    return frozenset(line[:2] for line in table.splitlines() if line and not line.startswith("#"))
+
+
+@cache
+def zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@dataclass(frozen=True)
+class Row:
+    """One controller as the file gives it; None: the column is not in the file."""
+
+    line: int
+    slug: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Change:
+    slug: str
+    name: str
+    action: str  # "create", "update" or "unchanged"
+    fields: tuple[str, ...] = ()  # what an update changes
+    values: dict[str, Any] = field(default_factory=dict)  # the settings after the import
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: list[Change]
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def digest(self) -> str:
+        """What the import will do, in one value: the admin page's confirmation checks
+        that nothing changed between the preview and the import."""
+        body = [(c.slug, c.action, c.values) for c in self.changes]
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+    def summary(self) -> dict[str, int]:
+        return {a: self.count(a) for a in ("create", "update", "unchanged")}
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def read(text: str) -> list[Row]:
+    """The rows of a CSV text, each checked; InputError lists every problem of the file."""
+    problems: list[Problem] = []
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise InputError([Problem("file", _("The file is larger than 5 MB."))])
+    if "\x00" in text:
+        raise InputError(
+            [Problem("file", _("The file contains NUL characters: it is not a CSV text."))]
+        )
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InputError(
+            [Problem("file", _("The file is empty: the first line names the columns."))]
+        )
+    delimiter = _delimiter(lines[0])
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        header_problems = _check_header(header)
+        if header_problems:
+            raise InputError(header_problems)
+        rows: list[Row] = []
+        seen: dict[str, int] = {}
+        for cells in reader:
+            number = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                problems.append(
+                    Problem("file", _("At most {max} controllers per file.").format(max=MAX_ROWS))
+                )
+                break
+            row = _row(number, header, cells, problems)
+            if row is None:
+                continue
+            if row.slug in seen:
+                problems.append(
+                    _at(
+                        number,
+                        "slug",
+                        _("{slug} is on line {line} already").format(
+                            slug=row.slug, line=seen[row.slug]
+                        ),
+                    )
+                )
+                continue
+            seen[row.slug] = number
+            rows.append(row)
+    except csv.Error as exc:
+        problems.append(
+            Problem(
+                "file",
+                _("Line {line} cannot be read as CSV: {error}").format(
+                    line=reader.line_num, error=str(exc)
+                ),
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return rows
+
+
+def _delimiter(header: str) -> str:
+    """A comma, or the semicolon or tab a spreadsheet in another language writes."""
+    for candidate in (",", ";", "\t"):
+        if candidate in header:
+            return candidate
+    return ","
+
+
+def _check_header(header: list[str]) -> list[Problem]:
+    problems = []
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        problems.append(
+            Problem(
+                "header",
+                _("Unknown columns: {names}. The columns are: {columns}.").format(
+                    names=", ".join(unknown), columns=", ".join(COLUMNS)
+                ),
+            )
+        )
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        problems.append(
+            Problem("header", _("Columns named twice: {names}.").format(names=", ".join(twice)))
+        )
+    missing = [c for c in ("slug", "name") if c not in header]
+    if missing:
+        problems.append(
+            Problem(
+                "header",
+                _("The first line must name the columns; missing: {names}.").format(
+                    names=", ".join(missing)
+                ),
+            )
+        )
+    return problems
+
+
+def _at(line: int, column: str, message: str) -> Problem:
+    return Problem(f"line {line}: {column}", message)
+
+
+def _cell(value: str) -> str:
+    value = value.strip()
+    if value[:1] == "'" and value[1:2] in FORMULA_START:
+        value = value[1:]  # as the export wrote it
+    return value
+
+
+def _row(line: int, header: list[str], cells: list[str], problems: list[Problem]) -> Row | None:
+    if len(cells) != len(header):
+        problems.append(
+            _at(
+                line,
+                "line",
+                _("{found} cells where the first line names {wanted} columns").format(
+                    found=len(cells), wanted=len(header)
+                ),
+            )
+        )
+        return None
+    raw = {name: _cell(value) for name, value in zip(header, cells, strict=True)}
+    found: list[Problem] = []
+    for name, value in raw.items():
+        if len(value) > MAX_CELL or CONTROL_CHARACTERS.search(value):
+            found.append(
+                _at(
+                    line,
+                    name,
+                    _("at most {max} characters, no control characters").format(max=MAX_CELL),
+                )
+            )
+    if found:
+        problems.extend(found)
+        return None
+    slug = raw["slug"].lower()
+    if not SLUG_RE.match(slug):
+        found.append(_at(line, "slug", _("use 1-64 lower-case letters, digits and dashes")))
+    values: dict[str, Any] = {}
+    named: list[Problem] = []
+    _check_name(raw["name"], named)
+    values["name"] = raw["name"]
+    if raw.get("language"):
+        values["language"] = raw["language"].lower()
+    if raw.get("country"):
+        values["country"] = raw["country"].upper()
+        if values["country"] not in countries():
+            found.append(_at(line, "country", _("not an ISO 3166 country code, like NL or GB")))
+    if raw.get("timezone"):
+        values["timezone"] = raw["timezone"]
+        if raw["timezone"] not in zones():
+            found.append(
+                _at(line, "timezone", _("not a time zone, like Europe/Amsterdam or Europe/London"))
+            )
+    settings: list[Problem] = []
+    if "contract_hours" in raw:
+        values["contract_hours"] = _hours(raw["contract_hours"], settings)
+    if "emails" in raw:
+        values["emails"] = parse_emails(raw["emails"])
+    if "nis2" in raw:
+        flag = raw["nis2"].lower()
+        if flag not in YES | NO:
+            found.append(_at(line, "nis2", _("write yes or no")))
+        values["nis2"] = flag in YES
+    if "groups" in raw:
+        groups = sorted({g.strip() for g in raw["groups"].split(";") if g.strip()}, key=str.lower)
+        if any(len(g) > MAX_GROUP for g in groups):
+            found.append(
+                _at(
+                    line,
+                    "groups",
+                    _("a group name has at most {max} characters").format(max=MAX_GROUP),
+                )
+            )
+        values["groups"] = groups
+    settings += _check_controller_settings(
+        values.get("contract_hours"), values.get("language", "nl"), values.get("emails", [])
+    )
+    found += [_at(line, p.field or "line", p.message) for p in named + settings]
+    if found:
+        problems.extend(found)
+        return None
+    return Row(line, slug, values)
+
+
+# --- planning and applying -------------------------------------------------------------
+
+
+def current(org: Organisation) -> dict[str, Any]:
+    """A controller's settings as the CSV names them."""
+    return {
+        "name": org.name,
+        "language": org.language,
+        "country": org.country,
+        "timezone": org.timezone,
+        "contract_hours": org.contract_hours,
+        "emails": list(org.notification_emails),
+        "nis2": org.nis2,
+        "groups": list(org.groups),
+    }
+
+
+def plan(session: Session, rows: Iterable[Row]) -> Plan:
+    """What importing the rows would do, against the organisations as they are now."""
+    existing = {o.slug: o for o in session.exec(select(Organisation)).all()}
+    problems: list[Problem] = []
+    changes: list[Change] = []
+    for row in rows:
+        org = existing.get(row.slug)
+        if org is not None and org.kind != OrgKind.controller:
+            problems.append(
+                _at(
+                    row.line,
+                    "slug",
+                    _("{slug} is the processor, not a controller").format(slug=row.slug),
+                )
+            )
+            continue
+        before = (
+            current(org)
+            if org is not None
+            else {**dict.fromkeys(SETTINGS), **DEFAULTS, "emails": [], "nis2": False, "groups": []}
+        )
+        after = {**before, **row.values}
+        if org is None:
+            changes.append(Change(row.slug, after["name"], "create", SETTINGS, after))
+            continue
+        changed = tuple(k for k in SETTINGS if before[k] != after[k])
+        action = "update" if changed else "unchanged"
+        changes.append(Change(row.slug, after["name"], action, changed, after))
+    if problems:
+        raise InputError(problems)
+    return Plan(changes)
+
+
+def apply(
+    session: Session, rows: list[Row], *, actor_id: int | None, expected: str | None = None
+) -> Plan:
+    """Import the rows in this transaction, all or nothing. Imports take turns (the
+    processor's row is locked first), so two at once never both create one controller.
+    ``expected``: the digest of the plan the person confirmed; Conflict when the
+    organisations changed meanwhile and the import would now do something else."""
+    session.exec(
+        select(Organisation).where(Organisation.kind == OrgKind.processor).with_for_update()
+    ).first()
+    found = plan(session, rows)
+    if expected is not None and found.digest != expected:
+        raise Conflict(
+            _(
+                "The organisations changed since the preview: check the new preview and import again."
+            )
+        )
+    by_slug = {o.slug: o for o in session.exec(select(Organisation)).all()}
+    for change in found.changes:
+        if change.action == "unchanged":
+            continue
+        org = by_slug.get(change.slug) or Organisation(
+            slug=change.slug, name=change.name, kind=OrgKind.controller
+        )
+        _set(org, change.values)
+        session.add(org)
+        session.flush()
+        action = "organisation.created" if change.action == "create" else "organisation.updated"
+        fields = [] if change.action == "create" else list(change.fields)
+        audit.record(
+            session, action, actor_id=actor_id, organisation_id=org.id, via="import", fields=fields
+        )
+    counts = found.summary()
+    audit.record(
+        session,
+        "organisations.imported",
+        actor_id=actor_id,
+        created=counts["create"],
+        updated=counts["update"],
+        unchanged=counts["unchanged"],
+    )
+    return found
+
+
+def _set(org: Organisation, values: dict[str, Any]) -> None:
+    org.name, org.language = values["name"], values["language"]
+    org.country, org.timezone = values["country"], values["timezone"]
+    org.contract_hours, org.notification_emails = values["contract_hours"], list(values["emails"])
+    org.nis2, org.groups = values["nis2"], list(values["groups"])
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def controllers(session: Session) -> list[Organisation]:
+    query = select(Organisation).where(Organisation.kind == OrgKind.controller)
+    return sorted(session.exec(query).all(), key=lambda o: o.slug)
+
+
+def as_json(org: Organisation) -> dict[str, Any]:
+    return {"slug": org.slug, **current(org)}
+
+
+def to_csv(orgs: Iterable[Organisation]) -> str:
+    """The controllers as the import reads them (an export imported again changes nothing)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for org in orgs:
+        values = as_json(org)
+        writer.writerow(
+            [
+                _safe(values["slug"]),
+                _safe(values["name"]),
+                values["language"],
+                values["country"],
+                values["timezone"],
+                "" if values["contract_hours"] is None else values["contract_hours"],
+                _safe(";".join(values["emails"])),
+                "yes" if values["nis2"] else "no",
+                _safe(";".join(values["groups"])),
+            ]
+        )
+    return out.getvalue()
+
+
+def _safe(value: str) -> str:
+    return "'" + value if value[:1] in FORMULA_START else value
