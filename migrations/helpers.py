@@ -64,3 +64,22 @@ def drop_tables(*names: str) -> None:
     """Drop the tables (and with them their indexes) in this order."""
     for name in names:
         op.drop_table(name)
+
+
+def add_columns(table: str, *columns: sa.Column[Any]) -> None:
+    """Add columns to a table that has rows. A column's ``server_default`` fills the rows
+    that exist and is then taken off again: the models give the value of new rows."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.add_column(column)
+    defaulted = [column.name for column in columns if column.server_default is not None]
+    if defaulted:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for name in defaulted:
+                batch_op.alter_column(name, server_default=None)
+
+
+def drop_columns(table: str, *names: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_column(name)

@@ -6,6 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+# Ransomware that deleted files restored from a backup, nobody known to have seen them: a
+# "high" score whose advice is lowered to "document only" (issue 13: it says why).
+RESTORED_RANSOMWARE: dict[str, Any] = {
+    "cause": "hacking_malware_phishing",
+    "nature": ["deleted"],
+    "recipients": "none_known",
+    "malicious": "yes",
+    "availability_loss": "restored_easily",
+    "data_types": ["name_address", "financial"],
+    "affected_max": 800,
+}
+
 
 def complete_answers(**changes: Any) -> dict[str, Any]:
     answers: dict[str, Any] = {

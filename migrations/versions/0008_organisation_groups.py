@@ -7,21 +7,15 @@ organisation; existing organisations belong to none.
 Revision 0008 after 0007; created 2026-11-30 16:10:00.
 """
 
-from alembic import op
-
 from migrations.columns import json
+from migrations.helpers import add_columns, drop_columns
 
 revision, down_revision = "0008", "0007"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.add_column(json("groups", server_default="[]"))
-    # The model has no server default: it was only for the rows that exist.
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.alter_column("groups", server_default=None)
+    add_columns("organisation", json("groups", server_default="[]"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.drop_column("groups")
+    drop_columns("organisation", "groups")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from notify.assessment import assess, cb, dpc, ei, flags, level_of
-from tests.factories import complete_answers
+from tests.factories import RESTORED_RANSOMWARE, complete_answers
 
 
 def texts(reasons, language: str = "en") -> str:
@@ -204,15 +204,7 @@ def scenario(**changes: Any):
 
 
 def test_ransomware_restored_from_backup_without_exfiltration_is_documented_only() -> None:
-    result = scenario(
-        cause="hacking_malware_phishing",
-        nature=["deleted"],
-        recipients="none_known",
-        malicious="yes",
-        availability_loss="restored_easily",
-        data_types=["name_address", "financial"],
-        affected_max=800,
-    )
+    result = scenario(**RESTORED_RANSOMWARE)
     assert (result.dpc, result.ei, result.cb, result.level) == (3, 1, 0.5, "high")
     advice = result.recommendation
     assert not advice.notify_authority and not advice.inform_data_subjects
@@ -412,17 +404,6 @@ def test_a_draft_without_answers_is_assessed_on_the_safe_side() -> None:
     assert result.dpc == 4 and result.ei == 1 and result.level == "very_high"
     assert set(result.missing) == {"data_types", "identifiability", "recipients", "malicious"}
     assert result.recommendation.notify_authority
-
-
-RESTORED_RANSOMWARE = dict(
-    cause="hacking_malware_phishing",
-    nature=["deleted"],
-    recipients="none_known",
-    malicious="yes",
-    availability_loss="restored_easily",
-    data_types=["name_address", "financial"],
-    affected_max=800,
-)
 
 
 def test_a_high_score_with_do_not_notify_names_what_lowers_the_risk() -> None:

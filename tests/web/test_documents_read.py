@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from incidents.models import Organisation, OutboxMessage
+from tests.factories import RESTORED_RANSOMWARE
 from tests.helpers import STAFF, PageClient
 from tests.web.notice_helpers import file_via_api, pdf_text, send_all
 
@@ -140,16 +141,10 @@ def test_advice_lower_than_its_score_says_why_on_the_page(client: PageClient, st
     incident_id = file_via_api(
         client,
         staff_api,
-        cause="hacking_malware_phishing",
-        nature=["deleted"],
-        recipients="none_known",
-        malicious="yes",
-        availability_loss="restored_easily",
-        data_types=["name_address", "financial"],
+        **RESTORED_RANSOMWARE,
         special_categories=None,
         consequences=["spam_phishing"],
         affected_min=1,
-        affected_max=800,
     )
     client.login(STAFF)
     page = client.page(f"/incidents/{incident_id}")
