@@ -94,6 +94,10 @@ MESSAGES: dict[str, Text] = {
         "Enter a phone number with digits, and + spaces dashes or brackets only",
         "Vul een telefoonnummer in met cijfers, en alleen + spaties streepjes of haakjes",
     ),
+    "unknown_group": Text(
+        "There is no group of controllers “{value}”",
+        "Er is geen groep verwerkingsverantwoordelijken „{value}”",
+    ),
     "unknown_controller": Text(
         "There is no controller “{value}”", "Er is geen verwerkingsverantwoordelijke „{value}”"
     ),

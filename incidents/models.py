@@ -193,6 +193,9 @@ class Incident(SQLModel, table=True):
     closing_note: str = Field(default="", sa_type=Text)
     # A deleted draft: its answers are gone; the row stays for the audit log's sake.
     deleted_at: datetime | None = Field(default=None)
+    # The groups the affected controllers were chosen by ("*": all controllers); the
+    # answer ``controllers`` holds the controllers they were resolved to then.
+    controller_groups: list[str] = Field(default_factory=list, sa_type=JSONType)
 
 
 class ReferenceCounter(SQLModel, table=True):

@@ -42,6 +42,7 @@ from incidents.controllers.common import (
 )
 from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
+from incidents.models import Organisation
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases import incidents
@@ -225,6 +226,15 @@ def _conditions(form: StepForm) -> dict[str, dict[str, Any]]:
     }
 
 
+def _groups(controllers: list[Organisation]) -> list[tuple[str, int]]:
+    """The groups of controllers with how many each has, by name."""
+    counts: dict[str, int] = {}
+    for org in controllers:
+        for group in org.groups:
+            counts[group] = counts.get(group, 0) + 1
+    return sorted(counts.items(), key=lambda item: item[0].lower())
+
+
 def _step_template(
     form: StepForm,
     errors: list[dict[str, Any]],
@@ -247,6 +257,7 @@ def _step_template(
         "return_to": return_to,
         "note": note,
         "controllers": form.controllers,
+        "groups": _groups(form.controllers) if form.step.key == "controllers" else [],
         "countries": _countries(form.home_country),
         "conditions": _conditions(form),
     }

@@ -226,8 +226,11 @@ def save_step(
     step = step_of(step_key)
     bases = [] if base_version is None else [base_version]
     with _changing(engine, user, incident_id, bases) as (session, incident):
-        ctx = service.validation_context(session, settings)
+        ctx, controllers = service.filing_context(session, settings)
         raw, read_errors = read_step(step, form, settings.zone)
+        if step.key == "controllers":
+            raw, group_errors = _by_groups(incident, form, raw, controllers)
+            read_errors += group_errors
         merged = merge_step(incident.answers, step, raw)
         complete = complete or incident.status != IncidentStatus.draft
         problems = _step_problems(step, merged, read_errors, ctx, complete=complete)
@@ -242,6 +245,38 @@ def save_step(
             return Saved(incident, submitted=False, changed=False, problems=problems)
         _write(session, incident, user, partial, note=note, via="web", step=step.key)
         return Saved(incident, submitted=False, changed=True, problems=problems)
+
+
+ALL_CONTROLLERS = "*"  # the group that stands for every controller
+
+
+def _by_groups(
+    incident: Incident,
+    form: Mapping[str, Any],
+    raw: dict[str, Any],
+    controllers: Mapping[str, Organisation],
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """The controllers of the first step: those ticked one by one, and every member of the
+    groups ticked (or all controllers). The incident keeps the groups they came from; the
+    answer ``controllers`` the controllers they are now, in name order after those ticked."""
+    groups = sorted(set(fields.all_values(form, "controller_group")))
+    known = {g for org in controllers.values() for g in org.groups} | {ALL_CONTROLLERS}
+    unknown = [g for g in groups if g not in known]
+    if unknown:
+        return raw, [FieldError("controllers", "unknown_group", {"value": unknown[0][:80]})]
+    incident.controller_groups = groups
+    if not groups:
+        return raw, []
+    members = sorted(
+        (
+            o
+            for o in controllers.values()
+            if ALL_CONTROLLERS in groups or set(o.groups) & set(groups)
+        ),
+        key=lambda o: o.name.lower(),
+    )
+    chosen = list(dict.fromkeys([*raw.get("controllers", []), *(o.slug for o in members)]))
+    return {**raw, "controllers": chosen}, []
 
 
 def _step_problems(
@@ -424,6 +459,8 @@ def step_form(
     values = (
         fields.form_values(step, incident.answers, settings.zone) if typed is None else dict(typed)
     )
+    if typed is None and step.key == "controllers":
+        values["controller_group"] = list(incident.controller_groups)
     if not conflicted:
         return StepForm(incident, step, values, controllers, ctx.home_country)
     moved = incident.status != IncidentStatus.draft and base_version not in {

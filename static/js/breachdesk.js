@@ -89,3 +89,40 @@
     document.querySelectorAll("textarea[data-counter]").forEach(attach);
   });
 })();
+
+// A long list of checkboxes (the controllers) narrowed as one types a name; ticked ones stay.
+(function () {
+  "use strict";
+
+  function attach(box) {
+    var list = document.getElementById(box.getAttribute("data-search-list"));
+    var field = box.querySelector("input[type=search]");
+    var count = box.querySelector("[data-count-text]");
+    if (!list || !field) {
+      return;
+    }
+    var items = Array.prototype.slice.call(list.querySelectorAll("[data-name]"));
+    function update() {
+      var query = field.value.trim().toLowerCase();
+      var shown = 0;
+      items.forEach(function (item) {
+        var ticked = item.querySelector("input").checked;
+        var show = !query || ticked || item.getAttribute("data-name").indexOf(query) !== -1;
+        item.hidden = !show;
+        if (show) {
+          shown += 1;
+        }
+      });
+      if (count) {
+        count.textContent = query ? count.getAttribute("data-count-text")
+          .replace("{shown}", shown).replace("{total}", items.length) : "";
+      }
+    }
+    box.hidden = false;
+    field.addEventListener("input", update);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-search-list]").forEach(attach);
+  });
+})();
