@@ -18,11 +18,11 @@ from jinja2 import Environment
 
 from forms.display import answer_changes, answer_sections, display_value, format_datetime
 from forms.questionnaire import QUESTIONS
-from incidents import i18n
+from incidents import i18n, scope
 from incidents.models import Incident, NoticeSend, Organisation
 from incidents.templating import build_environment
 from notify import pdf
-from notify.assessment import assessment_of
+from notify.assessment import assess, assessment_of
 from notify.obligations import Obligation, regime_hours
 
 # The elements Art. 33(3) asks for, first in every notice, each from these answers.
@@ -59,9 +59,12 @@ def zone_of(org: Organisation) -> ZoneInfo:
         return ZoneInfo("Europe/Amsterdam")
 
 
-def own_answers(answers: Mapping[str, Any], org: Organisation) -> dict[str, Any]:
-    """The answers as this controller may read them: no other controllers named."""
-    visible = dict(answers)
+def own_answers(
+    answers: Mapping[str, Any], org: Organisation, own: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The answers as this controller may read them: no other controllers named, and its
+    own figures (``own``, the notice's scope) in place of the incident's totals."""
+    visible = scope.applied(answers, own)
     if "controllers" in visible:
         visible["controllers"] = [s for s in visible["controllers"] if s == org.slug]
     return visible
@@ -77,6 +80,7 @@ class RenderedNotice:
     body_html: str  # the notice itself (a fragment)
     body_text: str
     email_html: str  # a whole document for mail clients
+    scope_version: int = 0  # the controller's own figures it was written with
 
 
 def _facts(
@@ -108,10 +112,11 @@ def notice_context(
     notes: list[str],
     link: str,
     processor_duty: Obligation | None = None,
+    own: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     lang = org.language
     zone = zone_of(org)
-    answers = own_answers(incident.answers, org)
+    answers = own_answers(incident.answers, org, own)
     names = {org.slug: org.name}
     start = delivered_at or sent_at
     discovered = incident.discovered_at
@@ -146,7 +151,9 @@ def notice_context(
         "nis2": org.nis2,
         "nis2_warning_hours": regime_hours("nis2_early_warning"),
         "nis2_notification_hours": regime_hours("nis2_notification"),
-        "assessment": assessment_of(incident),
+        # The controller's own figures change the assessment (more than 100 persons, the
+        # kinds of data): it is made from the answers as this controller reads them.
+        "assessment": assess(answers) if own else assessment_of(incident),
     }
 
 

@@ -253,6 +253,12 @@ class Notice(SQLModel, table=True):
     # The officer's own severity assessment, when it differs from the computed one (latest;
     # every version in assessment_override).
     assessment_override: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    # This controller's own figures (affected_min, affected_max, records_approx, data_types)
+    # where they differ from the incident's totals; empty: the incident's figures apply.
+    # Each change counts up scope_version; the notice sent last carried sent_scope_version.
+    scope: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    scope_version: int = Field(default=0)
+    sent_scope_version: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     # When the reminder worker looks at this notice next: the first instant one of its
     # duties reaches a reminder stage (half time, 90 %, overdue) that has not been written;
@@ -266,18 +272,21 @@ class Notice(SQLModel, table=True):
 
 class NoticeSend(SQLModel, table=True):
     """One notice sent to one controller (the first, then each follow-up): exactly what it
-    said, in the controller's language. One per notice and incident version, so sending
-    the same version twice sends once."""
+    said, in the controller's language. One per notice, incident version and version of
+    the controller's own figures, so sending the same twice sends once."""
 
     __tablename__ = "notice_send"
     __table_args__ = (
-        UniqueConstraint("notice_id", "incident_version", name="uq_notice_send_version"),
+        UniqueConstraint(
+            "notice_id", "incident_version", "scope_version", name="uq_notice_send_version"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
     number: int  # 1: the first notice; 2, 3...: follow-ups (Art. 33(4))
     incident_version: int
+    scope_version: int = Field(default=0)  # the controller's own figures it carried
     language: str = Field(max_length=2)
     answers: dict[str, Any] = Field(
         default_factory=dict, sa_type=JSONType

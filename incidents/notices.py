@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -154,12 +154,19 @@ def processor_addresses(session: Session, incident: Incident) -> list[str]:
 
 def needs_sending(incident: Incident, notice: Notice) -> bool:
     """A first notice or a follow-up is due: the incident has a version this controller
-    has not been sent."""
+    has not been sent, or the controller's own figures changed since."""
     return (
         incident.status == IncidentStatus.submitted
         and notice.removed_at is None
         and notice.withdrawn_at is None
-        and notice.incident_version != incident.version
+        and (
+            notice.incident_version != incident.version
+            # its own figures changed since the last notice went out
+            or (
+                notice.incident_version is not None
+                and notice.scope_version != notice.sent_scope_version
+            )
+        )
     )
 
 
@@ -205,10 +212,12 @@ def compose(
         notes=notes,
         link=notice_url(base_url, incident.id, org.slug),
         processor_duty=None if sends else _processor_duty(session, incident, notice, org, now),
+        own=notice.scope,
     )
-    return documents.render_notice(
-        context, incident.version, documents.own_answers(incident.answers, org)
+    rendered = documents.render_notice(
+        context, incident.version, documents.own_answers(incident.answers, org, notice.scope)
     )
+    return replace(rendered, scope_version=notice.scope_version)
 
 
 def _processor_duty(
@@ -336,8 +345,9 @@ def _write_send(
     send_id = insert_ignore(
         session,
         NoticeSend,
-        ["notice_id", "incident_version"],
+        ["notice_id", "incident_version", "scope_version"],
         notice_id=notice_id,
+        scope_version=rendered.scope_version,
         sent_by_id=user.id,
         sent_at=now,
         **kept,
@@ -348,11 +358,13 @@ def _write_send(
     assert notice is not None
     notice.version = rendered.number
     notice.incident_version = rendered.incident_version
+    notice.sent_scope_version = rendered.scope_version
     notice.sent_at = notice.sent_at or now
     session.add(notice)
     session.add(
         OutboxMessage(
-            dedupe_key=f"notice:{notice_id}:{rendered.incident_version}",
+            dedupe_key=f"notice:{notice_id}:{rendered.incident_version}"
+            + (f":{rendered.scope_version}" if rendered.scope_version else ""),
             kind="notice",
             recipients=recipients,
             subject=rendered.subject,

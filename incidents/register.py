@@ -356,6 +356,9 @@ NOTICE_COLUMNS = (
     col(Notice.assessment_override),
     col(Notice.withdrawn_at),
     col(Notice.withdrawal_reason),
+    col(Notice.scope),
+    col(Notice.scope_version),
+    col(Notice.sent_scope_version),
 )
 
 

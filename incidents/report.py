@@ -20,7 +20,7 @@ from sqlmodel import Session
 from forms.decision import ART34_GROUNDS
 from forms.display import NOT_PROVIDED, display_value, format_datetime
 from forms.questionnaire import QUESTIONS, Text
-from incidents import documents, notices, service
+from incidents import documents, notices, scope, service
 from incidents.models import (
     Incident,
     IncidentStatus,
@@ -33,7 +33,7 @@ from incidents.models import (
 )
 from incidents.principal import CurrentUser
 from notify import pdf
-from notify.assessment import Assessment, assessment_of
+from notify.assessment import Assessment, assess, assessment_of
 from notify.obligations import Obligation, regime_hours
 
 REGISTER_MAX = 500  # incidents in one register PDF; narrow the period for more
@@ -584,14 +584,19 @@ def report_data(
     """The facts of one incident's report as this user may see them: an officer's report
     covers only their own controller; staff choose one controller or get them all."""
     parts = _parts(session, user, incident, controller)
+    answers = service.answers_for(user, incident.answers)
+    assessment = assessment_of(incident)
     if len(parts) == 1:
         zone = documents.zone_of(parts[0].org)
+        if parts[0].notice.scope:  # one controller's report: its own figures
+            answers = scope.applied(answers, parts[0].notice.scope)
+            assessment = assess(answers)
     return ReportData(
         incident=incident,
-        answers=service.answers_for(user, incident.answers),
+        answers=answers,
         processor=notices.processor(session),
         parts=parts,
-        assessment=assessment_of(incident),
+        assessment=assessment,
         versions=service.versions_of(session, incident.id),
         zone=zone,
         lang=lang,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
 from litestar import Controller, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Response, Template
 
 from incidents import controller_csv
@@ -16,6 +14,7 @@ from incidents.auth import admin_only
 from incidents.controllers.common import (
     Db,
     Form,
+    MultiPart,
     Page,
     Principal,
     Req,
@@ -23,6 +22,7 @@ from incidents.controllers.common import (
     form_problems,
     in_thread,
     typed,
+    uploaded_text,
 )
 from incidents.errors import Conflict, Invalid
 from incidents.i18n import gettext as _
@@ -50,23 +50,6 @@ def _user_form(
         "errors": form_problems(exc.problems) if exc else [],
     }
     return Template("admin/user_form.html", context=context)
-
-
-MultiPart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-
-
-async def _csv_text(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The CSV sent: an uploaded file, else the text pasted (or carried by the preview)."""
-    upload = data.get("file")
-    if isinstance(upload, UploadFile) and upload.filename:
-        raw = await upload.read(controller_csv.MAX_BYTES + 1)
-        try:
-            return raw.decode("utf-8-sig"), []
-        except UnicodeDecodeError:
-            message = _("The file is not UTF-8 text: save the CSV as UTF-8 and upload it again.")
-            return "", [{"field": "file", "message": message}]
-    text = data.get("csv")
-    return (text if isinstance(text, str) else ""), []
 
 
 def _import_page(
@@ -107,7 +90,7 @@ class AdminOrganisationController(Controller):
     async def org_import(self, request: Req, engine: Db, user: Principal, data: MultiPart) -> Page:
         """A preview first: what will be created and changed, or every row's problems;
         then the import of exactly what the preview showed (409 if it changed meanwhile)."""
-        text, errors = await _csv_text(data)
+        text, errors = await uploaded_text(data, controller_csv.MAX_BYTES)
         if errors:
             return _import_page("", errors)
         if not text.strip():

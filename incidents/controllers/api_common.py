@@ -67,6 +67,8 @@ class NoticeOut(Struct):
     assessment_override: dict[str, Any] | None  # the officer's own estimate, with its reason
     withdrawn_at: str | None = None  # the processor withdrew it (not a breach), and why
     withdrawal_reason: str = ""
+    # The controller's own figures where they differ from the incident's totals.
+    scope: dict[str, Any] = {}
 
 
 class SendOut(Struct):
@@ -214,6 +216,7 @@ def notice_out(notice: Notice, org: Organisation) -> NoticeOut:
         assessment_override=notice.assessment_override,
         withdrawn_at=_iso(notice.withdrawn_at),
         withdrawal_reason=notice.withdrawal_reason,
+        scope=dict(notice.scope),
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, post
+from litestar import Controller, post, put
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Reference, Schema
 from litestar.params import FromPath, JSONBody
+from litestar.types import ControllerRouterHandler
 
 from incidents.controllers.api_common import ERROR_RESPONSES, Errors, NoticeOut, SendOut, notice_out
 from incidents.controllers.api_schema import _body_operation
@@ -203,4 +204,36 @@ class NoticeApiController(Controller):
         return _out(cases.withdraw(*at, data, settings.base_url))
 
 
-handlers = [NoticeApiController]
+SCOPE_SCHEMA = _object_schema(
+    {
+        "affected_min": Schema(type=OpenAPIType.INTEGER, minimum=0),
+        "affected_max": Schema(type=OpenAPIType.INTEGER, minimum=0),
+        "records_approx": Schema(type=OpenAPIType.INTEGER, minimum=0),
+        "data_types": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING)),
+    },
+    [],
+)
+
+
+@put(
+    "/api/v1/incidents/{incident_id:uuid}/controllers/{controller:str}/scope",
+    name="api_controller_scope",
+    tags=["notices"],
+    status_code=200,
+    operation_class=_body_operation(SCOPE_SCHEMA),
+    responses={**NOTICE_ERRORS, 422: ERROR_RESPONSES[422]},
+    dependencies={"at": Provide(provide_target, sync_to_thread=False)},
+)
+@in_thread
+def put_scope(at: At, settings: Config, data: Body) -> NoticeOut:
+    """This controller's own figures, where they differ from the incident's totals: the
+    persons affected (``affected_min``, ``affected_max``), the records (``records_approx``)
+    and the kinds of data (``data_types``, the questionnaire's options). A key left out or
+    null takes the incident's figure; ``{}`` drops them all. Its notice, report and
+    assessment use them; a change after the notice went out makes a follow-up due. Staff
+    only; 422 lists every problem."""
+    found = cases.set_scope(at.engine, at.user, settings, at.incident_id, at.slug, data)
+    return _out(found)
+
+
+handlers: list[ControllerRouterHandler] = [NoticeApiController, put_scope]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Annotated, Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
 import anyio.to_thread
 from litestar import Request
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import Body, FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.engine import Engine
 
@@ -21,6 +22,7 @@ from forms.questionnaire import QUESTIONS
 from forms.values import FieldError
 from incidents.errors import Problem
 from incidents.i18n import current_language
+from incidents.i18n import gettext as _
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 
@@ -192,3 +194,22 @@ def pdf_response(data: bytes, filename: str) -> Response[bytes]:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+MultiPart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+async def uploaded_text(data: dict[str, Any], max_bytes: int) -> tuple[str, list[dict[str, Any]]]:
+    """A CSV sent with a form: the uploaded ``file``, else the text pasted in ``csv`` (or
+    carried by a preview); the problem when the file is not UTF-8 text. A file larger than
+    ``max_bytes`` is read that far: the reader refuses it as too large."""
+    upload = data.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(max_bytes + 1)
+        try:
+            return raw.decode("utf-8-sig"), []
+        except UnicodeDecodeError:
+            message = _("The file is not UTF-8 text: save the CSV as UTF-8 and upload it again.")
+            return "", [{"field": "file", "message": message}]
+    text = data.get("csv")
+    return (text if isinstance(text, str) else ""), []

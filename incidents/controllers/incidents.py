@@ -13,6 +13,7 @@ from datetime import date
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
@@ -22,7 +23,7 @@ from forms.display import answer_changes, answer_sections
 from forms.questionnaire import EU_EEA_COUNTRIES, STEP_OF_QUESTION, STEPS
 from forms.reading import all_values
 from forms.values import clean_text, whole_number
-from incidents import notices, register, timeline
+from incidents import notices, register, scope, timeline
 from incidents.auth import staff_only
 from incidents.clock import now
 from incidents.controllers.common import (
@@ -30,6 +31,7 @@ from incidents.controllers.common import (
     Db,
     Form,
     IncidentId,
+    MultiPart,
     Page,
     Principal,
     Req,
@@ -39,13 +41,16 @@ from incidents.controllers.common import (
     in_thread,
     labelled,
     lang,
+    uploaded_text,
 )
 from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
+from incidents.i18n import ngettext
 from incidents.models import Organisation
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases import incidents
+from incidents.usecases import notices as incidents_notices
 from incidents.usecases import register as register_uc
 from incidents.usecases.incidents import FormInvalid, StepForm
 from notify.assessment import assessment_of
@@ -573,6 +578,43 @@ class IncidentController(Controller):
         incidents.reopen(it.engine, it.user, it.incident_id, via="web")
         message = _("The incident is open again.")
         return done(request, message, "incident", incident_id=it.incident_id)
+
+    @post("/scopes", name="incident_scopes", guards=[staff_only], status_code=200)
+    async def scopes(self, request: Req, it: It, data: MultiPart) -> Page:
+        """Each controller's own figures from a CSV (slug, affected_min, affected_max,
+        records_approx), all or nothing; refused, the page again with every problem and
+        the text kept."""
+        text, errors = await uploaded_text(data, scope.MAX_CSV_BYTES)
+        if not errors and not text.strip():
+            errors = [
+                {"field": "scopes-csv", "message": _("Choose a CSV file, or paste its text.")}
+            ]
+        if errors:
+            return await anyio.to_thread.run_sync(
+                incident_page_again, it, errors, {"scopes-csv": text}
+            )
+        try:
+            count = await anyio.to_thread.run_sync(
+                incidents_notices.import_scopes,
+                it.engine,
+                it.user,
+                it.settings,
+                it.incident_id,
+                text,
+            )
+        except Invalid as exc:
+            problems = [
+                {"field": "scopes-csv", "message": f"{p.field}: {p.message}"} for p in exc.problems
+            ]
+            return await anyio.to_thread.run_sync(
+                incident_page_again, it, problems, {"scopes-csv": text}
+            )
+        message = ngettext(
+            "The figures of %(num)d controller have been saved.",
+            "The figures of %(num)d controllers have been saved.",
+            count,
+        ) % {"num": count}
+        return done(request, message, "incident", anchor="#notices", incident_id=it.incident_id)
 
     @get("/deadlines", name="incident_deadlines")
     @in_thread

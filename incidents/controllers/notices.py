@@ -23,6 +23,7 @@ from forms.decision import (
     act_from_form,
     form_values,
 )
+from forms.reading import read_integer
 from forms.values import clean_text
 from incidents import notices, timeline
 from incidents.auth import staff_only
@@ -204,6 +205,9 @@ def _assessment_again(at: At, values: dict[str, str], errors: list[dict[str, str
     return _assessment_template(cases.officer_notice(*at), values, errors)
 
 
+FIGURES = ("affected_min", "affected_max", "records_approx")  # on the page; data types: API
+
+
 def _notice_again(
     at: At, errors: list[dict[str, str]], values: dict[str, str], form: str
 ) -> Template:
@@ -291,6 +295,22 @@ class NoticeController(Controller):
             lambda found: (
                 _("The notice is withdrawn; %(name)s is told by e-mail.") % {"name": found.org.name}
             ),
+            _notice_url(request, at),
+        )
+
+    @post("/{slug:str}/scope", name="notice_scope", guards=[staff_only], status_code=200)
+    @in_thread
+    def scope(
+        self, request: AnyRequest, at: At, settings: Config, data: Form
+    ) -> Template | Redirect:
+        """This controller's own figures; empty fields take the incident's totals."""
+        values = typed(data)
+        body = {key: read_integer(values[key]) if values.get(key) else None for key in FIGURES}
+        return _submit(
+            request,
+            lambda: cases.set_scope(at.engine, at.user, settings, at.incident_id, at.slug, body),
+            lambda exc: _notice_again(at, form_problems(exc.problems), values, "figures"),
+            lambda found: _("The figures for %(name)s have been saved.") % {"name": found.org.name},
             _notice_url(request, at),
         )
 

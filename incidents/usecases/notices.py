@@ -25,8 +25,9 @@ from forms.decision import (
     validate_decision,
     validate_override,
 )
+from forms.reading import read_integer
 from forms.values import FieldError, clean_text, whole_number
-from incidents import audit, documents, notices, service
+from incidents import audit, documents, notices, scope, service
 from incidents.db import session_scope
 from incidents.errors import Invalid, NotFound, Problem, read_fields
 from incidents.i18n import current_language
@@ -35,7 +36,7 @@ from incidents.models import Incident, Notice, NoticeSend, Organisation, User, u
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases.incidents import for_staff
-from notify.assessment import LEVELS, assessment_of
+from notify.assessment import LEVELS, assess, assessment_of
 
 LETTER_FORMATS = ("pdf", "txt")
 Id = uuid.UUID
@@ -158,7 +159,10 @@ def _page(session: Session, user: CurrentUser, found: Found) -> dict[str, Any]:
         "is_owner": (not user.is_staff) and user.organisation_id == org.id,
         "acknowledged_by": by.name if by else None,
         "now": now,
-        "assessment": assessment_of(incident),
+        # The controller's own figures make its own assessment.
+        "assessment": assess(scope.applied(incident.answers, notice.scope))
+        if notice.scope
+        else assessment_of(incident),
     }
 
 
@@ -401,3 +405,79 @@ def save_letter(
         if problem:
             raise Invalid([Problem("letter", problem)])
         notices.save_letter(session, found.notice, found.org, user, text + "\n")
+
+
+# --- each controller's own figures (issue 15) -------------------------------------------------
+
+
+def _set_scope(
+    session: Session, user: CurrentUser, found: Found, values: Mapping[str, Any], ctx: Any
+) -> list[FieldError]:
+    """Check and keep one controller's figures (its notice's scope); their problems."""
+    own, errors = scope.check(found.incident.answers, values, ctx)
+    if errors:
+        return errors
+    if own != found.notice.scope:
+        found.notice.scope = own
+        found.notice.scope_version += 1
+        session.add(found.notice)
+        audit.on_incident(
+            session, user, "notice.scope_set", found.incident.id, found.org.id, fields=sorted(own)
+        )
+    return []
+
+
+def set_scope(
+    engine: Engine,
+    user: CurrentUser,
+    settings: Settings,
+    incident_id: uuid.UUID,
+    slug: str,
+    values: Mapping[str, Any],
+) -> Found:
+    """This controller's own figures (staff): the persons affected, the records and the
+    kinds of data where they differ from the incident's totals; a key left out or None
+    takes the incident's figure. InvalidFields lists every problem; nothing is kept then.
+    A change after the notice went out makes a follow-up due."""
+    with session_scope(engine, write=True) as session:
+        for_staff(session, user, incident_id)
+        found = _find(session, user, incident_id, slug)
+        errors = _set_scope(
+            session, user, found, values, service.validation_context(session, settings)
+        )
+        if errors:
+            raise InvalidFields(errors)
+        return found
+
+
+def import_scopes(
+    engine: Engine, user: CurrentUser, settings: Settings, incident_id: uuid.UUID, text: str
+) -> int:
+    """Figures for many controllers from a CSV (slug, affected_min, affected_max,
+    records_approx), all or nothing: Invalid lists every problem by line. The number of
+    controllers whose figures were kept."""
+    rows, problems = scope.read_csv(text)
+    if problems:
+        raise Invalid(problems)
+    with session_scope(engine, write=True) as session:
+        incident = for_staff(session, user, incident_id)
+        ctx = service.validation_context(session, settings)
+        pairs = {org.slug: (n, org) for n, org in service.notices_of(session, user, incident_id)}
+        for slug, row in rows.items():
+            line = row.pop("line")
+            if slug not in pairs:
+                problems.append(
+                    Problem(
+                        f"line {line}: slug",
+                        _("{slug} is not affected by this incident").format(slug=slug),
+                    )
+                )
+                continue
+            values = {k: read_integer(v) if isinstance(v, str) else v for k, v in row.items()}
+            found = Found(incident, *pairs[slug])
+            errors = _set_scope(session, user, found, values, ctx)
+            language = current_language.get()
+            problems += [Problem(f"line {line}: {e.field}", e.message(language)) for e in errors]
+        if problems:
+            raise Invalid(problems)  # the transaction is rolled back: nothing is kept
+        return len(rows)

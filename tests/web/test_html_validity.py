@@ -127,6 +127,10 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     review = pages.get("notice review with its preview (staff)", staff, notice)
     assert review.select_one(".notice-frame"), "the preview"
     pages.post("send to all, not confirmed", staff, f"{incident}/notices/send", {})
+    figures = {"affected_min": "300", "affected_max": "20"}
+    pages.post("a controller's figures with errors", staff, f"{notice}/scope", figures)
+    bad_csv = {"csv": "slug,affected_min,affected_max\nacme,300,20\nnobody,1,2\n"}
+    pages.post("figures per controller, CSV with errors", staff, f"{incident}/scopes", bad_csv)
     _sent(staff, f"{incident}/notices/send", {"confirm_send": "yes"})
     pages.get("incident page (staff, notices sent)", staff, incident)
     pages.get("notice sent (staff)", staff, notice)

@@ -1,0 +1,92 @@
+"""Each controller's own figures (issue 15): one breach of a shared system touches each
+client's data differently. A notice keeps its controller's figures (the persons affected,
+the records, the kinds of data) where they differ from the incident's totals; its notice,
+report and assessment read the incident's answers with them applied. Without figures of
+its own a controller reads the incident's, as before."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from forms.answers import validate
+from forms.questionnaire import QUESTIONS
+from forms.values import CONTROL_CHARACTERS, Context, FieldError
+from incidents.errors import Problem
+from incidents.i18n import gettext as _
+
+SCOPE_KEYS = ("affected_min", "affected_max", "records_approx", "data_types")
+CSV_COLUMNS = ("slug", "affected_min", "affected_max", "records_approx")
+MAX_CSV_BYTES = 2_000_000
+
+
+def applied(answers: Mapping[str, Any], scope: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The answers as one controller reads them: its own figures in place of the totals,
+    and no answer to a question that its own kinds of data no longer ask (special
+    categories when they are not among them)."""
+    if not scope:
+        return dict(answers)
+    merged = {**answers, **{k: v for k, v in scope.items() if k in SCOPE_KEYS}}
+    return {k: v for k, v in merged.items() if k not in QUESTIONS or QUESTIONS[k].applies(merged)}
+
+
+def check(
+    answers: Mapping[str, Any], values: Mapping[str, Any], ctx: Context
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """A controller's new figures, canonical, or their problems. ``values`` has some of
+    SCOPE_KEYS; a key given None (or left out) takes the incident's figure."""
+    errors = [FieldError(str(k)[:80], "unknown_key") for k in values if k not in SCOPE_KEYS]
+    given = {k: v for k, v in values.items() if k in SCOPE_KEYS and v is not None}
+    merged = {**answers, **given}
+    result = validate(merged, ctx, complete=False, strict=True, only=SCOPE_KEYS)
+    errors += [e for e in result.errors if e.field.split("-")[0] in SCOPE_KEYS]
+    if errors:
+        return {}, errors
+    own = {k: result.answers[k] for k in SCOPE_KEYS if k in given and k in result.answers}
+    return own, []
+
+
+def read_csv(text: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """The figures per controller slug from a CSV (``slug,affected_min,affected_max,
+    records_approx``; an empty cell takes the incident's figure), or every problem of the
+    file's form; the figures themselves are checked per controller by :func:`check`."""
+    problems: list[Problem] = []
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_CSV_BYTES or "\x00" in text:
+        return {}, [Problem("file", _("The file is not a CSV text of at most 2 MB."))]
+    text = text.removeprefix("\ufeff")
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if ";" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows: dict[str, dict[str, Any]] = {}
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        if "slug" not in header or any(h not in CSV_COLUMNS for h in header):
+            columns = ", ".join(CSV_COLUMNS)
+            return {}, [
+                Problem(
+                    "file",
+                    _("The first line names the columns: {columns}.").format(columns=columns),
+                )
+            ]
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            line = reader.line_num
+            if len(cells) != len(header) or any(CONTROL_CHARACTERS.search(c) for c in cells):
+                problems.append(Problem(f"line {line}", _("the cells do not match the first line")))
+                continue
+            row = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+            slug = row.pop("slug").lower()
+            if slug in rows:
+                problems.append(
+                    Problem(
+                        f"line {line}: slug", _("{slug} is on an earlier line").format(slug=slug)
+                    )
+                )
+                continue
+            rows[slug] = {k: (v or None) for k, v in row.items()} | {"line": line}
+    except csv.Error as exc:
+        problems.append(Problem(f"line {reader.line_num}", str(exc)))
+    return rows, problems
