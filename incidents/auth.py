@@ -127,6 +127,17 @@ def _principal(row: Any, **extra: Any) -> CurrentUser:
     return CurrentUser(**dict(zip(_PRINCIPAL_FIELDS, row, strict=False)), **extra)
 
 
+def principal_by_id(session: Session, user_id: int) -> CurrentUser | None:
+    """The principal of an active user (a worker acting for the person who asked), or
+    None when the user is gone or no longer active."""
+    row = session.execute(
+        sa_select(*_PRINCIPAL_FIELDS.values())
+        .join(Organisation, col(Organisation.id) == col(User.organisation_id))
+        .where(col(User.id) == user_id, col(User.is_active))
+    ).first()
+    return _principal(row) if row is not None else None
+
+
 def _lookup(owner: Any, key: Any, *columns: Any) -> Any:
     """The principal (and ``columns``) of the user ``owner.user_id`` names, by ``key``."""
     return (

@@ -201,12 +201,36 @@ def cmd_worker(args: argparse.Namespace) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    if args.processes > 1:
+        engine.dispose()
+        _several_workers(args, stop)
+        return
     try:
         # Sleeps `--interval` seconds between cycles unless woken: on PostgreSQL a send in
         # any process wakes it (LISTEN/NOTIFY); on SQLite only its interval does.
         run_forever(engine, settings, interval=args.interval, stop=stop)
     finally:
         engine.dispose()
+
+
+def _several_workers(args: argparse.Namespace, stop: Any) -> None:
+    """``--processes N``: N worker processes, each claiming its own notices and e-mails
+    (they never take the same one); stopped together."""
+    import subprocess
+    import time
+
+    command = [sys.executable, "-m", "incidents.cli", "worker", "--interval", str(args.interval)]
+    # Our own interpreter and module with fixed arguments: nothing from outside.
+    children = [subprocess.Popen(command) for _ in range(args.processes)]  # noqa: S603
+    try:
+        while not stop.is_set() and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            child.wait(timeout=30)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -223,6 +247,12 @@ def _positive_int(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError("must be a positive number of hours")
     return number
+
+
+def _processes(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError("give a number of processes from 1 to 64")
+    return int(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,6 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="run `remind` every minute, and at once after a send, until stopped"
     )
     p.add_argument("--interval", type=float, default=60.0, help="seconds between runs (default 60)")
+    p.add_argument(
+        "--processes",
+        type=_processes,
+        default=1,
+        help="worker processes that render and deliver side by side (default 1)",
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="load demo organisations, users and incidents")

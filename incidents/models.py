@@ -198,6 +198,46 @@ class Incident(SQLModel, table=True):
     controller_groups: list[str] = Field(default_factory=list, sa_type=JSONType)
 
 
+class SendBatch(SQLModel, table=True):
+    """One "send to all": the notices it sends are rendered and delivered by the worker
+    (issue 15), so the request that asks returns at once, however many controllers."""
+
+    __tablename__ = "send_batch"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True)
+    requested_by_id: int = Field(foreign_key="user_account.id")
+    base_url: str = Field(max_length=500)  # the notices' links point here
+    total: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = Field(default=None)  # every item rendered or failed
+
+
+class SendBatchItem(SQLModel, table=True):
+    """One notice of a batch: ``queued``, then ``rendered`` (its send and e-mail written;
+    the outbox delivers it) or ``failed``. A worker claims it for a lease; one that dies
+    leaves it to another once the lease has run out, and the send's uniqueness keeps it
+    from being sent twice."""
+
+    __tablename__ = "send_batch_item"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "notice_id", name="uq_send_batch_item_notice"),
+        CheckConstraint("state IN ('queued', 'rendered', 'failed')", name="state"),
+        Index("ix_send_batch_item_state_lease", "state", "lease_until"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: uuid.UUID = Field(foreign_key="send_batch.id", index=True)
+    notice_id: uuid.UUID = Field(foreign_key="notice.id")
+    state: str = Field(default="queued", max_length=16)
+    attempts: int = Field(default=0)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None)
+    send_id: int | None = Field(default=None, foreign_key="notice_send.id")
+    error: str = Field(default="", max_length=500)
+    done_at: datetime | None = Field(default=None)
+
+
 class ReferenceCounter(SQLModel, table=True):
     """The last reference number given out per year (INC-2026-0001, -0002, ...)."""
 

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from forms.questionnaire import Text
-from incidents import notices, signals
+from incidents import batches, notices, signals
 from incidents.auth import prune_login_failures
 from incidents.db import insert_ignore, session_scope
 from incidents.delivery import deliver_outbox, mail_of
@@ -386,10 +386,15 @@ def _reminder(
 
 
 def run_once(engine: Engine, settings: Settings, now: datetime | None = None) -> tuple[int, int]:
-    """Deliver the outbox (notices first: a delivered notice meets the processor's duty),
-    queue the reminders that have come due, then deliver those; forget expired login
-    failures."""
-    sent = deliver_outbox(engine, settings, now)
+    """Render the notices of the batches that are waiting, deliver the outbox (notices
+    first: a delivered notice meets the processor's duty), queue the reminders that have
+    come due, then deliver those; forget expired login failures."""
+    sent = 0
+    # A batch's notices in turns of 25, each turn's e-mails delivered before the next: the
+    # first controllers hear while the last are still being rendered.
+    while batches.run(engine, settings, limit=25):
+        sent += deliver_outbox(engine, settings, now)
+    sent += deliver_outbox(engine, settings, now)
     queued = queue_reminders(engine, settings, now)
     sent += deliver_outbox(engine, settings, now)
     prune_login_failures(engine, settings)

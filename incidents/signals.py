@@ -1,7 +1,8 @@
 """What the background work hears from the rest of the app, through session events, so no
 caller has to remember it:
 
-- A transaction that writes an outbox message wakes the delivery loop once it commits:
+- A transaction that writes an outbox message (or a batch of notices to render) wakes the
+  delivery loop once it commits:
   in this process through :data:`waker`; on PostgreSQL also every other process (a
   separate ``breachdesk worker``, the other server processes) through
   ``NOTIFY breachdesk_outbox``, which PostgreSQL delivers when the transaction commits.
@@ -67,7 +68,8 @@ waker = Waker()
 
 @event.listens_for(Session, "after_flush")
 def _outbox_written(session: Session, _context: Any) -> None:
-    if not any(isinstance(obj, models.OutboxMessage) for obj in session.new):
+    # An e-mail to deliver, or a notice of a batch to render: the worker has work.
+    if not any(isinstance(obj, models.OutboxMessage | models.SendBatchItem) for obj in session.new):
         return
     if not session.info.get(_WROTE_OUTBOX) and session.get_bind().dialect.name == "postgresql":
         # Sent to the listeners when (and only if) this transaction commits.

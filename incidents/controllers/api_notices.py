@@ -3,15 +3,19 @@ controller's acts (authority notified, persons informed)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from litestar import Controller, post, put
+from litestar import Controller, get, post, put
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Reference, Schema
 from litestar.params import FromPath, JSONBody
+from litestar.response import Response
 from litestar.types import ControllerRouterHandler
+from msgspec import Struct
 
+from incidents import batches
 from incidents.controllers.api_common import ERROR_RESPONSES, Errors, NoticeOut, SendOut, notice_out
 from incidents.controllers.api_schema import _body_operation
 from incidents.controllers.common import Config, Db, IncidentId, Principal, in_thread
@@ -236,4 +240,73 @@ def put_scope(at: At, settings: Config, data: Body) -> NoticeOut:
     return _out(found)
 
 
-handlers: list[ControllerRouterHandler] = [NoticeApiController, put_scope]
+class BatchOut(Struct):
+    """A "send to all": its notices waiting, rendered (the outbox delivers them),
+    delivered and failed (with the controller and the reason)."""
+
+    batch: str
+    total: int
+    queued: int
+    rendered: int
+    delivered: int
+    failed: int
+    finished: bool
+    failures: list[dict[str, str]]
+
+
+def _batch_out(found: batches.Progress) -> BatchOut:
+    return BatchOut(
+        batch=str(found.batch_id),
+        total=found.total,
+        queued=found.queued,
+        rendered=found.rendered,
+        delivered=found.delivered,
+        failed=found.failed,
+        finished=found.finished,
+        failures=[{"controller": name, "error": error} for name, error in found.failures],
+    )
+
+
+BATCH_PATH = "/api/v1/incidents/{incident_id:uuid}/notices"
+
+
+@post(
+    f"{BATCH_PATH}/send",
+    name="api_notices_send",
+    tags=["notices"],
+    status_code=202,
+    responses={**NOTICE_ERRORS, 409: SEND_ERRORS[409]},
+)
+@in_thread
+def send_to_all(
+    engine: Db, user: Principal, settings: Config, incident_id: IncidentId
+) -> Response[BatchOut]:
+    """Send to every controller that needs this version, as background work: 202 at once
+    with the batch; the workers render and deliver each notice exactly once. Follow it at
+    ``Location``. 409 when nothing can be sent (a draft, nothing new, a controller
+    without an address)."""
+    found = cases.send_all(engine, user, settings, incident_id, inline=False)
+    location = f"/api/v1/incidents/{incident_id}/notices/batches/{found.batch_id}"
+    return Response(_batch_out(found), status_code=202, headers={"location": location})
+
+
+@get(
+    f"{BATCH_PATH}/batches/{{batch_id:uuid}}",
+    name="api_notices_batch",
+    tags=["notices"],
+    responses=NOTICE_ERRORS,
+)
+@in_thread
+def batch_progress(
+    engine: Db, user: Principal, incident_id: IncidentId, batch_id: FromPath[uuid.UUID]
+) -> BatchOut:
+    """Where a "send to all" stands."""
+    return _batch_out(batches.batch_progress(engine, user, incident_id, batch_id))
+
+
+handlers: list[ControllerRouterHandler] = [
+    NoticeApiController,
+    put_scope,
+    send_to_all,
+    batch_progress,
+]

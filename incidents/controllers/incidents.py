@@ -530,6 +530,7 @@ def _incident_context(found: incidents.IncidentPage, settings: Settings) -> dict
         "authors": found.authors,
         "trail": found.trail,
         "needs_sending": notices.needs_sending,
+        "batch": found.batch,
         "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
         "to_send_names": [o.name for n, o in pairs if notices.needs_sending(incident, n)],
         "unmet": unmet(found.deadlines.obligations),

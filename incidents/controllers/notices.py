@@ -25,7 +25,7 @@ from forms.decision import (
 )
 from forms.reading import read_integer
 from forms.values import clean_text
-from incidents import notices, timeline
+from incidents import batches, notices, timeline
 from incidents.auth import staff_only
 from incidents.controllers.common import (
     Config,
@@ -44,6 +44,7 @@ from incidents.controllers.common import (
 from incidents.controllers.incidents import ON_INCIDENT, It, incident_page_again
 from incidents.errors import Invalid
 from incidents.i18n import gettext as _
+from incidents.i18n import ngettext
 from incidents.principal import CurrentUser
 from incidents.usecases import notices as cases
 from incidents.usecases import outbox as outbox_cases
@@ -176,6 +177,23 @@ def _send(request: AnyRequest, at: Target, base_url: str, slugs: list[str] | Non
     flash(request, message % {"names": sent})
 
 
+def _say_progress(request: AnyRequest, found: Any) -> None:
+    """What a "send to all" did: sent to these (a small batch), or is being sent."""
+    if found.queued:
+        message = ngettext(
+            "The notice to %(num)d controller is being rendered and sent; its progress shows below.",
+            "The notices to %(num)d controllers are being rendered and sent; their progress shows below.",
+            found.total,
+        )
+        flash(request, message % {"num": found.total})
+        return
+    if found.sent_to:
+        message = _("Notice sent to: %(names)s. It is delivered by e-mail within a minute.")
+        flash(request, message % {"names": ", ".join(found.sent_to)})
+    for name, error in found.failures:
+        flash(request, f"{name}: {error}", "error")
+
+
 def _own_form(
     request: AnyRequest,
     at: At,
@@ -276,9 +294,22 @@ class NoticeController(Controller):
         if data.get("confirm_send") != "yes":
             message = _("Tick the box to confirm the controllers the notice goes to.")
             return incident_page_again(it, [{"field": "confirm_send", "message": message}], {})
-        _send(request, Target(engine, user, incident_id, ""), settings.base_url, None)
+        try:
+            found = cases.send_all(engine, user, settings, incident_id, inline=True)
+        except notices.NoticeError as exc:
+            flash(request, str(exc), "error")
+        else:
+            _say_progress(request, found)
         url = request.app.route_reverse("incident", incident_id=incident_id)
         return Redirect(url + "#notices", status_code=303)
+
+    @get("/batches/{batch_id:uuid}", name="notice_batch", guards=[staff_only])
+    @in_thread
+    def batch(self, it: It, batch_id: FromPath[uuid.UUID]) -> Template:
+        """The progress of a "send to all" (the fragment the incident page refreshes)."""
+        found = batches.batch_progress(it.engine, it.user, it.incident_id, batch_id)
+        context = {"batch": found, "incident": {"id": it.incident_id}}
+        return Template("incidents/_batch.html", context=context)
 
     @post("/{slug:str}/withdraw", name="notice_withdraw", guards=[staff_only], status_code=200)
     @in_thread

@@ -20,7 +20,7 @@ from forms.answers import merge_step, step_state, validate
 from forms.fields import read_step
 from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Question, Step, Text
 from forms.values import FieldError, clean_text, whole_number
-from incidents import audit, service
+from incidents import audit, batches, service
 from incidents.db import session_scope
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem, read_fields
 from incidents.i18n import current_language
@@ -601,6 +601,7 @@ class IncidentPage:
     authors: dict[int, str]
     trail: list[dict[str, Any]]  # staff only
     deadlines: Deadlines
+    batch: batches.Progress | None = None  # staff: the last "send to all", as it stands
 
 
 def page(
@@ -625,6 +626,7 @@ def page(
             authors=authors,
             trail=_audit_trail(session, incident.id) if user.is_staff else [],
             deadlines=_deadlines(session, user, incident, pairs, now),
+            batch=batches.latest(session, incident.id) if user.is_staff else None,
         )
 
 

@@ -27,7 +27,7 @@ from forms.decision import (
 )
 from forms.reading import read_integer
 from forms.values import FieldError, clean_text, whole_number
-from incidents import audit, documents, notices, scope, service
+from incidents import audit, batches, documents, notices, scope, service
 from incidents.db import session_scope
 from incidents.errors import Invalid, NotFound, Problem, read_fields
 from incidents.i18n import current_language
@@ -230,6 +230,19 @@ def send(
     or to every one that needs it (None). Only staff send (see ``notices.send_notices``).
     A notice that cannot be sent: ``notices.NoticeError``, a Conflict."""
     return notices.send_notices(engine, user, incident_id, slugs, base_url)
+
+
+def send_all(
+    engine: Engine, user: CurrentUser, settings: Settings, incident_id: uuid.UUID, *, inline: bool
+) -> batches.Progress:
+    """Send to every controller that needs this version, as background work: a batch the
+    workers render and deliver (``notices.NoticeError`` when nothing can be sent). With
+    ``inline`` (the page) a batch of at most ``batches.INLINE_MAX`` notices is rendered
+    within the request; the API always returns at once."""
+    batch = batches.queue(engine, user, incident_id, settings.base_url)
+    if inline and batch.total <= batches.INLINE_MAX:
+        batches.run(engine, settings, batch.id)
+    return batches.batch_progress(engine, user, incident_id, batch.id)
 
 
 def withdraw(

@@ -30,6 +30,7 @@ PARAMS = {
     "key": "gdpr_authority",
     "fmt": "pdf",
     "step_key": "incident",
+    "batch_id": "00000000-0000-4000-8000-000000000000",
 }
 FORM = {
     "body": "x",
