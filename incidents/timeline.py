@@ -24,6 +24,40 @@ class Item:
     detail: str = ""
     obligation: Obligation | None = None
     controller: str | None = None
+    # Items of one controller that many controllers share (a notice sent, a duty due):
+    # what makes them alike, the title of several, and how many were put together.
+    group: str = ""
+    group_title: str = ""
+    count: int = 1
+
+
+# With more controllers than this, the timeline puts alike items of one minute together
+# ("Notice sent to 600 controllers"), so a thousand controllers make a readable page.
+GROUP_FROM = 10
+
+
+def grouped(items: list[Item], controllers: int) -> list[Item]:
+    """The items, those alike in the same minute put together when there are many
+    controllers; each group keeps its first item (its obligation) and counts the rest."""
+    if controllers <= GROUP_FROM:
+        return items
+    out: list[Item] = []
+    groups: dict[tuple[str, datetime | None], Item] = {}
+    for item in items:
+        if not item.group:
+            out.append(item)
+            continue
+        key = (item.group, item.at.replace(second=0, microsecond=0) if item.at else None)
+        if key in groups:
+            groups[key].count += 1
+            continue
+        groups[key] = item
+        out.append(item)
+    for item in groups.values():
+        if item.count > 1:
+            item.title = item.group_title % {"count": item.count}
+            item.controller = None
+    return out
 
 
 def regime_label(obligation: Obligation | str) -> str:
@@ -109,18 +143,37 @@ def build_items(
             Item(incident.submitted_at, "event", _("Report submitted"), incident.reference or "")
         )
     names = {org.slug: org.name for _, org in notices}
+    several = {
+        "sent": _("Notice sent to %(count)s controllers"),
+        "delivered": _("Notice delivered to %(count)s controllers"),
+        "acknowledged": _("%(count)s controllers acknowledged the notice"),
+        "withdrawn": _("Notice to %(count)s controllers withdrawn: not a breach after all"),
+    }
     for notice, org in notices:
         moments = (
-            (notice.sent_at, _("Notice sent to %(org)s")),
-            (notice.delivered_at, _("Notice delivered to %(org)s")),
-            (notice.acknowledged_at, _("%(org)s acknowledged the notice")),
-            (notice.withdrawn_at, _("Notice to %(org)s withdrawn: not a breach after all")),
+            ("sent", notice.sent_at, _("Notice sent to %(org)s")),
+            ("delivered", notice.delivered_at, _("Notice delivered to %(org)s")),
+            ("acknowledged", notice.acknowledged_at, _("%(org)s acknowledged the notice")),
+            (
+                "withdrawn",
+                notice.withdrawn_at,
+                _("Notice to %(org)s withdrawn: not a breach after all"),
+            ),
         )
-        items.extend(Item(at, "event", text % {"org": org.name}) for at, text in moments if at)
+        items.extend(
+            Item(at, "event", text % {"org": org.name}, group=group, group_title=several[group])
+            for group, at, text in moments
+            if at
+        )
+    some = _("%(count)s controllers")
     for obligation in obligations:
         if obligation.status in {"not_applicable", "pending"}:
             continue
         title = f"{regime_label(obligation)} · {names.get(obligation.controller, obligation.controller)}"
+        alike = (
+            f"{obligation.key}:{obligation.status}:{obligation.late}:{obligation.late_reason or ''}"
+        )
+        together = f"{regime_label(obligation)} · {some}"
         if (
             obligation.status == "met"
             and obligation.met_at
@@ -132,6 +185,9 @@ def build_items(
                     "event",
                     _("Done: %(duty)s") % {"duty": title},
                     obligation=obligation,
+                    group="done:" + alike,
+                    group_title=_("Done: %(duty)s")
+                    % {"duty": together.replace("%(count)s", "%%(count)s")},
                 )
             )
         if obligation.due_at or obligation.status != "met":
@@ -142,11 +198,13 @@ def build_items(
                     title,
                     obligation=obligation,
                     controller=obligation.controller,
+                    group="due:" + alike,
+                    group_title=together,
                 )
             )
     far = datetime.max.replace(tzinfo=incident.created_at.tzinfo)
     items.sort(key=lambda item: (item.at or far, item.kind))
-    return items
+    return grouped(items, len(notices))
 
 
 def axis_svg(

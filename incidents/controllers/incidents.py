@@ -506,25 +506,83 @@ def _check_page(
 # --- the incident page, deadlines, late reasons, versions, changes ------------------------
 
 
+def _owed_rows(obligations: list[Any], names: dict[str, str]) -> list[tuple[Any, str]]:
+    """The duties owed now with whom they concern; with many controllers those alike (one
+    duty, one due time) are one row that counts the controllers."""
+    rows = owed(obligations)
+    if len(names) <= timeline.GROUP_FROM:
+        return [(o, names.get(o.controller, o.controller)) for o in rows]
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for obligation in rows:
+        key = (obligation.key, obligation.due_at, obligation.status)
+        groups.setdefault(key, [obligation, 0])[1] += 1
+    return [
+        (
+            first,
+            names.get(first.controller, first.controller)
+            if count == 1
+            else ngettext("%(num)d controller", "%(num)d controllers", count) % {"num": count},
+        )
+        for first, count in groups.values()
+    ]
+
+
 def _timeline_context(found: incidents.Deadlines, settings: Settings) -> dict[str, Any]:
     items = timeline.build_items(found.incident, found.current, found.obligations, settings.zone)
     return {
         "now": found.now,
         "items": items,
         "axis": timeline.axis_svg(items, found.now),
-        "owed": owed(found.obligations),
+        "owed": _owed_rows(found.obligations, {org.slug: org.name for _, org in found.current}),
         "late": [o for o in found.obligations if o.late],
         "names": {org.slug: org.name for _, org in found.current},
     }
 
 
-def _incident_context(found: incidents.IncidentPage, settings: Settings) -> dict[str, Any]:
+NOTICES_PER_PAGE = 50
+
+
+def _notice_rows(found: incidents.IncidentPage, query: str = "", page: int = 1) -> dict[str, Any]:
+    """The notices table of a page, for a thousand controllers as for three: the counts by
+    state; the rows found by name (``query``), overdue first, then by name; one page of
+    NOTICES_PER_PAGE."""
+    incident, pairs = found.incident, found.notices
+    overdue = {o.controller for o in found.deadlines.obligations if o.status == "overdue"}
+    live = [(n, o) for n, o in pairs if n.removed_at is None]
+    counts = {
+        "all": len(live),
+        "to_send": sum(1 for n, _o in live if notices.needs_sending(incident, n)),
+        "delivered": sum(1 for n, _o in live if n.delivered_at),
+        "acknowledged": sum(1 for n, _o in live if n.acknowledged_at),
+        "decided": sum(1 for n, _o in live if n.decision),
+        "overdue": len({o.slug for _n, o in live} & overdue),
+    }
+    needle = query.strip().lower()
+    rows = [p for p in pairs if not needle or needle in p[1].name.lower() or needle in p[1].slug]
+    rows.sort(key=lambda p: (p[1].slug not in overdue, p[1].name.lower()))
+    pages = max(1, -(-len(rows) // NOTICES_PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * NOTICES_PER_PAGE
+    return {
+        "notices": rows[start : start + NOTICES_PER_PAGE],
+        "notice_counts": counts,
+        "notice_query": query,
+        "notice_page": page,
+        "notice_pages": pages,
+        "notice_found": len(rows),
+        "overdue_controllers": overdue,
+    }
+
+
+def _incident_context(
+    found: incidents.IncidentPage, settings: Settings, query: str = "", page: int = 1
+) -> dict[str, Any]:
     incident, pairs = found.incident, found.notices
     names = {org.slug: org.name for _, org in pairs}
     return {
         **_timeline_context(found.deadlines, settings),
+        **_notice_rows(found, query, page),
         "incident": incident,
-        "notices": pairs,
         "sections": _summary(found.answers, settings, names),
         "versions": found.versions,
         "authors": found.authors,
@@ -552,13 +610,21 @@ class IncidentController(Controller):
     @get("/", name="incident")
     @in_thread
     def incident_page(
-        self, request: Req, engine: Db, user: Principal, settings: Config, incident_id: IncidentId
+        self,
+        request: Req,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        incident_id: IncidentId,
+        search: Annotated[str, QueryParameter(name="q", max_length=200)] = "",
+        page: Annotated[str, QueryParameter(name="page", max_length=12)] = "1",
     ) -> Template | Redirect:
+        """The incident; its notices found by name (``q``) and paged (``page``)."""
         found = incidents.page(engine, user, incident_id, now())
         if found is None:  # a draft: its task list
             url = request.app.route_reverse("incident_tasks", incident_id=incident_id)
             return Redirect(url, status_code=303)
-        context = _incident_context(found, settings)
+        context = _incident_context(found, settings, clean_text(search), whole_number(page) or 1)
         return Template("incidents/incident.html", context=context)
 
     @post("/close", name="incident_close", guards=[staff_only], status_code=200)
