@@ -111,9 +111,12 @@ def queue(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, base_url: s
             )
         without = sorted(o.name for _n, o in due if not notices.controller_addresses(session, o))
         if without:
+            named = ", ".join(without[:5])
+            if len(without) > 5:
+                named += " " + _("and %(count)s more") % {"count": len(without) - 5}
             raise notices.NoticeError(
                 _("%(names)s: no e-mail address. Add one (administration) before sending.")
-                % {"names": ", ".join(without)}
+                % {"names": named}
             )
         batch = SendBatch(
             incident_id=incident.id, requested_by_id=user.id, base_url=base_url, total=len(due)

@@ -481,10 +481,22 @@ def _after_save(request: Req, saved: incidents.Saved, step_key: str, typed: _Ste
     return reverse("incident_step", incident_id=incident_id, step_key=target)
 
 
+SUMMARY_NAMES = 10  # the answers name this many controllers; the notices table has them all
+
+
 def _summary(
     answers: dict[str, Any], settings: Settings, names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    return answer_sections(answers, lang(), settings.zone, names)
+    sections = answer_sections(answers, lang(), settings.zone, names)
+    for section in sections:
+        for row in section["rows"]:
+            lines = row["lines"]
+            if row["question"].key == "controllers" and len(lines) > SUMMARY_NAMES:
+                more = _("and %(count)s more (the notices below list them all)") % {
+                    "count": len(lines) - SUMMARY_NAMES
+                }
+                row["lines"] = [*lines[:SUMMARY_NAMES], more]
+    return sections
 
 
 def _check_page(
@@ -514,7 +526,8 @@ def _owed_rows(obligations: list[Any], names: dict[str, str]) -> list[tuple[Any,
         return [(o, names.get(o.controller, o.controller)) for o in rows]
     groups: dict[tuple[Any, ...], list[Any]] = {}
     for obligation in rows:
-        key = (obligation.key, obligation.due_at, obligation.status)
+        due = obligation.due_at.replace(second=0, microsecond=0) if obligation.due_at else None
+        key = (obligation.key, due, obligation.status)
         groups.setdefault(key, [obligation, 0])[1] += 1
     return [
         (
