@@ -3,7 +3,8 @@ to bench/results.json, which the next run compares itself with).
 
     .venv/bin/python -m bench.run [--sizes 1000,100000,1000000] [--databases sqlite,postgresql]
                                   [--runs 200] [--filing-seconds 10] [--reminder-notices 2000]
-                                  [--only register,filing,reminders,pdf] [--quick]
+                                  [--only register,filing,reminders,pdf,fanout]
+                                  [--fanout 100,1000] [--quick]
                                   [--output bench/RESULTS.md]
 
 A run of some parts only (``--only``) should be written elsewhere (``--output``): the
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import filing, pdf, register, reminders
+from bench import fanout, filing, pdf, register, reminders
 from bench.common import drop_database, dump, fresh_database, machine
 
 HERE = Path(__file__).resolve().parent
@@ -33,8 +34,11 @@ TARGETS = {
     "filing_per_second": 200.0,  # at 32 clients on SQLite
     "pdf_ratio": 4.0,  # x a one-paragraph document
     "filing_max_with_worker_ms": 1000.0,  # 8 filers while the reminder worker runs
+    "send_request_ms": 1000.0,  # "send to all" to 1,000 controllers returns within
+    "thousand_delivered_s": 300.0,  # 1,000 notices rendered and delivered, 2 processes
+    "incident_page_x": 10.0,  # the incident page at 1,000 controllers, x /healthz
 }
-PARTS = ("register", "filing", "reminders", "pdf")
+PARTS = ("register", "filing", "reminders", "pdf", "fanout")
 
 
 def _ratios(results: dict) -> dict[str, float]:
@@ -140,6 +144,7 @@ def _markdown(results: dict, previous: dict | None) -> str:
             f"({p['x_one_paragraph_styled']:.1f}x the styled one)",
             f"- RSS of the process after rendering: {p['rss_mb']} MB",
         ]
+    out += _fanout_markdown(results.get("fanout", []))
     out += ["", "## Targets", ""]
     out += results.get("verdicts", [])
     out += [
@@ -153,6 +158,40 @@ def _markdown(results: dict, previous: dict | None) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _fanout_markdown(items: list[dict]) -> list[str]:
+    if not items:
+        return []
+    out = [
+        "",
+        "## Fan-out: one incident, many controllers",
+        "",
+        "| database | controllers | filing | incident page x healthz | dashboard x healthz | "
+        "register x healthz | page size | one controller's report |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for i in items:
+        pages = i["pages"]
+        out.append(
+            f"| {i['database']} | {i['controllers']:,} | {i['filing_ms']:.0f} ms | "
+            f"{pages['incident page']['x_median']:.1f} | {pages['dashboard']['x_median']:.1f} | "
+            f"{pages['register']['x_median']:.1f} | {i['incident_page_kb']} KB | "
+            f"{i['controller_report_ms']} ms, {i['controller_report_kb']} KB |"
+        )
+    out += [
+        "",
+        "| database | controllers | worker processes | send request | every notice delivered | notices/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for i in items:
+        for d in i["delivery"]:
+            done = "" if d["complete"] else " (not all)"
+            out.append(
+                f"| {i['database']} | {i['controllers']:,} | {d['processes']} | "
+                f"{d['send_request_ms']:.0f} ms | {d['all_delivered_s']:.0f} s{done} | {d['per_second']} |"
+            )
+    return out
 
 
 def _reminders_markdown(part: dict) -> list[str]:
@@ -263,6 +302,26 @@ def _verdicts(results: dict) -> list[str]:
             f"- regulator PDF: {ratio:.1f}x the one-paragraph document (target 4x): "
             f"**{'met' if ratio <= TARGETS['pdf_ratio'] else 'not met'}**"
         )
+    for i in results.get("fanout", []):
+        if i["controllers"] < 1000:
+            continue
+        slowest = max(d["send_request_ms"] for d in i["delivery"])
+        lines.append(
+            f"- send request to {i['controllers']:,} controllers on {i['database']}: {slowest:.0f} ms "
+            f"(target 1,000 ms): **{'met' if slowest <= TARGETS['send_request_ms'] else 'not met'}**"
+        )
+        for d in i["delivery"]:
+            if d["processes"] == 2:
+                ok = d["complete"] and d["all_delivered_s"] <= TARGETS["thousand_delivered_s"]
+                lines.append(
+                    f"- {i['controllers']:,} notices delivered with 2 processes on {i['database']}: "
+                    f"{d['all_delivered_s']:.0f} s (target 300 s): **{'met' if ok else 'not met'}**"
+                )
+        x = i["pages"]["incident page"]["x_median"]
+        lines.append(
+            f"- incident page at {i['controllers']:,} controllers on {i['database']}: {x:.1f}x healthz "
+            f"(target 10x): **{'met' if x <= TARGETS['incident_page_x'] else 'not met'}**"
+        )
     return lines or ["- (no target measured in this run)"]
 
 
@@ -285,6 +344,9 @@ def main() -> None:
     parser.add_argument(
         "--only", default=",".join(PARTS), help=f"parts to run, of {','.join(PARTS)}"
     )
+    parser.add_argument(
+        "--fanout", default="100,1000", help="controllers of one incident, for the fan-out part"
+    )
     parser.add_argument("--quick", action="store_true", help="1,000 incidents, SQLite, short runs")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
@@ -297,6 +359,7 @@ def main() -> None:
             3,
         )
         args.cycle_runs = 10
+        args.fanout = "100"
     parts = {p for p in args.only.split(",") if p}
     if parts - set(PARTS):
         parser.error(f"--only: unknown part(s) {', '.join(sorted(parts - set(PARTS)))}")
@@ -335,6 +398,18 @@ def main() -> None:
                     f"  {r['clients']} clients: {r['per_second']:.0f}/s, lost {r['lost']}, errors {r['errors']}",
                     flush=True,
                 )
+    for database in databases if "fanout" in parts else []:
+        for count in [int(c) for c in args.fanout.split(",") if c]:
+            title = f"fan-out: {database}, {count:,} controllers"
+            with _database(database, f"fan{count}", title) as url:
+                item = {**fanout.measure(url, count, min(args.runs, 30)), "database": database}
+                results.setdefault("fanout", []).append(item)
+                for d in item["delivery"]:
+                    print(
+                        f"  {d['processes']} process(es): send request {d['send_request_ms']:.0f} ms, "
+                        f"all delivered in {d['all_delivered_s']:.0f} s",
+                        flush=True,
+                    )
     if "pdf" in parts:
         with _database("sqlite", "pdf", "pdf") as url:
             results["pdf"] = pdf.measure(url, args.pdf_runs)

@@ -261,7 +261,7 @@ def send_notices(
             raise NotFound() if user.is_officer else NotAllowed()
         if incident.status != IncidentStatus.submitted:
             raise NoticeError(_("Only a submitted incident is sent to the controllers."))
-        pairs = service.notices_of(session, user, incident.id)
+        pairs = service.notices_of(session, user, incident.id, slugs)
         if slugs is not None:
             known = {org.slug for _, org in pairs}
             if any(slug not in known for slug in slugs):

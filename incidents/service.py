@@ -4,7 +4,7 @@ writes incidents; every change is audited."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -176,15 +176,21 @@ def officer_notice(session: Session, user: CurrentUser, incident_id: uuid.UUID) 
 
 
 def notices_of(
-    session: Session, user: CurrentUser, incident_id: uuid.UUID
+    session: Session,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    slugs: Sequence[str] | None = None,
 ) -> list[tuple[Notice, Organisation]]:
-    """The notices of an incident with their controllers; an officer gets only their own."""
+    """The notices of an incident with their controllers (of ``slugs`` only, when given:
+    a worker sending one notice of a thousand reads one); an officer gets only their own."""
     query = (
         select(Notice, Organisation)
         .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
         .where(Notice.incident_id == incident_id)
         .order_by(Organisation.name)
     )
+    if slugs is not None:
+        query = query.where(col(Organisation.slug).in_(list(slugs)))
     if not user.is_staff:
         query = query.where(Notice.controller_id == user.organisation_id)
     return list(session.exec(query).all())

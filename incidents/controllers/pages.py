@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -25,6 +27,17 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _per_incident(rows: list[Any]) -> list[tuple[Any, list[Any], Any]]:
+    """The open duties with the controllers they concern: one row per incident, duty and
+    due minute, however many controllers share it (in the order of the most urgent)."""
+    groups: dict[tuple[Any, ...], tuple[Any, list[Any], Any]] = {}
+    for incident, org, obligation in rows:
+        due = obligation.due_at.replace(second=0, microsecond=0) if obligation.due_at else None
+        key = (incident.id, obligation.key, due, obligation.status)
+        groups.setdefault(key, (incident, [], obligation))[1].append(org)
+    return list(groups.values())
+
+
 class HomeController(Controller):
     path = "/"
 
@@ -37,7 +50,7 @@ class HomeController(Controller):
         at = now()
         board = dashboard.dashboard(engine, user, controller or None, at)
         context = {
-            "rows": board.rows,
+            "rows": _per_incident(board.rows),
             "now": at,
             "organisation": board.organisation,
             "controllers": board.controllers,

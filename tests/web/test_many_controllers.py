@@ -89,3 +89,13 @@ def test_the_timeline_and_the_countdowns_put_alike_controllers_together(
     owed = [li.get_text(" ", strip=True) for li in page.select("#deadlines li")]
     assert any("60 controllers" in text and "overdue by" in text for text in owed), owed
     assert len(response.content) < 150_000
+
+
+def test_the_dashboard_puts_one_duty_of_many_controllers_on_one_row(
+    client: PageClient, wide: str
+) -> None:
+    client.login(STAFF)
+    rows = [tr.get_text(" ", strip=True) for tr in client.page("/").select("tbody tr")]
+    ours = [row for row in rows if "Many Client" in row or "controllers" in row]
+    assert any("60 controllers" in row and "overdue by" in row for row in ours), ours
+    assert len(rows) < 20

@@ -248,7 +248,9 @@ def test_a_send_wakes_the_worker(
         )
         assert response.status_code == 200, response.text
         assert wait_until(lambda: len(catcher.messages) == 2), "woken by the API's send"
-    assert all(m.status == "sent" for m in _notices(engine))
+    assert all(m.status == "sent" for m in _notices(engine)), [
+        (m.dedupe_key, m.status, m.attempts, m.last_error) for m in _notices(engine)
+    ]
     assert _delivered(engine, first) is not None and _delivered(engine, second) is not None
 
 
