@@ -130,3 +130,26 @@ def app_routes(app: Any) -> list[tuple[str, str]]:
         for method in sorted(getattr(route, "methods", ()))
         if method not in {"OPTIONS", "HEAD"}
     ]
+
+
+def at_once(*calls: Any) -> list[Any]:
+    """Run the calls in threads of their own that start at the same instant; their results
+    in the order of the calls (an exception in a call is its result)."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Any) -> None:
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as exc:  # the caller asserts on it
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

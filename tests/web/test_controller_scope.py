@@ -5,13 +5,11 @@ incident's apply. A change after the notice went out makes a follow-up due."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlmodel import Session, select
 
 from incidents.models import OutboxMessage
-from tests.helpers import OFFICER_ACME, STAFF, PageClient, check_page
+from tests.helpers import OFFICER_ACME, STAFF, PageClient, at_once, check_page
 from tests.web.notice_helpers import file_via_api, notice_of, pdf_text, send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -161,20 +159,13 @@ def test_two_colleagues_setting_figures_at_once(
     client: PageClient, staff_api, engine, make_client
 ) -> None:
     incident_id = file_via_api(client, staff_api, controllers=["acme"])
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
+    browsers = [make_client(), make_client()]
 
-    def put(maximum: int) -> None:
-        browser = make_client()
-        barrier.wait()
+    def put(browser, maximum: int):
         body = {"affected_min": 1, "affected_max": maximum}
-        statuses.append(_scope(browser, staff_api, incident_id, "acme", body).status_code)
+        return lambda: _scope(browser, staff_api, incident_id, "acme", body).status_code
 
-    threads = [threading.Thread(target=put, args=(m,)) for m in (100, 200)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(put(browsers[0], 100), put(browsers[1], 200))
     assert statuses == [200, 200]
     notice = notice_of(engine, incident_id, "acme")
     assert notice.scope["affected_max"] in {100, 200} and notice.scope_version == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +10,15 @@ from sqlmodel import Session, select
 from incidents.accounts import create_token
 from incidents.models import AuditEvent, Notice, ObligationRecord, Organisation, User
 from tests.factories import complete_answers
-from tests.helpers import ADMIN, OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, check_page
+from tests.helpers import (
+    ADMIN,
+    OFFICER_ACME,
+    OFFICER_NORTHWIND,
+    STAFF,
+    PageClient,
+    at_once,
+    check_page,
+)
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -356,20 +363,13 @@ def test_two_colleagues_explaining_the_same_delay_at_once(
     incident_id = _file(client, api, controllers=["acme", "zorggroep-noord"])
     url = f"/incidents/{incident_id}/obligations/reason"
     duties = ["acme:processor_notice", "zorggroep-noord:processor_notice"]
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def explain(text: str) -> None:
+    def explain(text: str):
         browser = make_client()
         browser.login(STAFF)
-        barrier.wait()
-        statuses.append(browser.submit(url, {"duty": duties, "reason": text}).status_code)
+        return lambda: browser.submit(url, {"duty": duties, "reason": text}).status_code
 
-    threads = [threading.Thread(target=explain, args=(t,)) for t in ("First", "Second")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(explain("First"), explain("Second"))
     assert sorted(statuses) == [303, 409]
     with Session(engine) as session:
         events = session.exec(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import threading
 import uuid
 from datetime import timedelta
 
@@ -27,7 +26,7 @@ from incidents.models import (
     SendBatch,
     SendBatchItem,
 )
-from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient
+from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, at_once
 from tests.processes import BREACHDESK, wait_until, worker_process
 from tests.web.notice_helpers import file_via_api
 from tests.web.test_outbox import _env
@@ -143,21 +142,9 @@ def test_a_small_batch_is_sent_within_the_page_request(
 def test_two_people_pressing_send_at_once_send_each_notice_once(
     client: PageClient, fan_out: str, staff_api, make_client, engine
 ) -> None:
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def press() -> None:
-        browser = make_client()
-        barrier.wait()
-        statuses.append(
-            browser.post(f"/api/v1/incidents/{fan_out}/notices/send", headers=staff_api).status_code
-        )
-
-    threads = [threading.Thread(target=press) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    url = f"/api/v1/incidents/{fan_out}/notices/send"
+    browsers = [make_client(), make_client()]
+    statuses = at_once(*(lambda b=b: b.post(url, headers=staff_api).status_code for b in browsers))
     assert sorted(statuses) == [202, 409]
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(SendBatchItem)).one() == 13
@@ -168,15 +155,7 @@ def test_two_workers_at_once_render_each_notice_once(
 ) -> None:
     client.post(f"/api/v1/incidents/{fan_out}/notices/send", headers=staff_api)
     settings = _settings(client)
-    done: list[int] = []
-    threads = [
-        threading.Thread(target=lambda: done.append(batches.run(engine, settings)))
-        for _ in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    done = at_once(lambda: batches.run(engine, settings), lambda: batches.run(engine, settings))
     assert sum(done) == 13
     assert set(_sends(engine).values()) == {1} and len(_sends(engine)) == 13
     assert _mails(engine) == 13
@@ -235,21 +214,24 @@ FORTY = "slug,name,emails\n" + "".join(
 )
 
 
+def _forty_sent(client: PageClient, api_headers, staff_api) -> str:
+    """Forty more controllers, an incident affecting them, and "send to all" asked for."""
+    headers = {**api_headers(ADMIN), "content-type": "text/csv"}
+    imported = client.post("/api/v1/controllers/import", content=FORTY, headers=headers)
+    assert imported.status_code == 200
+    incident_id = file_via_api(client, staff_api, controllers=[f"wide-{n:02d}" for n in range(40)])
+    sent = client.post(f"/api/v1/incidents/{incident_id}/notices/send", headers=staff_api)
+    assert sent.status_code == 202
+    return incident_id
+
+
 def test_a_worker_killed_mid_batch_and_another_after_the_lease_send_each_notice_once(
     client: PageClient, api_headers, staff_api, engine, settings, tmp_path
 ) -> None:
     """`breachdesk worker` in a process of its own, killed with SIGKILL half-way through a
     batch of 40; a second worker, its clock past the lease, finishes it: every notice is
     sent and written exactly once (on PostgreSQL: the workers' SKIP LOCKED claims)."""
-    headers = {**api_headers(ADMIN), "content-type": "text/csv"}
-    assert (
-        client.post("/api/v1/controllers/import", content=FORTY, headers=headers).status_code == 200
-    )
-    incident_id = file_via_api(client, staff_api, controllers=[f"wide-{n:02d}" for n in range(40)])
-    assert (
-        client.post(f"/api/v1/incidents/{incident_id}/notices/send", headers=staff_api).status_code
-        == 202
-    )
+    _forty_sent(client, api_headers, staff_api)
 
     def rendered() -> int:
         with Session(engine) as session:
@@ -285,15 +267,7 @@ def test_two_worker_processes_share_a_batch(
 ) -> None:
     """`breachdesk worker --processes 2`: both processes render notices of the batch, and
     each notice is sent once."""
-    headers = {**api_headers(ADMIN), "content-type": "text/csv"}
-    assert (
-        client.post("/api/v1/controllers/import", content=FORTY, headers=headers).status_code == 200
-    )
-    incident_id = file_via_api(client, staff_api, controllers=[f"wide-{n:02d}" for n in range(40)])
-    assert (
-        client.post(f"/api/v1/incidents/{incident_id}/notices/send", headers=staff_api).status_code
-        == 202
-    )
+    _forty_sent(client, api_headers, staff_api)
     process = subprocess.Popen(
         [BREACHDESK, "worker", "--processes", "2", "--interval", "1"],
         env=_env(settings, tmp_path),
