@@ -518,6 +518,32 @@ def _check_page(
 # --- the incident page, deadlines, late reasons, versions, changes ------------------------
 
 
+def duty_choices(explain: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The late duties a reason can explain, as the form offers them: one by one, or with
+    many controllers late, one choice per kind of duty and due minute with the count."""
+    if len(explain) <= timeline.GROUP_FROM:
+        return [
+            {
+                "value": f"{o.controller}:{o.key}",
+                "who": names.get(o.controller, o.controller),
+                "o": o,
+            }
+            for o in explain
+        ]
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for o in explain:
+        groups.setdefault((o.key, incidents.due_minute(o.due_at)), []).append(o)
+    return [
+        {
+            "value": f"group:{key}:{due}",
+            "who": ngettext("%(num)d controller", "%(num)d controllers", len(alike))
+            % {"num": len(alike)},
+            "o": alike[0],
+        }
+        for (key, due), alike in groups.items()
+    ]
+
+
 def _owed_rows(obligations: list[Any], names: dict[str, str]) -> list[tuple[Any, str]]:
     """The duties owed now with whom they concern; with many controllers those alike (one
     duty, one due time) are one row that counts the controllers."""
@@ -601,6 +627,7 @@ def _incident_context(
         "authors": found.authors,
         "trail": found.trail,
         "needs_sending": notices.needs_sending,
+        "duty_choices": duty_choices,
         "batch": found.batch,
         "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
         "to_send_names": [o.name for n, o in pairs if notices.needs_sending(incident, n)],
@@ -714,8 +741,14 @@ class IncidentController(Controller):
         the ticks kept and the message at its field."""
         reason = str(data.get("reason", ""))
         chosen = all_values(data, "duty")
-        duties = [(c, k) for c, _sep, k in (d.partition(":") for d in chosen) if c and k]
-        outcome = incidents.record_late_reasons(it.engine, it.user, it.incident_id, duties, reason)
+        # "group:key:due-minute" stands for the alike duties of many controllers.
+        groups = [g.split(":", 2)[1:] for g in chosen if g.startswith("group:")]
+        singles = [d.partition(":") for d in chosen if not d.startswith("group:")]
+        duties = [(c, k) for c, _sep, k in singles if c and k]
+        wanted = [(g[0], g[1]) for g in groups if len(g) == 2]
+        outcome = incidents.record_late_reasons(
+            it.engine, it.user, it.incident_id, duties, reason, wanted
+        )
         values = {"late-reason": reason, "duty": chosen}
         if outcome.outcome == "invalid":
             message = _late_reason_problem(outcome.field)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -630,6 +630,11 @@ def page(
         )
 
 
+def due_minute(at: datetime | None) -> str:
+    """A due time to the minute, as a group of alike duties names it (UTC)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if at else ""
+
+
 @dataclass(frozen=True)
 class LateReasons:
     """What became of one reason for several late duties: ``recorded`` (the controllers'
@@ -649,13 +654,14 @@ def record_late_reasons(
     incident_id: uuid.UUID,
     duties: list[tuple[str, str]],
     reason: str,
+    groups: list[tuple[str, str]] | None = None,
 ) -> LateReasons:
     """One reason why one or more duties were (or are) late (Art. 33(1)): the processor's
     duty to many controllers explained at once by staff; a controller's own duties by its
     privacy officer. All or nothing, in one transaction; a duty this principal cannot see
     is NotFound, one it does not owe NotAllowed; one not late (any more) is passed over."""
     reason = clean_text(reason)
-    if not duties:
+    if not duties and not groups:
         return LateReasons("invalid", field="duty")
     if not reason or len(reason) > 4000:
         return LateReasons("invalid", field="reason")
@@ -665,6 +671,15 @@ def record_late_reasons(
         obligations = {
             (o.controller, o.key): o for o in service.obligations_of(session, user, incident)
         }
+        # A group stands for every duty of that kind due in that minute still without a
+        # reason (the page offers groups when many controllers are late).
+        duties = list(duties) + [
+            (o.controller, o.key)
+            for o in obligations.values()
+            if (o.key, due_minute(o.due_at)) in set(groups or []) and o.late and not o.late_reason
+        ]
+        if not duties:
+            return LateReasons("not_late")
         late: list[tuple[Notice, Organisation, str]] = []
         explained: list[str] = []
         for controller, key in dict.fromkeys(duties):

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlmodel import Session, col, func, select
 
+from incidents.models import ObligationRecord
 from tests.helpers import ADMIN, STAFF, PageClient, check_page
 from tests.web.notice_helpers import file_via_api
 
@@ -99,3 +101,31 @@ def test_the_dashboard_puts_one_duty_of_many_controllers_on_one_row(
     ours = [row for row in rows if "Many Client" in row or "controllers" in row]
     assert any("60 controllers" in row and "overdue by" in row for row in ours), ours
     assert len(rows) < 20
+
+
+def test_one_reason_for_sixty_late_controllers_is_one_choice(
+    client: PageClient, wide: str, engine
+) -> None:
+    """Sixty controllers late in the same minute: the delay form offers them as one choice
+    (not sixty checkboxes); ticked, the reason is recorded for each of them."""
+    client.login(STAFF)
+    page = client.page(f"/incidents/{wide}")
+    choices = page.select("form.reason-form input[name=duty]")
+    assert len(choices) == 1 and choices[0]["value"].startswith("group:processor_notice:")
+    label = page.select_one(f"label[for='{choices[0]['id']}']").get_text(" ", strip=True)
+    assert label.startswith("60 controllers · Processor notifies the controller")
+    url = page.select_one("form.reason-form")["action"]
+    done = client.submit(url, {"duty": choices[0]["value"], "reason": "Found in March's backup."})
+    assert done.status_code == 303
+    after = client.page(f"/incidents/{wide}")
+    assert "recorded for:" in after.select_one(".notice").text
+    assert not after.select("form.reason-form")
+    with Session(engine) as session:
+        recorded = session.exec(
+            select(func.count())
+            .select_from(ObligationRecord)
+            .where(col(ObligationRecord.late_reason) == "Found in March's backup.")
+        ).one()
+    assert recorded == 60
+    forged = client.submit(url, {"duty": "group:processor_notice:1999-01-01T00:00", "reason": "x"})
+    assert forged.status_code == 303  # nothing matches: nothing is late there
