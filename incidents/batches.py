@@ -70,10 +70,6 @@ class Progress:
     sent_to: list[str] = field(default_factory=list)  # the controllers rendered or delivered
 
     @property
-    def done(self) -> int:
-        return self.delivered + self.failed
-
-    @property
     def finished(self) -> bool:
         return self.queued == 0 and self.rendered == 0
 
@@ -136,6 +132,12 @@ def _claimable(now: datetime) -> Any:
         _items.c.state == "queued",
         or_(_items.c.lease_until.is_(None), _items.c.lease_until <= now),
     )
+
+
+def _anything_queued(engine: Engine, now: datetime) -> bool:
+    with session_scope(engine) as session:
+        found = session.execute(core_select(_items.c.id).where(_claimable(now)).limit(1)).first()
+    return found is not None
 
 
 def claim(
@@ -243,6 +245,8 @@ def run(
 ) -> int:
     """Work queued items (of ``batch_id``, or of every batch) until none is left or
     ``limit`` are done; how many were worked."""
+    if not _anything_queued(engine, clock_now()):
+        return 0  # the worker's every cycle: a read, not a write lock, when nothing waits
     done = 0
     while done < limit:
         claimed = claim(engine, settings, clock_now(), batch_id)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from forms.values import instant_bounds
 from incidents.i18n import current_language, ngettext
@@ -12,6 +13,7 @@ from incidents.i18n import gettext as _
 from incidents.models import Incident, Notice, Organisation
 from notify.obligations import LEGAL_BASIS, REGIME_BY_KEY, Obligation
 
+T = TypeVar("T")
 URGENT = timedelta(hours=6)
 NOW_LABEL_ROOM = 48  # px the "now" label needs beside its line (Dutch "nu", English "now")
 
@@ -36,27 +38,38 @@ class Item:
 GROUP_FROM = 10
 
 
+def minute(at: datetime | None) -> datetime | None:
+    """An instant to the minute: duties of many controllers due then are one row."""
+    return at.replace(second=0, microsecond=0) if at else None
+
+
+def alike(obligation: Obligation) -> tuple[str, datetime | None, str]:
+    """What makes one controller's duty like another's on a page: the duty, its due
+    minute and its state."""
+    return (obligation.key, minute(obligation.due_at), obligation.status)
+
+
+def together(rows: Iterable[T], key: Callable[[T], Hashable]) -> list[list[T]]:
+    """The rows in groups of the same ``key``, each group where its first row stood."""
+    groups: dict[Hashable, list[T]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return list(groups.values())
+
+
 def grouped(items: list[Item], controllers: int) -> list[Item]:
     """The items, those alike in the same minute put together when there are many
     controllers; each group keeps its first item (its obligation) and counts the rest."""
     if controllers <= GROUP_FROM:
         return items
-    out: list[Item] = []
-    groups: dict[tuple[str, datetime | None], Item] = {}
-    for item in items:
-        if not item.group:
-            out.append(item)
-            continue
-        key = (item.group, item.at.replace(second=0, microsecond=0) if item.at else None)
-        if key in groups:
-            groups[key].count += 1
-            continue
-        groups[key] = item
-        out.append(item)
-    for item in groups.values():
-        if item.count > 1:
-            item.title = item.group_title % {"count": item.count}
-            item.controller = None
+    out = []
+    for group in together(items, lambda i: (i.group or id(i), minute(i.at))):
+        first = group[0]
+        if len(group) > 1:
+            first.count = len(group)
+            first.title = first.group_title % {"count": first.count}
+            first.controller = None
+        out.append(first)
     return out
 
 

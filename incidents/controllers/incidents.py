@@ -530,18 +530,18 @@ def duty_choices(explain: list[Any], names: dict[str, str]) -> list[dict[str, An
             }
             for o in explain
         ]
-    groups: dict[tuple[str, str], list[Any]] = {}
-    for o in explain:
-        groups.setdefault((o.key, incidents.due_minute(o.due_at)), []).append(o)
     return [
         {
-            "value": f"group:{key}:{due}",
-            "who": ngettext("%(num)d controller", "%(num)d controllers", len(alike))
-            % {"num": len(alike)},
-            "o": alike[0],
+            "value": f"group:{group[0].key}:{incidents.due_minute(group[0].due_at)}",
+            "who": _controllers(len(group)),
+            "o": group[0],
         }
-        for (key, due), alike in groups.items()
+        for group in timeline.together(explain, lambda o: (o.key, timeline.minute(o.due_at)))
     ]
+
+
+def _controllers(count: int) -> str:
+    return ngettext("%(num)d controller", "%(num)d controllers", count) % {"num": count}
 
 
 def _owed_rows(obligations: list[Any], names: dict[str, str]) -> list[tuple[Any, str]]:
@@ -550,19 +550,14 @@ def _owed_rows(obligations: list[Any], names: dict[str, str]) -> list[tuple[Any,
     rows = owed(obligations)
     if len(names) <= timeline.GROUP_FROM:
         return [(o, names.get(o.controller, o.controller)) for o in rows]
-    groups: dict[tuple[Any, ...], list[Any]] = {}
-    for obligation in rows:
-        due = obligation.due_at.replace(second=0, microsecond=0) if obligation.due_at else None
-        key = (obligation.key, due, obligation.status)
-        groups.setdefault(key, [obligation, 0])[1] += 1
     return [
         (
-            first,
-            names.get(first.controller, first.controller)
-            if count == 1
-            else ngettext("%(num)d controller", "%(num)d controllers", count) % {"num": count},
+            group[0],
+            names.get(group[0].controller, group[0].controller)
+            if len(group) == 1
+            else _controllers(len(group)),
         )
-        for first, count in groups.values()
+        for group in timeline.together(rows, timeline.alike)
     ]
 
 

@@ -12,6 +12,7 @@ from litestar.types import ControllerRouterHandler
 from incidents.auth import staff_only
 from incidents.clock import now
 from incidents.controllers.common import Db, Principal, in_thread
+from incidents.timeline import alike, together
 from incidents.usecases import dashboard, organisations
 
 
@@ -30,12 +31,8 @@ def healthz() -> dict[str, str]:
 def _per_incident(rows: list[Any]) -> list[tuple[Any, list[Any], Any]]:
     """The open duties with the controllers they concern: one row per incident, duty and
     due minute, however many controllers share it (in the order of the most urgent)."""
-    groups: dict[tuple[Any, ...], tuple[Any, list[Any], Any]] = {}
-    for incident, org, obligation in rows:
-        due = obligation.due_at.replace(second=0, microsecond=0) if obligation.due_at else None
-        key = (incident.id, obligation.key, due, obligation.status)
-        groups.setdefault(key, (incident, [], obligation))[1].append(org)
-    return list(groups.values())
+    groups = together(rows, lambda row: (row[0].id, *alike(row[2])))
+    return [(group[0][0], [org for _i, org, _o in group], group[0][2]) for group in groups]
 
 
 class HomeController(Controller):

@@ -673,10 +673,11 @@ def record_late_reasons(
         }
         # A group stands for every duty of that kind due in that minute still without a
         # reason (the page offers groups when many controllers are late).
+        wanted = set(groups or [])
         duties = list(duties) + [
             (o.controller, o.key)
             for o in obligations.values()
-            if (o.key, due_minute(o.due_at)) in set(groups or []) and o.late and not o.late_reason
+            if (o.key, due_minute(o.due_at)) in wanted and o.late and not o.late_reason
         ]
         if not duties:
             return LateReasons("not_late")
