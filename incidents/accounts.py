@@ -54,7 +54,7 @@ def parse_emails(raw: str | Iterable[str]) -> list[str]:
     return [item.strip().lower() for item in items if item and item.strip()]
 
 
-def _hours(raw: int | str | None, problems: list[Problem]) -> int | None:
+def read_hours(raw: int | str | None, problems: list[Problem]) -> int | None:
     """Contract hours from the command line (int) or a form (text; empty means none)."""
     if raw is None or isinstance(raw, int):
         return raw
@@ -70,7 +70,7 @@ def _hours(raw: int | str | None, problems: list[Problem]) -> int | None:
     return MAX_CONTRACT_HOURS + 1 if hours is None else hours
 
 
-def _check_name(name: str, problems: list[Problem]) -> None:
+def check_name(name: str, problems: list[Problem]) -> None:
     if not name or len(name) > 200:
         problems.append(Problem("name", _("enter a name of 1-200 characters")))
 
@@ -92,7 +92,7 @@ def create_organisation(
     actor_id: int | None = None,
 ) -> Organisation:
     problems: list[Problem] = []
-    contract_hours = _hours(contract_hours, problems)
+    contract_hours = read_hours(contract_hours, problems)
     slug = slug.strip().lower()
     name = name.strip()
     email_list = parse_emails(emails)
@@ -102,7 +102,7 @@ def create_organisation(
         problems.append(
             Problem("slug", _("an organisation with slug {slug} already exists").format(slug=slug))
         )
-    _check_name(name, problems)
+    check_name(name, problems)
     if kind not in {k.value for k in OrgKind}:
         problems.append(Problem("kind", _("must be processor or controller")))
     elif kind == OrgKind.processor:
@@ -112,7 +112,7 @@ def create_organisation(
             problems.append(Problem("contract_hours", _("only a controller has contract hours")))
         if nis2:
             problems.append(Problem("nis2", _("only a controller is marked as NIS2 entity")))
-    problems.extend(_check_controller_settings(contract_hours, language, email_list))
+    problems.extend(check_controller_settings(contract_hours, language, email_list))
     if problems:
         raise InputError(problems)
     org = Organisation(slug=slug, name=name, kind=kind)
@@ -123,7 +123,7 @@ def create_organisation(
     return org
 
 
-def _check_controller_settings(
+def check_controller_settings(
     contract_hours: int | None, language: str, emails: list[str]
 ) -> list[Problem]:
     problems: list[Problem] = []
@@ -157,10 +157,10 @@ def update_organisation(
 ) -> Organisation:
     email_list = parse_emails(emails)
     problems: list[Problem] = []
-    contract_hours = _hours(contract_hours, problems)
-    problems.extend(_check_controller_settings(contract_hours, language, email_list))
+    contract_hours = read_hours(contract_hours, problems)
+    problems.extend(check_controller_settings(contract_hours, language, email_list))
     name = name.strip()
-    _check_name(name, problems)
+    check_name(name, problems)
     if org.kind == OrgKind.processor and (contract_hours is not None or nis2):
         problems.append(Problem("contract_hours", _("only a controller has contract hours")))
     if problems:
@@ -229,7 +229,7 @@ def create_user(
         problems.append(
             Problem("email", _("a user with e-mail {email} already exists").format(email=email))
         )
-    _check_name(name, problems)
+    check_name(name, problems)
     org, org_problems = _organisation_for_role(session, role, org_slug)
     problems.extend(org_problems)
     try:
@@ -289,7 +289,7 @@ def update_user(
 ) -> User:
     problems: list[Problem] = []
     name = name.strip()
-    _check_name(name, problems)
+    check_name(name, problems)
     org, org_problems = _organisation_for_role(session, role, org_slug)
     problems.extend(org_problems)
     if problems:

@@ -26,16 +26,16 @@ from zoneinfo import available_timezones
 from sqlmodel import Session, select
 
 from forms.values import CONTROL_CHARACTERS
-from incidents import audit
+from incidents import audit, csvfile
 from incidents.accounts import (
     SLUG_RE,
     InputError,
-    _check_controller_settings,
-    _check_name,
-    _hours,
+    check_controller_settings,
+    check_name,
     parse_emails,
+    read_hours,
 )
-from incidents.errors import Conflict, Problem
+from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
 from incidents.models import Organisation, OrgKind
 
@@ -115,73 +115,35 @@ class Plan:
 
 def read(text: str) -> list[Row]:
     """The rows of a CSV text, each checked; InputError lists every problem of the file."""
-    problems: list[Problem] = []
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise InputError([Problem("file", _("The file is larger than 5 MB."))])
-    if "\x00" in text:
-        raise InputError(
-            [Problem("file", _("The file contains NUL characters: it is not a CSV text."))]
-        )
-    text = text.removeprefix("\ufeff")
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InputError(
-            [Problem("file", _("The file is empty: the first line names the columns."))]
-        )
-    delimiter = _delimiter(lines[0])
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
-        header = [h.strip().lower() for h in next(reader)]
-        header_problems = _check_header(header)
-        if header_problems:
-            raise InputError(header_problems)
-        rows: list[Row] = []
-        seen: dict[str, int] = {}
-        for cells in reader:
-            number = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                problems.append(
-                    Problem("file", _("At most {max} controllers per file.").format(max=MAX_ROWS))
-                )
-                break
-            row = _row(number, header, cells, problems)
-            if row is None:
-                continue
-            if row.slug in seen:
-                problems.append(
-                    _at(
-                        number,
-                        "slug",
-                        _("{slug} is on line {line} already").format(
-                            slug=row.slug, line=seen[row.slug]
-                        ),
-                    )
-                )
-                continue
-            seen[row.slug] = number
-            rows.append(row)
-    except csv.Error as exc:
+        table = csvfile.read(text, MAX_BYTES)
+    except Invalid as exc:
+        raise InputError(exc.problems) from exc
+    header_problems = _check_header(table.header)
+    if header_problems:
+        raise InputError(header_problems)
+    problems: list[Problem] = list(table.problems)
+    if len(table.rows) > MAX_ROWS:
         problems.append(
-            Problem(
-                "file",
-                _("Line {line} cannot be read as CSV: {error}").format(
-                    line=reader.line_num, error=str(exc)
-                ),
-            )
+            Problem("file", _("At most {max} controllers per file.").format(max=MAX_ROWS))
         )
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for number, cells in table.rows[:MAX_ROWS]:
+        row = _row(number, table.header, cells, problems)
+        if row is None:
+            continue
+        if row.slug in seen:
+            message = _("{slug} is on line {line} already").format(
+                slug=row.slug, line=seen[row.slug]
+            )
+            problems.append(_at(number, "slug", message))
+            continue
+        seen[row.slug] = number
+        rows.append(row)
     if problems:
         raise InputError(problems)
     return rows
-
-
-def _delimiter(header: str) -> str:
-    """A comma, or the semicolon or tab a spreadsheet in another language writes."""
-    for candidate in (",", ";", "\t"):
-        if candidate in header:
-            return candidate
-    return ","
 
 
 def _check_header(header: list[str]) -> list[Problem]:
@@ -256,7 +218,7 @@ def _row(line: int, header: list[str], cells: list[str], problems: list[Problem]
         found.append(_at(line, "slug", _("use 1-64 lower-case letters, digits and dashes")))
     values: dict[str, Any] = {}
     named: list[Problem] = []
-    _check_name(raw["name"], named)
+    check_name(raw["name"], named)
     values["name"] = raw["name"]
     if raw.get("language"):
         values["language"] = raw["language"].lower()
@@ -272,7 +234,7 @@ def _row(line: int, header: list[str], cells: list[str], problems: list[Problem]
             )
     settings: list[Problem] = []
     if "contract_hours" in raw:
-        values["contract_hours"] = _hours(raw["contract_hours"], settings)
+        values["contract_hours"] = read_hours(raw["contract_hours"], settings)
     if "emails" in raw:
         values["emails"] = parse_emails(raw["emails"])
     if "nis2" in raw:
@@ -291,7 +253,7 @@ def _row(line: int, header: list[str], cells: list[str], problems: list[Problem]
                 )
             )
         values["groups"] = groups
-    settings += _check_controller_settings(
+    settings += check_controller_settings(
         values.get("contract_hours"), values.get("language", "nl"), values.get("emails", [])
     )
     found += [_at(line, p.field or "line", p.message) for p in named + settings]

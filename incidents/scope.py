@@ -6,14 +6,13 @@ its own a controller reads the incident's, as before."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from typing import Any
 
 from forms.answers import validate
 from forms.questionnaire import QUESTIONS
 from forms.values import CONTROL_CHARACTERS, Context, FieldError
+from incidents import csvfile
 from incidents.errors import Problem
 from incidents.i18n import gettext as _
 
@@ -52,41 +51,21 @@ def read_csv(text: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """The figures per controller slug from a CSV (``slug,affected_min,affected_max,
     records_approx``; an empty cell takes the incident's figure), or every problem of the
     file's form; the figures themselves are checked per controller by :func:`check`."""
-    problems: list[Problem] = []
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_CSV_BYTES or "\x00" in text:
-        return {}, [Problem("file", _("The file is not a CSV text of at most 2 MB."))]
-    text = text.removeprefix("\ufeff")
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if ";" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    table = csvfile.read(text, MAX_CSV_BYTES)
+    if "slug" not in table.header or any(h not in CSV_COLUMNS for h in table.header):
+        message = _("The first line names the columns: {columns}.")
+        return {}, [Problem("file", message.format(columns=", ".join(CSV_COLUMNS)))]
+    problems = list(table.problems)
     rows: dict[str, dict[str, Any]] = {}
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-        if "slug" not in header or any(h not in CSV_COLUMNS for h in header):
-            columns = ", ".join(CSV_COLUMNS)
-            return {}, [
-                Problem(
-                    "file",
-                    _("The first line names the columns: {columns}.").format(columns=columns),
-                )
-            ]
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            line = reader.line_num
-            if len(cells) != len(header) or any(CONTROL_CHARACTERS.search(c) for c in cells):
-                problems.append(Problem(f"line {line}", _("the cells do not match the first line")))
-                continue
-            row = {h: c.strip() for h, c in zip(header, cells, strict=True)}
-            slug = row.pop("slug").lower()
-            if slug in rows:
-                problems.append(
-                    Problem(
-                        f"line {line}: slug", _("{slug} is on an earlier line").format(slug=slug)
-                    )
-                )
-                continue
-            rows[slug] = {k: (v or None) for k, v in row.items()} | {"line": line}
-    except csv.Error as exc:
-        problems.append(Problem(f"line {reader.line_num}", str(exc)))
+    for line, cells in table.rows:
+        if len(cells) != len(table.header) or any(CONTROL_CHARACTERS.search(c) for c in cells):
+            problems.append(Problem(f"line {line}", _("the cells do not match the first line")))
+            continue
+        row = {h: c.strip() for h, c in zip(table.header, cells, strict=True)}
+        slug = row.pop("slug").lower()
+        if slug in rows:
+            message = _("{slug} is on an earlier line").format(slug=slug)
+            problems.append(Problem(f"line {line}: slug", message))
+            continue
+        rows[slug] = {k: (v or None) for k, v in row.items()} | {"line": line}
     return rows, problems
