@@ -169,3 +169,30 @@ def test_two_colleagues_setting_figures_at_once(
     assert statuses == [200, 200]
     notice = notice_of(engine, incident_id, "acme")
     assert notice.scope["affected_max"] in {100, 200} and notice.scope_version == 2
+
+
+def test_two_figure_files_at_once_leave_one_of_them_whole(
+    client: PageClient, staff_api, engine, make_client
+) -> None:
+    """Two CSVs of figures uploaded at the same instant: each is all or nothing, so the
+    notices end with one file's figures, never a mix; no 500."""
+    incident_id = file_via_api(client, staff_api, controllers=["acme", "northwind"])
+    header = "slug,affected_min,affected_max,records_approx\n"
+    files = [header + f"acme,{n},{n * 2},\nnorthwind,{n},{n * 3},\n" for n in (10, 20)]
+
+    def upload(text: str):
+        browser = make_client()
+        browser.login(STAFF)
+        return lambda: (
+            browser.post(
+                f"/incidents/{incident_id}/scopes",
+                data={"_csrf_token": browser.csrf, "csv": text},
+                files={"file": ("", b"")},
+                follow_redirects=False,
+            ).status_code
+        )
+
+    assert at_once(upload(files[0]), upload(files[1])) == [303, 303]
+    acme = notice_of(engine, incident_id, "acme").scope["affected_min"]
+    northwind = notice_of(engine, incident_id, "northwind").scope["affected_min"]
+    assert acme == northwind, "one file's figures, not a mix"
