@@ -77,23 +77,30 @@ class Progress:
 # --- asking: the request ---------------------------------------------------------------------
 
 
-def queue(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, base_url: str) -> SendBatch:
+def queue(
+    engine: Engine,
+    user: CurrentUser,
+    incident_id: uuid.UUID,
+    base_url: str,
+    *,
+    hold_up_to: int = 0,
+    lease_seconds: int = 300,
+) -> tuple[SendBatch, str | None]:
     """A batch of every notice that needs sending and is not waiting in another batch
     (staff; an officer is told NotFound, another role NotAllowed). NoticeError, and
-    nothing written, when there is nothing to send or a controller has no address."""
+    nothing written, when there is nothing to send or a controller has no address.
+
+    A batch of at most ``hold_up_to`` items is claimed for the caller in the same
+    transaction (the token is returned with it), so that a worker woken by the new rows
+    cannot take one of them while the page renders them itself; if the caller dies, the
+    lease runs out and a worker takes them over."""
     with session_scope(engine, write=True) as session:
         incident = service.visible_incident(session, user, incident_id, lock=True)
         if not user.is_staff:
             raise NotFound() if user.is_officer else NotAllowed()
         if incident.status != IncidentStatus.submitted:
             raise notices.NoticeError(_("Only a submitted incident is sent to the controllers."))
-        waiting = set(
-            session.exec(
-                select(SendBatchItem.notice_id)
-                .join(SendBatch, col(SendBatch.id) == col(SendBatchItem.batch_id))
-                .where(SendBatch.incident_id == incident.id, SendBatchItem.state == "queued")
-            ).all()
-        )
+        waiting = on_the_way(session, incident.id)
         due = [
             (n, o)
             for n, o in service.notices_of(session, user, incident.id)
@@ -119,9 +126,24 @@ def queue(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, base_url: s
         )
         session.add(batch)
         session.flush()
-        session.add_all(SendBatchItem(batch_id=batch.id, notice_id=n.id) for n, _o in due)
+        token = _token() if len(due) <= hold_up_to else None
+        lease = clock_now() + timedelta(seconds=lease_seconds) if token else None
+        session.add_all(
+            SendBatchItem(
+                batch_id=batch.id,
+                notice_id=n.id,
+                claimed_by=token,
+                lease_until=lease,
+                attempts=1 if token else 0,
+            )
+            for n, _o in due
+        )
         audit.on_incident(session, user, "notices.queued", incident.id, count=len(due))
-        return batch
+        return batch, token
+
+
+def _token() -> str:
+    return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 # --- working: the worker -------------------------------------------------------------------
@@ -145,7 +167,7 @@ def claim(
 ) -> tuple[int, str] | None:
     """Claim the oldest queued item (of ``batch_id``, or of any batch) for a lease: its id
     and this claim's token, or None when there is none."""
-    token = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    token = _token()
     candidate = core_select(_items.c.id).where(_claimable(now))
     if batch_id is not None:
         candidate = candidate.where(_items.c.batch_id == batch_id)
@@ -240,6 +262,24 @@ def _finish(
             )
 
 
+def run_held(engine: Engine, settings: Settings, batch_id: uuid.UUID, token: str) -> int:
+    """Work the items of ``batch_id`` that ``queue`` claimed for this caller; how many."""
+    with session_scope(engine) as session:
+        held = session.exec(
+            select(SendBatchItem.id)
+            .where(
+                SendBatchItem.batch_id == batch_id,
+                SendBatchItem.claimed_by == token,
+                SendBatchItem.state == "queued",
+            )
+            .order_by(col(SendBatchItem.id))
+        ).all()
+    for item_id in held:
+        assert item_id is not None
+        process(engine, settings, item_id, token)
+    return len(held)
+
+
 def run(
     engine: Engine, settings: Settings, batch_id: uuid.UUID | None = None, limit: int = 10_000
 ) -> int:
@@ -302,6 +342,17 @@ def latest(session: Session, incident_id: uuid.UUID) -> Progress | None:
         .limit(1)
     ).first()
     return progress(session, batch) if batch is not None else None
+
+
+def on_the_way(session: Session, incident_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """The notices of the incident waiting in a batch (queued, not yet rendered)."""
+    return frozenset(
+        session.exec(
+            select(SendBatchItem.notice_id)
+            .join(SendBatch, col(SendBatch.id) == col(SendBatchItem.batch_id))
+            .where(SendBatch.incident_id == incident_id, SendBatchItem.state == "queued")
+        ).all()
+    )
 
 
 def batch_progress(

@@ -624,6 +624,7 @@ def _incident_context(
         "needs_sending": notices.needs_sending,
         "duty_choices": duty_choices,
         "batch": found.batch,
+        "on_the_way": found.on_the_way,
         "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
         "to_send_names": [o.name for n, o in pairs if notices.needs_sending(incident, n)],
         "unmet": unmet(found.deadlines.obligations),

@@ -602,6 +602,7 @@ class IncidentPage:
     trail: list[dict[str, Any]]  # staff only
     deadlines: Deadlines
     batch: batches.Progress | None = None  # staff: the last "send to all", as it stands
+    on_the_way: frozenset[uuid.UUID] = frozenset()  # staff: notices waiting in a batch
 
 
 def page(
@@ -627,6 +628,7 @@ def page(
             trail=_audit_trail(session, incident.id) if user.is_staff else [],
             deadlines=_deadlines(session, user, incident, pairs, now),
             batch=batches.latest(session, incident.id) if user.is_staff else None,
+            on_the_way=batches.on_the_way(session, incident.id) if user.is_staff else frozenset(),
         )
 
 

@@ -239,9 +239,16 @@ def send_all(
     workers render and deliver (``notices.NoticeError`` when nothing can be sent). With
     ``inline`` (the page) a batch of at most ``batches.INLINE_MAX`` notices is rendered
     within the request; the API always returns at once."""
-    batch = batches.queue(engine, user, incident_id, settings.base_url)
-    if inline and batch.total <= batches.INLINE_MAX:
-        batches.run(engine, settings, batch.id)
+    batch, held = batches.queue(
+        engine,
+        user,
+        incident_id,
+        settings.base_url,
+        hold_up_to=batches.INLINE_MAX if inline else 0,
+        lease_seconds=settings.outbox_lease_seconds,
+    )
+    if held is not None:  # claimed for this request: no worker takes one meanwhile
+        batches.run_held(engine, settings, batch.id, held)
     return batches.batch_progress(engine, user, incident_id, batch.id)
 
 

@@ -25,6 +25,7 @@ from incidents.models import (
     OutboxMessage,
     SendBatch,
     SendBatchItem,
+    User,
 )
 from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, at_once
 from tests.processes import BREACHDESK, wait_until, worker_process
@@ -91,6 +92,8 @@ def test_the_page_returns_at_once_and_shows_the_progress_until_delivered(
     assert progress["data-hx-trigger"] == "every 2s"
     assert "13 notices: 13 waiting, 0 rendered, 0 delivered, 0 failed" in progress.text
     fragment_url = progress["data-hx-get"]
+    tags = [tag.text for tag in page.select("#notices tbody .tag")]
+    assert tags.count("Being sent") == 13 and "To send" not in tags
 
     assert batches.run(engine, _settings(client)) == 13
     fragment = client.get(fragment_url, headers={"hx-request": "true"})
@@ -137,6 +140,30 @@ def test_a_small_batch_is_sent_within_the_page_request(
         "Notice sent to: Acme Retail B.V., Northwind Logistics Ltd"
         in page.select_one(".notice").text
     )
+
+
+def test_a_small_batch_is_the_requests_own_until_its_lease_runs_out(
+    client: PageClient, staff_api, engine, clock
+) -> None:
+    """The page renders a small batch itself: a worker woken by the new rows finds
+    nothing to take (before, it could take one and the page showed it still "To send");
+    if the request died half-way, a worker takes the rest over after the lease."""
+    incident_id = file_via_api(client, staff_api, controllers=["acme", "northwind"])
+    settings = _settings(client)
+    with Session(engine) as session:
+        staff_id = session.exec(select(User.id).where(User.email == STAFF)).one()
+        staff = principal_by_id(session, staff_id)
+    assert staff is not None
+    batch, token = batches.queue(
+        engine, staff, uuid.UUID(incident_id), settings.base_url, hold_up_to=5
+    )
+    assert token is not None
+    assert batches.claim(engine, settings, clock.now()) is None, "held by the request"
+    assert batches.run(engine, settings) == 0
+    clock.travel(timedelta(seconds=settings.outbox_lease_seconds + 1))
+    assert batches.run(engine, settings) == 2, "the request died: a worker takes them over"
+    assert batches.run_held(engine, settings, batch.id, token) == 0, "nothing left to it"
+    assert set(_sends(engine).values()) == {1} and len(_sends(engine)) == 2
 
 
 def test_two_people_pressing_send_at_once_send_each_notice_once(
