@@ -135,6 +135,18 @@ def sends_of(session: Session, notice_id: uuid.UUID) -> list[NoticeSend]:
     return list(session.exec(query.order_by(col(NoticeSend.number))).all())
 
 
+def sends_by_notice(
+    session: Session, notice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[NoticeSend]]:
+    """``sends_of`` for many notices in one query."""
+    found: dict[uuid.UUID, list[NoticeSend]] = {n: [] for n in notice_ids}
+    if notice_ids:
+        query = select(NoticeSend).where(col(NoticeSend.notice_id).in_(list(notice_ids)))
+        for send in session.exec(query.order_by(col(NoticeSend.number))):
+            found[send.notice_id].append(send)
+    return found
+
+
 def controller_addresses(session: Session, org: Organisation) -> list[str]:
     """Where a controller's mail goes: its notification addresses and its active officers."""
     officers = session.exec(

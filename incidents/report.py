@@ -9,6 +9,7 @@ facts; a field marked per controller is given for each controller the report cov
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from sqlmodel import Session
 from forms.decision import ART34_GROUNDS
 from forms.display import NOT_PROVIDED, display_value, format_datetime
 from forms.questionnaire import QUESTIONS, Text
+from forms.words import format_number
 from incidents import documents, notices, scope, service
 from incidents.models import (
     Incident,
@@ -37,6 +39,13 @@ from notify.assessment import Assessment, assess, assessment_of
 from notify.obligations import Obligation, regime_hours
 
 REGISTER_MAX = 500  # incidents in one register PDF; narrow the period for more
+# A report covering more controllers than this (staff's processor-wide report of an
+# incident with many) gives each per-controller field as a summary (how many controllers
+# have each value) and one table row per controller, not every field repeated for each
+# one; each controller's own report still has every field. A field with more different
+# values than SUMMARY_VALUES refers to that table.
+SUMMARY_FROM = 10
+SUMMARY_VALUES = 8
 
 
 @dataclass
@@ -506,21 +515,58 @@ AP_FORM: tuple[Section, ...] = (
 MAPPED_KEYS = {f.source for s in AP_FORM for f in s.fields if isinstance(f.source, str)}
 
 
-def section_rows(section: Section, data: ReportData) -> list[dict[str, Any]]:
-    """The section's fields as rows of a label and lines of text, in the report's language."""
+def _controllers_count(data: ReportData, count: int) -> str:
+    if count == 1:
+        return data.text(Text("1 controller", "1 verwerkingsverantwoordelijke"))
+    return data.text(Text("{n} controllers", "{n} verwerkingsverantwoordelijken")).format(
+        n=format_number(count, data.lang)
+    )
+
+
+SEE_TABLE = Text(
+    "Differs per controller: see the table of controllers at the end of this report.",
+    "Verschilt per verwerkingsverantwoordelijke: zie de tabel aan het eind van dit rapport.",
+)
+FIRST_ONLY = Text(
+    "… and {n} more: see the incident's report, which lists every controller.",
+    "… en nog {n}: zie het rapport van het incident, dat elke verwerkingsverantwoordelijke noemt.",
+)
+
+
+def _per_controller_lines(data: ReportData, item: Field, table: bool) -> list[str]:
+    """A per-controller field's lines: each controller's, prefixed with its name when there
+    are several; for many controllers how many have each value, or (too many values) the
+    table at the end (``table``), or the first SUMMARY_FROM controllers'."""
+    assert item.per_controller is not None
+    many = len(data.parts) > SUMMARY_FROM
+    if many:
+        found = Counter(" · ".join(item.per_controller(data, p)) for p in data.parts)
+        if len(found) <= SUMMARY_VALUES:
+            return [f"{value} ({_controllers_count(data, n)})" for value, n in found.most_common()]
+        if table:
+            return [data.text(SEE_TABLE)]
+    lines = []
+    for part in data.parts[:SUMMARY_FROM] if many else data.parts:
+        found_lines = item.per_controller(data, part)
+        # One row; with several controllers each one's lines start with its name
+        # (once: a field that is the name itself is not prefixed with it again).
+        if len(data.parts) > 1 and found_lines and found_lines[0] != part.org.name:
+            found_lines = [f"{part.org.name}: {found_lines[0]}", *found_lines[1:]]
+        lines += found_lines
+    if many:
+        lines.append(data.text(FIRST_ONLY).format(n=len(data.parts) - SUMMARY_FROM))
+    return lines
+
+
+def section_rows(section: Section, data: ReportData, table: bool = False) -> list[dict[str, Any]]:
+    """The section's fields as rows of a label and lines of text, in the report's language
+    (``table``: the report ends with the table of controllers)."""
     rows: list[dict[str, Any]] = []
     names = {p.org.slug: p.org.name for p in data.parts}
     for item in section.fields:
         if item.per_controller is not None:
             assert item.label is not None
-            lines = []
-            for part in data.parts:
-                found = item.per_controller(data, part)
-                # One row; with several controllers each one's lines start with its name
-                # (once: a field that is the name itself is not prefixed with it again).
-                if len(data.parts) > 1 and found and found[0] != part.org.name:
-                    found = [f"{part.org.name}: {found[0]}", *found[1:]]
-                lines += found
+            lines = _per_controller_lines(data, item, table)
             rows.append({"label": data.text(item.label), "lines": lines})
         elif isinstance(item.source, str):
             question = QUESTIONS[item.source]
@@ -539,6 +585,54 @@ def section_rows(section: Section, data: ReportData) -> list[dict[str, Any]]:
     return rows
 
 
+# --- the table of controllers (a report covering many) ----------------------------------
+
+
+def _cell_sent(data: ReportData, part: ControllerPart) -> str:
+    return data.when(part.sends[0].sent_at) if part.sends else data.text(NOT_YET)
+
+
+def _cell_persons(data: ReportData, part: ControllerPart) -> str:
+    answers = scope.applied(data.answers, part.notice.scope)
+    low, high = answers.get("affected_min"), answers.get("affected_max")
+    if low is None and high is None:
+        return data.text(NOT_PROVIDED)
+    if high is None or low is None or high == low:
+        return format_number(next(v for v in (low, high) if v is not None), data.lang)
+    return f"{format_number(low, data.lang)}–{format_number(high, data.lang)}"
+
+
+SUMMARY_COLUMNS: tuple[tuple[Text, Callable[[ReportData, ControllerPart], str]], ...] = (
+    (Text("Controller", "Verwerkingsverantwoordelijke"), lambda d, p: p.org.name),
+    (Text("Persons concerned", "Betrokkenen"), _cell_persons),
+    (Text("Informed by the processor", "Geïnformeerd door de verwerker"), _cell_sent),
+    (Text("Notice received", "Melding ontvangen"), lambda d, p: _aware(d, p)[0]),
+    (
+        Text("Decision: notify the authority", "Besluit: melden"),
+        lambda d, p: _decision_notify(d, p)[0],
+    ),
+    (
+        Text("Decision: inform the persons", "Besluit: betrokkenen informeren"),
+        lambda d, p: _decision_inform(d, p)[0],
+    ),
+    (
+        Text("Notified to the authority", "Gemeld bij de toezichthouder"),
+        lambda d, p: " · ".join(_authority_notified(d, p)),
+    ),
+)
+
+
+def controller_table(data: ReportData) -> dict[str, Any] | None:
+    """One row per controller with its own figures and where it stands, for a report that
+    covers more than SUMMARY_FROM controllers (None otherwise)."""
+    if len(data.parts) <= SUMMARY_FROM:
+        return None
+    return {
+        "headers": [data.text(label) for label, _cell in SUMMARY_COLUMNS],
+        "rows": [[cell(data, part) for _label, cell in SUMMARY_COLUMNS] for part in data.parts],
+    }
+
+
 # --- gathering the facts ----------------------------------------------------------------
 
 
@@ -550,26 +644,25 @@ def _parts(
     ]
     if slug is not None:
         pairs = [(n, o) for n, o in pairs if o.slug == slug]
-    records = service.records_of(session, [n.id for n, _ in pairs])
-    parts = []
-    for notice, org in pairs:
-        obligations = service.obligations_of(
-            session,
-            user,
-            incident,
-            notices=[(notice, org)],
-            records={notice.id: records[notice.id]},
+    ids = [n.id for n, _ in pairs]
+    records = service.records_of(session, ids)
+    sends = notices.sends_by_notice(session, ids)
+    obligations: dict[str, list[Obligation]] = {o.slug: [] for _, o in pairs}
+    for obligation in service.obligations_of(
+        session, user, incident, notices=pairs, records=records
+    ):
+        if obligation.controller in obligations:
+            obligations[obligation.controller].append(obligation)
+    return [
+        ControllerPart(
+            org=org,
+            notice=notice,
+            sends=sends[notice.id],
+            records={r.key: r for r in records[notice.id]},
+            obligations=obligations[org.slug],
         )
-        parts.append(
-            ControllerPart(
-                org=org,
-                notice=notice,
-                sends=notices.sends_of(session, notice.id),
-                records={r.key: r for r in records[notice.id]},
-                obligations=obligations,
-            )
-        )
-    return parts
+        for notice, org in pairs
+    ]
 
 
 def report_data(
@@ -610,8 +703,14 @@ def _document(template: str, context: dict[str, Any], lang: str, zone: ZoneInfo)
 
 
 def regulator_html(data: ReportData) -> str:
+    table = controller_table(data)
     sections = [
-        {"section": s, "title": data.text(s.title), "rows": section_rows(s, data)} for s in AP_FORM
+        {
+            "section": s,
+            "title": data.text(s.title),
+            "rows": section_rows(s, data, table is not None),
+        }
+        for s in AP_FORM
     ]
     overrides = [
         (p.org.name if len(data.parts) > 1 else None, p.notice.assessment_override)
@@ -626,7 +725,10 @@ def regulator_html(data: ReportData) -> str:
             "sections": sections,
             "assessment": data.assessment,
             "overrides": overrides,
-            "controllers": ", ".join(p.org.name for p in data.parts),
+            "controllers": _controllers_count(data, len(data.parts))
+            if table
+            else ", ".join(p.org.name for p in data.parts),
+            "table": table,
         },
         data.lang,
         data.zone,
