@@ -305,6 +305,7 @@ ROW_COLUMNS = (
     col(Incident.answers),
     col(Incident.closed_at),
     col(Incident.closing_note),
+    col(Incident.controller_groups),
 )
 
 

@@ -196,6 +196,23 @@ def notices_of(
     return list(session.exec(query).all())
 
 
+def notices_after(
+    session: Session, user: CurrentUser, incident_id: uuid.UUID, after: str | None, limit: int
+) -> list[tuple[Notice, Organisation]]:
+    """A page of the incident's notices (not removed) in controller slug order: at most
+    ``limit`` after the slug ``after``; an officer gets only their own."""
+    query = (
+        select(Notice, Organisation)
+        .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
+        .where(Notice.incident_id == incident_id, col(Notice.removed_at).is_(None))
+    )
+    if after is not None:
+        query = query.where(col(Organisation.slug) > after)
+    if not user.is_staff:
+        query = query.where(Notice.controller_id == user.organisation_id)
+    return list(session.exec(query.order_by(col(Organisation.slug)).limit(limit)).all())
+
+
 def answers_for(user: CurrentUser, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Answers (of an incident or a version) as this user may see them: an officer sees
     no other controllers."""
@@ -263,10 +280,12 @@ def create_draft(
     *,
     via: str = "web",
     controllers: Mapping[str, Organisation] | None = None,
+    groups: Sequence[str] = (),
 ) -> Incident:
     """A new draft with these answers (none: an empty one) and its notices.
-    ``controllers``: the controllers by slug when the caller has them."""
-    incident = _new_incident(user, answers or {})
+    ``controllers``: the controllers by slug when the caller has them; ``groups``: the
+    controller groups they were chosen by."""
+    incident = _new_incident(user, answers or {}, groups)
     _copy_columns(incident)
     session.add(incident)
     session.flush()  # the rows that refer to it come after it
@@ -283,13 +302,14 @@ def file(
     controllers: Mapping[str, Organisation],
     *,
     via: str,
+    groups: Sequence[str] = (),
 ) -> tuple[Incident, list[tuple[Notice, Organisation]]]:
     """A new incident submitted at once (the API without ``draft``), its answers checked
     complete by the caller: the same submission as :func:`submit` (``_submission``, the
     first version, the audit events), but its rows are written as plain INSERTs, parents
     first, since nothing needs to be read back: filing is the hot write path. Returns the
     incident and its notices with their controllers (by name)."""
-    incident = _new_incident(user, answers)
+    incident = _new_incident(user, answers, groups)
     at = _submission(session, incident, user, ctx, incident.answers)
     _copy_columns(incident)
     by_id = {org.id: org for org in controllers.values()}
@@ -328,8 +348,15 @@ def insert_rows(session: Session, *groups: list[Any]) -> None:
             session.execute(insert(table), values)
 
 
-def _new_incident(user: CurrentUser, answers: Mapping[str, Any]) -> Incident:
-    return Incident(answers=dict(answers), created_by_id=user.id, updated_by_id=user.id)
+def _new_incident(
+    user: CurrentUser, answers: Mapping[str, Any], groups: Sequence[str] = ()
+) -> Incident:
+    return Incident(
+        answers=dict(answers),
+        created_by_id=user.id,
+        updated_by_id=user.id,
+        controller_groups=list(groups),
+    )
 
 
 def _controllers(

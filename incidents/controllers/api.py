@@ -25,11 +25,17 @@ from incidents.controllers.api_common import (
     IncidentList,
     IncidentOut,
     Me,
+    NoticeList,
+    ObligationList,
     VersionConflictOut,
     _problems,
     _split,
     error_responses,
     incident_out,
+    notice_out,
+    obligation_out,
+    page_params,
+    slug_cursor,
 )
 from incidents.controllers.api_schema import _AnswersOperation, _ChangeOperation
 from incidents.controllers.common import (
@@ -46,6 +52,7 @@ from incidents.i18n import gettext as _
 from incidents.usecases import incidents
 from incidents.usecases import register as register_uc
 
+OBLIGATION_STATUSES = ("pending", "open", "met", "overdue", "not_applicable")
 CONFLICT = ResponseSpec(Errors, description="The incident is not in a state that allows this")
 LIFE = {**error_responses(401, 403, 404), 409: CONFLICT}  # deleting, reopening
 CLOSE = {**error_responses(400, 401, 403, 404, 422), 409: CONFLICT}
@@ -129,7 +136,14 @@ class IncidentApiController(Controller):
         answers, controls, errors = _split(data)
         submit = not controls.get("draft", False)
         view = incidents.create(
-            engine, user, settings, answers, submit=submit, via="api", errors=errors
+            engine,
+            user,
+            settings,
+            answers,
+            submit=submit,
+            via="api",
+            errors=errors,
+            groups=controls.get("controller_groups"),
         )
         return incident_out(view)
 
@@ -154,6 +168,46 @@ class IncidentApiController(Controller):
     def get_incident(self, engine: Db, user: Principal, incident_id: IncidentId) -> IncidentOut:
         """One incident: answers, obligations and notices (an officer sees only their own)."""
         return incident_out(incidents.get(engine, user, incident_id))
+
+    @get(
+        "/{incident_id:uuid}/notices",
+        name="api_incident_notices",
+        responses=error_responses(400, 401, 404),
+    )
+    @in_thread
+    def list_notices(
+        self, request: Request[Any, Any, Any], engine: Db, user: Principal, incident_id: IncidentId
+    ) -> NoticeList:
+        """The incident's notices by controller slug, ``limit`` (1-500, default 100) at a
+        time; the ``next_cursor`` of a page, sent back as ``cursor``, gives the next. An
+        officer sees only their own."""
+        after, limit, _status = page_params(request.query_params)
+        found = incidents.notices_page(engine, user, incident_id, after, limit)
+        return NoticeList(
+            items=[notice_out(n, o) for n, o in found.notices],
+            next_cursor=slug_cursor(found.last) if found.last else None,
+        )
+
+    @get(
+        "/{incident_id:uuid}/obligations",
+        name="api_incident_obligations",
+        responses=error_responses(400, 401, 404),
+    )
+    @in_thread
+    def list_obligations(
+        self, request: Request[Any, Any, Any], engine: Db, user: Principal, incident_id: IncidentId
+    ) -> ObligationList:
+        """The incident's obligations, the duties of ``limit`` controllers (1-500, default
+        100) at a time by slug, optionally only those with ``status`` (pending, open, met,
+        overdue, not_applicable); ``next_cursor`` as for the notices."""
+        after, limit, status = page_params(request.query_params, OBLIGATION_STATUSES)
+        found = incidents.notices_page(engine, user, incident_id, after, limit)
+        return ObligationList(
+            items=[
+                obligation_out(o) for o in found.obligations if status is None or o.status == status
+            ],
+            next_cursor=slug_cursor(found.last) if found.last else None,
+        )
 
     @patch(
         "/{incident_id:uuid}",

@@ -3,7 +3,9 @@ request schema built from the questionnaire, and the translation of rows into JS
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -14,15 +16,18 @@ from msgspec import Struct
 
 from forms.questionnaire import Text
 from forms.values import FieldError
-from incidents.controllers.common import error_response
+from incidents.accounts import SLUG_RE
+from incidents.controllers.common import Reply, error_response
 from incidents.i18n import current_language
+from incidents.i18n import gettext as _
 from incidents.models import Notice, Organisation
 from incidents.principal import CurrentUser
 from incidents.usecases.incidents import IncidentView
 from notify.assessment import Assessment, assessment_of
+from notify.obligations import Obligation
 
-CONTROL_KEYS = {"draft", "submit", "note"}
-PATCH_CONTROL_KEYS = CONTROL_KEYS | {"version"}
+CONTROL_KEYS = {"draft", "submit", "note", "controller_groups"}
+PATCH_CONTROL_KEYS = {"draft", "submit", "note", "version"}
 NOTE_MAX = 2000
 _BOOLEAN = Text("true or false", "true of false")
 _VERSION = Text("the version number, like 3", "het versienummer, zoals 3")
@@ -112,6 +117,24 @@ class IncidentOut(Struct):
     notices: list[NoticeOut]
     closed_at: str | None = None
     closing_note: str = ""
+    # With many controllers the incident carries the first EMBEDDED of its notices (by
+    # slug) and their controllers' obligations; the totals say how many there are, and
+    # ``notices_next`` / ``obligations_next`` are the paged lists with the rest.
+    notices_total: int = 0
+    obligations_total: int = 0
+    controller_groups: list[str] = []  # the groups its controllers were chosen by
+    notices_next: str | None = None
+    obligations_next: str | None = None
+
+
+class NoticeList(Struct):
+    items: list[NoticeOut]
+    next_cursor: str | None  # the next page: send it back as ``cursor``
+
+
+class ObligationList(Struct):
+    items: list[ObligationOut]
+    next_cursor: str | None
 
 
 # Closing an incident: the closing note (required), and ``with_open_duties`` true to close
@@ -167,9 +190,73 @@ def _problems(status: int, errors: list[FieldError], language: str) -> Response[
     return error_response(status, [e.as_json(language) for e in errors])
 
 
-def incident_out(view: IncidentView) -> IncidentOut:
-    """The incident as JSON, from what the use case gathered."""
+EMBEDDED = 100  # notices (and their controllers' obligations) in an incident's JSON
+PAGE_MAX = 500  # controllers in one page of an incident's notices or obligations
+_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def slug_cursor(slug: str) -> str:
+    """The link to the page after this controller (opaque: URL-safe base64 of its slug)."""
+    return base64.urlsafe_b64encode(slug.encode()).decode().rstrip("=")
+
+
+def page_params(
+    params: Mapping[str, str], statuses: Sequence[str] = ()
+) -> tuple[str | None, int, str | None]:
+    """``cursor`` (the slug after which the page starts), ``limit`` (1-PAGE_MAX, default
+    EMBEDDED) and, where ``statuses`` are given, ``status`` from a page's query; Reply 400
+    listing every one that cannot be read."""
+    problems: list[dict[str, str | None]] = []
+    after = None
+    if cursor := params.get("cursor"):
+        try:
+            if not _CURSOR.match(cursor):
+                raise ValueError(cursor)
+            after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            if not SLUG_RE.match(after):
+                raise ValueError(cursor)
+        except ValueError:  # bad base64 and UTF-8 too
+            message = _("This page link is not valid; start again from the first page")
+            problems.append({"field": "cursor", "message": message})
+    limit = EMBEDDED
+    if (text := params.get("limit")) is not None:
+        number = int(text) if text.isdigit() and len(text) <= 4 else 0
+        if not 1 <= number <= PAGE_MAX:
+            message = _("Use a number from 1 to %(max)s") % {"max": PAGE_MAX}
+            problems.append({"field": "limit", "message": message})
+        limit = number
+    status = params.get("status") or None
+    if statuses and status is not None and status not in statuses:
+        message = _("Use one of: %(values)s") % {"values": ", ".join(statuses)}
+        problems.append({"field": "status", "message": message})
+    if problems:
+        raise Reply(error_response(400, problems))
+    return after, limit, status
+
+
+def obligation_out(o: Obligation) -> ObligationOut:
+    return ObligationOut(
+        key=o.key,
+        controller=o.controller,
+        starts_at=_iso(o.starts_at),
+        due_at=_iso(o.due_at),
+        status=o.status,
+        met_at=_iso(o.met_at),
+    )
+
+
+def incident_out(view: IncidentView, embedded: int | None = EMBEDDED) -> IncidentOut:
+    """The incident as JSON, from what the use case gathered: its first ``embedded``
+    notices by controller slug with their obligations (None: all of them)."""
     incident = view.incident
+    live = sorted(
+        ((n, o) for n, o in view.notices if n.removed_at is None), key=lambda p: p[1].slug
+    )
+    shown = live if embedded is None else live[:embedded]
+    slugs = {org.slug for _n, org in shown}
+    obligations = [o for o in view.obligations if o.controller in slugs]
+    more = len(shown) < len(live)
+    base = f"/api/v1/incidents/{incident.id}"
     return IncidentOut(
         id=str(incident.id),
         reference=incident.reference,
@@ -180,22 +267,17 @@ def incident_out(view: IncidentView) -> IncidentOut:
         submitted_at=_iso(incident.submitted_at),
         answers=view.answers,
         assessment=assessment_out(assessment_of(incident)),
-        obligations=[
-            ObligationOut(
-                key=o.key,
-                controller=o.controller,
-                starts_at=_iso(o.starts_at),
-                due_at=_iso(o.due_at),
-                status=o.status,
-                met_at=_iso(o.met_at),
-            )
-            for o in view.obligations
-        ],
-        notices=[
-            notice_out(notice, org) for notice, org in view.notices if notice.removed_at is None
-        ],
+        obligations=[obligation_out(o) for o in obligations],
+        notices=[notice_out(notice, org) for notice, org in shown],
         closed_at=_iso(incident.closed_at),
         closing_note=incident.closing_note,
+        notices_total=len(live),
+        obligations_total=len(view.obligations),
+        controller_groups=list(incident.controller_groups),
+        notices_next=f"{base}/notices?cursor={slug_cursor(shown[-1][1].slug)}" if more else None,
+        obligations_next=(
+            f"{base}/obligations?cursor={slug_cursor(shown[-1][1].slug)}" if more else None
+        ),
     )
 
 

@@ -54,6 +54,15 @@ def answers_schema(*, with_controls: bool, with_version: bool = False) -> Schema
         properties["version"] = Schema(
             type=OpenAPIType.INTEGER, minimum=0, description=VERSION_HELP + " (or If-Match)"
         )
+    if with_controls and not with_version:  # filing: controllers chosen by group too
+        properties["controller_groups"] = Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(type=OpenAPIType.STRING),
+            description=(
+                'Controller groups ("*": every controller) whose members are added to '
+                "`controllers`; the incident keeps the groups it was filed with"
+            ),
+        )
     if with_controls:
         properties["draft"] = Schema(
             type=OpenAPIType.BOOLEAN, description="Save a draft without the submit checks"

@@ -88,7 +88,7 @@ def _incident_report(
         return one_error(409, None, exc.message)
     data = found.data
     with documents.language(data.lang):
-        incident_json = msgspec.json.encode(incident_out(found.view))
+        incident_json = msgspec.json.encode(incident_out(found.view, embedded=None))
     body = report.regulator_pdf(data, incident_json)
     suffix = f"-{data.parts[0].org.slug}" if len(data.parts) == 1 else ""
     return pdf_response(body, f"{data.incident.reference}{suffix}-{data.lang}.pdf")

@@ -82,6 +82,30 @@ def view_of(session: Session, user: CurrentUser, incident: Incident) -> Incident
     return IncidentView(incident, service.answers_for(user, incident.answers), pairs, obligations)
 
 
+@dataclass(frozen=True)
+class NoticePage:
+    """A page of an incident's notices by controller slug, their controllers' obligations,
+    and the slug the next page starts after (None: this was the last)."""
+
+    notices: Pairs
+    obligations: list[Obligation]
+    last: str | None
+
+
+def notices_page(
+    engine: Engine, user: CurrentUser, incident_id: uuid.UUID, after: str | None, limit: int
+) -> NoticePage:
+    """The notices of a visible incident (an officer: only their own) ``limit`` at a time,
+    after the controller slug ``after``."""
+    with session_scope(engine) as session:
+        incident = service.visible_incident(session, user, incident_id)
+        pairs = service.notices_after(session, user, incident.id, after, limit + 1)
+        more = len(pairs) > limit
+        pairs = pairs[:limit]
+        obligations = service.obligations_of(session, user, incident, notices=pairs)
+    return NoticePage(pairs, obligations, pairs[-1][1].slug if more else None)
+
+
 # --- filing -----------------------------------------------------------------------------
 
 
@@ -94,24 +118,36 @@ def create(
     submit: bool = False,
     via: str = "web",
     errors: list[FieldError] | None = None,
+    groups: Any = None,
 ) -> IncidentView:
     """A new incident: a draft (the page's "start", the API with ``"draft": true``), or
     filed and submitted at once when ``submit`` (every required answer must be there).
-    FormInvalid lists every problem (``errors``: those the caller found in the request
-    already, first); nothing is saved then."""
+    ``groups``: controller groups whose members are added to the controllers (the API's
+    ``controller_groups``; the incident keeps them). FormInvalid lists every problem
+    (``errors``: those the caller found in the request already, first); nothing is saved
+    then."""
     require_staff(user)
     with session_scope(engine) as session:
         ctx, controllers = service.filing_context(session, settings)
-    result = validate(answers or {}, ctx, complete=submit, strict=True)
-    if errors or result.errors:
-        raise FormInvalid((errors or []) + result.errors)
+    answers = dict(answers or {})
+    chosen, group_errors = with_groups(
+        answers.get("controllers"), groups, controllers, "controller_groups"
+    )
+    if groups and not group_errors:
+        answers["controllers"] = chosen
+    result = validate(answers, ctx, complete=submit, strict=True)
+    if errors or group_errors or result.errors:
+        raise FormInvalid((errors or []) + group_errors + result.errors)
+    kept = sorted(set(groups or []))
     with session_scope(engine, write=True) as session:
         if not submit:
             incident = service.create_draft(
-                session, user, result.answers, via=via, controllers=controllers
+                session, user, result.answers, via=via, controllers=controllers, groups=kept
             )
             return view_of(session, user, incident)
-        incident, pairs = service.file(session, user, result.answers, ctx, controllers, via=via)
+        incident, pairs = service.file(
+            session, user, result.answers, ctx, controllers, via=via, groups=kept
+        )
         no_records: dict[uuid.UUID, list[Any]] = {n.id: [] for n, _ in pairs}  # all new
         obligations = service.obligations_of(
             session, user, incident, notices=pairs, records=no_records
@@ -260,13 +296,27 @@ def _by_groups(
     groups ticked (or all controllers). The incident keeps the groups they came from; the
     answer ``controllers`` the controllers they are now, in name order after those ticked."""
     groups = sorted(set(fields.all_values(form, "controller_group")))
+    chosen, errors = with_groups(raw.get("controllers", []), groups, controllers, "controllers")
+    if errors:
+        return raw, errors
+    incident.controller_groups = groups
+    return ({**raw, "controllers": chosen} if groups else raw), []
+
+
+def with_groups(
+    chosen: Any, groups: Any, controllers: Mapping[str, Organisation], field: str
+) -> tuple[Any, list[FieldError]]:
+    """The controllers ``chosen`` one by one followed by every member of ``groups`` (or of
+    all, ALL_CONTROLLERS) in name order, each once; or the problem at ``field`` (groups
+    that are not a list of known group names)."""
+    if not groups:
+        return chosen, []
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        return chosen, [FieldError(field, "wrong_type", {"expected": _LIST_OF_NAMES})]
     known = {g for org in controllers.values() for g in org.groups} | {ALL_CONTROLLERS}
     unknown = [g for g in groups if g not in known]
     if unknown:
-        return raw, [FieldError("controllers", "unknown_group", {"value": unknown[0][:80]})]
-    incident.controller_groups = groups
-    if not groups:
-        return raw, []
+        return chosen, [FieldError(field, "unknown_group", {"value": unknown[0][:80]})]
     members = sorted(
         (
             o
@@ -275,8 +325,11 @@ def _by_groups(
         ),
         key=lambda o: o.name.lower(),
     )
-    chosen = list(dict.fromkeys([*raw.get("controllers", []), *(o.slug for o in members)]))
-    return {**raw, "controllers": chosen}, []
+    explicit = chosen if isinstance(chosen, list) else []
+    return list(dict.fromkeys([*explicit, *(o.slug for o in members)])), []
+
+
+_LIST_OF_NAMES = Text("a list of group names", "een lijst van groepsnamen")
 
 
 def _step_problems(

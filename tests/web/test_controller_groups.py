@@ -102,3 +102,31 @@ def test_an_unknown_group_is_refused_at_the_question(client: PageClient, engine)
     assert _incident(engine).answers == {}
     assert _incident(engine).controller_groups == []
     assert STEP_FORMS["controllers"]  # the ordinary journey still picks one by one
+
+
+@pytest.mark.usefixtures("sixty")
+def test_the_api_files_an_incident_by_group(client: PageClient, api_headers) -> None:
+    """``controller_groups`` when filing through the API: the members are added to the
+    controllers named one by one, each once; the incident says which groups it was filed
+    with; an unknown group or a group that is not a name is a 422 at that field, with the
+    answers' own problems listed too, and nothing is filed."""
+    from tests.factories import complete_answers
+
+    staff = api_headers(STAFF)
+    body = {**complete_answers(controllers=["acme", "client-001"]), "controller_groups": ["HR"]}
+    response = client.post("/api/v1/incidents", json=body, headers=staff)
+    assert response.status_code == 201, response.text
+    filed = response.json()
+    controllers = filed["answers"]["controllers"]
+    assert controllers[:2] == ["acme", "client-001"] and len(controllers) == 31
+    assert filed["controller_groups"] == ["HR"] and filed["notices_total"] == 31
+    everyone = {**complete_answers(controllers=[]), "controller_groups": ["*"], "draft": True}
+    draft = client.post("/api/v1/incidents", json=everyone, headers=staff).json()
+    assert len(draft["answers"]["controllers"]) == 63 and draft["controller_groups"] == ["*"]
+    for groups in (["Nobody"], "HR", [1], [["HR"]]):
+        bad = {**complete_answers(), "controller_groups": groups, "summary": ""}
+        refused = client.post("/api/v1/incidents", json=bad, headers=staff)
+        assert refused.status_code == 422, groups
+        assert {e["field"] for e in refused.json()["errors"]} >= {"controller_groups", "summary"}
+    listed = client.get("/api/v1/incidents?limit=200", headers=staff).json()["items"]
+    assert sorted(i["controller_groups"] for i in listed) == [["*"], ["HR"]]
