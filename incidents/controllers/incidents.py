@@ -8,7 +8,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode
@@ -23,6 +23,7 @@ from forms.display import answer_changes, answer_sections
 from forms.questionnaire import EU_EEA_COUNTRIES, STEP_OF_QUESTION, STEPS
 from forms.reading import all_values
 from forms.values import clean_text, whole_number
+from forms.words import format_number
 from incidents import notices, register, scope, timeline
 from incidents.auth import staff_only
 from incidents.clock import now
@@ -541,13 +542,15 @@ def duty_choices(explain: list[Any], names: dict[str, str]) -> list[dict[str, An
 
 
 def _controllers(count: int) -> str:
-    return ngettext("%(num)d controller", "%(num)d controllers", count) % {"num": count}
+    words = ngettext("%(num)s controller", "%(num)s controllers", count)
+    return words % {"num": format_number(count, lang())}
 
 
-def _owed_rows(obligations: list[Any], names: dict[str, str]) -> list[tuple[Any, str]]:
-    """The duties owed now with whom they concern; with many controllers those alike (one
+def _rows_by_duty(
+    rows: list[Any], names: dict[str, str], key: Callable[[Any], Any] = timeline.alike
+) -> list[tuple[Any, str]]:
+    """Duties with whom they concern; with many controllers those alike (by ``key``: one
     duty, one due time) are one row that counts the controllers."""
-    rows = owed(obligations)
     if len(names) <= timeline.GROUP_FROM:
         return [(o, names.get(o.controller, o.controller)) for o in rows]
     return [
@@ -557,8 +560,12 @@ def _owed_rows(obligations: list[Any], names: dict[str, str]) -> list[tuple[Any,
             if len(group) == 1
             else _controllers(len(group)),
         )
-        for group in timeline.together(rows, timeline.alike)
+        for group in timeline.together(rows, key)
     ]
+
+
+def _names(pairs: Any) -> dict[str, str]:
+    return {org.slug: org.name for _, org in pairs}
 
 
 def _timeline_context(found: incidents.Deadlines, settings: Settings) -> dict[str, Any]:
@@ -567,9 +574,9 @@ def _timeline_context(found: incidents.Deadlines, settings: Settings) -> dict[st
         "now": found.now,
         "items": items,
         "axis": timeline.axis_svg(items, found.now),
-        "owed": _owed_rows(found.obligations, {org.slug: org.name for _, org in found.current}),
+        "owed": _rows_by_duty(owed(found.obligations), _names(found.current)),
         "late": [o for o in found.obligations if o.late],
-        "names": {org.slug: org.name for _, org in found.current},
+        "names": _names(found.current),
     }
 
 
@@ -627,7 +634,7 @@ def _incident_context(
         "on_the_way": found.on_the_way,
         "to_send": sum(1 for n, _o in pairs if notices.needs_sending(incident, n)),
         "to_send_names": [o.name for n, o in pairs if notices.needs_sending(incident, n)],
-        "unmet": unmet(found.deadlines.obligations),
+        "unmet": _rows_by_duty(unmet(found.deadlines.obligations), names, lambda o: o.key),
         "errors": [],
         "values": {},
         "assessment": assessment_of(incident),

@@ -1,5 +1,7 @@
 """Issue 15 in the browser: an administrator imports 200 controllers from a CSV file (a
-preview first), and staff pick the affected ones by group and by searching the list."""
+preview first); staff pick the affected ones by group and by searching the list, file the
+incident and send to all of them: the page returns at once and a progress bar (htmx
+polling) follows the server's worker until every notice is delivered."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.steps import log_in
+from tests.e2e.test_two_controllers import Driver, answer_the_rest
 
 ROWS = 200
 
@@ -25,7 +29,7 @@ def _csv(tmp_path: Path) -> Path:
     return path
 
 
-def test_import_two_hundred_controllers_then_pick_them_by_group_and_name(
+def test_import_two_hundred_controllers_pick_them_by_group_and_name_and_send_to_all(
     page, tmp_path: Path, shot
 ) -> None:
     log_in(page, "admin@talentcloud.example")
@@ -68,3 +72,28 @@ def test_import_two_hundred_controllers_then_pick_them_by_group_and_name(
     expect(page.get_by_label("Bulk Client 001 Ltd")).to_be_checked()  # in Region 1
     expect(page.get_by_label("Bulk Client 002 Ltd")).not_to_be_checked()
     assert page.locator("#controller-list input:checked").count() == 51
+
+    # File it and send to all 51: a batch the server's worker renders and delivers.
+    with page.expect_navigation():
+        page.locator('form#step-form button[value="continue"]').last.click()
+    answer_the_rest(
+        Driver(page, "mouse", SCREENSHOTS / "bulk", axe=False), "Payroll export left public."
+    )
+    page.locator("#confirm_send").check()
+    with page.expect_navigation():
+        page.locator('form[action$="/notices/send"] button').click()
+    progress = page.locator("#send-progress")
+    expect(progress).to_have_attribute("data-hx-trigger", "every 2s")
+    shot(page, "32-sending-to-all")
+    expect(page.locator("#send-progress-text")).to_have_text(
+        "51 notices: 0 waiting, 0 rendered, 51 delivered, 0 failed.", timeout=180_000
+    )
+    assert progress.get_attribute("data-hx-get") is None, "polling stops once delivered"
+    shot(page, "33-sent-to-all")
+    page.reload()
+    counts = page.locator(".notice-counts li")
+    expect(counts.nth(0)).to_have_text("51 controllers")
+    expect(counts.nth(2)).to_have_text("0 to send")
+    expect(counts.nth(3)).to_have_text("51 delivered")
+    assert page.locator("#notices tbody tr").count() == 50
+    assert page.locator("#notices tbody .tag-orange").count() == 0

@@ -160,6 +160,11 @@ def _file_incident(d: Driver, summary: str) -> str:
     d.check('input[name="controllers"][value="acme"]')
     d.check('input[name="controllers"][value="northwind"]')
     d.next("step-controllers")
+    return answer_the_rest(d, summary)
+
+
+def answer_the_rest(d: Driver, summary: str) -> str:
+    """From the step after the controllers to the submitted incident; its reference."""
     d.fill("#summary", summary)
     d.check('input[name="cause"][value="hacking_malware_phishing"]')
     d.check('input[name="ongoing"][value="no"]')

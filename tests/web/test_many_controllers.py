@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from incidents.models import ObligationRecord
-from tests.helpers import ADMIN, STAFF, PageClient, check_page
-from tests.web.notice_helpers import file_via_api
+from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, check_page
+from tests.web.notice_helpers import file_via_api, pdf_text
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -129,3 +129,79 @@ def test_one_reason_for_sixty_late_controllers_is_one_choice(
     assert recorded == 60
     forged = client.submit(url, {"duty": "group:processor_notice:1999-01-01T00:00", "reason": "x"})
     assert forged.status_code == 303  # nothing matches: nothing is late there
+
+
+def test_the_processor_wide_report_is_a_summary_and_a_table_of_controllers(
+    client: PageClient, wide: str, api_headers
+) -> None:
+    """A report for all 120 controllers: each per-controller field says how many have each
+    value, or points to the table that ends the report (one row per controller with its
+    own figures), instead of repeating every field 120 times. One controller's report and
+    the register keep their own shapes."""
+    own = {"affected_min": 7, "affected_max": 9}
+    url = f"/api/v1/incidents/{wide}/controllers/many-005/scope"
+    assert client.put(url, json=own, headers=api_headers(STAFF)).status_code == 200
+    client.login(STAFF)
+    text = pdf_text(client.get(f"/incidents/{wide}/report.pdf?lang=en").content)
+    assert "· 120 controllers" in text
+    assert "The processor informed the controller Not yet (120 controllers)" in text
+    assert "Differs per controller: see the table of controllers at the end" in text
+    table = text[text.index("11. The controllers") :]
+    assert all(f"Many Client {n:03d}" in table for n in range(COUNT))
+    assert "Many Client 005 7–9 Not yet" in table and "Many Client 006 120–450" in table
+    assert text.count("Many Client 000") == 1, "the name is in the table, not in every field"
+    dutch = pdf_text(client.get(f"/incidents/{wide}/report.pdf?lang=nl").content)
+    assert "Nog niet (120 verwerkingsverantwoordelijken)" in dutch
+    assert "11. De verwerkingsverantwoordelijken" in dutch
+    one = pdf_text(client.get(f"/incidents/{wide}/report.pdf?lang=en&controller=many-005").content)
+    assert "11. The controllers" not in one and "Many Client 005" in one
+    assert "Minimum number of persons 7" in one
+    register = pdf_text(client.get("/incidents/export.pdf?lang=en").content)
+    assert "Many Client 009" in register and "Many Client 010" not in register
+    assert "… and 110 more: see the incident's report" in register
+
+
+def test_the_incident_json_pages_its_notices_and_obligations(
+    client: PageClient, wide: str, api_headers
+) -> None:
+    """120 controllers: the incident carries the first 100 notices by slug and their
+    duties, with the totals and links to the rest; the lists page by cursor, every
+    controller exactly once; a tampered cursor or a bad limit is a 400 naming each."""
+    staff = api_headers(STAFF)
+    body = client.get(f"/api/v1/incidents/{wide}", headers=staff).json()
+    assert len(body["notices"]) == 100 and body["notices_total"] == 120
+    assert body["notices"][0]["controller"] == "many-000"
+    assert {o["controller"] for o in body["obligations"]} <= {
+        n["controller"] for n in body["notices"]
+    }
+    assert body["obligations_total"] > len(body["obligations"])
+    seen: list[str] = [n["controller"] for n in body["notices"]]
+    page = client.get(body["notices_next"], headers=staff).json()
+    seen += [n["controller"] for n in page["items"]]
+    assert page["next_cursor"] is None
+    assert seen == [f"many-{n:03d}" for n in range(COUNT)]
+
+    duties: list[dict] = []
+    url = f"/api/v1/incidents/{wide}/obligations?limit=50"
+    while url:
+        page = client.get(url, headers=staff).json()
+        duties += page["items"]
+        cursor = page["next_cursor"]
+        url = f"/api/v1/incidents/{wide}/obligations?limit=50&cursor={cursor}" if cursor else ""
+    assert len(duties) == body["obligations_total"]
+    assert len({(o["controller"], o["key"]) for o in duties}) == len(duties)
+    overdue = client.get(
+        f"/api/v1/incidents/{wide}/obligations?status=overdue&limit=500", headers=staff
+    ).json()["items"]
+    assert len(overdue) == 60 and {o["status"] for o in overdue} == {"overdue"}
+
+    bad = client.get(f"/api/v1/incidents/{wide}/notices?cursor=%%%&limit=0&status=x", headers=staff)
+    assert bad.status_code == 400
+    assert {e["field"] for e in bad.json()["errors"]} == {"cursor", "limit"}
+    for query in ("cursor=" + "A" * 101, "cursor=Tk9UIEEgU0xVRyE", "limit=99999999999999999999"):
+        response = client.get(f"/api/v1/incidents/{wide}/obligations?{query}", headers=staff)
+        assert response.status_code == 400, query
+    bad_status = client.get(f"/api/v1/incidents/{wide}/obligations?status=late", headers=staff)
+    assert bad_status.json()["errors"][0]["field"] == "status"
+    officer = api_headers(OFFICER_ACME)
+    assert client.get(f"/api/v1/incidents/{wide}/notices", headers=officer).status_code == 404
