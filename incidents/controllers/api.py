@@ -181,12 +181,8 @@ class IncidentApiController(Controller):
         """The incident's notices by controller slug, ``limit`` (1-500, default 100) at a
         time; the ``next_cursor`` of a page, sent back as ``cursor``, gives the next. An
         officer sees only their own."""
-        after, limit, _status = page_params(request.query_params)
-        found = incidents.notices_page(engine, user, incident_id, after, limit)
-        return NoticeList(
-            items=[notice_out(n, o) for n, o in found.notices],
-            next_cursor=slug_cursor(found.last) if found.last else None,
-        )
+        found, _status, cursor = _notices_page(request, engine, user, incident_id)
+        return NoticeList(items=[notice_out(n, o) for n, o in found.notices], next_cursor=cursor)
 
     @get(
         "/{incident_id:uuid}/obligations",
@@ -200,14 +196,11 @@ class IncidentApiController(Controller):
         """The incident's obligations, the duties of ``limit`` controllers (1-500, default
         100) at a time by slug, optionally only those with ``status`` (pending, open, met,
         overdue, not_applicable); ``next_cursor`` as for the notices."""
-        after, limit, status = page_params(request.query_params, OBLIGATION_STATUSES)
-        found = incidents.notices_page(engine, user, incident_id, after, limit)
-        return ObligationList(
-            items=[
-                obligation_out(o) for o in found.obligations if status is None or o.status == status
-            ],
-            next_cursor=slug_cursor(found.last) if found.last else None,
+        found, status, cursor = _notices_page(
+            request, engine, user, incident_id, OBLIGATION_STATUSES
         )
+        items = [obligation_out(o) for o in found.obligations if status in (None, o.status)]
+        return ObligationList(items=items, next_cursor=cursor)
 
     @patch(
         "/{incident_id:uuid}",
@@ -259,6 +252,19 @@ class IncidentApiController(Controller):
     def reopen_incident(self, engine: Db, user: Principal, incident_id: IncidentId) -> IncidentOut:
         """Reopen a closed incident (status ``submitted`` again)."""
         return incident_out(incidents.reopen(engine, user, incident_id, via="api"))
+
+
+def _notices_page(
+    request: Request[Any, Any, Any],
+    engine: Db,
+    user: Principal,
+    incident_id: uuid.UUID,
+    statuses: tuple[str, ...] = (),
+) -> tuple[incidents.NoticePage, str | None, str | None]:
+    """The page of notices a list asks for, the ``status`` asked, the next page's cursor."""
+    after, limit, status = page_params(request.query_params, statuses)
+    found = incidents.notices_page(engine, user, incident_id, after, limit)
+    return found, status, slug_cursor(found.last) if found.last else None
 
 
 def _update(
