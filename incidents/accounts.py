@@ -230,7 +230,7 @@ def create_user(
             Problem("email", _("a user with e-mail {email} already exists").format(email=email))
         )
     check_name(name, problems)
-    org, org_problems = _organisation_for_role(session, role, org_slug)
+    org, org_problems = organisation_for_role(session, role, org_slug)
     problems.extend(org_problems)
     try:
         check_password_policy(password)
@@ -252,7 +252,7 @@ def create_user(
     return user
 
 
-def _organisation_for_role(
+def organisation_for_role(
     session: Session, role: str, org_slug: str | None
 ) -> tuple[Organisation | None, list[Problem]]:
     if role not in {r.value for r in Role}:
@@ -290,7 +290,7 @@ def update_user(
     problems: list[Problem] = []
     name = name.strip()
     check_name(name, problems)
-    org, org_problems = _organisation_for_role(session, role, org_slug)
+    org, org_problems = organisation_for_role(session, role, org_slug)
     problems.extend(org_problems)
     if problems:
         raise InputError(problems)

@@ -35,7 +35,16 @@ from sqlalchemy.exc import DBAPIError
 from forms.questionnaire import Text
 from incidents import clock, service
 from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
-from incidents.controllers import admin, api, api_controllers, api_notices, auth, pages, reports
+from incidents.controllers import (
+    admin,
+    api,
+    api_controllers,
+    api_invitations,
+    api_notices,
+    auth,
+    pages,
+    reports,
+)
 from incidents.controllers import incidents as incident_pages
 from incidents.controllers import notices as notice_pages
 from incidents.controllers.common import (
@@ -50,7 +59,7 @@ from incidents.errors import Conflict, Invalid, NotAllowed, NotFound
 from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.logs import configure_logging, get_logger, safe_traceback
-from incidents.middleware import EdgeMiddleware, InputGuardMiddleware
+from incidents.middleware import EdgeMiddleware, InputGuardMiddleware, logged_path
 from incidents.principal import CurrentUser
 from incidents.settings import PROJECT_ROOT, Settings
 from incidents.templating import build_environment
@@ -211,7 +220,7 @@ def handle_database_error(request: Request, exc: DBAPIError) -> Response[Any]:
     get_logger("breachdesk.error").warning(
         "lock_conflict",
         method=request.method,
-        path=request.url.path,
+        path=logged_path(request.url.path),
         error=type(exc.orig).__name__,
     )
     language = current_language.get()
@@ -226,7 +235,7 @@ def handle_server_error(request: Request, exc: Exception) -> Response[Any]:
     get_logger("breachdesk.error").error(
         "unhandled_exception",
         method=request.method,
-        path=request.url.path,
+        path=logged_path(request.url.path),
         exception=type(exc).__name__,
         where=safe_traceback(exc),
     )
@@ -316,6 +325,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *api.handlers,
             *api_notices.handlers,
             *api_controllers.handlers,
+            *api_invitations.handlers,
             *reports.api_handlers,
             create_static_files_router(
                 path="/static",

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
-from incidents import accounts, controller_csv
+from incidents import accounts, controller_csv, invitations
 from incidents.db import make_engine, session_scope
 from incidents.i18n import current_language
 from incidents.models import OrgKind, Role, User
@@ -88,6 +88,26 @@ def cmd_create_user(args: argparse.Namespace) -> None:
     with _writing() as session:
         user = accounts.create_user(session, password=password, org_slug=args.org, **fields)
         print(f"created {user.role} {user.email}")
+
+
+def cmd_invite(args: argparse.Namespace) -> None:
+    settings = _settings()
+    with _writing() as session:
+        sent = invitations.invite(
+            session,
+            settings.base_url,
+            email=args.email,
+            name=args.name,
+            role=args.role,
+            org_slug=args.org,
+            actor_id=None,
+        )
+        invitation = sent.invitation
+        until = invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        print(
+            f"invited {invitation.role} {invitation.email} ({sent.organisation.slug}); the "
+            f"e-mail with the link is in the outbox, the link works once until {until}"
+        )
 
 
 def _prompt() -> str:
@@ -299,6 +319,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--org", default=None, help="organisation slug (required for an officer)")
     p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser(
+        "invite", help="invite a person by e-mail: a one-time link to choose a password"
+    )
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--org", default=None, help="controller slug (required for an officer)")
+    p.set_defaults(func=cmd_invite)
 
     p = sub.add_parser("create-token", help="print a new API token for a user")
     p.add_argument("--email", required=True)

@@ -188,11 +188,19 @@ class EdgeMiddleware:
             self.log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=logged_path(scope["path"]),
                 status=status["code"],
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 user_id=getattr(user, "id", None),
             )
+
+
+# Paths that carry a one-time secret (an invitation's link): logged without it.
+SECRET_PATHS = re.compile(r"^(/invitations/)[^/]+")
+
+
+def logged_path(path: str) -> str:
+    return SECRET_PATHS.sub(r"\1…", path)
 
 
 # --- the input guard, inside Litestar (after routing, before the handlers) ----------------

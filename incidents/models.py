@@ -136,6 +136,32 @@ class UserSession(SQLModel, table=True):
     revoked_reason: str | None = Field(default=None, max_length=32)
 
 
+class Invitation(SQLModel, table=True):
+    """An administrator's invitation to a person (issue 16): an e-mail with a one-time
+    link whose token is 256 random bits, of which only the hash is stored. Open until
+    ``expires_at``; ends when accepted (an account is made), revoked, or sent again (a new
+    token replaces the old one, so the earlier link stops working)."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (CheckConstraint("role IN ('staff', 'officer', 'admin')", name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    email: str = Field(max_length=254, index=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    language: str = Field(max_length=2)  # of the e-mail and the page it links to
+    invited_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime = Field(default_factory=utcnow)  # the last time it was sent
+    times_sent: int = Field(default=1)
+    expires_at: datetime
+    accepted_at: datetime | None = Field(default=None)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")  # once accepted
+    revoked_at: datetime | None = Field(default=None)
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 

@@ -276,3 +276,33 @@ def test_console_script_is_installed_and_usage_errors_exit_2() -> None:
     assert result.returncode == 0
     for command in ("migrate", "serve", "create-org", "create-user", "create-token", "demo"):
         assert command in result.stdout
+
+
+@pytest.mark.usefixtures("orgs")
+def test_invite_writes_the_invitation_and_its_email(cli, engine) -> None:
+    """`breachdesk invite`: the invitation and its e-mail (with the link) in the outbox; the
+    link itself is printed nowhere. Bad input lists every problem, and nothing is written."""
+    from incidents.models import Invitation, OutboxMessage
+
+    code, out, err = cli(
+        "invite",
+        "--email",
+        "Fg@Acme.example",
+        "--name",
+        "Fatima",
+        "--role",
+        "officer",
+        "--org",
+        "acme",
+    )
+    assert code == 0 and "invited officer fg@acme.example (acme)" in out, err
+    assert "/invitations/" not in out
+    with Session(engine) as session:
+        invitation = session.exec(select(Invitation)).one()
+        mail = session.exec(select(OutboxMessage)).one()
+    assert invitation.invited_by_id is None and mail.recipients == ["fg@acme.example"]
+    assert "/invitations/" in mail.body_text
+    code, out, err = cli("invite", "--email", "nope", "--name", " ", "--role", "officer")
+    assert code == 1 and out == ""
+    assert "email:" in err and "name:" in err and "org:" in err
+    assert _count(engine, Invitation) == 1

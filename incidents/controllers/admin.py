@@ -12,6 +12,7 @@ from litestar.response import Response, Template
 from incidents import controller_csv
 from incidents.auth import admin_only
 from incidents.controllers.common import (
+    Config,
     Db,
     Form,
     MultiPart,
@@ -28,6 +29,7 @@ from incidents.errors import Conflict, Invalid
 from incidents.i18n import gettext as _
 from incidents.models import Organisation
 from incidents.usecases import accounts, organisations
+from incidents.usecases import invitations as invitation_cases
 from incidents.usecases.accounts import UserForm
 
 Id = FromPath[int]
@@ -221,4 +223,59 @@ class AdminUserController(Controller):
         return done(request, message, "admin_users")
 
 
-handlers = [AdminOrganisationController, AdminUserController]
+def _invitations_page(
+    engine: Db, user: Principal, values: dict[str, str] | None = None, exc: Invalid | None = None
+) -> Template:
+    form = accounts.user_form(engine, None)
+    context = {
+        "form": form,
+        "values": {"role": "officer"} if values is None else values,
+        "errors": form_problems(exc.problems) if exc else [],
+        "rows": invitation_cases.listing(engine, user),
+    }
+    return Template("admin/invitations.html", context=context)
+
+
+class AdminInvitationController(Controller):
+    """Invite a person by e-mail; the invitations sent, to send again or revoke."""
+
+    path = "/admin/invitations"
+    guards = [admin_only]
+
+    @get("/", name="admin_invitations")
+    @in_thread
+    def invitations(self, engine: Db, user: Principal) -> Template:
+        return _invitations_page(engine, user)
+
+    @post("/", name="admin_invitation_create", status_code=200)
+    @in_thread
+    def invite(
+        self, request: Req, engine: Db, user: Principal, settings: Config, data: Form
+    ) -> Page:
+        values = typed(data)
+        try:
+            sent = invitation_cases.invite(engine, user, settings, values)
+        except Invalid as exc:
+            return _invitations_page(engine, user, values, exc)
+        message = _("The invitation has been sent to %(email)s.") % {"email": sent.invitation.email}
+        return done(request, message, "admin_invitations")
+
+    @post("/{invitation_id:int}/resend", name="admin_invitation_resend")
+    @in_thread
+    def resend(
+        self, request: Req, engine: Db, user: Principal, settings: Config, invitation_id: Id
+    ) -> Page:
+        sent = invitation_cases.send_again(engine, user, settings, invitation_id)
+        message = _(
+            "The invitation has been sent to %(email)s again; the earlier link no longer works."
+        ) % {"email": sent.invitation.email}
+        return done(request, message, "admin_invitations")
+
+    @post("/{invitation_id:int}/revoke", name="admin_invitation_revoke")
+    @in_thread
+    def revoke(self, request: Req, engine: Db, user: Principal, invitation_id: Id) -> Page:
+        invitation_cases.revoke(engine, user, invitation_id)
+        return done(request, _("The invitation has been revoked."), "admin_invitations")
+
+
+handlers = [AdminOrganisationController, AdminUserController, AdminInvitationController]

@@ -19,17 +19,19 @@ from incidents.controllers.common import (
     Req,
     client_address,
     done,
+    flash,
     form_problems,
     in_thread,
     safe_next,
 )
-from incidents.errors import Invalid
+from incidents.errors import Invalid, NotFound
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
 from incidents.middleware import LANGUAGE_COOKIE
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases import accounts
+from incidents.usecases import invitations as invitation_cases
 from incidents.usecases.auth import (
     Login,
     TooManyAttempts,
@@ -131,6 +133,63 @@ class AuthController(Controller):
         return response
 
 
+# --- an invitation's link ----------------------------------------------------------
+
+
+def _invitation_gone() -> Template:
+    return Template("auth/invitation_gone.html", status_code=404)
+
+
+def _invitation_page(
+    opened: invitation_cases.Opened, values: dict[str, str], exc: Invalid | None = None
+) -> Template:
+    context = {
+        "invitation": opened.invitation,
+        "org": opened.organisation,
+        "values": values,
+        "errors": form_problems(exc.problems) if exc else [],
+    }
+    return Template("auth/invitation.html", context=context)
+
+
+class InvitationController(Controller):
+    """The page an invitation's link opens: choose a password, and be logged in."""
+
+    path = "/invitations"
+
+    @get("/{token:str}", name="invitation", opt=PUBLIC)
+    @in_thread
+    def invitation(self, engine: Db, token: FromPath[str]) -> Template:
+        opened = invitation_cases.opened(engine, token)
+        if opened is None:
+            return _invitation_gone()
+        return _invitation_page(opened, {"name": opened.invitation.name})
+
+    @post("/{token:str}", name="invitation_accept", opt=PUBLIC, status_code=200)
+    @in_thread
+    def accept(
+        self, request: Req, engine: Db, settings: Config, token: FromPath[str], data: Form
+    ) -> Response[Any]:
+        values = {key: str(data.get(key, "")) for key in ("name", "password", "confirm_password")}
+        try:
+            login = invitation_cases.accept(engine, settings, token, values)
+        except NotFound:
+            return _invitation_gone()
+        except Invalid as exc:
+            opened = invitation_cases.opened(engine, token)
+            if opened is None:
+                return _invitation_gone()
+            return _invitation_page(opened, {"name": values["name"]}, exc)
+        request.clear_session()
+        request.set_session({"sid": login.sid})
+        flash(request, _("Welcome to Breachdesk: your account is ready and you are logged in."))
+        response = Redirect("/", status_code=303)
+        if login.language and login.language in LANGUAGES:
+            remember(response, settings, LANGUAGE_COOKIE, login.language)
+        remember_device(response, settings, login)
+        return response
+
+
 # --- the user's own account ---------------------------------------------------------
 
 
@@ -203,4 +262,4 @@ class AccountController(Controller):
         return done(request, _("All your other sessions have been logged out."), "account")
 
 
-handlers = [AuthController, AccountController]
+handlers = [AuthController, InvitationController, AccountController]

@@ -476,6 +476,7 @@ class OutboxController(Controller):
     def outbox_page(self, engine: Db, settings: Config) -> Template:
         context = {
             "messages": outbox_cases.messages(engine),
+            "personal_kinds": outbox_cases.PERSONAL_LINK_KINDS,
             "smtp": bool(settings.smtp_url),
             "folder": str(settings.outbox_dir),
         }

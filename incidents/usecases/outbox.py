@@ -36,11 +36,16 @@ def messages(engine: Engine, limit: int = 300) -> list[OutboxMessage]:
         )
 
 
+# E-mails whose text holds a one-time link for one person (an invitation): the outbox
+# lists them, but nobody reads their text or file in the app; only the recipient does.
+PERSONAL_LINK_KINDS = frozenset({"invitation"})
+
+
 def message(engine: Engine, message_id: int) -> OutboxMessage:
-    """One message, whole; NotFound if there is none."""
+    """One message, whole; NotFound if there is none or it holds a personal link."""
     with session_scope(engine) as session:
         found = session.get(OutboxMessage, message_id)
-    if found is None:
+    if found is None or found.kind in PERSONAL_LINK_KINDS:
         raise NotFound()
     return found
 

@@ -1,0 +1,303 @@
+"""Invitations (issue 16). An administrator invites a person by e-mail address, name, role
+and organisation; the person gets an e-mail in their language with a one-time link
+``/invitations/{token}`` (256 random bits; only the SHA-256 of the token is stored), valid
+seven days. With it they choose a password (the usual policy) and are logged in. Sending
+an invitation again makes a new token (the earlier link stops working) and a new week;
+revoking ends it. An accepted, revoked, expired or unknown link is the same "not found".
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from forms.display import format_datetime
+from incidents import audit, documents
+from incidents.accounts import (
+    InputError,
+    check_name,
+    create_user,
+    organisation_for_role,
+    password_message,
+    valid_email,
+)
+from incidents.errors import NotFound, Problem
+from incidents.i18n import LANGUAGES
+from incidents.i18n import gettext as _
+from incidents.models import Invitation, Organisation, OrgKind, OutboxMessage, User, utcnow
+from incidents.security import PasswordPolicyError, check_password_policy, digest
+
+VALID_FOR = timedelta(days=7)
+_table = Invitation.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """An invitation as written, with its link (shown to nobody but the e-mail)."""
+
+    invitation: Invitation
+    organisation: Organisation
+    link: str
+
+
+def link_of(base_url: str, token: str) -> str:
+    return f"{base_url}/invitations/{token}"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def invite(
+    session: Session,
+    base_url: str,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    org_slug: str | None,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Sent:
+    """Invite a person: the invitation and its e-mail, written in this transaction. An
+    open invitation of the same address is replaced (its link stops working). InputError
+    lists every problem: the address (not valid, or it has an account already), the
+    name, the role and the organisation that goes with it."""
+    now = now or utcnow()
+    email = email.strip().lower()
+    name = name.strip()
+    problems: list[Problem] = []
+    if not valid_email(email):
+        problems.append(Problem("email", _("enter an e-mail address like name@example.com")))
+    elif session.exec(select(User.id).where(User.email == email)).first() is not None:
+        message = _("{email} has an account already").format(email=email)
+        problems.append(Problem("email", message))
+    check_name(name, problems)
+    org, org_problems = organisation_for_role(session, role, org_slug)
+    problems.extend(org_problems)
+    if problems:
+        raise InputError(problems)
+    assert org is not None and org.id is not None
+    for earlier in session.exec(
+        select(Invitation).where(Invitation.email == email, _open(now))
+    ).all():
+        earlier.revoked_at = now
+        session.add(earlier)
+    token = _new_token()
+    invitation = Invitation(
+        token_hash=digest(token),
+        email=email,
+        name=name,
+        role=role,
+        organisation_id=org.id,
+        language=_language_for(session, org),
+        invited_by_id=actor_id,
+        created_at=now,
+        sent_at=now,
+        expires_at=now + VALID_FOR,
+    )
+    session.add(invitation)
+    session.flush()
+    sent = Sent(invitation, org, link_of(base_url, token))
+    _mail(session, sent, actor_id)
+    _record(session, "invitation.sent", invitation, actor_id)
+    return sent
+
+
+def _language_for(session: Session, org: Organisation) -> str:
+    """An officer reads in their controller's language; staff in the processor's."""
+    if org.kind == OrgKind.controller:
+        return org.language if org.language in LANGUAGES else "en"
+    return org.language if org.language in LANGUAGES else "nl"
+
+
+def _open(now: datetime) -> Any:
+    return (
+        col(Invitation.accepted_at).is_(None)
+        & col(Invitation.revoked_at).is_(None)
+        & (col(Invitation.expires_at) > now)
+    )
+
+
+def send_again(
+    session: Session, base_url: str, invitation_id: int, actor_id: int | None, now: datetime
+) -> Sent:
+    """Send an invitation that is not accepted or revoked again (an expired one too): a
+    new link valid another week; the earlier link stops working. NotFound otherwise."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.accepted_at or invitation.revoked_at:
+        raise NotFound()
+    org = session.get(Organisation, invitation.organisation_id)
+    assert org is not None
+    token = _new_token()
+    invitation.token_hash = digest(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + VALID_FOR
+    invitation.times_sent += 1
+    session.add(invitation)
+    session.flush()
+    sent = Sent(invitation, org, link_of(base_url, token))
+    _mail(session, sent, actor_id)
+    _record(session, "invitation.resent", invitation, actor_id)
+    return sent
+
+
+def revoke(session: Session, invitation_id: int, actor_id: int | None, now: datetime) -> None:
+    """End an invitation that is still open (its link then answers "not found")."""
+    done = session.connection().execute(
+        update(_table)
+        .where(
+            _table.c.id == invitation_id,
+            _table.c.accepted_at.is_(None),
+            _table.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    if not done.rowcount:
+        raise NotFound()
+    invitation = session.get(Invitation, invitation_id)
+    assert invitation is not None
+    _record(session, "invitation.revoked", invitation, actor_id)
+
+
+def find_open(session: Session, token: str, now: datetime) -> Invitation | None:
+    """The open invitation of this link, or None (unknown, accepted, revoked, expired)."""
+    if not token or len(token) > 100:
+        return None
+    return session.exec(
+        select(Invitation).where(Invitation.token_hash == digest(token), _open(now))
+    ).first()
+
+
+def accept(
+    session: Session, token: str, *, name: str, password: str, confirm: str, now: datetime
+) -> User:
+    """The person of an open invitation chooses a password (and may correct their name):
+    their account is made and the invitation ends. NotFound when the link is not open
+    (also when another request accepted it a moment before: it is marked in a conditional
+    UPDATE, so one of two at once wins); InputError for the name and password."""
+    invitation = find_open(session, token, now)
+    if invitation is None:
+        raise NotFound()
+    problems: list[Problem] = []
+    name = name.strip() or invitation.name
+    check_name(name, problems)
+    try:
+        check_password_policy(password)
+    except PasswordPolicyError as exc:
+        problems.append(Problem("password", password_message(exc)))
+    if password != confirm:
+        problems.append(Problem("confirm_password", _("the two passwords are not the same")))
+    if problems:
+        raise InputError(problems)
+    marked = session.connection().execute(
+        update(_table)
+        .where(
+            _table.c.id == invitation.id,
+            _table.c.accepted_at.is_(None),
+            _table.c.revoked_at.is_(None),
+        )
+        .values(accepted_at=now)
+    )
+    if not marked.rowcount:
+        raise NotFound()
+    org = session.get(Organisation, invitation.organisation_id)
+    assert org is not None
+    user = create_user(
+        session,
+        email=invitation.email,
+        name=name,
+        role=invitation.role,
+        password=password,
+        org_slug=org.slug,
+        actor_id=invitation.invited_by_id,
+    )
+    user.language = invitation.language
+    session.add(user)
+    session.connection().execute(
+        update(_table).where(_table.c.id == invitation.id).values(user_id=user.id)
+    )
+    audit.record(
+        session,
+        "invitation.accepted",
+        actor_id=user.id,
+        organisation_id=invitation.organisation_id,
+        user_id=user.id,
+        invitation_id=invitation.id,
+    )
+    return user
+
+
+def listing(session: Session, now: datetime) -> list[tuple[Invitation, Organisation, str]]:
+    """Every invitation with its organisation and state (open, expired, accepted,
+    revoked), the newest first."""
+    rows = session.exec(
+        select(Invitation, Organisation)
+        .join(Organisation, col(Organisation.id) == col(Invitation.organisation_id))
+        .order_by(col(Invitation.sent_at).desc(), col(Invitation.id).desc())
+    ).all()
+    return [(i, o, state_of(i, now)) for i, o in rows]
+
+
+def state_of(invitation: Invitation, now: datetime) -> str:
+    if invitation.accepted_at:
+        return "accepted"
+    if invitation.revoked_at:
+        return "revoked"
+    return "expired" if invitation.expires_at <= now else "open"
+
+
+def _record(session: Session, action: str, invitation: Invitation, actor_id: int | None) -> None:
+    # The address is personal data: the audit keeps the invitation's id, not the address.
+    audit.record(
+        session,
+        action,
+        actor_id=actor_id,
+        organisation_id=invitation.organisation_id,
+        invitation_id=invitation.id,
+        role=invitation.role,
+    )
+
+
+# --- the e-mail ------------------------------------------------------------------------------
+
+
+def _mail(session: Session, sent: Sent, actor_id: int | None) -> None:
+    invitation, org = sent.invitation, sent.organisation
+    inviter = session.get(User, actor_id) if actor_id else None
+    own = session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
+    zone = documents.zone_of(org)
+    env = documents.environment(str(zone))
+    with documents.language(invitation.language):
+        context = {
+            "invitation": invitation,
+            "org": org,
+            "processor": own.name if own else "Breachdesk",
+            "inviter": inviter.name if inviter else None,
+            "link": sent.link,
+            "until": format_datetime(invitation.expires_at, zone, invitation.language),
+            "lang": invitation.language,
+        }
+        subject = _("Your invitation to Breachdesk from %(processor)s") % {
+            "processor": context["processor"]
+        }
+        context["subject"] = subject
+        text = env.get_template("emails/invitation.txt").render(context)
+        html = env.get_template("emails/invitation.html").render(context)
+    session.add(
+        OutboxMessage(
+            dedupe_key=f"invitation:{invitation.id}:{invitation.times_sent}",
+            kind="invitation",
+            recipients=[invitation.email],
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            created_at=invitation.sent_at,
+            next_attempt_at=invitation.sent_at,
+        )
+    )
