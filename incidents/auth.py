@@ -397,6 +397,24 @@ def _reserve(
     return 0, [int(cast(int, row.id)) for row in rows]
 
 
+def within_limit(session: Session, settings: Settings, key: str, limit: int, now: datetime) -> int:
+    """Count one request against ``key`` (a keyed hash) unless it holds ``limit`` within
+    the login window already: 0 when counted, else the seconds until one runs out. For
+    limits other than the login's (password reset links), in the caller's transaction."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    since = now - window
+    _lock_keys(session, [key])
+    session.execute(
+        delete(LoginFailure).where(col(LoginFailure.key) == key, col(LoginFailure.at) <= since)
+    )
+    count, first, _last = _failures(session, key, since)
+    if count >= limit and first is not None:
+        return _seconds(first + window - now)
+    session.add(LoginFailure(key=key, at=now))
+    session.flush()
+    return 0
+
+
 def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 

@@ -195,8 +195,8 @@ class EdgeMiddleware:
             )
 
 
-# Paths that carry a one-time secret (an invitation's link): logged without it.
-SECRET_PATHS = re.compile(r"^(/invitations/)[^/]+")
+# Paths that carry a one-time secret (an invitation's or a reset's link): logged without it.
+SECRET_PATHS = re.compile(r"^(/invitations/|/password-reset/)[^/]+")
 
 
 def logged_path(path: str) -> str:

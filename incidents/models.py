@@ -162,6 +162,20 @@ class Invitation(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None)
 
 
+class PasswordReset(SQLModel, table=True):
+    """A link to choose a new password (issue 16), asked for on /password-reset: valid one
+    hour, used once; only the token's hash is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = Field(default=None)
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 

@@ -3,6 +3,7 @@ API tokens and sessions."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
@@ -35,9 +36,12 @@ from incidents.usecases import invitations as invitation_cases
 from incidents.usecases.auth import (
     Login,
     TooManyAttempts,
+    ask_reset,
     log_in,
     log_out,
     remember_language,
+    reset_link_open,
+    reset_password,
 )
 
 # Short names for what the handlers of the account pages declare.
@@ -190,6 +194,86 @@ class InvitationController(Controller):
         return response
 
 
+# --- a forgotten password -----------------------------------------------------------
+
+# The answer to a request for a reset link takes at least this long, whether or not the
+# address has an account (the work differs by a few writes), so its timing tells nothing.
+RESET_ANSWER_SECONDS = 0.4
+
+
+def _reset_gone() -> Template:
+    return Template("auth/reset_gone.html", status_code=404)
+
+
+def _reset_form(errors: list[dict[str, Any]] | None = None) -> Template:
+    return Template("auth/reset_password.html", context={"errors": errors or []})
+
+
+class PasswordResetController(Controller):
+    """Ask for a link by e-mail address; the link's page sets a new password."""
+
+    path = "/password-reset"
+
+    @get("/", name="password_reset", opt=PUBLIC, sync_to_thread=False)
+    def ask_page(self) -> Template:
+        return Template("auth/reset_ask.html", context={"values": {}, "errors": []})
+
+    @post("/", name="password_reset_ask", opt=PUBLIC, status_code=200)
+    @in_thread
+    def ask(self, request: Req, engine: Db, settings: Config, data: Form) -> Template:
+        started = time.perf_counter()
+        email = str(data.get("email", "")).strip()
+        if not email:
+            message = _("Enter the e-mail address you log in with")
+            context = {"values": {}, "errors": [{"field": "email", "message": message}]}
+            return Template("auth/reset_ask.html", context=context)
+        wait = ask_reset(engine, settings, email, client_address(request))
+        time.sleep(max(0.0, RESET_ANSWER_SECONDS - (time.perf_counter() - started)))
+        if wait:
+            message = _(
+                "Too many links were asked for from here. Wait %(minutes)s minutes and try again."
+            ) % {"minutes": -(-wait // 60)}
+            problem = {"field": "email", "message": message}
+            page = Template(
+                "auth/reset_ask.html",
+                context={"values": {"email": email}, "errors": [problem]},
+                status_code=429,
+            )
+            page.headers["Retry-After"] = str(wait)
+            return page
+        return Template("auth/reset_sent.html", context={"email": email})
+
+    @get("/{token:str}", name="password_reset_link", opt=PUBLIC)
+    @in_thread
+    def link(self, engine: Db, token: FromPath[str]) -> Template:
+        return _reset_form() if reset_link_open(engine, token) else _reset_gone()
+
+    @post("/{token:str}", name="password_reset_set", opt=PUBLIC, status_code=200)
+    @in_thread
+    def set_password(
+        self, request: Req, engine: Db, settings: Config, token: FromPath[str], data: Form
+    ) -> Response[Any]:
+        password, confirm = str(data.get("password", "")), str(data.get("confirm_password", ""))
+        try:
+            login = reset_password(engine, settings, token, password, confirm)
+        except NotFound:
+            return _reset_gone()
+        except Invalid as exc:
+            return _reset_form(form_problems(exc.problems))
+        request.clear_session()
+        request.set_session({"sid": login.sid})
+        flash(
+            request,
+            _(
+                "Your new password is set and you are logged in. Your other sessions have "
+                "been logged out and your API tokens revoked."
+            ),
+        )
+        response = Redirect("/", status_code=303)
+        remember_device(response, settings, login)
+        return response
+
+
 # --- the user's own account ---------------------------------------------------------
 
 
@@ -262,4 +346,4 @@ class AccountController(Controller):
         return done(request, _("All your other sessions have been logged out."), "account")
 
 
-handlers = [AuthController, InvitationController, AccountController]
+handlers = [AuthController, InvitationController, PasswordResetController, AccountController]

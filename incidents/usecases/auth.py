@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from incidents import accounts, audit
+from incidents import accounts, audit, resets
 from incidents.auth import (
     attempt_login,
     device_cookie,
@@ -18,6 +18,7 @@ from incidents.auth import (
     start_session,
     user_for_session,
 )
+from incidents.clock import now
 from incidents.db import session_scope
 from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
@@ -111,3 +112,28 @@ def remember_language(engine: Engine, sid: str | None, language: str) -> None:
         return
     with session_scope(engine, write=True) as session:
         accounts.set_language(session, user.id, language)
+
+
+# --- a forgotten password ----------------------------------------------------------------
+
+
+def ask_reset(engine: Engine, settings: Settings, email: str, address: str) -> int:
+    """Ask for a reset link for ``email`` from ``address``: seconds to wait when this
+    address asked too often, else 0 (whether or not the address has an account)."""
+    with session_scope(engine, write=True) as session:
+        return resets.ask(session, settings, email, address, now())
+
+
+def reset_link_open(engine: Engine, token: str) -> bool:
+    with session_scope(engine) as session:
+        return resets.find_open(session, token, now()) is not None
+
+
+def reset_password(
+    engine: Engine, settings: Settings, token: str, password: str, confirm: str
+) -> Login:
+    """Choose the new password with an open link, and log in (every other session and
+    API token of the account ends). NotFound when the link is not open; InputError."""
+    with session_scope(engine, write=True) as session:
+        user = resets.reset(session, token, password, confirm, now())
+        return new_login(session, settings, user)
