@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError
 
 from forms.questionnaire import Text
 from incidents import clock, service
-from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware
+from incidents.auth import API_PREFIX, PUBLIC_PATHS, AuthMiddleware, EnrolFirst
 from incidents.controllers import (
     admin,
     api,
@@ -117,6 +117,8 @@ def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Resp
 
 
 def handle_forbidden(request: Request, exc: PermissionDeniedException) -> Response[Any]:
+    if isinstance(exc, EnrolFirst):
+        return _enrol_first(request)
     csrf = "CSRF" in str(exc.detail)
     if _is_api(request):
         return one_error(403, None, _("You may not do this."))
@@ -131,6 +133,21 @@ def handle_forbidden(request: Request, exc: PermissionDeniedException) -> Respon
             ),
         )
     return handle_not_allowed(request, NotAllowed())
+
+
+def _enrol_first(request: Request) -> Response[Any]:
+    """A user whose role requires two-factor login and who has not set it up: the API
+    refuses; a page sends them to set it up."""
+    if _is_api(request):
+        message = _(
+            "Your role requires two-factor login: set it up on your account page before "
+            "using the API."
+        )
+        return one_error(403, None, message)
+    target = "/account/two-factor"
+    if request.headers.get("hx-request") == "true":
+        return Response(content=None, status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
 
 
 def handle_not_allowed(request: Request, exc: NotAllowed) -> Response[Any]:

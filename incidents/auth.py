@@ -119,6 +119,7 @@ _PRINCIPAL_FIELDS = {
     "organisation_slug": col(Organisation.slug),
     "organisation_name": col(Organisation.name).label("org_name"),
     "organisation_kind": col(Organisation.kind),
+    "two_factor": col(User.totp_enabled_at).is_not(None).label("two_factor"),
 }
 
 
@@ -228,6 +229,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             user = await anyio.to_thread.run_sync(user_for_token, engine, token.strip())
             if user is None:
                 raise NotAuthorizedException("The token is not valid")
+            _second_factor_first(connection, user)
             return AuthenticationResult(user=user, auth=user.token_id)
         session = connection.scope.get("session")
         sid = session.get("sid") if isinstance(session, dict) and session else None
@@ -237,7 +239,28 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         if user is None:
             connection.scope["session"] = {}
             raise NotAuthorizedException("The session has ended")
+        _second_factor_first(connection, user)
         return AuthenticationResult(user=user, auth=user.session_id_hash)
+
+
+# While a user whose role requires a second factor (BREACHDESK_REQUIRE_2FA) has none,
+# these are the only pages they reach; the API refuses their tokens.
+ENROLMENT_PATHS = ("/account/two-factor", "/logout", "/language")
+
+
+class EnrolFirst(PermissionDeniedException):
+    """This user's role requires a second factor and they have none yet: the pages send
+    them to set it up (incidents/app.py), the API refuses (403)."""
+
+
+def _second_factor_first(connection: ASGIConnection, user: CurrentUser) -> None:
+    settings: Settings = connection.app.state["settings"]
+    if user.two_factor or user.role not in settings.require_2fa:
+        return
+    path = connection.scope["path"]
+    if not path.startswith(API_PREFIX) and path.startswith(ENROLMENT_PATHS):
+        return
+    raise EnrolFirst("two-factor login required")
 
 
 # --- guards ---------------------------------------------------------------------------

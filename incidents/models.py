@@ -120,6 +120,25 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # Two-factor login (TOTP, RFC 6238): the secret sealed with the app's key (set while
+    # enrolling, before it is confirmed), when it was confirmed, and the time step of the
+    # last code accepted (a code is never accepted twice).
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_enabled_at: datetime | None = Field(default=None)
+    totp_last_step: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One of a user's ten single-use codes for logging in without the authenticator app;
+    only the hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = Field(default=None)
 
 
 class UserSession(SQLModel, table=True):

@@ -19,6 +19,7 @@ class CurrentUser:
     organisation_slug: str
     organisation_name: str
     organisation_kind: str
+    two_factor: bool = False  # logs in with a second factor (TOTP)
     session_id_hash: str | None = None
     token_id: int | None = None
 

@@ -14,6 +14,9 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 SECRET_FILE = Path(".breachdesk-secret")
 
 
+ROLES = frozenset({"staff", "officer", "admin"})
+
+
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message says which and why."""
 
@@ -39,6 +42,8 @@ class Settings:
     login_window_minutes: int = 15
     login_slowdown_max_seconds: int = 60  # the longest an account is slowed down between tries
     session_max_age_hours: int = 12
+    # Roles that must log in with a second factor (TOTP) too (BREACHDESK_REQUIRE_2FA).
+    require_2fa: frozenset[str] = frozenset({"admin"})
     # Test environment only: a served process whose clock runs this far ahead (browser tests).
     clock_offset_seconds: float = 0
 
@@ -59,6 +64,11 @@ class Settings:
             raise SettingsError("BREACHDESK_OUTBOX_LEASE_SECONDS must be at least 60")
         if self.default_language not in {"nl", "en"}:
             raise SettingsError("BREACHDESK_LANGUAGE must be nl or en")
+        if not self.require_2fa <= ROLES:
+            raise SettingsError(
+                "BREACHDESK_REQUIRE_2FA must list roles among staff, officer and admin, "
+                "separated by commas (or be empty)"
+            )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -92,6 +102,11 @@ class Settings:
             outbox_lease_seconds=int(_number(env, "BREACHDESK_OUTBOX_LEASE_SECONDS", 300)),
             default_language=env.get("BREACHDESK_LANGUAGE", "nl"),
             clock_offset_seconds=_number(env, "BREACHDESK_CLOCK_OFFSET_SECONDS", 0),
+            require_2fa=frozenset(
+                role.strip()
+                for role in env.get("BREACHDESK_REQUIRE_2FA", "admin").split(",")
+                if role.strip()
+            ),
         )
 
 

@@ -101,6 +101,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         environment="test",
         outbox_dir=tmp_path / "outbox",
         default_language="en",
+        # Nobody's role requires a second factor here (the default requires it of admins):
+        # tests/web/test_two_factor.py sets it to show what the requirement does.
+        require_2fa=frozenset(),
     )
 
 

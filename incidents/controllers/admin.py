@@ -30,6 +30,7 @@ from incidents.i18n import gettext as _
 from incidents.models import Organisation
 from incidents.usecases import accounts, organisations
 from incidents.usecases import invitations as invitation_cases
+from incidents.usecases import twofactor as two_factor_cases
 from incidents.usecases.accounts import UserForm
 
 Id = FromPath[int]
@@ -223,6 +224,24 @@ class AdminUserController(Controller):
         return done(request, message, "admin_users")
 
 
+class AdminTwoFactorController(Controller):
+    path = "/admin/users"
+    guards = [admin_only]
+
+    @post("/{user_id:int}/two-factor-reset", name="admin_user_two_factor_reset", status_code=200)
+    @in_thread
+    def reset(self, request: Req, engine: Db, user: Principal, user_id: Id) -> Page:
+        try:
+            found = two_factor_cases.admin_reset(engine, user, user_id)
+        except Invalid as exc:
+            return _user_form(accounts.user_form(engine, user_id), exc=exc)
+        message = _(
+            "The two-factor login of %(name)s is reset: they are logged out and told by "
+            "e-mail, and set it up again at their next login."
+        ) % {"name": found.name}
+        return done(request, message, "admin_user_edit", user_id=user_id)
+
+
 def _invitations_page(
     engine: Db, user: Principal, values: dict[str, str] | None = None, exc: Invalid | None = None
 ) -> Template:
@@ -278,4 +297,9 @@ class AdminInvitationController(Controller):
         return done(request, _("The invitation has been revoked."), "admin_invitations")
 
 
-handlers = [AdminOrganisationController, AdminUserController, AdminInvitationController]
+handlers = [
+    AdminOrganisationController,
+    AdminUserController,
+    AdminTwoFactorController,
+    AdminInvitationController,
+]

@@ -4,6 +4,7 @@ API tokens and sessions."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
@@ -33,8 +34,10 @@ from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases import accounts
 from incidents.usecases import invitations as invitation_cases
+from incidents.usecases import twofactor as two_factor_cases
 from incidents.usecases.auth import (
     Login,
+    Pending,
     TooManyAttempts,
     ask_reset,
     log_in,
@@ -42,6 +45,7 @@ from incidents.usecases.auth import (
     remember_language,
     reset_link_open,
     reset_password,
+    second_factor,
 )
 
 # Short names for what the handlers of the account pages declare.
@@ -81,6 +85,27 @@ def remember_device(response: Response[Any], settings: Settings, login: Login) -
     remember(response, settings, DEVICE_COOKIE, login.device)
 
 
+def _logged_in(settings: Settings, login: Login, next_url: str) -> Response[Any]:
+    response = Redirect(next_url, status_code=303)
+    if login.language and login.language in LANGUAGES:
+        remember(response, settings, LANGUAGE_COOKIE, login.language)
+    remember_device(response, settings, login)
+    return response
+
+
+def _pending(request: Req) -> Pending | None:
+    """The login of this browser waiting for its second factor, if any."""
+    if not request.scope.get("session"):
+        return None
+    user_id, at = request.session.get("pending"), request.session.get("pending_at")
+    if not isinstance(user_id, int) or not isinstance(at, str):
+        return None
+    try:
+        return Pending(user_id, datetime.fromisoformat(at))
+    except ValueError:
+        return None
+
+
 def _sid(request: Req) -> str | None:
     """The session id the browser brought, if any."""
     sid = request.session.get("sid") if request.scope.get("session") else None
@@ -110,12 +135,39 @@ class AuthController(Controller):
         except Invalid as exc:
             return _login_page(email, next_url, exc)
         request.clear_session()
+        if isinstance(login, Pending):
+            request.set_session(
+                {"pending": login.user_id, "pending_at": login.at.isoformat(), "next": next_url}
+            )
+            return Redirect("/login/code", status_code=303)
         request.set_session({"sid": login.sid})
-        response = Redirect(next_url, status_code=303)
-        if login.language and login.language in LANGUAGES:
-            remember(response, settings, LANGUAGE_COOKIE, login.language)
-        remember_device(response, settings, login)
-        return response
+        return _logged_in(settings, login, next_url)
+
+    @get("/login/code", name="login_code", opt=PUBLIC, sync_to_thread=False)
+    def code_page(self, request: Req) -> Template | Redirect:
+        if _pending(request) is None:
+            return Redirect("/login", status_code=303)
+        return Template("auth/login_code.html", context={"errors": []})
+
+    @post("/login/code", name="login_code_submit", opt=PUBLIC, status_code=200)
+    @in_thread
+    def code_submit(self, request: Req, engine: Db, settings: Config, data: Form) -> Response[Any]:
+        pending = _pending(request)
+        if pending is None:
+            return Redirect("/login", status_code=303)
+        next_url = safe_next(str(request.session.get("next", "") or ""))
+        try:
+            login = second_factor(engine, settings, pending, str(data.get("code", "")), None)
+        except NotFound:
+            request.clear_session()
+            flash(request, _("Too much time passed since your password: log in again."))
+            return Redirect("/login", status_code=303)
+        except Invalid as exc:
+            context = {"errors": form_problems(exc.problems)}
+            return Template("auth/login_code.html", context=context)
+        request.clear_session()
+        request.set_session({"sid": login.sid})
+        return _logged_in(settings, login, next_url)
 
     @post("/logout", name="logout")
     @in_thread
@@ -284,6 +336,13 @@ def _render(engine: Db, user: CurrentUser, **extra: Any) -> Template:
     return Template("account/index.html", context=context)
 
 
+def _two_factor_page(
+    engine: Db, settings: Settings, user: CurrentUser, errors: list[dict[str, Any]] | None = None
+) -> Template:
+    found = two_factor_cases.page(engine, settings, user)
+    return Template("account/two_factor.html", context={"page": found, "errors": errors or []})
+
+
 class AccountController(Controller):
     path = "/account"
 
@@ -338,6 +397,45 @@ class AccountController(Controller):
     ) -> Redirect:
         accounts.revoke_token(engine, user, token_id)
         return done(request, _("The token has been revoked."), "account")
+
+    @get("/two-factor", name="account_two_factor")
+    @in_thread
+    def two_factor(self, engine: Db, user: Principal, settings: Config) -> Template:
+        return _two_factor_page(engine, settings, user)
+
+    @post("/two-factor", name="account_two_factor_confirm", status_code=200)
+    @in_thread
+    def two_factor_confirm(
+        self, engine: Db, user: Principal, settings: Config, data: Form
+    ) -> Template:
+        try:
+            codes = two_factor_cases.confirm(engine, settings, user, str(data.get("code", "")))
+        except Invalid as exc:
+            return _two_factor_page(engine, settings, user, form_problems(exc.problems))
+        return Template("account/recovery_codes.html", context={"codes": codes, "first": True})
+
+    @post("/two-factor/recovery-codes", name="account_recovery_codes", status_code=200)
+    @in_thread
+    def recovery_codes(
+        self, engine: Db, user: Principal, settings: Config, data: Form
+    ) -> Template:
+        try:
+            codes = two_factor_cases.new_codes(engine, settings, user, str(data.get("code", "")))
+        except Invalid as exc:
+            return _two_factor_page(engine, settings, user, form_problems(exc.problems))
+        return Template("account/recovery_codes.html", context={"codes": codes, "first": False})
+
+    @post("/two-factor/off", name="account_two_factor_off", status_code=200)
+    @in_thread
+    def two_factor_off(
+        self, request: Req, engine: Db, user: Principal, settings: Config, data: Form
+    ) -> Page:
+        try:
+            two_factor_cases.turn_off(engine, settings, user, str(data.get("off_code", "")))
+        except Invalid as exc:
+            problems = [{**p, "field": "off_code"} for p in form_problems(exc.problems)]
+            return _two_factor_page(engine, settings, user, problems)
+        return done(request, _("Two-factor login is off."), "account")
 
     @post("/sessions/revoke-others", name="account_sessions_revoke")
     @in_thread

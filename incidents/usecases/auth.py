@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from incidents import accounts, audit, resets
+from incidents import accounts, audit, resets, twofactor
 from incidents.auth import (
     attempt_login,
     device_cookie,
@@ -20,7 +21,7 @@ from incidents.auth import (
 )
 from incidents.clock import now
 from incidents.db import session_scope
-from incidents.errors import Invalid, Problem
+from incidents.errors import Invalid, NotFound, Problem
 from incidents.i18n import gettext as _
 from incidents.models import User
 from incidents.principal import CurrentUser
@@ -36,6 +37,18 @@ class Login:
     sid: str
     device: str
     language: str | None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The password was right; the account's second factor is asked next (within
+    PENDING_MINUTES, in the same browser)."""
+
+    user_id: int
+    at: datetime
+
+
+PENDING_MINUTES = 5
 
 
 class TooManyAttempts(Invalid):
@@ -74,10 +87,11 @@ def log_in(
     *,
     device: str | None,
     old_sid: str | None,
-) -> Login:
+) -> Login | Pending:
     """Check the e-mail address and password (counted against the login limits) and
     start a session; the session the browser brought (``old_sid``) is dropped. Invalid
-    (TooManyAttempts when a limit refused the attempt) with the message at ``email``."""
+    (TooManyAttempts when a limit refused the attempt) with the message at ``email``.
+    Pending when the account logs in with a second factor: ``second_factor`` then."""
     email = email.strip()
     if not email or not password:
         raise Invalid([Problem("email", _("Enter your e-mail address and password"))])
@@ -88,6 +102,9 @@ def log_in(
     user = outcome.user
     if user is None:
         raise Invalid([Problem("email", _("The e-mail address or password is not right"))])
+    if twofactor.enabled(user):
+        assert user.id is not None
+        return Pending(user.id, now())  # the code from the app comes next
     with session_scope(engine, write=True) as session:
         if old_sid:
             revoke_session(session, digest(old_sid), "replaced")
@@ -137,3 +154,35 @@ def reset_password(
     with session_scope(engine, write=True) as session:
         user = resets.reset(session, token, password, confirm, now())
         return new_login(session, settings, user)
+
+
+# --- the second factor of a login ---------------------------------------------------------
+
+
+def second_factor(
+    engine: Engine, settings: Settings, pending: Pending, code: str, old_sid: str | None
+) -> Login:
+    """The code from the app (or a recovery code) after the password: the login starts.
+    NotFound when the password step is older than PENDING_MINUTES or the account is no
+    longer active; Invalid at ``code`` (wrong, used already, or too many tries)."""
+    at = now()
+    if at - pending.at > timedelta(minutes=PENDING_MINUTES):
+        raise NotFound()
+    with session_scope(engine, write=True) as session:  # counted even if the code is wrong
+        twofactor.count_try(session, settings, pending.user_id, at)
+    with session_scope(engine, write=True) as session:
+        user = session.get(User, pending.user_id)
+        if user is None or not user.is_active:
+            raise NotFound()
+        kind = twofactor.check(session, settings, user, code, at)
+        if old_sid:
+            revoke_session(session, digest(old_sid), "replaced")
+        login = new_login(session, settings, user)
+        audit.record(
+            session,
+            "user.login",
+            actor_id=user.id,
+            organisation_id=user.organisation_id,
+            second_factor=kind,
+        )
+    return login

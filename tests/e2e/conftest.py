@@ -36,6 +36,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "BREACHDESK_DATABASE_URL": f"sqlite:///{workdir}/live.db",
         "BREACHDESK_SECRET_KEY": "live-server-secret-" + "z" * 32,
         "BREACHDESK_LANGUAGE": "en",
+        # The journeys log in as the demo administrator without a second factor; the
+        # requirement itself is tested through HTTP (tests/web/test_two_factor.py).
+        "BREACHDESK_REQUIRE_2FA": "",
     }
     for command in (["migrate"], ["demo"]):
         subprocess.run([script, *command], env=env, cwd=workdir, check=True, capture_output=True)

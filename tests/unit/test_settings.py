@@ -56,11 +56,23 @@ def test_production_requires_a_secret() -> None:
             "unknown time zone",
         ),
         ({"BREACHDESK_SECRET_KEY": "s" * 40, "BREACHDESK_ENV": "staging"}, "BREACHDESK_ENV"),
+        (
+            {"BREACHDESK_SECRET_KEY": "s" * 40, "BREACHDESK_REQUIRE_2FA": "admin,boss"},
+            "BREACHDESK_REQUIRE_2FA",
+        ),
     ],
 )
 def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_two_factor_is_required_of_admins_unless_set_otherwise() -> None:
+    base = {"BREACHDESK_SECRET_KEY": "s" * 40}
+    assert Settings.from_env(base).require_2fa == {"admin"}
+    both = Settings.from_env({**base, "BREACHDESK_REQUIRE_2FA": " staff , admin "})
+    assert both.require_2fa == {"staff", "admin"}
+    assert Settings.from_env({**base, "BREACHDESK_REQUIRE_2FA": ""}).require_2fa == set()
 
 
 def test_password_hashing() -> None:
