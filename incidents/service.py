@@ -685,8 +685,10 @@ def open_obligations(
     """Every open or overdue duty across the incidents this user may see: overdue first,
     then by due time, then the duties without a due time."""
     now = now or utcnow()
+    # The notices with their controllers; each incident read once (not once per notice:
+    # one incident has a thousand notices at a SaaS processor).
     query = (
-        select(Notice, Incident, Organisation)
+        select(Notice, Organisation)
         .join(Incident, col(Incident.id) == col(Notice.incident_id))
         .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
         .where(col(Notice.removed_at).is_(None), Incident.status != IncidentStatus.closed)
@@ -695,7 +697,12 @@ def open_obligations(
         query = query.where(visibility.notice_clause(user), Incident.status != IncidentStatus.draft)
     if controller_id is not None:
         query = query.where(Notice.controller_id == controller_id)
-    rows = list(session.exec(query).all())
+    pairs = list(session.exec(query).all())
+    wanted = list({notice.incident_id for notice, _ in pairs})
+    incidents = {
+        i.id: i for i in session.exec(select(Incident).where(col(Incident.id).in_(wanted))).all()
+    }
+    rows = [(notice, incidents[notice.incident_id], org) for notice, org in pairs]
     records = records_of(session, [notice.id for notice, _, _ in rows])
     result: list[tuple[Incident, Organisation, Obligation]] = []
     for notice, incident, org in rows:
