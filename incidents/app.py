@@ -7,7 +7,7 @@ import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 from litestar import Litestar, Request, Response, Router
@@ -53,6 +53,7 @@ from incidents.controllers.common import (
     error_response,
     one_error,
     pop_flashes,
+    safe_next,
 )
 from incidents.db import make_engine
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -108,9 +109,20 @@ def handle_not_authorized(request: Request, exc: NotAuthorizedException) -> Resp
         response = one_error(401, None, _("Authentication required: send a valid bearer token."))
         response.headers["www-authenticate"] = 'Bearer realm="breachdesk"'
         return response
-    target = "/login"
-    if request.method == "GET" and request.url.path not in {"/", "/login"}:
-        target += "?" + urlencode({"next": request.url.path})
+    query = {}
+    ended = request.scope.get("state", {}).get("ended")
+    if request.headers.get("hx-request") == "true":  # a fragment: the page it is on
+        here = urlsplit(request.headers.get("hx-current-url", ""))
+        if here.path not in {"", "/", "/login"}:
+            query["next"] = safe_next(here.path + (f"?{here.query}" if here.query else ""))
+    elif request.method == "GET" and request.url.path not in {"/", "/login"}:
+        query["next"] = request.url.path
+    if ended is not None and ended.why in {"idle", "expired"}:
+        query["why"] = ended.why
+    if token := request.scope.get("state", {}).get("held"):
+        query["next"] = request.url.path
+        query["held"] = token
+    target = "/login" + ("?" + urlencode(query) if query else "")
     if request.headers.get("hx-request") == "true":
         return Response(content=None, status_code=200, headers={"HX-Redirect": target})
     return Redirect(target, status_code=303)
@@ -400,6 +412,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # template context, which a macro imported without context does not have: this one
     # reads the app's route table and works in every template rendered with this app.
     environment.globals["url_for"] = app.route_reverse
+    environment.globals["idle_seconds"] = settings.session_idle_minutes * 60
     # Outside Litestar's own exception handler, so that error responses raised by the
     # middleware (401, CSRF 403) also get the security headers and a request log line.
     app.asgi_handler = EdgeMiddleware(

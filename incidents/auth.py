@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any, cast
 
 import anyio.to_thread
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
     NotAuthorizedException,
@@ -26,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from incidents import service
+from incidents import held, service
 from incidents.db import session_scope
 from incidents.logs import get_logger
 from incidents.models import (
@@ -43,7 +44,10 @@ from incidents.settings import Settings
 
 API_PREFIX = "/api/"
 PUBLIC_PATHS = ["^/login", "^/static/", "^/healthz", "^/schema", "^/language", "^/favicon"]
-SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+# A request a page makes by itself (htmx polling) says so with this header: it neither
+# counts as the person's activity nor keeps the login from ending when idle.
+BACKGROUND_HEADER = "x-background"
 # Set after a successful login: a browser that has logged in to an account before is not
 # slowed down or refused for what strangers do (see "login and its limits").
 DEVICE_COOKIE = "bd_device"
@@ -190,18 +194,62 @@ def _touch(engine: Engine, statement: Any, params: dict[str, Any]) -> None:
         log.warning("touch_skipped", error=type(exc).__name__)
 
 
-def user_for_session(engine: Engine, sid: str) -> CurrentUser | None:
+@dataclass(frozen=True)
+class SessionLookup:
+    """The user of a session id, or why there is none: ``ended`` (unknown, logged out,
+    revoked, the account inactive), ``idle`` (no activity for the idle time) or
+    ``expired`` (the absolute lifetime has passed). ``user_id``: whose login it was."""
+
+    user: CurrentUser | None
+    why: str = ""
+    user_id: int | None = None
+
+
+def user_for_session(
+    engine: Engine, sid: str, idle: timedelta | None = None, *, background: bool = False
+) -> CurrentUser | None:
+    return lookup_session(engine, sid, idle, background=background).user
+
+
+def lookup_session(
+    engine: Engine, sid: str, idle: timedelta | None = None, *, background: bool = False
+) -> SessionLookup:
+    """The session's user; a login idle for ``idle`` ends (it is revoked, reason idle).
+    The last-seen time is written at most once a minute, and not for ``background``
+    requests (a page's polling)."""
     id_hash = digest(sid)
     now = utcnow()
     with session_scope(engine) as session:
         row = session.execute(_SESSION_LOOKUP, {"id_hash": id_hash}).first()
+    if row is None or row.revoked_at is not None or not row.is_active:
+        return SessionLookup(None, "ended")
+    if row.expires_at <= now:
+        return SessionLookup(None, "expired", row.id)
+    if idle is not None and now - row.last_seen_at >= idle:
+        with session_scope(engine, write=True) as session:
+            revoke_session(session, id_hash, "idle")
+        return SessionLookup(None, "idle", row.id)
+    if not background and now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
+        _touch(engine, _SESSION_TOUCH, {"touch_session": id_hash, "touch_at": now})
+    return SessionLookup(_principal(row, session_id_hash=id_hash))
+
+
+def idle_deadline(engine: Engine, id_hash: str, idle: timedelta) -> datetime | None:
+    """When this login ends if nothing more happens (None: it has ended)."""
+    with session_scope(engine) as session:
+        row = session.execute(
+            sa_select(col(UserSession.last_seen_at), col(UserSession.expires_at)).where(
+                col(UserSession.id_hash) == id_hash, col(UserSession.revoked_at).is_(None)
+            )
+        ).first()
     if row is None:
         return None
-    if row.revoked_at is not None or row.expires_at <= now or not row.is_active:
-        return None
-    if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
-        _touch(engine, _SESSION_TOUCH, {"touch_session": id_hash, "touch_at": now})
-    return _principal(row, session_id_hash=id_hash)
+    return min(row.last_seen_at + idle, row.expires_at)
+
+
+def keep_alive(engine: Engine, id_hash: str) -> None:
+    """The person said "stay logged in": their login counts as active now."""
+    _touch(engine, _SESSION_TOUCH, {"touch_session": id_hash, "touch_at": utcnow()})
 
 
 def user_for_token(engine: Engine, token: str) -> CurrentUser | None:
@@ -220,6 +268,12 @@ def user_for_token(engine: Engine, token: str) -> CurrentUser | None:
 class AuthMiddleware(AbstractAuthenticationMiddleware):
     """Bearer tokens for /api/, the session cookie for everything else."""
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # A step posted after its login ended is read here to be held (_hold): the
+        # request's body is reached through the scope's state.
+        scope.setdefault("state", {})[_RECEIVE] = receive
+        await super().__call__(scope, receive, send)
+
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         engine: Engine = connection.app.state.engine
         if connection.scope["path"].startswith(API_PREFIX):
@@ -235,8 +289,19 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         sid = session.get("sid") if isinstance(session, dict) and session else None
         if not isinstance(sid, str):
             raise NotAuthorizedException("Not logged in")
-        user = await anyio.to_thread.run_sync(user_for_session, engine, sid)
+        settings: Settings = connection.app.state["settings"]
+        idle = timedelta(minutes=settings.session_idle_minutes)
+        background = connection.headers.get(BACKGROUND_HEADER) == "1"
+        found = await anyio.to_thread.run_sync(
+            partial(lookup_session, engine, sid, idle, background=background)
+        )
+        user = found.user
         if user is None:
+            state = connection.scope.setdefault("state", {})
+            state["ended"] = found
+            method = str(connection.scope.get("method", ""))
+            if found.user_id is not None and held.holdable(method, connection.scope["path"]):
+                state["held"] = await _hold(connection, engine, found.user_id)
             connection.scope["session"] = {}
             raise NotAuthorizedException("The session has ended")
         _second_factor_first(connection, user)
@@ -246,6 +311,22 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
 # While a user whose role requires a second factor (BREACHDESK_REQUIRE_2FA) has none,
 # these are the only pages they reach; the API refuses their tokens.
 ENROLMENT_PATHS = ("/account/two-factor", "/logout", "/language")
+
+
+_RECEIVE = "breachdesk.receive"
+
+
+async def _hold(connection: ASGIConnection, engine: Engine, user_id: int) -> str:
+    """Hold a questionnaire step posted after its login ended (incidents/held.py)."""
+    form = await Request(connection.scope, connection.scope["state"][_RECEIVE]).form()
+    data: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            data.setdefault(key, []).append(value)
+    flat = {k: v[0] if len(v) == 1 else v for k, v in data.items()}
+    return await anyio.to_thread.run_sync(
+        held.hold, engine, user_id, connection.scope["path"], flat, utcnow()
+    )
 
 
 class EnrolFirst(PermissionDeniedException):

@@ -195,6 +195,23 @@ class PasswordReset(SQLModel, table=True):
     used_at: datetime | None = Field(default=None)
 
 
+class HeldInput(SQLModel, table=True):
+    """A questionnaire step posted after its login had ended (idle or too old): the input
+    is held, for the same person only, until they have logged in again, and then saved
+    as the draft of that step. Only the hash of the token the login page carries is kept."""
+
+    __tablename__ = "held_input"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    path: str = Field(max_length=300)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = Field(default=None)
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 

@@ -42,6 +42,9 @@ class Settings:
     login_window_minutes: int = 15
     login_slowdown_max_seconds: int = 60  # the longest an account is slowed down between tries
     session_max_age_hours: int = 12
+    # A login ends after this long without a request of the person (a page's own
+    # background refreshes do not count); the page warns two minutes before.
+    session_idle_minutes: int = 30
     # Roles that must log in with a second factor (TOTP) too (BREACHDESK_REQUIRE_2FA).
     require_2fa: frozenset[str] = frozenset({"admin"})
     # Test environment only: a served process whose clock runs this far ahead (browser tests).
@@ -64,6 +67,8 @@ class Settings:
             raise SettingsError("BREACHDESK_OUTBOX_LEASE_SECONDS must be at least 60")
         if self.default_language not in {"nl", "en"}:
             raise SettingsError("BREACHDESK_LANGUAGE must be nl or en")
+        if not 5 <= self.session_idle_minutes <= 720:
+            raise SettingsError("BREACHDESK_SESSION_IDLE_MINUTES must be from 5 to 720")
         if not self.require_2fa <= ROLES:
             raise SettingsError(
                 "BREACHDESK_REQUIRE_2FA must list roles among staff, officer and admin, "
@@ -102,6 +107,7 @@ class Settings:
             outbox_lease_seconds=int(_number(env, "BREACHDESK_OUTBOX_LEASE_SECONDS", 300)),
             default_language=env.get("BREACHDESK_LANGUAGE", "nl"),
             clock_offset_seconds=_number(env, "BREACHDESK_CLOCK_OFFSET_SECONDS", 0),
+            session_idle_minutes=int(_number(env, "BREACHDESK_SESSION_IDLE_MINUTES", 30)),
             require_2fa=frozenset(
                 role.strip()
                 for role in env.get("BREACHDESK_REQUIRE_2FA", "admin").split(",")

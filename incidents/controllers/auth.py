@@ -4,14 +4,16 @@ API tokens and sessions."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
-from incidents.auth import DEVICE_COOKIE
+from incidents import held
+from incidents.auth import DEVICE_COOKIE, idle_deadline, keep_alive, user_for_session
+from incidents.clock import now
 from incidents.controllers.common import (
     Config,
     Db,
@@ -26,13 +28,14 @@ from incidents.controllers.common import (
     in_thread,
     safe_next,
 )
-from incidents.errors import Invalid, NotFound
+from incidents.errors import Conflict, Invalid, NotFound
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
 from incidents.middleware import LANGUAGE_COOKIE
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases import accounts
+from incidents.usecases import incidents as incident_cases
 from incidents.usecases import invitations as invitation_cases
 from incidents.usecases import twofactor as two_factor_cases
 from incidents.usecases.auth import (
@@ -52,7 +55,28 @@ from incidents.usecases.auth import (
 PUBLIC = {"exclude_from_auth": True}
 
 
-def _login_page(email: str = "", next_url: str = "/", exc: Invalid | None = None) -> Template:
+def _why(why: str | None, settings: Settings, holding: bool = False) -> str:
+    """Why the login ended, for the login page (empty: it says nothing)."""
+    if holding:
+        return _(
+            "Your login had ended before you sent this step. Log in again: what you typed "
+            "is then saved as the draft."
+        )
+    if why == "idle":
+        return _(
+            "You were logged out after %(minutes)s minutes without activity. Log in again to "
+            "go on where you were."
+        ) % {"minutes": settings.session_idle_minutes}
+    if why == "expired":
+        return _("A login lasts at most %(hours)s hours. Log in again to go on where you were.") % {
+            "hours": settings.session_max_age_hours
+        }
+    return ""
+
+
+def _login_page(
+    email: str = "", next_url: str = "/", exc: Invalid | None = None, held_token: str = ""
+) -> Template:
     limited = isinstance(exc, TooManyAttempts)
     page = Template(
         "auth/login.html",
@@ -60,6 +84,8 @@ def _login_page(email: str = "", next_url: str = "/", exc: Invalid | None = None
             "email": email,
             "next_url": next_url,
             "errors": form_problems(exc.problems) if exc else [],
+            "why": "",
+            "held": held_token,
         },
         status_code=429 if limited else 200,
     )
@@ -83,6 +109,45 @@ def remember(response: Response[Any], settings: Settings, name: str, value: str)
 def remember_device(response: Response[Any], settings: Settings, login: Login) -> None:
     """The known-device cookie of this browser for the account (see incidents.auth)."""
     remember(response, settings, DEVICE_COOKIE, login.device)
+
+
+def _save_held(
+    request: Req, engine: Db, settings: Settings, login: Login, token: str
+) -> str | None:
+    """After a login: the step input held when the earlier login had ended, saved as the
+    draft if it is this person's (incidents/held.py); the step's address, or None."""
+    if not token:
+        return None
+    user = user_for_session(engine, login.sid)
+    taken = held.take(engine, user.id, token, now()) if user else None
+    if user is None or taken is None:
+        return None
+    incident_id, step_key, data = taken
+    controls = {"action", "return", "note", "version"}
+    form = {k: v for k, v in data.items() if k not in controls}
+    target = request.app.route_reverse("incident_step", incident_id=incident_id, step_key=step_key)
+    try:
+        saved = incident_cases.save_step(
+            engine, user, settings, incident_id, step_key, form, complete=False
+        )
+    except (Invalid, Conflict, NotFound) as exc:
+        message = _("What you typed on this step could not be saved: %(why)s") % {
+            "why": str(exc) or _("the incident changed meanwhile")
+        }
+        flash(request, message, "warning")
+        return target
+    if saved.problems:
+        flash(
+            request,
+            _(
+                "What you typed on this step is saved as the draft, except the answers "
+                "that need correcting: enter those again."
+            ),
+            "warning",
+        )
+    else:
+        flash(request, _("What you typed on this step before logging in again is saved."))
+    return target
 
 
 def _logged_in(settings: Settings, login: Login, next_url: str) -> Response[Any]:
@@ -117,15 +182,22 @@ class AuthController(Controller):
 
     @get("/login", name="login", opt=PUBLIC, sync_to_thread=False)
     def login_page(
-        self, next_url: Annotated[str | None, QueryParameter(name="next")] = None
+        self,
+        settings: Config,
+        next_url: Annotated[str | None, QueryParameter(name="next")] = None,
+        why: Annotated[str | None, QueryParameter(name="why")] = None,
+        held_token: Annotated[str | None, QueryParameter(name="held")] = None,
     ) -> Template:
-        return _login_page(next_url=safe_next(next_url))
+        page = _login_page(next_url=safe_next(next_url), held_token=held_token or "")
+        page.context["why"] = _why(why, settings, bool(held_token))
+        return page
 
     @post("/login", name="login_submit", opt=PUBLIC)
     @in_thread
     def login_submit(self, request: Req, engine: Db, settings: Config, data: Form) -> Response[Any]:
         email = str(data.get("email", "")).strip()
         next_url = safe_next(str(data.get("next", "") or ""))
+        held_token = str(data.get("held", "") or "")[:100]
         password, address = str(data.get("password", "")), client_address(request)
         device = request.cookies.get(DEVICE_COOKIE)
         try:
@@ -133,14 +205,20 @@ class AuthController(Controller):
                 engine, settings, email, password, address, device=device, old_sid=_sid(request)
             )
         except Invalid as exc:
-            return _login_page(email, next_url, exc)
+            return _login_page(email, next_url, exc, held_token)
         request.clear_session()
         if isinstance(login, Pending):
             request.set_session(
-                {"pending": login.user_id, "pending_at": login.at.isoformat(), "next": next_url}
+                {
+                    "pending": login.user_id,
+                    "pending_at": login.at.isoformat(),
+                    "next": next_url,
+                    "held": held_token,
+                }
             )
             return Redirect("/login/code", status_code=303)
         request.set_session({"sid": login.sid})
+        next_url = _save_held(request, engine, settings, login, held_token) or next_url
         return _logged_in(settings, login, next_url)
 
     @get("/login/code", name="login_code", opt=PUBLIC, sync_to_thread=False)
@@ -156,6 +234,7 @@ class AuthController(Controller):
         if pending is None:
             return Redirect("/login", status_code=303)
         next_url = safe_next(str(request.session.get("next", "") or ""))
+        held_token = str(request.session.get("held", "") or "")
         try:
             login = second_factor(engine, settings, pending, str(data.get("code", "")), None)
         except NotFound:
@@ -167,6 +246,7 @@ class AuthController(Controller):
             return Template("auth/login_code.html", context=context)
         request.clear_session()
         request.set_session({"sid": login.sid})
+        next_url = _save_held(request, engine, settings, login, held_token) or next_url
         return _logged_in(settings, login, next_url)
 
     @post("/logout", name="logout")
@@ -326,6 +406,33 @@ class PasswordResetController(Controller):
         return response
 
 
+# --- staying logged in -------------------------------------------------------------
+
+
+class SessionController(Controller):
+    """The idle warning's two questions: how long until this login ends if nothing
+    happens (asked as a background request, so asking does not count as activity), and
+    "stay logged in"."""
+
+    path = "/session"
+
+    @get("/idle", name="session_idle")
+    @in_thread
+    def idle(self, engine: Db, user: Principal, settings: Config) -> Response[Any]:
+        idle = timedelta(minutes=settings.session_idle_minutes)
+        ends = idle_deadline(engine, user.session_id_hash or "", idle)
+        left = max(0, int((ends - now()).total_seconds())) if ends else 0
+        return Response({"seconds_left": left}, headers={"cache-control": "no-store"})
+
+    @post("/keep-alive", name="session_keep_alive", status_code=200)
+    @in_thread
+    def keep_alive(self, request: Req, engine: Db, user: Principal, data: Form) -> Response[Any]:
+        keep_alive(engine, user.session_id_hash or "")
+        if request.headers.get("accept", "").startswith("application/json"):
+            return Response({"ok": True})
+        return Redirect(safe_next(str(data.get("next", "") or "")), status_code=303)
+
+
 # --- the user's own account ---------------------------------------------------------
 
 
@@ -416,9 +523,7 @@ class AccountController(Controller):
 
     @post("/two-factor/recovery-codes", name="account_recovery_codes", status_code=200)
     @in_thread
-    def recovery_codes(
-        self, engine: Db, user: Principal, settings: Config, data: Form
-    ) -> Template:
+    def recovery_codes(self, engine: Db, user: Principal, settings: Config, data: Form) -> Template:
         try:
             codes = two_factor_cases.new_codes(engine, settings, user, str(data.get("code", "")))
         except Invalid as exc:
@@ -444,4 +549,10 @@ class AccountController(Controller):
         return done(request, _("All your other sessions have been logged out."), "account")
 
 
-handlers = [AuthController, InvitationController, PasswordResetController, AccountController]
+handlers = [
+    AuthController,
+    InvitationController,
+    PasswordResetController,
+    SessionController,
+    AccountController,
+]

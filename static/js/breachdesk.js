@@ -21,8 +21,73 @@
     }
   }
 
+  // The idle warning (base.html). Two minutes before this login would end for want of
+  // activity, ask the server how long is left (another tab may have been used: asking is
+  // a background request and does not count as activity); show the warning when two
+  // minutes or less are left. "Stay logged in" keeps the login. At the end, a page with
+  // a questionnaire form stays (what was typed is saved after the next login, when it is
+  // sent); any other page goes to the login page, which says why.
+  function idleWarning() {
+    var box = document.getElementById("idle-warning");
+    if (!box) {
+      return;
+    }
+    var form = box.querySelector("form");
+    var text = document.getElementById("idle-warning-text");
+    var timer = null;
+    function ended() {
+      if (document.getElementById("step-form")) {
+        text.textContent = text.getAttribute("data-ended");
+        form.hidden = true;
+        box.hidden = false;
+        return;
+      }
+      var here = window.location.pathname + window.location.search;
+      window.location.href = box.getAttribute("data-login-url") + "?why=idle&next=" + encodeURIComponent(here);
+    }
+    function schedule(left) {
+      window.clearTimeout(timer);
+      if (left <= 0) {
+        ended();
+      } else if (left <= 120) {
+        box.hidden = false;
+        timer = window.setTimeout(ask, (left + 1) * 1000);
+      } else {
+        box.hidden = true;
+        timer = window.setTimeout(ask, (left - 120) * 1000);
+      }
+    }
+    function ask() {
+      fetch(box.getAttribute("data-idle-url"), {
+        headers: { "X-Background": "1", Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          return response.json();
+        })
+        .then(function (data) {
+          schedule(data.seconds_left);
+        })
+        .catch(function () {
+          schedule(0);
+        });
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(form.action, {
+        method: "POST",
+        headers: { "x-csrftoken": csrfToken(), Accept: "application/json" },
+        body: new FormData(form),
+        credentials: "same-origin",
+      }).then(ask, ask);
+    });
+    // The page was just served: the login counts as active from now (within a minute).
+    schedule(parseInt(box.getAttribute("data-idle-seconds"), 10) - 60);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary(document);
+    idleWarning();
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     focusErrorSummary(event.target);

@@ -24,6 +24,8 @@ from tests.web.notice_helpers import send_all as _send_all
 pytestmark = pytest.mark.usefixtures("demo")
 
 PARAMS = {
+    "token": "not-a-real-link-token",
+    "invitation_id": "1",
     "slug": "acme",
     "controller": "acme",
     "number": "1",

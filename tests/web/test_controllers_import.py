@@ -216,7 +216,7 @@ def test_the_admin_page_previews_then_imports_what_it_showed(client: PageClient,
     client.login(ADMIN)
     page = client.page("/organisations")
     assert page.select_one("a[href='/admin/organisations/import']")
-    form = client.page("/admin/organisations/import").select_one("main form")
+    form = client.page("/admin/organisations/import").select_one("main form[enctype]")
     assert form["enctype"] == "multipart/form-data"
     before = _count(engine)
     preview = client.post(
