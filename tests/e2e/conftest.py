@@ -19,6 +19,8 @@ from incidents.settings import PROJECT_ROOT
 CHROMIUM = os.environ.get("BREACHDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+# The live server's folder (its database live.db, its outbox/ of e-mails as files).
+LIVE: dict[str, Path] = {}
 
 
 def _free_port() -> int:
@@ -30,6 +32,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("live")
+    LIVE["workdir"] = workdir
     script = str(Path(sys.executable).parent / "breachdesk")
     env = {
         **os.environ,
