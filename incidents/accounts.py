@@ -208,6 +208,17 @@ def password_message(exc: PasswordPolicyError) -> str:
     return _("the password must have at least 10 characters")
 
 
+def check_new_password(password: str, confirm: str, problems: list[Problem]) -> None:
+    """A password chosen by its owner (an invitation, a reset): the policy, and the same
+    password typed twice; the problems at ``password`` and ``confirm_password``."""
+    try:
+        check_password_policy(password)
+    except PasswordPolicyError as exc:
+        problems.append(Problem("password", password_message(exc)))
+    if password != confirm:
+        problems.append(Problem("confirm_password", _("the two passwords are not the same")))
+
+
 def create_user(
     session: Session,
     *,

@@ -21,16 +21,16 @@ from incidents import audit, documents
 from incidents.accounts import (
     InputError,
     check_name,
+    check_new_password,
     create_user,
     organisation_for_role,
-    password_message,
     valid_email,
 )
 from incidents.errors import NotFound, Problem
 from incidents.i18n import LANGUAGES
 from incidents.i18n import gettext as _
 from incidents.models import Invitation, Organisation, OrgKind, OutboxMessage, User, utcnow
-from incidents.security import PasswordPolicyError, check_password_policy, digest
+from incidents.security import digest
 
 VALID_FOR = timedelta(days=7)
 _table = Invitation.__table__  # type: ignore[attr-defined]
@@ -187,12 +187,7 @@ def accept(
     problems: list[Problem] = []
     name = name.strip() or invitation.name
     check_name(name, problems)
-    try:
-        check_password_policy(password)
-    except PasswordPolicyError as exc:
-        problems.append(Problem("password", password_message(exc)))
-    if password != confirm:
-        problems.append(Problem("confirm_password", _("the two passwords are not the same")))
+    check_new_password(password, confirm, problems)
     if problems:
         raise InputError(problems)
     marked = session.connection().execute(

@@ -19,18 +19,13 @@ from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from incidents import audit, documents
-from incidents.accounts import InputError, password_message, set_password
+from incidents.accounts import InputError, check_new_password, set_password
 from incidents.auth import within_limit
 from incidents.errors import NotFound, Problem
 from incidents.i18n import LANGUAGES
 from incidents.i18n import gettext as _
 from incidents.models import Organisation, OrgKind, OutboxMessage, PasswordReset, User
-from incidents.security import (
-    PasswordPolicyError,
-    check_password_policy,
-    digest,
-    keyed_digest,
-)
+from incidents.security import digest, keyed_digest
 from incidents.settings import Settings
 
 VALID_FOR = timedelta(hours=1)
@@ -101,12 +96,7 @@ def reset(session: Session, token: str, password: str, confirm: str, now: dateti
     if found is None:
         raise NotFound()
     problems: list[Problem] = []
-    try:
-        check_password_policy(password)
-    except PasswordPolicyError as exc:
-        problems.append(Problem("password", password_message(exc)))
-    if password != confirm:
-        problems.append(Problem("confirm_password", _("the two passwords are not the same")))
+    check_new_password(password, confirm, problems)
     if problems:
         raise InputError(problems)
     used = session.connection().execute(
