@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from incidents import audit, documents
-from incidents.accounts import InputError, check_new_password, set_password
+from incidents.accounts import InputError, check_new_password, set_password, valid_email
 from incidents.auth import within_limit
 from incidents.errors import NotFound, Problem
 from incidents.i18n import LANGUAGES
@@ -49,7 +49,11 @@ def ask(session: Session, settings: Settings, email: str, address: str, now: dat
     )
     if wait:
         return wait
-    user = session.exec(select(User).where(User.email == email, col(User.is_active))).first()
+    user = (
+        session.exec(select(User).where(User.email == email, col(User.is_active))).first()
+        if valid_email(email)  # no NUL or other junk reaches the database
+        else None
+    )
     token = secrets.token_urlsafe(32)
     reset = PasswordReset(
         token_hash=digest(token),
