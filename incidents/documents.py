@@ -47,6 +47,19 @@ def language(code: str) -> Iterator[None]:
         i18n.current_language.reset(token)
 
 
+def email_bodies(
+    name: str, lang: str, zone: ZoneInfo, context: Mapping[str, Any]
+) -> tuple[str, str]:
+    """The plain text and the HTML of the e-mail templates/emails/{name}.txt and .html, for
+    a reader of ``lang`` in ``zone`` (called within ``language(lang)``, as its subject is)."""
+    env = environment(str(zone))
+    full = {**context, "lang": lang}
+    return (
+        env.get_template(f"emails/{name}.txt").render(full),
+        env.get_template(f"emails/{name}.html").render(full),
+    )
+
+
 @cache
 def environment(zone_name: str) -> Environment:
     return build_environment(ZoneInfo(zone_name))

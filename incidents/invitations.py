@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
-from incidents import audit, documents
+from incidents import audit, documents, notices
 from incidents.accounts import (
     InputError,
     check_name,
@@ -265,25 +265,25 @@ def _record(session: Session, action: str, invitation: Invitation, actor_id: int
 def _mail(session: Session, sent: Sent, actor_id: int | None) -> None:
     invitation, org = sent.invitation, sent.organisation
     inviter = session.get(User, actor_id) if actor_id else None
-    own = session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
+    own = notices.processor(session)
     zone = documents.zone_of(org)
-    env = documents.environment(str(zone))
     with documents.language(invitation.language):
-        context = {
-            "invitation": invitation,
-            "org": org,
-            "processor": own.name if own else "Breachdesk",
-            "inviter": inviter.name if inviter else None,
-            "link": sent.link,
-            "until": format_datetime(invitation.expires_at, zone, invitation.language),
-            "lang": invitation.language,
-        }
-        subject = _("Your invitation to Breachdesk from %(processor)s") % {
-            "processor": context["processor"]
-        }
-        context["subject"] = subject
-        text = env.get_template("emails/invitation.txt").render(context)
-        html = env.get_template("emails/invitation.html").render(context)
+        processor = own.name if own else "Breachdesk"
+        subject = _("Your invitation to Breachdesk from %(processor)s") % {"processor": processor}
+        text, html = documents.email_bodies(
+            "invitation",
+            invitation.language,
+            zone,
+            {
+                "invitation": invitation,
+                "org": org,
+                "processor": processor,
+                "inviter": inviter.name if inviter else None,
+                "link": sent.link,
+                "until": format_datetime(invitation.expires_at, zone, invitation.language),
+                "subject": subject,
+            },
+        )
     session.add(
         OutboxMessage(
             dedupe_key=f"invitation:{invitation.id}:{invitation.times_sent}",

@@ -24,7 +24,7 @@ from incidents.auth import within_limit
 from incidents.errors import NotFound, Problem
 from incidents.i18n import LANGUAGES
 from incidents.i18n import gettext as _
-from incidents.models import Organisation, OrgKind, OutboxMessage, PasswordReset, User
+from incidents.models import Organisation, OutboxMessage, PasswordReset, User
 from incidents.security import digest, keyed_digest
 from incidents.settings import Settings
 
@@ -122,20 +122,19 @@ def _mail(session: Session, user: User | None, link: str, reset: PasswordReset) 
     language = (user.language if user else None) or (org.language if org else "en")
     language = language if language in LANGUAGES else "en"
     zone = documents.zone_of(org) if org else ZoneInfo("UTC")
-    own = session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
-    env = documents.environment(str(zone))
     with documents.language(language):
-        context = {
-            "name": user.name if user else "",
-            "link": link,
-            "until": format_datetime(reset.expires_at, zone, language),
-            "processor": own.name if own else "Breachdesk",
-            "lang": language,
-        }
         subject = _("Choose a new Breachdesk password")
-        context["subject"] = subject
-        text = env.get_template("emails/password_reset.txt").render(context)
-        html = env.get_template("emails/password_reset.html").render(context)
+        text, html = documents.email_bodies(
+            "password_reset",
+            language,
+            zone,
+            {
+                "name": user.name if user else "",
+                "link": link,
+                "until": format_datetime(reset.expires_at, zone, language),
+                "subject": subject,
+            },
+        )
     return OutboxMessage(
         dedupe_key=f"password_reset:{reset.token_hash}",
         kind="password_reset",

@@ -8,15 +8,15 @@ import html
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from incidents import audit, documents, twofactor
+from incidents import audit, documents, notices, twofactor
 from incidents.auth import revoke_all_sessions
 from incidents.clock import now
 from incidents.db import session_scope
 from incidents.errors import Invalid, NotAllowed, NotFound, Problem
 from incidents.i18n import gettext as _
-from incidents.models import Organisation, OrgKind, OutboxMessage, User
+from incidents.models import Organisation, OutboxMessage, User
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 
@@ -45,24 +45,27 @@ def page(engine: Engine, settings: Settings, user: CurrentUser) -> TwoFactorPage
         if twofactor.enabled(row):
             left = twofactor.recovery_codes_left(session, user.id)
             return TwoFactorPage(True, required, None, left)
-        own = session.exec(
-            select(Organisation.name).where(Organisation.kind == OrgKind.processor)
-        ).first()
-        issuer = f"Breachdesk ({own})" if own else "Breachdesk"
+        own = notices.processor(session)
+        issuer = f"Breachdesk ({own.name})" if own else "Breachdesk"
         return TwoFactorPage(False, required, twofactor.start(session, settings, row, issuer), 0)
+
+
+def _count_try(engine: Engine, settings: Settings, user: CurrentUser) -> None:
+    """Count a code against the account's limit in a transaction of its own, committed
+    before the code is checked: a wrong code counts too."""
+    with session_scope(engine, write=True) as session:
+        twofactor.count_try(session, settings, user.id, now())
 
 
 def confirm(engine: Engine, settings: Settings, user: CurrentUser, code: str) -> list[str]:
     """Turn two-factor login on with a code from the app: the recovery codes, shown once."""
-    with session_scope(engine, write=True) as session:
-        twofactor.count_try(session, settings, user.id, now())
+    _count_try(engine, settings, user)
     with session_scope(engine, write=True) as session:
         return twofactor.confirm(session, settings, _own(session, user), code, now())
 
 
 def new_codes(engine: Engine, settings: Settings, user: CurrentUser, code: str) -> list[str]:
-    with session_scope(engine, write=True) as session:
-        twofactor.count_try(session, settings, user.id, now())
+    _count_try(engine, settings, user)
     with session_scope(engine, write=True) as session:
         return twofactor.new_recovery_codes(session, settings, _own(session, user), code, now())
 
@@ -71,8 +74,7 @@ def turn_off(engine: Engine, settings: Settings, user: CurrentUser, code: str) -
     """Turn it off, confirmed with a code from the app; not when the role requires it."""
     if user.role in settings.require_2fa:
         raise Invalid([Problem("code", _("Your role requires two-factor login: it stays on."))])
-    with session_scope(engine, write=True) as session:
-        twofactor.count_try(session, settings, user.id, now())
+    _count_try(engine, settings, user)
     with session_scope(engine, write=True) as session:
         row = _own(session, user)
         twofactor.check(session, settings, row, code, now(), recovery=False)
