@@ -4,6 +4,7 @@ API tokens and sessions."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -450,6 +451,23 @@ def _two_factor_page(
     return Template("account/two_factor.html", context={"page": found, "errors": errors or []})
 
 
+def _recovery_codes(
+    engine: Db,
+    settings: Settings,
+    user: CurrentUser,
+    act: Callable[[Db, Settings, CurrentUser, str], list[str]],
+    code: str,
+    first: bool,
+) -> Template:
+    """The recovery codes ``act`` made with ``code`` (shown once), or the two-factor page
+    again with why not."""
+    try:
+        codes = act(engine, settings, user, code)
+    except Invalid as exc:
+        return _two_factor_page(engine, settings, user, form_problems(exc.problems))
+    return Template("account/recovery_codes.html", context={"codes": codes, "first": first})
+
+
 class AccountController(Controller):
     path = "/account"
 
@@ -515,20 +533,14 @@ class AccountController(Controller):
     def two_factor_confirm(
         self, engine: Db, user: Principal, settings: Config, data: Form
     ) -> Template:
-        try:
-            codes = two_factor_cases.confirm(engine, settings, user, str(data.get("code", "")))
-        except Invalid as exc:
-            return _two_factor_page(engine, settings, user, form_problems(exc.problems))
-        return Template("account/recovery_codes.html", context={"codes": codes, "first": True})
+        code = str(data.get("code", ""))
+        return _recovery_codes(engine, settings, user, two_factor_cases.confirm, code, True)
 
     @post("/two-factor/recovery-codes", name="account_recovery_codes", status_code=200)
     @in_thread
     def recovery_codes(self, engine: Db, user: Principal, settings: Config, data: Form) -> Template:
-        try:
-            codes = two_factor_cases.new_codes(engine, settings, user, str(data.get("code", "")))
-        except Invalid as exc:
-            return _two_factor_page(engine, settings, user, form_problems(exc.problems))
-        return Template("account/recovery_codes.html", context={"codes": codes, "first": False})
+        code = str(data.get("code", ""))
+        return _recovery_codes(engine, settings, user, two_factor_cases.new_codes, code, False)
 
     @post("/two-factor/off", name="account_two_factor_off", status_code=200)
     @in_thread

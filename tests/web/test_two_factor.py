@@ -151,3 +151,26 @@ def test_an_administrator_resets_a_lost_second_factor(
     assert _password(make_client()).headers["location"] == "/", "the password alone again"
     again = client.submit(f"/admin/users/{staff_id}/two-factor-reset")
     assert again.status_code == 200 and "no second factor to reset" in again.text
+
+
+def test_one_code_sent_by_two_browsers_at_once_logs_in_once(
+    client: PageClient, make_client, clock
+) -> None:
+    """The step of a code is taken with a conditional UPDATE: of two logins with the same
+    (overheard) code at the same instant, one gets in and the other is refused."""
+    from tests.helpers import at_once
+
+    client.login(STAFF)
+    secret, _codes = _enrol(client, clock)
+    clock.travel(timedelta(seconds=30))
+    first, second = make_client(), make_client()
+    _password(first)
+    _password(second)
+    code = _code(secret, clock)
+    answers = at_once(
+        lambda: first.submit("/login/code", {"code": code}),
+        lambda: second.submit("/login/code", {"code": code}),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 303]
+    refused = next(a for a in answers if a.status_code == 200)
+    assert "used already" in refused.text
