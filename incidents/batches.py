@@ -13,8 +13,6 @@ outbox delivers it: ``delivered`` once the e-mail went out), ``failed`` (with th
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +23,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from incidents import audit, documents, notices, service
+from incidents import audit, documents, leases, notices, service
 from incidents.auth import principal_by_id
 from incidents.clock import now as clock_now
 from incidents.db import session_scope
@@ -47,7 +45,6 @@ from incidents.settings import Settings
 log = get_logger("breachdesk.worker")
 _items = SendBatchItem.__table__  # type: ignore[attr-defined]
 _batches = SendBatch.__table__  # type: ignore[attr-defined]
-_HOST = socket.gethostname()
 # A page's "send to all" with this few notices renders them within the request (a few
 # seconds at most); more are left to the workers and the page shows their progress.
 INLINE_MAX = 5
@@ -126,7 +123,7 @@ def queue(
         )
         session.add(batch)
         session.flush()
-        token = _token() if len(due) <= hold_up_to else None
+        token = leases.new_token() if len(due) <= hold_up_to else None
         lease = clock_now() + timedelta(seconds=lease_seconds) if token else None
         session.add_all(
             SendBatchItem(
@@ -140,10 +137,6 @@ def queue(
         )
         audit.on_incident(session, user, "notices.queued", incident.id, count=len(due))
         return batch, token
-
-
-def _token() -> str:
-    return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 # --- working: the worker -------------------------------------------------------------------
@@ -167,23 +160,22 @@ def claim(
 ) -> tuple[int, str] | None:
     """Claim the oldest queued item (of ``batch_id``, or of any batch) for a lease: its id
     and this claim's token, or None when there is none."""
-    token = _token()
-    candidate = core_select(_items.c.id).where(_claimable(now))
+    token = leases.new_token()
+    claimable = _claimable(now)
     if batch_id is not None:
-        candidate = candidate.where(_items.c.batch_id == batch_id)
-    candidate = candidate.order_by(_items.c.id).limit(1).with_for_update(skip_locked=True)
-    statement = (
-        update(_items)
-        .where(_items.c.id == candidate.scalar_subquery(), _claimable(now))
-        .values(
-            attempts=_items.c.attempts + 1,
-            claimed_by=token,
-            lease_until=now + timedelta(seconds=settings.outbox_lease_seconds),
-        )
-        .returning(_items.c.id)
+        claimable = and_(claimable, _items.c.batch_id == batch_id)
+    row = leases.claim_one(
+        engine,
+        _items,
+        claimable,
+        (_items.c.id,),
+        {
+            "attempts": _items.c.attempts + 1,
+            "claimed_by": token,
+            "lease_until": now + timedelta(seconds=settings.outbox_lease_seconds),
+        },
+        (_items.c.id,),
     )
-    with session_scope(engine, write=True) as session:
-        row = session.connection().execute(statement).first()
     return (row[0], token) if row else None
 
 

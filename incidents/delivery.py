@@ -19,10 +19,7 @@ of machines, share the table:
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col
 
-from incidents import notices
+from incidents import leases, notices
 from incidents.db import session_scope
 from incidents.logs import get_logger
 from incidents.models import (
@@ -56,7 +53,6 @@ BACKOFF_CAP_MINUTES = 240
 RECORD_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
 log = get_logger("breachdesk.worker")
 _table = table_of(OutboxMessage)
-_HOST = socket.gethostname()[:60]
 
 
 @dataclass(frozen=True)
@@ -86,29 +82,21 @@ def _anything_claimable(engine: Engine, now: datetime) -> bool:
 
 def claim_next(engine: Engine, settings: Settings, now: datetime) -> Claim | None:
     """Claim the message that has waited longest, or None when there is none to claim."""
-    token = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-    candidate = (
-        select(_table.c.id)
-        .where(claimable(now))
-        .order_by(_table.c.next_attempt_at, _table.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer at a time
-        .scalar_subquery()
+    token = leases.new_token()
+    row = leases.claim_one(
+        engine,
+        _table,
+        claimable(now),
+        (_table.c.next_attempt_at, _table.c.id),
+        {
+            "status": "sending",
+            "attempts": _table.c.attempts + 1,
+            "claimed_by": token,
+            "claimed_at": now,
+            "lease_until": now + timedelta(seconds=settings.outbox_lease_seconds),
+        },
+        (_table.c.id, _table.c.attempts),
     )
-    statement = (
-        update(_table)
-        .where(_table.c.id == candidate, claimable(now))
-        .values(
-            status="sending",
-            attempts=_table.c.attempts + 1,
-            claimed_by=token,
-            claimed_at=now,
-            lease_until=now + timedelta(seconds=settings.outbox_lease_seconds),
-        )
-        .returning(_table.c.id, _table.c.attempts)
-    )
-    with session_scope(engine, write=True) as session:
-        row = session.connection().execute(statement).first()
     return Claim(row[0], token, row[1]) if row else None
 
 
