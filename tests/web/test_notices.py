@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
@@ -31,6 +32,7 @@ from incidents.settings import DEFAULT_BASE_URL as BASE
 from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient, check_page
 from tests.web.notice_helpers import file_via_api as _file
 from tests.web.notice_helpers import notice_of as _notice
+from tests.web.notice_helpers import pdf_text
 from tests.web.notice_helpers import send_all as _send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -795,10 +797,17 @@ def test_a_late_first_notice_says_it_is_late_and_why(
     assert recorded.status_code == 303
     client.submit("/logout")
     _send_all(client, late_id)
-    texts = {m.recipients[0]: m.body_text for m in _outbox(engine, "notice")}
+    mails = {m.recipients[0]: m for m in _outbox(engine, "notice")}
+    texts = {to: m.body_text for to, m in mails.items()}
     acme = next(t for to, t in texts.items() if "acme" in to)
     assert "Deze melding is te laat: ze komt" in acme and "dagen" in acme, "Acme reads Dutch"
-    assert f"De reden: {reason}" in acme
+    assert f"De reden: {reason}\n" in acme, "the next sentence starts on a line of its own"
+    # The same in the e-mail's HTML and in the PDF it carries.
+    acme_mail = next(m for to, m in mails.items() if "acme" in to)
+    html = " ".join(BeautifulSoup(acme_mail.body_html, "html5lib").get_text(" ").split())
+    assert "Deze melding is te laat: ze komt" in html and f"De reden: {reason}" in html
+    document = pdf_text(acme_mail.attachment)
+    assert "Deze melding is te laat: ze komt" in document and reason in document
     northwind = next(t for to, t in texts.items() if "northwind" in to)
     assert "is late" not in northwind, "no contract hours: without undue delay, no due time"
     fresh = _file(
