@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from incidents import accounts, controller_csv, invitations
 from incidents.db import make_engine, session_scope
 from incidents.i18n import current_language
-from incidents.models import OrgKind, Role, User
+from incidents.models import OrgKind, Role, User, utcnow
 from incidents.settings import Settings, SettingsError
 
 
@@ -142,18 +142,26 @@ def _read_file(path: str) -> str:
 
 def cmd_import_controllers(args: argparse.Namespace) -> None:
     rows = controller_csv.read(_read_file(args.file))
+    invited = 0
     with _writing() as session:
         if args.dry_run:
             found = controller_csv.plan(session, rows)
             session.rollback()
         else:
             found = controller_csv.apply(session, rows, actor_id=None)
+            if args.invite:
+                slugs = [change.slug for change in found.changes]
+                invited = invitations.invite_controllers(
+                    session, _settings().base_url, slugs, None, utcnow()
+                )
     counts = found.summary()
     verb = "would import" if args.dry_run else "imported"
     print(
         f"{verb} {len(found.changes)} controllers: {counts['create']} created, "
         f"{counts['update']} updated, {counts['unchanged']} unchanged"
     )
+    if invited:
+        print(f"invited {invited} addresses as officers")
     for change in found.changes:
         if change.action == "update":
             print(f"  updated {change.slug}: {', '.join(change.fields)}")
@@ -308,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="CSV with a header: " + ", ".join(controller_csv.COLUMNS))
     p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    p.add_argument(
+        "--invite",
+        action="store_true",
+        help="invite the controllers' notification addresses without an account as officers",
+    )
     p.set_defaults(func=cmd_import_controllers)
 
     p = sub.add_parser("export-controllers", help="write the controllers as CSV to standard output")

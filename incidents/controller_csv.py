@@ -95,6 +95,7 @@ class Change:
 @dataclass(frozen=True)
 class Plan:
     changes: list[Change]
+    invited: int = 0  # addresses invited as officers (when the import asked for it)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)

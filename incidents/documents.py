@@ -15,11 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
+from sqlmodel import Session, select
 
 from forms.display import answer_changes, answer_sections, display_value, format_datetime
 from forms.questionnaire import QUESTIONS
 from incidents import i18n, scope
-from incidents.models import Incident, NoticeSend, Organisation
+from incidents.models import Incident, NoticeSend, Organisation, OrgKind
 from incidents.templating import build_environment
 from notify import pdf
 from notify.assessment import assess, assessment_of
@@ -63,6 +64,11 @@ def email_bodies(
 @cache
 def environment(zone_name: str) -> Environment:
     return build_environment(ZoneInfo(zone_name))
+
+
+def processor(session: Session) -> Organisation | None:
+    """The processor's organisation: its name heads the notices and the e-mails."""
+    return session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
 
 
 def zone_of(org: Organisation) -> ZoneInfo:
@@ -190,6 +196,29 @@ def render_notice(
         body_html=body_html,
         body_text=body_text,
         email_html=email_html,
+    )
+
+
+INVITATION_MARK = "<!--invitation-->"
+
+
+def with_invitation(
+    rendered: RenderedNotice, org: Organisation, link: str, until: datetime
+) -> tuple[str, str]:
+    """The notice e-mail (text, HTML) for an invited address that has no account yet: it
+    opens with the link to choose a password (issue 16), so that the person can log in and
+    act on the notice. In the notice's language, the time in the controller's zone."""
+    zone = zone_of(org)
+    with language(rendered.language):
+        text, html = email_bodies(
+            "notice_invitation",
+            rendered.language,
+            zone,
+            {"org": org, "link": link, "until": format_datetime(until, zone, rendered.language)},
+        )
+    return (
+        f"{text.strip()}\n\n{rendered.body_text}",
+        rendered.email_html.replace(INVITATION_MARK, html.strip(), 1),
     )
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, literal, update
 from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
-from incidents import audit, documents, notices
+from incidents import audit, documents
 from incidents.accounts import (
     InputError,
     check_name,
@@ -29,7 +29,16 @@ from incidents.accounts import (
 from incidents.errors import NotFound, Problem
 from incidents.i18n import LANGUAGES
 from incidents.i18n import gettext as _
-from incidents.models import Invitation, Organisation, OrgKind, OutboxMessage, User, utcnow
+from incidents.models import (
+    Invitation,
+    InvitationLink,
+    Organisation,
+    OrgKind,
+    OutboxMessage,
+    Role,
+    User,
+    utcnow,
+)
 from incidents.security import digest
 
 VALID_FOR = timedelta(days=7)
@@ -82,7 +91,22 @@ def invite(
     problems.extend(org_problems)
     if problems:
         raise InputError(problems)
-    assert org is not None and org.id is not None
+    assert org is not None
+    return _create(session, base_url, email, name, role, org, actor_id, now)
+
+
+def _create(
+    session: Session,
+    base_url: str,
+    email: str,
+    name: str,
+    role: str,
+    org: Organisation,
+    actor_id: int | None,
+    now: datetime,
+) -> Sent:
+    """The invitation (replacing an open one of the address) and its e-mail."""
+    assert org.id is not None
     for earlier in session.exec(
         select(Invitation).where(Invitation.email == email, _open(now))
     ).all():
@@ -107,6 +131,38 @@ def invite(
     _mail(session, sent, actor_id)
     _record(session, "invitation.sent", invitation, actor_id)
     return sent
+
+
+def invite_addresses(
+    session: Session, base_url: str, org: Organisation, actor_id: int | None, now: datetime
+) -> int:
+    """Invite a controller's notification addresses as its officers (an import or the
+    organisation's form asked for it), so that its first notice reaches someone who can
+    log in: each address that has no account and no open invitation gets one, without a
+    name (the person gives it when accepting). Returns how many were invited."""
+    addresses = sorted({a.strip().lower() for a in org.notification_emails if valid_email(a)})
+    if not addresses or org.kind != OrgKind.controller:
+        return 0
+    with_account = set(session.exec(select(User.email).where(col(User.email).in_(addresses))))
+    invited = set(
+        session.exec(
+            select(Invitation.email).where(col(Invitation.email).in_(addresses), _open(now))
+        )
+    )
+    count = 0
+    for email in addresses:
+        if email not in with_account and email not in invited:
+            _create(session, base_url, email, "", Role.officer, org, actor_id, now)
+            count += 1
+    return count
+
+
+def invite_controllers(
+    session: Session, base_url: str, slugs: list[str], actor_id: int | None, now: datetime
+) -> int:
+    """``invite_addresses`` for the controllers of an import."""
+    orgs = session.exec(select(Organisation).where(col(Organisation.slug).in_(slugs))).all()
+    return sum(invite_addresses(session, base_url, org, actor_id, now) for org in orgs)
 
 
 def _language_for(session: Session, org: Organisation) -> str:
@@ -166,12 +222,110 @@ def revoke(session: Session, invitation_id: int, actor_id: int | None, now: date
 
 
 def find_open(session: Session, token: str, now: datetime) -> Invitation | None:
-    """The open invitation of this link, or None (unknown, accepted, revoked, expired)."""
+    """The open invitation of this link, or None (unknown, accepted, revoked, expired):
+    the invitation's own link, valid seven days from its last sending, or a link a notice
+    carried (InvitationLink), valid seven days from that notice."""
     if not token or len(token) > 100:
         return None
-    return session.exec(
-        select(Invitation).where(Invitation.token_hash == digest(token), _open(now))
+    hashed = digest(token)
+    pending = col(Invitation.accepted_at).is_(None) & col(Invitation.revoked_at).is_(None)
+    own = session.exec(
+        select(Invitation).where(
+            Invitation.token_hash == hashed, pending, col(Invitation.sent_at) > now - VALID_FOR
+        )
     ).first()
+    if own is not None:
+        return own
+    return session.exec(
+        select(Invitation)
+        .join(InvitationLink, col(InvitationLink.invitation_id) == col(Invitation.id))
+        .where(InvitationLink.token_hash == hashed, pending, col(InvitationLink.expires_at) > now)
+    ).first()
+
+
+# --- links carried by notices ----------------------------------------------------------------
+
+
+def awaiting(session: Session, org: Organisation, addresses: list[str]) -> list[Invitation]:
+    """The invitations of this controller's officers, among ``addresses``, that are
+    neither accepted nor revoked (expired ones too: a notice renews them) and whose
+    address has no account: a notice to them carries a link to choose a password. The
+    latest invitation of each address."""
+    if not addresses:
+        return []
+    rows = session.exec(
+        select(Invitation)
+        .where(
+            col(Invitation.email).in_(addresses),
+            Invitation.organisation_id == org.id,
+            Invitation.role == Role.officer,
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+        )
+        .order_by(col(Invitation.id).desc())
+    ).all()
+    with_account = set(
+        session.exec(select(User.email).where(col(User.email).in_([r.email for r in rows])))
+    )
+    latest: dict[str, Invitation] = {}
+    for row in rows:
+        if row.email not in with_account:
+            latest.setdefault(row.email, row)
+    return sorted(latest.values(), key=lambda i: i.email)
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    """A link to be carried by one notice e-mail: its token (in the e-mail only) and how
+    long it will be valid, for the text."""
+
+    invitation_id: int
+    email: str
+    token: str
+    link: str
+    until: datetime
+
+
+def prepare_link(base_url: str, invitation: Invitation, now: datetime) -> NoticeLink:
+    assert invitation.id is not None
+    token = _new_token()
+    return NoticeLink(
+        invitation.id, invitation.email, token, link_of(base_url, token), now + VALID_FOR
+    )
+
+
+def add_link(
+    session: Session, prepared: NoticeLink, notice_id: Any, actor_id: int | None, now: datetime
+) -> bool:
+    """Keep a link a notice e-mail is about to carry, in the transaction that writes the
+    e-mail; False if the invitation was accepted or revoked meanwhile (the address then
+    gets the notice without a link). The invitation stays open until the link's end."""
+    until = literal(prepared.until, type_=_table.c.expires_at.type)
+    later = case((_table.c.expires_at < until, until), else_=_table.c.expires_at)
+    renewed = session.connection().execute(
+        update(_table)
+        .where(
+            _table.c.id == prepared.invitation_id,
+            _table.c.accepted_at.is_(None),
+            _table.c.revoked_at.is_(None),
+        )
+        .values(expires_at=later)
+    )
+    if not renewed.rowcount:
+        return False
+    session.add(
+        InvitationLink(
+            invitation_id=prepared.invitation_id,
+            token_hash=digest(prepared.token),
+            notice_id=notice_id,
+            created_at=now,
+            expires_at=prepared.until,
+        )
+    )
+    invitation = session.get(Invitation, prepared.invitation_id)
+    assert invitation is not None
+    _record(session, "invitation.sent_with_notice", invitation, actor_id)
+    return True
 
 
 def accept(
@@ -265,7 +419,7 @@ def _record(session: Session, action: str, invitation: Invitation, actor_id: int
 def _mail(session: Session, sent: Sent, actor_id: int | None) -> None:
     invitation, org = sent.invitation, sent.organisation
     inviter = session.get(User, actor_id) if actor_id else None
-    own = notices.processor(session)
+    own = documents.processor(session)
     zone = documents.zone_of(org)
     with documents.language(invitation.language):
         processor = own.name if own else "Breachdesk"

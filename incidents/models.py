@@ -157,9 +157,10 @@ class UserSession(SQLModel, table=True):
 
 class Invitation(SQLModel, table=True):
     """An administrator's invitation to a person (issue 16): an e-mail with a one-time
-    link whose token is 256 random bits, of which only the hash is stored. Open until
-    ``expires_at``; ends when accepted (an account is made), revoked, or sent again (a new
-    token replaces the old one, so the earlier link stops working)."""
+    link whose token is 256 random bits, of which only the hash is stored. Its own link is
+    valid seven days from ``sent_at``; sent again, a new token replaces it (the earlier
+    link stops working). A notice to the address adds an InvitationLink; ``expires_at`` is
+    the end of the latest link. Ends when accepted (an account is made) or revoked."""
 
     __tablename__ = "invitation"
     __table_args__ = (CheckConstraint("role IN ('staff', 'officer', 'admin')", name="role"),)
@@ -179,6 +180,22 @@ class Invitation(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None)
     user_id: int | None = Field(default=None, foreign_key="user_account.id")  # once accepted
     revoked_at: datetime | None = Field(default=None)
+
+
+class InvitationLink(SQLModel, table=True):
+    """A further link to an invitation, carried by a notice e-mail to an invited address
+    that has no account yet (issue 16): valid seven days from that notice, alongside the
+    invitation's own link. Only its hash is kept; it ends with the invitation (accepted or
+    revoked)."""
+
+    __tablename__ = "invitation_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="invitation.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    notice_id: uuid.UUID | None = Field(default=None)  # the notice whose e-mail carried it
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
 
 
 class PasswordReset(SQLModel, table=True):

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from forms.values import clean_text
 from forms.words import format_datetime
-from incidents import audit, documents, service, signals, visibility  # noqa: F401  (signals: wake the worker)
+from incidents import audit, documents, invitations, service, signals, visibility  # noqa: F401  (signals: wake the worker)
 from incidents.db import insert_ignore, session_scope
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem
 from incidents.i18n import gettext as _
@@ -36,7 +36,6 @@ from incidents.models import (
     NoticeSend,
     ObligationRecord,
     Organisation,
-    OrgKind,
     OutboxMessage,
     User,
     utcnow,
@@ -125,10 +124,6 @@ def send_attachment(session: Session, send: NoticeSend) -> tuple[str, bytes]:
     return row[0] or "", bytes(row[1])
 
 
-def processor(session: Session) -> Organisation | None:
-    return session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
-
-
 def sends_of(session: Session, notice_id: uuid.UUID) -> list[NoticeSend]:
     """What was sent to the controller so far: the first notice, then the follow-ups."""
     query = select(NoticeSend).where(col(NoticeSend.notice_id) == notice_id)
@@ -157,7 +152,7 @@ def controller_addresses(session: Session, org: Organisation) -> list[str]:
 
 def processor_addresses(session: Session, incident: Incident) -> list[str]:
     """The incident's contact person and the processor's notification addresses."""
-    own = processor(session)
+    own = documents.processor(session)
     addresses = set(own.notification_emails if own else [])
     if incident.answers.get("contact_email"):
         addresses.add(incident.answers["contact_email"])
@@ -212,7 +207,7 @@ def compose(
             )
         ).all()
     ]
-    own = processor(session)
+    own = documents.processor(session)
     context = documents.notice_context(
         incident=incident,
         org=org,
@@ -292,7 +287,15 @@ def send_notices(
                     % {"name": org.name}
                 )
             rendered = compose(session, incident, notice, org, now, base_url)
-            pending.append((notice.id, org, recipients, rendered))
+            pending.append(
+                Pending(
+                    notice.id,
+                    org,
+                    recipients,
+                    rendered,
+                    _invited_copies(session, org, recipients, rendered, base_url, now),
+                )
+            )
         names = {org.slug: org.name for _, org in pairs}
         version = incident.version
         reference = incident.reference or ""
@@ -300,8 +303,10 @@ def send_notices(
         # Every asked-for controller has this version already: a repeat, not an error.
         return [SendResult(slug, names[slug], False, 0) for slug in slugs]
     documents_pdf = {
-        notice_id: documents.notice_pdf(r.subject, r.body_html, r.language, reference)
-        for notice_id, _org, _to, r in pending
+        p.notice_id: documents.notice_pdf(
+            p.rendered.subject, p.rendered.body_html, p.rendered.language, reference
+        )
+        for p in pending
     }
     results = []
     with session_scope(engine, write=True) as session:
@@ -313,21 +318,48 @@ def send_notices(
             raise NoticeError(
                 _("The incident changed while the notice was prepared: review it and send again.")
             )
-        for notice_id, org, recipients, rendered in sorted(pending, key=lambda p: p[0]):
+        for item in sorted(pending, key=lambda p: p.notice_id):
             results.append(
-                _write_send(
-                    session,
-                    locked,
-                    notice_id,
-                    org,
-                    recipients,
-                    rendered,
-                    documents_pdf[notice_id],
-                    user,
-                    now,
-                )
+                _write_send(session, locked, item, documents_pdf[item.notice_id], user, now)
             )
     return results
+
+
+@dataclass(frozen=True)
+class InvitedCopy:
+    """The notice e-mail for one invited address without an account: it carries a new
+    link to the invitation (issue 16)."""
+
+    link: invitations.NoticeLink
+    body_text: str
+    body_html: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A notice rendered before the write transaction, with its recipients."""
+
+    notice_id: uuid.UUID
+    org: Organisation
+    recipients: list[str]
+    rendered: documents.RenderedNotice
+    invited: list[InvitedCopy]
+
+
+def _invited_copies(
+    session: Session,
+    org: Organisation,
+    recipients: list[str],
+    rendered: documents.RenderedNotice,
+    base_url: str,
+    now: datetime,
+) -> list[InvitedCopy]:
+    copies = []
+    for invitation in invitations.awaiting(session, org, recipients):
+        link = invitations.prepare_link(base_url, invitation, now)
+        text, html = documents.with_invitation(rendered, org, link.link, link.until)
+        copies.append(InvitedCopy(link, text, html))
+    return copies
 
 
 # What a send keeps of the rendered notice, as it was sent.
@@ -345,14 +377,12 @@ SEND_KEPT = (
 def _write_send(
     session: Session,
     incident: Incident,
-    notice_id: uuid.UUID,
-    org: Organisation,
-    recipients: list[str],
-    rendered: documents.RenderedNotice,
+    item: Pending,
     document: bytes,
     user: CurrentUser,
     now: datetime,
 ) -> SendResult:
+    rendered, org, notice_id = item.rendered, item.org, item.notice_id
     kept = {name: getattr(rendered, name) for name in SEND_KEPT}
     send_id = insert_ignore(
         session,
@@ -373,24 +403,42 @@ def _write_send(
     notice.sent_scope_version = rendered.scope_version
     notice.sent_at = notice.sent_at or now
     session.add(notice)
-    session.add(
-        OutboxMessage(
-            dedupe_key=f"notice:{notice_id}:{rendered.incident_version}"
-            + (f":{rendered.scope_version}" if rendered.scope_version else ""),
-            kind="notice",
-            recipients=recipients,
-            subject=rendered.subject,
-            body_text=rendered.body_text,
-            body_html=rendered.email_html,
-            reply_to=str(incident.answers.get("contact_email") or ""),
-            incident_id=incident.id,
-            notice_send_id=send_id,
-            attachment_name=_attachment_name(incident.reference or "", rendered.number, org.slug),
-            attachment=document,
-            created_at=now,
-            next_attempt_at=now,
-        )
+    key = f"notice:{notice_id}:{rendered.incident_version}" + (
+        f":{rendered.scope_version}" if rendered.scope_version else ""
     )
+
+    def message(kind: str, dedupe_key: str, to: list[str], text: str, html: str) -> None:
+        session.add(
+            OutboxMessage(
+                dedupe_key=dedupe_key,
+                kind=kind,
+                recipients=to,
+                subject=rendered.subject,
+                body_text=text,
+                body_html=html,
+                reply_to=str(incident.answers.get("contact_email") or ""),
+                incident_id=incident.id,
+                notice_send_id=send_id,
+                attachment_name=_attachment_name(
+                    incident.reference or "", rendered.number, org.slug
+                ),
+                attachment=document,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+
+    # An invited address without an account gets its own e-mail with a new link to its
+    # invitation; unless the invitation ended meanwhile, then it gets the common one.
+    common = list(item.recipients)
+    for copy in item.invited:
+        if invitations.add_link(session, copy.link, notice_id, user.id, now):
+            invitation = copy.link.invitation_id
+            to = [copy.link.email]
+            message("notice_invitation", f"{key}:i{invitation}", to, copy.body_text, copy.body_html)
+            common.remove(copy.link.email)
+    if common:
+        message("notice", key, common, rendered.body_text, rendered.email_html)
     _audit(
         session,
         "notice.sent",
@@ -706,7 +754,7 @@ def withdraw(
     session.add(notice)
     recipients = controller_addresses(session, org)
     if recipients:
-        own = processor(session)
+        own = documents.processor(session)
         subject, body = WITHDRAWAL_MAIL[org.language]
         values = {
             "reference": incident.reference or "",
@@ -769,7 +817,7 @@ def post_message(
         "body": body,
         "link": link,
     }
-    own = processor(session)
+    own = documents.processor(session)
     if side == "controller":
         subject, text = QUESTION_MAIL[own.language if own else "nl"]
         recipients = processor_addresses(session, incident)

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from forms.questionnaire import Text
-from incidents import batches, notices, signals
+from incidents import batches, documents, notices, signals
 from incidents.auth import prune_login_failures
 from incidents.db import insert_ignore, session_scope
 from incidents.delivery import deliver_outbox, mail_of
@@ -259,7 +259,7 @@ class _AddressBook:
         self, session: Session, incident: Incident, org: Organisation
     ) -> dict[str, tuple[list[str], str]]:
         if self._processor is None:
-            own = notices.processor(session)
+            own = documents.processor(session)
             self._processor = (
                 set(own.notification_emails) if own else set(),
                 own.language if own else "nl",

@@ -687,7 +687,7 @@ def report_data(
     return ReportData(
         incident=incident,
         answers=answers,
-        processor=notices.processor(session),
+        processor=documents.processor(session),
         parts=parts,
         assessment=assessment,
         versions=service.versions_of(session, incident.id),

@@ -27,6 +27,7 @@ from incidents.controllers.common import (
 )
 from incidents.errors import Conflict, Invalid
 from incidents.i18n import gettext as _
+from incidents.i18n import ngettext
 from incidents.models import Organisation
 from incidents.usecases import accounts, organisations
 from incidents.usecases import invitations as invitation_cases
@@ -70,6 +71,17 @@ def _import_page(
     return Template("admin/org_import.html", context=context, status_code=status_code)
 
 
+def _invited(count: int) -> str:
+    """The flash's tail for addresses invited as officers (none: nothing)."""
+    if not count:
+        return ""
+    return " " + ngettext(
+        "%(num)d address has been invited as a privacy officer.",
+        "%(num)d addresses have been invited as privacy officers.",
+        count,
+    ) % {"num": count}
+
+
 class AdminOrganisationController(Controller):
     path = "/admin/organisations"
     guards = [admin_only]
@@ -90,7 +102,9 @@ class AdminOrganisationController(Controller):
         return _import_page("")
 
     @post("/import", name="admin_org_import_send", status_code=200)
-    async def org_import(self, request: Req, engine: Db, user: Principal, data: MultiPart) -> Page:
+    async def org_import(
+        self, request: Req, engine: Db, user: Principal, settings: Config, data: MultiPart
+    ) -> Page:
         """A preview first: what will be created and changed, or every row's problems;
         then the import of exactly what the preview showed (409 if it changed meanwhile)."""
         text, errors = await uploaded_text(data, controller_csv.MAX_BYTES)
@@ -108,8 +122,11 @@ class AdminOrganisationController(Controller):
                     organisations.preview_import, engine, user, text
                 )
                 return _import_page(text, plan=plan)
+            invite = settings.base_url if data.get("invite") == "yes" else None
             plan = await anyio.to_thread.run_sync(
-                lambda: organisations.import_controllers(engine, user, text, expected=digest)
+                lambda: organisations.import_controllers(
+                    engine, user, text, expected=digest, invite_base_url=invite
+                )
             )
         except Invalid as exc:
             # Every problem at the text, which the page shows again (an upload's too).
@@ -129,7 +146,7 @@ class AdminOrganisationController(Controller):
             "updated": counts["update"],
             "unchanged": counts["unchanged"],
         }
-        return done(request, message, "organisations")
+        return done(request, message + _invited(plan.invited), "organisations")
 
     @get("/new", name="admin_org_new", sync_to_thread=False)
     def org_new(self) -> Template:
@@ -138,13 +155,16 @@ class AdminOrganisationController(Controller):
 
     @post("/new", name="admin_org_create", status_code=200)
     @in_thread
-    def org_create(self, request: Req, engine: Db, user: Principal, data: Form) -> Page:
+    def org_create(
+        self, request: Req, engine: Db, user: Principal, settings: Config, data: Form
+    ) -> Page:
         values = typed(data)
         try:
-            slug = accounts.create_organisation(engine, user, values)
+            slug, invited = accounts.create_organisation(engine, user, values, settings.base_url)
         except Invalid as exc:
             return _org_form(None, values, exc)
-        return done(request, _("The organisation has been added."), "organisation", slug=slug)
+        message = _("The organisation has been added.") + _invited(invited)
+        return done(request, message, "organisation", slug=slug)
 
     @get("/{slug:str}", name="admin_org_edit")
     @in_thread
@@ -155,14 +175,21 @@ class AdminOrganisationController(Controller):
     @post("/{slug:str}", name="admin_org_update", status_code=200)
     @in_thread
     def org_update(
-        self, request: Req, engine: Db, user: Principal, slug: FromPath[str], data: Form
+        self,
+        request: Req,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        slug: FromPath[str],
+        data: Form,
     ) -> Page:
         values = typed(data)
         try:
-            accounts.update_organisation(engine, user, slug, values)
+            invited = accounts.update_organisation(engine, user, slug, values, settings.base_url)
         except Invalid as exc:
             return _org_form(accounts.organisation_form(engine, slug).org, values, exc)
-        return done(request, _("The changes have been saved."), "organisation", slug=slug)
+        message = _("The changes have been saved.") + _invited(invited)
+        return done(request, message, "organisation", slug=slug)
 
 
 class AdminUserController(Controller):

@@ -14,7 +14,7 @@ from msgspec import Struct
 
 from incidents import controller_csv
 from incidents.controllers.api_common import Errors, error_responses
-from incidents.controllers.common import Db, Principal, in_thread, one_error
+from incidents.controllers.common import Config, Db, Principal, in_thread, one_error
 from incidents.i18n import gettext as _
 from incidents.usecases import organisations
 
@@ -42,6 +42,7 @@ class ImportOut(Struct):
     created: int
     updated: int
     unchanged: int
+    invited: int  # addresses invited as officers (?invite_officers=true)
     controllers: list[ImportedOut]
 
 
@@ -77,13 +78,17 @@ async def import_controllers(
     request: Request[Any, Any, Any],
     engine: Db,
     user: Principal,
+    settings: Config,
     dry_run: Annotated[bool, QueryParameter(name="dry_run")] = False,
+    invite_officers: Annotated[bool, QueryParameter(name="invite_officers")] = False,
 ) -> Response[Any]:
     """Create or update controllers from a CSV (``Content-Type: text/csv``, UTF-8; the first
     line names the columns: slug, name, language, country, timezone, contract_hours,
     emails, nis2, groups; several addresses or groups separated by ``;``). All or nothing:
     422 lists every problem by line and column. ``?dry_run=true`` says what would change
-    and writes nothing. Administrators only."""
+    and writes nothing. ``?invite_officers=true`` invites the notification addresses of the
+    file's controllers that have no account as their officers (``invited`` counts them).
+    Administrators only."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "text/csv":
         return one_error(415, "body", _("Send the controllers as text/csv."))
@@ -95,8 +100,9 @@ async def import_controllers(
     if dry_run:
         found = await anyio.to_thread.run_sync(organisations.preview_import, engine, user, text)
     else:
+        invite = settings.base_url if invite_officers else None
         found = await anyio.to_thread.run_sync(
-            lambda: organisations.import_controllers(engine, user, text)
+            lambda: organisations.import_controllers(engine, user, text, invite_base_url=invite)
         )
     counts = found.summary()
     out = ImportOut(
@@ -104,6 +110,7 @@ async def import_controllers(
         created=counts["create"],
         updated=counts["update"],
         unchanged=counts["unchanged"],
+        invited=found.invited,
         controllers=[
             ImportedOut(c.slug, c.action, list(c.fields) if c.action == "update" else [])
             for c in found.changes

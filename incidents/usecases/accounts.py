@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from incidents import accounts, audit
+from incidents import accounts, audit, invitations
 from incidents.auth import check_own_password, revoke_all_sessions
+from incidents.clock import now
 from incidents.db import session_scope
 from incidents.errors import Invalid, NotFound, Problem
 from incidents.i18n import gettext as _
@@ -137,8 +138,11 @@ def organisation_form(engine: Engine, slug: str) -> OrganisationForm:
     return OrganisationForm(org=org, values=values)
 
 
-def create_organisation(engine: Engine, actor: CurrentUser, values: Mapping[str, str]) -> str:
-    """Add a controller organisation from the form's fields; returns its slug."""
+def create_organisation(
+    engine: Engine, actor: CurrentUser, values: Mapping[str, str], base_url: str
+) -> tuple[str, int]:
+    """Add a controller organisation from the form's fields; returns its slug and how
+    many of its addresses were invited as officers (``invite``: yes)."""
     with session_scope(engine, write=True) as session:
         org = accounts.create_organisation(
             session,
@@ -151,17 +155,27 @@ def create_organisation(engine: Engine, actor: CurrentUser, values: Mapping[str,
             nis2=values.get("nis2") == "yes",
             actor_id=actor.id,
         )
-        return org.slug
+        return org.slug, _invite(session, org, actor, values, base_url)
+
+
+def _invite(
+    session: Session, org: Organisation, actor: CurrentUser, values: Mapping[str, str], url: str
+) -> int:
+    if values.get("invite") != "yes":
+        return 0
+    return invitations.invite_addresses(session, url, org, actor.id, now())
 
 
 def update_organisation(
-    engine: Engine, actor: CurrentUser, slug: str, values: Mapping[str, str]
-) -> None:
-    """Change an organisation's name and contract settings from the form's fields."""
+    engine: Engine, actor: CurrentUser, slug: str, values: Mapping[str, str], base_url: str
+) -> int:
+    """Change an organisation's name and contract settings from the form's fields; returns
+    how many of its addresses were invited as officers (``invite``: yes)."""
     with session_scope(engine, write=True) as session:
+        org = _organisation(session, slug)
         accounts.update_organisation(
             session,
-            _organisation(session, slug),
+            org,
             name=values.get("name", ""),
             contract_hours=values.get("contract_hours", ""),
             language=values.get("language", ""),
@@ -169,6 +183,7 @@ def update_organisation(
             nis2=values.get("nis2") == "yes",
             actor_id=actor.id,
         )
+        return _invite(session, org, actor, values, base_url)
 
 
 # --- administration: users -------------------------------------------------------------

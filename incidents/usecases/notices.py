@@ -149,7 +149,7 @@ def _page(session: Session, user: CurrentUser, found: Found) -> dict[str, Any]:
         "sends": sends,
         "latest": sends[-1] if sends else None,
         "preview": preview,
-        "processor_name": own.name if (own := notices.processor(session)) else "",
+        "processor_name": own.name if (own := documents.processor(session)) else "",
         "recipients": notices.controller_addresses(session, org) if user.is_staff else [],
         "threads": notices.threads_of(session, notice.id),
         "decisions": notices.decisions_of(session, notice.id),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from incidents import controller_csv
+from incidents import controller_csv, invitations
+from incidents.clock import now
 from incidents.db import session_scope
 from incidents.errors import Conflict, NotAllowed, NotFound
 from incidents.i18n import gettext as _
@@ -57,17 +60,30 @@ def preview_import(engine: Engine, user: CurrentUser, text: str) -> controller_c
 
 
 def import_controllers(
-    engine: Engine, user: CurrentUser, text: str, *, expected: str | None = None
+    engine: Engine,
+    user: CurrentUser,
+    text: str,
+    *,
+    expected: str | None = None,
+    invite_base_url: str | None = None,
 ) -> controller_csv.Plan:
     """Create or update the CSV's controllers by slug, all or nothing (InputError lists
     every problem and nothing is written; Conflict: the organisations changed since the
     preview whose digest is ``expected``, or another import created one of them at the
-    same moment)."""
+    same moment). With ``invite_base_url``, the notification addresses of the file's
+    controllers are invited as their officers in the same transaction (issue 16)."""
     _require(user, admin=True)
     rows = controller_csv.read(text)
     try:
         with session_scope(engine, write=True) as session:
-            return controller_csv.apply(session, rows, actor_id=user.id, expected=expected)
+            found = controller_csv.apply(session, rows, actor_id=user.id, expected=expected)
+            if invite_base_url is None:
+                return found
+            slugs = [change.slug for change in found.changes]
+            invited = invitations.invite_controllers(
+                session, invite_base_url, slugs, user.id, now()
+            )
+            return replace(found, invited=invited)
     except IntegrityError as exc:
         raise Conflict(
             _("Another change to the organisations came first: nothing was imported. Try again.")

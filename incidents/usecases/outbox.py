@@ -37,9 +37,9 @@ def messages(engine: Engine, limit: int = 300) -> list[OutboxMessage]:
 
 
 # E-mails whose text holds a one-time link for one person (an invitation, a password
-# reset): the outbox lists them, but nobody reads their text or file in the app; only the
-# recipient does.
-PERSONAL_LINK_KINDS = frozenset({"invitation", "password_reset"})
+# reset, a notice to an invited address with the link to its invitation): the outbox lists
+# them, but nobody reads their text or file in the app; only the recipient does.
+PERSONAL_LINK_KINDS = frozenset({"invitation", "password_reset", "notice_invitation"})
 
 
 def message(engine: Engine, message_id: int) -> OutboxMessage:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from incidents import audit, documents, notices, twofactor
+from incidents import audit, documents, twofactor
 from incidents.auth import revoke_all_sessions
 from incidents.clock import now
 from incidents.db import session_scope
@@ -45,7 +45,7 @@ def page(engine: Engine, settings: Settings, user: CurrentUser) -> TwoFactorPage
         if twofactor.enabled(row):
             left = twofactor.recovery_codes_left(session, user.id)
             return TwoFactorPage(True, required, None, left)
-        own = notices.processor(session)
+        own = documents.processor(session)
         issuer = f"Breachdesk ({own.name})" if own else "Breachdesk"
         return TwoFactorPage(False, required, twofactor.start(session, settings, row, issuer), 0)
 

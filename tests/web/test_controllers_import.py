@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from incidents.models import AuditEvent, Organisation
+from incidents.models import AuditEvent, Invitation, Organisation
 from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, at_once, check_page
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -315,6 +315,13 @@ def test_the_command_line_imports_and_says_what_it_did(
     assert "updated acme: groups" in out
     assert main(["import-controllers", str(good)]) == 0
     assert "0 created, 0 updated, 2 unchanged" in capsys.readouterr().out
+    # --invite: the addresses without an account are invited as officers (issue 16).
+    assert main(["import-controllers", "--invite", str(good)]) == 0
+    out = capsys.readouterr().out
+    with Session(engine) as session:
+        invited = sorted(i.email for i in session.exec(select(Invitation)).all())
+    assert invited == ["dpo@brightpay.example", "it@brightpay.example", "privacy@acme.example"]
+    assert "invited 3 addresses as officers" in out
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "Bad Slug,,,,,,,,\n", encoding="utf-8")
     assert main(["import-controllers", str(bad)]) == 1
