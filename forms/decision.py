@@ -15,6 +15,7 @@ from forms.fields import read_date
 from forms.questionnaire import Question, Text
 from forms.values import (
     EXPECTED,
+    TEXT_MAX,
     FieldError,
     InstantError,
     clean_text,
@@ -23,7 +24,7 @@ from forms.values import (
 )
 from notify.obligations import regime_hours
 
-REASON_MAX = 4000
+REASON_MAX = TEXT_MAX
 REFERENCE_MAX = 200
 ART34_GROUNDS: dict[str, Text] = {
     "unintelligible": Text(
@@ -89,6 +90,12 @@ register_messages(
             "breach. Leave it empty, or say it is a breach",
             "U zei dat het geen inbreuk in verband met persoonsgegevens is: een grond uit art. "
             "34 lid 3 hoort alleen bij een inbreuk. Laat hem leeg, of zeg dat het een inbreuk is",
+        ),
+        "decision_not_nis2": Text(
+            "This controller is not an essential or important entity under NIS2: leave out "
+            "whether the incident is significant",
+            "Deze verwerkingsverantwoordelijke is geen essentiële of belangrijke entiteit onder "
+            "NIS2: laat weg of het incident significant is",
         ),
         "decision_ground_invalid": Text(
             "Choose one of the grounds of Art. 34(3)", "Kies een van de gronden van art. 34 lid 3"
@@ -159,7 +166,8 @@ def _bool_field(
     return value if isinstance(value, bool) else None
 
 
-DECISION_KEYS = {
+# The decision's fields in the order the form shows them (its error summary follows it).
+DECISION_ORDER = (
     "is_breach",
     "notify_authority",
     "authority_reason",
@@ -168,7 +176,8 @@ DECISION_KEYS = {
     "art34_ground",
     "nis2_significant",
     "late_reason",
-}
+)
+DECISION_KEYS = set(DECISION_ORDER)
 
 
 def validate_decision(
@@ -195,12 +204,14 @@ def validate_decision(
     if ground is not None and ground not in ART34_GROUNDS:
         errors.append(FieldError("art34_ground", "decision_ground_invalid"))
         ground = None
-    if ground and inform is True:
+    if ground and inform is True and breach:
         errors.append(FieldError("art34_ground", "decision_ground_with_yes"))
     subjects_reason = _text_field(
         raw, "data_subjects_reason", errors, required=breach and not ground, limit=REASON_MAX
     )
     significant = _bool_field(raw, "nis2_significant", errors, required=nis2 and breach)
+    if significant is True and not nis2:
+        errors.append(FieldError("nis2_significant", "decision_not_nis2"))
     if not breach:
         # Nothing the officer chose is changed behind their back: a "yes" beside "not a
         # breach" is a contradiction to resolve, not a choice to drop.
@@ -226,7 +237,17 @@ def validate_decision(
         "art34_ground": ground if inform is False else None,
         "nis2_significant": significant if nis2 else None,
     }
-    return DecisionResult(decision, late_reason, errors)
+    return DecisionResult(decision, late_reason, _in_page_order(errors))
+
+
+def _in_page_order(errors: list[FieldError]) -> list[FieldError]:
+    """One message per field (the first found), in the order of the form; unknown fields
+    (the API's) last."""
+    first: dict[str, FieldError] = {}
+    for error in errors:
+        first.setdefault(error.field, error)
+    rank = {key: i for i, key in enumerate(DECISION_ORDER)}
+    return sorted(first.values(), key=lambda e: rank.get(e.field, len(rank)))
 
 
 def _contradictions(answers: Mapping[str, bool | None], ground: str | None) -> list[FieldError]:

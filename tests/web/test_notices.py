@@ -477,6 +477,37 @@ def test_a_contradictory_decision_is_refused_not_changed(
     assert api.status_code == 422
     assert {e["field"] for e in api.json()["errors"]} == {"notify_authority", "art34_ground"}
     assert _notice(engine, incident_id, "acme").decision is None, "nothing stored"
+    # Every answer a "yes" and a ground too: one message per field, in the page's order.
+    everything = {
+        **contradiction,
+        "authority_reason": "",
+        "inform_data_subjects": "yes",
+        "data_subjects_reason": "",
+    }
+    summary = client.submit_page(f"{base}/decision", everything).select(".error-summary a")
+    fields = [a["href"] for a in summary]
+    assert fields == [
+        "#notify_authority",
+        "#authority_reason",
+        "#inform_data_subjects",
+        "#art34_ground",
+    ]
+    # Acme is no NIS2 entity: "significant under NIS2" is refused, not dropped.
+    not_nis2 = client.post(
+        f"/api/v1/incidents/{incident_id}/notices/acme/decision",
+        json={
+            "is_breach": True,
+            "notify_authority": False,
+            "authority_reason": "Encrypted, the key safe.",
+            "inform_data_subjects": False,
+            "art34_ground": "unintelligible",
+            "nis2_significant": True,
+        },
+        headers=api_headers(OFFICER_ACME),
+    )
+    assert not_nis2.status_code == 422
+    assert [e["field"] for e in not_nis2.json()["errors"]] == ["nis2_significant"]
+    assert "not an essential or important entity" in not_nis2.json()["errors"][0]["message"]
     consistent = {**contradiction, "notify_authority": "no", "art34_ground": ""}
     assert client.submit(f"{base}/decision", consistent).status_code == 303
     assert _notice(engine, incident_id, "acme").decision["notify_authority"] is False
