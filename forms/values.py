@@ -23,6 +23,10 @@ EMAIL_RE = re.compile(
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{6,40}$")
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_PERSONS = 10_000_000_000
+# The limits of the free texts people type: reasons, notes, messages, and the letter to
+# the persons. The forms say them (maxlength and a counter as one types).
+TEXT_MAX = 4000
+LETTER_MAX = 20_000
 
 MESSAGES: dict[str, Text] = {
     "unknown_key": Text("There is no question with this key", "Er is geen vraag met deze sleutel"),

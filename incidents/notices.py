@@ -19,7 +19,8 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from forms.values import clean_text
+from forms import values
+from forms.values import TEXT_MAX, clean_text
 from forms.words import format_datetime
 from incidents import audit, documents, invitations, service, signals, visibility  # noqa: F401  (signals: wake the worker)
 from incidents.db import insert_ignore, session_scope
@@ -658,7 +659,7 @@ def delay_unexplained(
 # --- questions and answers -----------------------------------------------------------------
 
 
-MESSAGE_MAX = 4000
+MESSAGE_MAX = TEXT_MAX
 
 
 def messages_of(session: Session, notice_id: uuid.UUID) -> list[tuple[NoticeMessage, User]]:
@@ -725,7 +726,7 @@ WITHDRAWAL_MAIL = {
         "De melding in Breachdesk: {link}\n",
     ),
 }
-REASON_MAX = 4000
+REASON_MAX = TEXT_MAX
 
 
 def withdraw(
@@ -843,7 +844,7 @@ def post_message(
 # --- the letter to the persons ---------------------------------------------------------------
 
 
-LETTER_MAX = 20000
+LETTER_MAX = values.LETTER_MAX
 
 
 def save_letter(

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from forms.answers import changed_keys, validate
 from forms.questionnaire import STEP_OF_QUESTION
-from forms.values import Context, FieldError, clean_text, parse_instant
+from forms.values import TEXT_MAX, Context, FieldError, clean_text, parse_instant
 from incidents import audit, visibility
 from incidents.db import upsert_insert
 from incidents.errors import Conflict, Invalid, NotFound, Problem
@@ -470,7 +470,7 @@ def _submitted_event(incident: Incident, user: CurrentUser, via: str) -> AuditEv
 
 # --- the incident's life: delete a draft, close, reopen --------------------------------
 
-NOTE_MAX = 4000
+NOTE_MAX = TEXT_MAX
 
 
 def delete_draft(session: Session, incident: Incident, user: CurrentUser, *, via: str) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from forms import display
+from forms.values import LETTER_MAX, TEXT_MAX
 from forms.words import format_decimal, format_number
 from incidents import i18n, timeline
 from incidents.settings import PROJECT_ROOT
@@ -79,4 +80,6 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["countdown"] = timeline.countdown
     env.globals["regime_label"] = timeline.regime_label
     env.globals["regime_basis"] = timeline.regime_basis
+    env.globals["text_max"] = TEXT_MAX
+    env.globals["letter_max"] = LETTER_MAX
     return env

@@ -257,7 +257,7 @@ def test_a_refused_delay_reason_stays_in_its_box_with_the_message_at_it(
     url = f"/incidents/{incident_id}/obligations/reason"
     field = "late-reason"
     box = client.page(f"/incidents/{incident_id}").select_one(f"#{field}")
-    assert box["maxlength"] == "4000" and "4000" in box["data-counter"]
+    assert box["maxlength"] == "4000" and "4,000" in box["data-counter"]
     too_long = "The forensic report came late. " * 200  # 6,200 characters
     response = client.submit(url, {"duty": "acme:processor_notice", "reason": too_long})
     assert response.status_code == 200

@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 from forms.questionnaire import STEP_BY_KEY
 from incidents.models import Incident
 from tests.factories import complete_answers
-from tests.helpers import STAFF, PageClient
+from tests.helpers import OFFICER_ACME, STAFF, PageClient
 from tests.web.journey import STEP_FORMS, file_incident, start_report
-from tests.web.notice_helpers import file_via_api, pdf_text
+from tests.web.notice_helpers import file_via_api, pdf_text, send_all
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -288,3 +288,35 @@ def test_the_error_summary_follows_the_page_and_names_every_field(client: PageCl
     labels = [q.label.get("en") for q in STEP_BY_KEY["persons"].questions]
     for href, text in summary:
         assert any(label in text for label in labels), f"{href}: {text!r} names no field"
+
+
+# --- every text field says its limit ---------------------------------------------------------
+
+
+def test_every_text_field_says_its_limit(client: PageClient, api_headers) -> None:
+    """The questionnaire's long answers, the correction note, the officer's reasons, the
+    estimate, the questions and the letter: each textarea has a maxlength the server also
+    applies, and the counter's text (breachdesk.js fills in the count as one types)."""
+    client.login(STAFF)
+    incident_id = file_incident(client)
+    step = client.page(f"/incidents/{incident_id}/report/incident")
+    boxes = step.select("textarea")
+    assert boxes and all(b.has_attr("maxlength") for b in boxes), "every box of a step"
+    summary = step.select_one("#summary")
+    assert summary["maxlength"] == "10000"
+    assert summary["data-counter"] == "{count} of 10,000 characters"
+    assert step.select_one("#note")["maxlength"] == "4000"
+    send_all(client, incident_id)
+    client.login(OFFICER_ACME)
+    base = f"/incidents/{incident_id}/notices/acme"
+    for path, limits in (
+        ("/decision", {"authority_reason": "4000", "data_subjects_reason": "4000"}),
+        ("/assessment", {"reason": "4000"}),
+        ("", {"question-body": "4000"}),
+        ("/letter", {"letter": "20000"}),
+    ):
+        page = client.page(base + path)
+        for field, limit in limits.items():
+            box = page.select_one(f"textarea#{field}")
+            assert box is not None and box["maxlength"] == limit, f"{path}: {field}"
+            assert "characters" in box["data-counter"], f"{path}: {field}"
