@@ -195,8 +195,43 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     follow_up = pages.get("follow-up review (staff)", staff, notice)
     assert follow_up.select_one(".notice-frame .notice-changes"), "the follow-up's changes"
 
+    # The incident's life (issue 13): refused input at its field, a withdrawn notice, closed.
+    reason = {"duty": "acme:processor_notice", "reason": "x" * 4001}
+    pages.post("delay reason too long", staff, f"{incident}/obligations/reason", reason)
+    contradiction = {
+        "is_breach": "no",
+        "notify_authority": "yes",
+        "authority_reason": "A test file.",
+        "inform_data_subjects": "yes",
+        "art34_ground": "unintelligible",
+    }
+    pages.post("contradictory decision", officer, f"{notice}/decision", contradiction)
+    pages.post("withdraw without a reason", staff, f"{notice}/withdraw", {"reason": " "})
+    _sent(staff, f"{notice}/withdraw", {"reason": "After investigation, not a breach."})
+    pages.get("withdrawn notice (staff)", staff, notice)
+    pages.get("withdrawn notice (officer)", officer, notice)
+    pages.post("close without a note", staff, f"{incident}/close", {"note": " "})
+    _sent(staff, f"{incident}/close", {"note": "Handled.", "with_open_duties": "yes"})
+    pages.get("closed incident", staff, incident)
+    pages.get("register, closed ones", staff, "/incidents?status=closed")
+    pages.get(
+        "register, a reversed period",
+        staff,
+        "/incidents?since=2026-05-01&until=2026-04-01",
+        status=400,
+    )
+    other = start_report(staff)
+    data = {**STEP_FORMS["data"], "special_categories": "health", "action": "continue"}
+    pages.post("health without special categories", staff, f"/incidents/{other}/report/data", data)
+    cause = {**STEP_FORMS["incident"], "cause": "other", "action": "continue"}
+    pages.post("cause other without namely", staff, f"/incidents/{other}/report/incident", cause)
+
     # Accounts and administration.
     pages.get("account", staff, "/account")
+    pages.get("two-factor set-up", staff, "/account/two-factor")
+    pages.get("password reset", visitor, "/password-reset")
+    pages.post("password reset asked", visitor, "/password-reset", {"email": STAFF}, errors=False)
+    pages.post("password reset without an address", visitor, "/password-reset", {"email": ""})
     token = {"label": "Laptop"}
     pages.post("account with a new token", staff, "/account/tokens", token, errors=False)
     admin = make_client()
@@ -221,6 +256,12 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     )
     bad = {"action": "preview", "csv": "slug,name,nis2\nBad Slug,,maybe\n"}
     pages.post("controllers import with errors", admin, "/admin/organisations/import", bad)
+    invite = {"email": "new@acme.example", "name": "Noor", "role": "officer", "org": "acme"}
+    _sent(admin, "/admin/invitations/", invite)
+    pages.get("invitations", admin, "/admin/invitations/")
+    bad_invite = {"email": "nobody", "name": "", "role": "officer", "org": ""}
+    pages.post("invitation with errors", admin, "/admin/invitations/", bad_invite)
+    pages.get("a link that no longer works", visitor, "/invitations/" + "x" * 43, 404)
     return pages
 
 

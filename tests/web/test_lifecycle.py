@@ -287,3 +287,27 @@ def test_the_notice_page_withdraws_and_both_sides_see_it(
     assert "withdrawn" in client.page(f"/incidents/{incident_id}").select_one("#timeline").get_text(
         " "
     )
+
+
+def test_an_incident_without_an_open_duty_closes_with_a_note_alone(
+    client: PageClient, api_headers, engine
+) -> None:
+    """Once no duty is open (here: the only notice withdrawn, its duties lapsed), the note
+    is enough: no confirmation about open duties is asked for, on the page or in the API."""
+    staff = api_headers(STAFF)
+    incident_id = file_via_api(client, staff, controllers=["acme"])
+    url = f"/api/v1/incidents/{incident_id}"
+    assert client.post(f"{url}/notices/acme/send", headers=staff).status_code == 200
+    withdrawn = client.post(
+        f"{url}/notices/acme/withdraw", json={"reason": "Not a breach after all."}, headers=staff
+    )
+    assert withdrawn.status_code == 200
+    client.login(STAFF)
+    page = client.page(f"/incidents/{incident_id}")
+    form = page.select_one("#close form")
+    assert form.select_one("textarea[name=note]")
+    assert not form.select("input[name=with_open_duties]"), "nothing open to confirm"
+    closed = client.submit(form["action"], {"note": "Withdrawn: not a breach."})
+    assert closed.status_code == 303
+    assert client.get(url, headers=staff).json()["status"] == "closed"
+    assert _actions(engine).count("incident.closed") == 1
