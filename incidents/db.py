@@ -26,6 +26,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def contains(column: Any, text: str) -> Any:
+    """``column`` contains ``text``, whatever its case; ``%``, ``_`` and ``\\`` in the text
+    are themselves, not patterns."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, literal, update
+from sqlalchemy import func as sa_func
 from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
@@ -26,6 +27,7 @@ from incidents.accounts import (
     organisation_for_role,
     valid_email,
 )
+from incidents.db import contains
 from incidents.errors import NotFound, Problem
 from incidents.i18n import LANGUAGES
 from incidents.i18n import gettext as _
@@ -382,15 +384,64 @@ def accept(
     return user
 
 
-def listing(session: Session, now: datetime) -> list[tuple[Invitation, Organisation, str]]:
-    """Every invitation with its organisation and state (open, expired, accepted,
-    revoked), the newest first."""
-    rows = session.exec(
-        select(Invitation, Organisation)
+STATES = ("open", "expired", "accepted", "revoked")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of the invitations, with how many match in all."""
+
+    rows: list[tuple[Invitation, Organisation, str]]
+    total: int
+
+
+def _in_state(state: str, now: datetime) -> Any:
+    pending = col(Invitation.accepted_at).is_(None) & col(Invitation.revoked_at).is_(None)
+    return {
+        "open": pending & (col(Invitation.expires_at) > now),
+        "expired": pending & (col(Invitation.expires_at) <= now),
+        "accepted": col(Invitation.accepted_at).is_not(None),
+        "revoked": col(Invitation.accepted_at).is_(None) & col(Invitation.revoked_at).is_not(None),
+    }[state]
+
+
+def listing(
+    session: Session,
+    now: datetime,
+    *,
+    state: str | None = None,
+    query: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> Listing:
+    """The invitations with their organisation and state (open, expired, accepted,
+    revoked), the most recently sent first: those in ``state``, whose address, name or
+    organisation contains ``query``; ``limit`` of them from ``offset``."""
+    where: list[Any] = []
+    if state:
+        where.append(_in_state(state, now))
+    if query := query.strip():
+        where.append(
+            contains(col(Invitation.email), query)
+            | contains(col(Invitation.name), query)
+            | contains(col(Organisation.name), query)
+        )
+    joined = select(Invitation, Organisation).join(
+        Organisation, col(Organisation.id) == col(Invitation.organisation_id)
+    )
+    total = session.exec(
+        select(sa_func.count())
+        .select_from(Invitation)
         .join(Organisation, col(Organisation.id) == col(Invitation.organisation_id))
+        .where(*where)
+    ).one()
+    rows = session.exec(
+        joined.where(*where)
         .order_by(col(Invitation.sent_at).desc(), col(Invitation.id).desc())
+        .offset(offset)
+        .limit(limit)
     ).all()
-    return [(i, o, state_of(i, now)) for i, o in rows]
+    return Listing([(i, o, state_of(i, now)) for i, o in rows], total)
 
 
 def state_of(invitation: Invitation, now: datetime) -> str:

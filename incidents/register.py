@@ -31,6 +31,7 @@ from forms.values import (
     read_instant,
 )
 from incidents import visibility
+from incidents.db import contains
 from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
@@ -231,13 +232,10 @@ def filtered_query(user: CurrentUser, filters: Filters, controller_ids: dict[str
     if filters.status:
         query = query.where(Incident.status == filters.status)
     if filters.q:
-        pattern = (
-            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
         query = query.where(
             or_(
-                col(Incident.reference).ilike(pattern, escape="\\"),
-                col(Incident.summary).ilike(pattern, escape="\\"),
+                contains(col(Incident.reference), filters.q),
+                contains(col(Incident.summary), filters.q),
             )
         )
     if filters.since:

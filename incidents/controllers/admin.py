@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Template
 
-from incidents import controller_csv
+from forms.values import clean_text, whole_number
+from incidents import controller_csv, invitations
 from incidents.auth import admin_only
 from incidents.controllers.common import (
     Config,
@@ -270,14 +271,29 @@ class AdminTwoFactorController(Controller):
 
 
 def _invitations_page(
-    engine: Db, user: Principal, values: dict[str, str] | None = None, exc: Invalid | None = None
+    engine: Db,
+    user: Principal,
+    values: dict[str, str] | None = None,
+    exc: Invalid | None = None,
+    shown: tuple[str, str, int] = ("", "", 1),
 ) -> Template:
+    """The invitation form and one page of the invitations (``shown``: the state, the
+    text searched for and the page)."""
     form = accounts.user_form(engine, None)
+    state, query, page = shown
+    found = invitation_cases.listing(engine, user, state=state or None, query=query, page=page)
+    pages = max(1, -(-found.total // invitation_cases.PAGE_SIZE))
+    if page > pages:  # a page past the end (fewer invitations now): the last one
+        page = pages
+        found = invitation_cases.listing(engine, user, state=state or None, query=query, page=page)
     context = {
         "form": form,
         "values": {"role": "officer"} if values is None else values,
         "errors": form_problems(exc.problems) if exc else [],
-        "rows": invitation_cases.listing(engine, user),
+        "rows": found.rows,
+        "total": found.total,
+        "shown": {"state": state, "q": query, "page": min(page, pages), "pages": pages},
+        "states": invitations.STATES,
     }
     return Template("admin/invitations.html", context=context)
 
@@ -290,8 +306,19 @@ class AdminInvitationController(Controller):
 
     @get("/", name="admin_invitations")
     @in_thread
-    def invitations(self, engine: Db, user: Principal) -> Template:
-        return _invitations_page(engine, user)
+    def invitations(
+        self,
+        engine: Db,
+        user: Principal,
+        wanted: Annotated[str, QueryParameter(name="state", max_length=20)] = "",
+        search: Annotated[str, QueryParameter(name="q", max_length=200)] = "",
+        page: Annotated[str, QueryParameter(name="page", max_length=12)] = "1",
+    ) -> Template:
+        """The invitations, the most recently sent first, 50 to a page: by state (open,
+        expired, accepted, revoked) and by a part of the address, name or organisation."""
+        state = wanted if wanted in invitations.STATES else ""
+        shown = (state, clean_text(search), whole_number(page) or 1)
+        return _invitations_page(engine, user, shown=shown)
 
     @post("/", name="admin_invitation_create", status_code=200)
     @in_thread

@@ -3,14 +3,26 @@ the invitations. The link itself is only ever in the e-mail to the person."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import get, post
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
+from litestar.response import Response
 from msgspec import Struct
 
-from incidents.controllers.api_common import _iso, error_responses
-from incidents.controllers.common import Config, Db, Principal, in_thread
+from forms.values import clean_text, whole_number
+from incidents import invitations
+from incidents.controllers.api_common import PAGE_MAX, _iso, error_responses
+from incidents.controllers.common import (
+    Config,
+    Db,
+    Principal,
+    Reply,
+    error_response,
+    in_thread,
+)
+from incidents.i18n import gettext as _
 from incidents.models import Invitation, Organisation
 from incidents.usecases import invitations as invitation_cases
 
@@ -68,12 +80,49 @@ def create_invitation(
     "/api/v1/invitations",
     name="api_invitations",
     tags=["accounts"],
-    responses=error_responses(401, 403),
+    responses=error_responses(400, 401, 403),
 )
 @in_thread
-def list_invitations(engine: Db, user: Principal) -> list[InvitationOut]:
-    """Every invitation with its state, the most recently sent first (administrators)."""
-    return [_out(i, o, state) for i, o, state in invitation_cases.listing(engine, user)]
+def list_invitations(
+    engine: Db,
+    user: Principal,
+    wanted: Annotated[str | None, QueryParameter(name="state", max_length=20)] = None,
+    search: Annotated[str, QueryParameter(name="q", max_length=200)] = "",
+    limit: Annotated[str, QueryParameter(name="limit", max_length=12)] = "100",
+    page: Annotated[str, QueryParameter(name="page", max_length=12)] = "1",
+) -> Response[list[InvitationOut]]:
+    """The invitations with their state, the most recently sent first (administrators):
+    ``state`` open, expired, accepted or revoked; ``q`` a part of the address, name or
+    organisation; ``limit`` 1-500 (100) to a ``page`` (from 1). The header
+    ``X-Total-Count`` says how many match; ``Link`` (rel="next") leads to the next page."""
+    problems: list[dict[str, str | None]] = []
+    state = wanted
+    if state is not None and state not in invitations.STATES:
+        message = _("Use one of: %(values)s") % {"values": ", ".join(invitations.STATES)}
+        problems.append({"field": "state", "message": message})
+    size = whole_number(limit) or 0
+    if not 1 <= size <= PAGE_MAX:
+        problems.append(
+            {"field": "limit", "message": _("Use a number from 1 to %(max)s") % {"max": PAGE_MAX}}
+        )
+    number = whole_number(page) or 0
+    if not 1 <= number <= 1_000_000:
+        problems.append(
+            {"field": "page", "message": _("Use a number from 1 to %(max)s") % {"max": "1,000,000"}}
+        )
+    if problems:
+        raise Reply(error_response(400, problems))
+    found = invitation_cases.listing(
+        engine, user, state=state, query=clean_text(search), page=number, size=size
+    )
+    headers = {"x-total-count": str(found.total)}
+    if number * size < found.total:
+        query = urlencode(
+            {k: v for k, v in (("state", state), ("q", search), ("limit", size)) if v}
+            | {"page": number + 1}
+        )
+        headers["link"] = f'</api/v1/invitations?{query}>; rel="next"'
+    return Response([_out(i, o, s) for i, o, s in found.rows], headers=headers)
 
 
 handlers = [create_invitation, list_invitations]

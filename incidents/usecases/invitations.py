@@ -58,10 +58,24 @@ def revoke(engine: Engine, actor: CurrentUser, invitation_id: int) -> None:
         invitations.revoke(session, invitation_id, actor.id, now())
 
 
-def listing(engine: Engine, actor: CurrentUser) -> list[tuple[Invitation, Organisation, str]]:
+PAGE_SIZE = 50
+
+
+def listing(
+    engine: Engine,
+    actor: CurrentUser,
+    *,
+    state: str | None = None,
+    query: str = "",
+    page: int = 1,
+    size: int = PAGE_SIZE,
+) -> invitations.Listing:
+    """One page of the invitations (``page`` from 1), filtered by state and a text."""
     _admin(actor)
     with session_scope(engine) as session:
-        return invitations.listing(session, now())
+        return invitations.listing(
+            session, now(), state=state, query=query, offset=(page - 1) * size, limit=size
+        )
 
 
 @dataclass(frozen=True)

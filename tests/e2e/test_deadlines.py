@@ -97,7 +97,12 @@ def test_every_page_fits_the_screen(page, shot, width: int) -> None:
         "/organisations/acme",
     ]
     officer_pages = ["/", "/notices"]  # and the first notice they were sent (below)
-    admin_pages = ["/admin/organisations/new", "/admin/organisations/acme", "/admin/users"]
+    admin_pages = [
+        "/admin/organisations/new",
+        "/admin/organisations/acme",
+        "/admin/users",
+        "/admin/invitations/",
+    ]
     looked_at = {
         "/incidents": "register",
         incident: "incident",

@@ -263,3 +263,56 @@ def test_two_sends_at_once_give_one_link_and_one_message(
     assert len(_messages(engine, "notice")) == 1
     with Session(engine) as session:
         assert len(session.exec(select(InvitationLink)).all()) == 1
+
+
+def test_a_thousand_clients_invitations_are_paged_and_found(
+    client: PageClient, api_headers, engine
+) -> None:
+    """An import of many controllers invites many addresses: the administrator's list
+    shows 50 to a page, the most recently sent first, found by state and by a part of the
+    address, name or organisation; the API pages them too (X-Total-Count, Link)."""
+    admin = api_headers(ADMIN)
+    rows = "".join(
+        f"client-{n:03d},Client {n:03d} B.V.,nl,,,dpo@client-{n:03d}.example\n" for n in range(120)
+    )
+    big = "slug,name,language,timezone,contract_hours,emails\n" + rows
+    imported = client.post(
+        "/api/v1/controllers/import?invite_officers=true",
+        content=big.encode(),
+        headers={**admin, "content-type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["invited"] == 120
+    client.login(ADMIN)
+    first = client.page("/admin/invitations/")
+    assert len(first.select("tbody tr")) == 50
+    assert "120 invitations found" in first.text and "Page 1 of 3" in first.text
+    last = client.page("/admin/invitations/?page=3")
+    assert len(last.select("tbody tr")) == 20
+    beyond = client.page("/admin/invitations/?page=99999999")
+    assert "Page 3 of 3" in beyond.text, "a page past the end shows the last"
+    assert client.page("/admin/invitations/?page=x").select("tbody tr"), "junk: the first page"
+    found = client.page("/admin/invitations/?q=CLIENT-007")
+    assert [r.select("td")[1].get_text(strip=True) for r in found.select("tbody tr")] == [
+        "dpo@client-007.example"
+    ]
+    literal = client.page("/admin/invitations/?q=client_0%25")
+    assert "No invitations found." in literal.text, "% and _ are searched as themselves"
+    client.submit(found.select_one("form[action$='/revoke']")["action"])
+    revoked = client.page("/admin/invitations/?state=revoked")
+    assert len(revoked.select("tbody tr")) == 1
+    assert len(client.page("/admin/invitations/?state=open&page=3").select("tbody tr")) == 19
+
+    api = client.get("/api/v1/invitations?limit=100&page=1", headers=admin)
+    assert api.status_code == 200 and len(api.json()) == 100
+    assert api.headers["x-total-count"] == "120"
+    assert api.headers["link"] == '</api/v1/invitations?limit=100&page=2>; rel="next"'
+    second = client.get("/api/v1/invitations?limit=100&page=2", headers=admin)
+    assert len(second.json()) == 20 and "link" not in second.headers
+    ids = {i["id"] for i in api.json()} | {i["id"] for i in second.json()}
+    assert len(ids) == 120, "every invitation once"
+    only = client.get("/api/v1/invitations?state=revoked&q=007", headers=admin).json()
+    assert [i["email"] for i in only] == ["dpo@client-007.example"]
+    bad = client.get("/api/v1/invitations?state=gone&limit=0&page=-1", headers=admin)
+    assert bad.status_code == 400
+    assert {e["field"] for e in bad.json()["errors"]} == {"state", "limit", "page"}
