@@ -160,6 +160,7 @@ _SESSION_LOOKUP = _lookup(
     col(UserSession.user_id),
     col(UserSession.id_hash) == bindparam("id_hash"),
     col(UserSession.revoked_at),
+    col(UserSession.revoked_reason),
     col(UserSession.expires_at),
     col(UserSession.last_seen_at),
 )
@@ -221,8 +222,13 @@ def lookup_session(
     now = utcnow()
     with session_scope(engine) as session:
         row = session.execute(_SESSION_LOOKUP, {"id_hash": id_hash}).first()
-    if row is None or row.revoked_at is not None or not row.is_active:
+    if row is None or not row.is_active:
         return SessionLookup(None, "ended")
+    if row.revoked_at is not None:
+        # A login that idled out earlier (the page's own check may have found it first)
+        # stays the person's idle login: a step they send now is held, the page says why.
+        idled = row.revoked_reason == "idle"
+        return SessionLookup(None, "idle", row.id) if idled else SessionLookup(None, "ended")
     if row.expires_at <= now:
         return SessionLookup(None, "expired", row.id)
     if idle is not None and now - row.last_seen_at >= idle:

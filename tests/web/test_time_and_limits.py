@@ -389,3 +389,32 @@ def test_the_worker_forgets_failures_older_than_the_window(
     run_once(engine, settings)
     with Session(engine) as session:
         assert session.exec(select(LoginFailure)).all() == []
+
+
+def test_a_step_sent_after_the_page_found_the_login_ended_is_still_held(
+    client: PageClient, clock, engine
+) -> None:
+    """The page's own check (the idle warning's question, a background request) often
+    finds the idle end first and ends the login; the step the person sends after it is
+    still held for them, and the login page says why (found in Chromium)."""
+    client.login(STAFF)
+    incident_id = start_report(client)
+    clock.travel(timedelta(minutes=31))
+    asked = client.get(
+        "/session/idle",
+        headers={"x-background": "1", "accept": "application/json"},
+        follow_redirects=False,
+    )
+    assert asked.status_code != 200, "the login has ended"
+    step = f"/incidents/{incident_id}/report/incident"
+    response = client.submit(step, {**STEP_FORMS["incident"], "action": "continue"})
+    login_url = response.headers["location"]
+    assert "held=" in login_url and "why=idle" in login_url, login_url
+    held_token = client.page(login_url).select_one("input[name=held]")["value"]
+    back = client.submit(
+        "/login", {"email": STAFF, "password": GOOD, "next": step, "held": held_token}
+    )
+    assert back.headers["location"] == step
+    with Session(engine) as session:
+        incident = session.exec(select(Incident)).one()
+        assert incident.answers["summary"] == STEP_FORMS["incident"]["summary"]
