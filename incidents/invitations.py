@@ -28,7 +28,7 @@ from incidents.accounts import (
     valid_email,
 )
 from incidents.db import contains
-from incidents.errors import NotFound, Problem
+from incidents.errors import Conflict, NotFound, Problem
 from incidents.i18n import LANGUAGES
 from incidents.i18n import gettext as _
 from incidents.models import (
@@ -183,22 +183,45 @@ def _open(now: datetime) -> Any:
 
 
 def send_again(
-    session: Session, base_url: str, invitation_id: int, actor_id: int | None, now: datetime
+    session: Session,
+    base_url: str,
+    invitation_id: int,
+    actor_id: int | None,
+    now: datetime,
+    seen: int | None = None,
 ) -> Sent:
     """Send an invitation that is not accepted or revoked again (an expired one too): a
-    new link valid another week; the earlier link stops working. NotFound otherwise."""
+    new link valid another week; the earlier link stops working. NotFound otherwise.
+    ``seen``: how many times it had been sent when the administrator asked; Conflict if
+    it was sent again meanwhile (two clicks, two administrators: one e-mail, not two
+    with a dead link in the first)."""
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.accepted_at or invitation.revoked_at:
         raise NotFound()
     org = session.get(Organisation, invitation.organisation_id)
     assert org is not None
     token = _new_token()
-    invitation.token_hash = digest(token)
-    invitation.sent_at = now
-    invitation.expires_at = now + VALID_FOR
-    invitation.times_sent += 1
-    session.add(invitation)
-    session.flush()
+    seen = invitation.times_sent if seen is None else seen
+    renewed = session.connection().execute(
+        update(_table)
+        .where(
+            _table.c.id == invitation_id,
+            _table.c.times_sent == seen,
+            _table.c.accepted_at.is_(None),
+            _table.c.revoked_at.is_(None),
+        )
+        .values(
+            token_hash=digest(token),
+            sent_at=now,
+            expires_at=now + VALID_FOR,
+            times_sent=seen + 1,
+        )
+    )
+    if not renewed.rowcount:
+        raise Conflict(
+            _("This invitation was sent again or ended a moment ago: nothing more was sent.")
+        )
+    session.refresh(invitation)
     sent = Sent(invitation, org, link_of(base_url, token))
     _mail(session, sent, actor_id)
     _record(session, "invitation.resent", invitation, actor_id)

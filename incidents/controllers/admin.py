@@ -276,9 +276,10 @@ def _invitations_page(
     values: dict[str, str] | None = None,
     exc: Invalid | None = None,
     shown: tuple[str, str, int] = ("", "", 1),
+    conflict: str = "",
 ) -> Template:
     """The invitation form and one page of the invitations (``shown``: the state, the
-    text searched for and the page)."""
+    text searched for and the page); ``conflict``: why an act lost a race (409)."""
     form = accounts.user_form(engine, None)
     state, query, page = shown
     found = invitation_cases.listing(engine, user, state=state or None, query=query, page=page)
@@ -289,13 +290,15 @@ def _invitations_page(
     context = {
         "form": form,
         "values": {"role": "officer"} if values is None else values,
-        "errors": form_problems(exc.problems) if exc else [],
+        "errors": [{"field": None, "message": conflict}]
+        if conflict
+        else (form_problems(exc.problems) if exc else []),
         "rows": found.rows,
         "total": found.total,
         "shown": {"state": state, "q": query, "page": min(page, pages), "pages": pages},
         "states": invitations.STATES,
     }
-    return Template("admin/invitations.html", context=context)
+    return Template("admin/invitations.html", context=context, status_code=409 if conflict else 200)
 
 
 class AdminInvitationController(Controller):
@@ -333,12 +336,22 @@ class AdminInvitationController(Controller):
         message = _("The invitation has been sent to %(email)s.") % {"email": sent.invitation.email}
         return done(request, message, "admin_invitations")
 
-    @post("/{invitation_id:int}/resend", name="admin_invitation_resend")
+    @post("/{invitation_id:int}/resend", name="admin_invitation_resend", status_code=303)
     @in_thread
     def resend(
-        self, request: Req, engine: Db, user: Principal, settings: Config, invitation_id: Id
+        self,
+        request: Req,
+        engine: Db,
+        user: Principal,
+        settings: Config,
+        invitation_id: Id,
+        data: Form,
     ) -> Page:
-        sent = invitation_cases.send_again(engine, user, settings, invitation_id)
+        seen = whole_number(str(data.get("times_sent", "")))
+        try:
+            sent = invitation_cases.send_again(engine, user, settings, invitation_id, seen)
+        except Conflict as exc:
+            return _invitations_page(engine, user, conflict=exc.message)
         message = _(
             "The invitation has been sent to %(email)s again; the earlier link no longer works."
         ) % {"email": sent.invitation.email}

@@ -45,11 +45,18 @@ def invite(
 
 
 def send_again(
-    engine: Engine, actor: CurrentUser, settings: Settings, invitation_id: int
+    engine: Engine,
+    actor: CurrentUser,
+    settings: Settings,
+    invitation_id: int,
+    seen: int | None = None,
 ) -> invitations.Sent:
+    """Send again (``seen``: the times sent the administrator saw; Conflict if more)."""
     _admin(actor)
     with session_scope(engine, write=True) as session:
-        return invitations.send_again(session, settings.base_url, invitation_id, actor.id, now())
+        return invitations.send_again(
+            session, settings.base_url, invitation_id, actor.id, now(), seen
+        )
 
 
 def revoke(engine: Engine, actor: CurrentUser, invitation_id: int) -> None:

@@ -228,3 +228,27 @@ def test_two_browsers_accepting_one_link_at_once_make_one_account(
         assert (
             session.exec(select(func.count()).select_from(User).where(User.email == NEW)).one() == 1
         )
+
+
+def test_sending_again_twice_at_once_sends_one_e_mail(
+    client: PageClient, make_client, engine
+) -> None:
+    """Two clicks on "Send again" (or two administrators) at the same moment: one new
+    e-mail, whose link works; the other click is told it was sent a moment ago (409) and
+    nothing more goes out."""
+    client.login(ADMIN)
+    _invite(client)
+    form = client.page("/admin/invitations/").select_one("form[action$='/resend']")
+    seen = form.select_one("input[name=times_sent]")["value"]
+    admins = [make_client(), make_client()]
+    for admin in admins:
+        admin.login(ADMIN)
+    answers = at_once(*(lambda a=a: a.submit(form["action"], {"times_sent": seen}) for a in admins))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [303, 409], codes
+    lost = next(r for r in answers if r.status_code == 409)
+    assert "sent again or ended a moment ago" in lost.text
+    assert len(_mails(engine)) == 2, "the invitation and one more"
+    with Session(engine) as session:
+        assert session.exec(select(Invitation)).one().times_sent == 2
+    assert make_client().client.get(_link(engine)).status_code == 200

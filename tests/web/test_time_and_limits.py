@@ -18,8 +18,8 @@ import pytest
 from litestar import Litestar
 from sqlmodel import Session, select
 
-from incidents.models import ApiToken, Incident, User, UserSession
-from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient
+from incidents.models import ApiToken, HeldInput, Incident, User, UserSession
+from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, at_once
 from tests.web.journey import STEP_FORMS, start_report
 from tests.web.notice_helpers import file_via_api, send_all
 
@@ -418,3 +418,28 @@ def test_a_step_sent_after_the_page_found_the_login_ended_is_still_held(
     with Session(engine) as session:
         incident = session.exec(select(Incident)).one()
         assert incident.answers["summary"] == STEP_FORMS["incident"]["summary"]
+
+
+def test_held_input_taken_by_two_logins_at_once_is_saved_once(
+    client: PageClient, make_client, clock, engine
+) -> None:
+    """The same person logs in from two tabs at once with the held step's token: one login
+    saves it and goes back to the step, the other goes home; the draft has it once."""
+    client.login(STAFF)
+    incident_id = start_report(client)
+    clock.travel(timedelta(minutes=45))
+    step = f"/incidents/{incident_id}/report/incident"
+    response = client.submit(step, {**STEP_FORMS["incident"], "action": "continue"})
+    held_token = client.page(response.headers["location"]).select_one("input[name=held]")["value"]
+    tabs = [make_client(), make_client()]
+    for tab in tabs:
+        tab.csrf  # noqa: B018  (each has its CSRF cookie before the race)
+    form = {"email": STAFF, "password": GOOD, "next": "/", "held": held_token}
+    answers = at_once(*(lambda t=t: t.submit("/login", form) for t in tabs))
+    places = sorted(r.headers["location"] for r in answers)
+    assert places == ["/", step], places
+    with Session(engine) as session:
+        incident = session.exec(select(Incident)).one()
+        held = session.exec(select(HeldInput)).one()
+    assert incident.answers["summary"] == STEP_FORMS["incident"]["summary"]
+    assert held.used_at is not None
