@@ -7,7 +7,7 @@ hash is stored, and neither the outbox pages nor the logs show it."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -252,3 +252,21 @@ def test_sending_again_twice_at_once_sends_one_e_mail(
     with Session(engine) as session:
         assert session.exec(select(Invitation)).one().times_sent == 2
     assert make_client().client.get(_link(engine)).status_code == 200
+
+
+def test_seven_days_are_real_hours_across_the_change_to_winter_time(
+    client: PageClient, make_client, engine, clock
+) -> None:
+    """Invited the Thursday before the clocks go back (25 October 2026 in Amsterdam): the
+    link works 168 real hours, so the e-mail gives the end an hour later by the clock,
+    13:00 CET for an invitation sent at 14:00 CEST."""
+    clock.freeze(datetime(2026, 10, 22, 12, 0, tzinfo=UTC))  # 14:00 CEST
+    client.login(ADMIN)
+    _invite(client)
+    (mail,) = _mails(engine)
+    assert "29 oktober 2026, 13:00 CET" in mail.body_text, "Acme's zone and language"
+    link = _link(engine)
+    clock.freeze(datetime(2026, 10, 29, 11, 59, tzinfo=UTC))
+    assert make_client().client.get(link).status_code == 200
+    clock.freeze(datetime(2026, 10, 29, 12, 0, tzinfo=UTC))
+    assert make_client().client.get(link).status_code == 404

@@ -19,6 +19,7 @@ from incidents import batches, notices
 from incidents.auth import principal_by_id
 from incidents.delivery import deliver_outbox
 from incidents.models import (
+    InvitationLink,
     Notice,
     NoticeSend,
     Organisation,
@@ -72,10 +73,10 @@ def _sends(engine) -> dict[str, int]:
     return {str(notice): count for notice, count in rows}
 
 
-def _mails(engine) -> int:
+def _mails(engine, kind: str = "notice") -> int:
     with Session(engine) as session:
         return session.exec(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "notice")
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == kind)
         ).one()
 
 
@@ -241,10 +242,12 @@ FORTY = "slug,name,emails\n" + "".join(
 )
 
 
-def _forty_sent(client: PageClient, api_headers, staff_api) -> str:
-    """Forty more controllers, an incident affecting them, and "send to all" asked for."""
+def _forty_sent(client: PageClient, api_headers, staff_api, invite: bool = False) -> str:
+    """Forty more controllers, an incident affecting them, and "send to all" asked for
+    (``invite``: their addresses invited as officers, so each notice carries a link)."""
     headers = {**api_headers(ADMIN), "content-type": "text/csv"}
-    imported = client.post("/api/v1/controllers/import", content=FORTY, headers=headers)
+    url = "/api/v1/controllers/import" + ("?invite_officers=true" if invite else "")
+    imported = client.post(url, content=FORTY, headers=headers)
     assert imported.status_code == 200
     incident_id = file_via_api(client, staff_api, controllers=[f"wide-{n:02d}" for n in range(40)])
     sent = client.post(f"/api/v1/incidents/{incident_id}/notices/send", headers=staff_api)
@@ -257,8 +260,9 @@ def test_a_worker_killed_mid_batch_and_another_after_the_lease_send_each_notice_
 ) -> None:
     """`breachdesk worker` in a process of its own, killed with SIGKILL half-way through a
     batch of 40; a second worker, its clock past the lease, finishes it: every notice is
-    sent and written exactly once (on PostgreSQL: the workers' SKIP LOCKED claims)."""
-    _forty_sent(client, api_headers, staff_api)
+    sent and written exactly once (on PostgreSQL: the workers' SKIP LOCKED claims). Each
+    controller's address is an invited one: each gets one e-mail with one new link."""
+    _forty_sent(client, api_headers, staff_api, invite=True)
 
     def rendered() -> int:
         with Session(engine) as session:
@@ -286,7 +290,14 @@ def test_a_worker_killed_mid_batch_and_another_after_the_lease_send_each_notice_
     assert rendered() == 40
     sends = _sends(engine)
     assert len(sends) == 40 and set(sends.values()) == {1}, "each notice sent once"
-    assert _mails(engine) == 40
+    assert _mails(engine, "notice_invitation") == 40 and _mails(engine) == 0
+    with Session(engine) as session:
+        links = session.exec(
+            select(InvitationLink.invitation_id, func.count()).group_by(
+                InvitationLink.invitation_id
+            )
+        ).all()
+    assert len(links) == 40 and {count for _, count in links} == {1}, "one link each"
 
 
 def test_two_worker_processes_share_a_batch(
