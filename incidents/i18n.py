@@ -47,6 +47,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language.get()).ngettext(singular, plural, n)
 
 
+def full_stop(text: str) -> str:
+    """A sentence that ends in a name ends with one full stop, also when the name has its
+    own ("… of Acme Retail B.V." rather than "B.V..")."""
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _(message: str) -> str:
     return gettext(message)
 

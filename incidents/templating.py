@@ -68,6 +68,7 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.filters["localtime"] = localtime
     env.filters["span"] = timeline.span
     # 485.000 in Dutch, 485,000 in English.
+    env.filters["full_stop"] = i18n.full_stop
     env.filters["number"] = lambda value: format_number(value, i18n.current_language.get())
     env.filters["decimal"] = lambda value: format_decimal(value, i18n.current_language.get())
     env.globals["LANGUAGES"] = i18n.LANGUAGES

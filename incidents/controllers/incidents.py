@@ -45,8 +45,8 @@ from incidents.controllers.common import (
     uploaded_text,
 )
 from incidents.errors import Conflict, Invalid, Problem
+from incidents.i18n import full_stop, ngettext
 from incidents.i18n import gettext as _
-from incidents.i18n import ngettext
 from incidents.models import Organisation
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
@@ -839,8 +839,8 @@ def _late_reason_flash(outcome: incidents.LateReasons) -> tuple[str, str]:
     if outcome.outcome == "not_late":
         return _("This duty is not late; no reason is needed."), "warning"
     names = ", ".join(outcome.recorded)
-    message = _("The reason for the delay has been recorded for: %(names)s.")
-    return message % {"names": names}, "success"
+    message = _("The reason for the delay has been recorded for: %(names)s")
+    return full_stop(message % {"names": names}), "success"
 
 
 handlers = [RegisterController, QuestionnaireController, IncidentController]

@@ -57,3 +57,14 @@ def test_gettext_follows_the_request_language() -> None:
 )
 def test_negotiate(header: str | None, expected: str) -> None:
     assert negotiate(header, "nl") == expected
+
+
+def test_a_sentence_ending_in_a_name_has_one_full_stop() -> None:
+    from incidents.i18n import full_stop
+
+    assert full_stop("The breaches that affect Acme Retail B.V.") == (
+        "The breaches that affect Acme Retail B.V."
+    )
+    assert full_stop("The breaches that affect Northwind Ltd") == (
+        "The breaches that affect Northwind Ltd."
+    )
