@@ -294,8 +294,16 @@ def run(
 
 
 def progress(session: Session, batch: SendBatch) -> Progress:
-    rows = session.exec(
-        select(SendBatchItem.state, OutboxMessage.status, Organisation.name, SendBatchItem.error)
+    """Each item once: a notice may go in several e-mails (one per invited address that
+    has no account yet); it is failed if one of them failed, delivered once all are."""
+    rows = session.execute(
+        core_select(
+            col(SendBatchItem.id),
+            col(SendBatchItem.state),
+            col(OutboxMessage.status),
+            col(Organisation.name),
+            col(SendBatchItem.error),
+        )
         .join(Notice, col(Notice.id) == col(SendBatchItem.notice_id))
         .join(Organisation, col(Organisation.id) == col(Notice.controller_id))
         .join(
@@ -303,12 +311,16 @@ def progress(session: Session, batch: SendBatch) -> Progress:
             col(OutboxMessage.notice_send_id) == col(SendBatchItem.send_id),
             isouter=True,
         )
-        .where(SendBatchItem.batch_id == batch.id)
+        .where(col(SendBatchItem.batch_id) == batch.id)
     ).all()
     found = Progress(
         batch.id, batch.total, created_at=batch.created_at, finished_at=batch.finished_at
     )
-    for state, mail, name, error in rows:
+    items: dict[int | None, tuple[str, set[str | None], str, str | None]] = {}
+    for item_id, state, mail, name, error in rows:
+        items.setdefault(item_id, (state, set(), name, error))[1].add(mail)
+    for state, mails, name, error in items.values():
+        mail = "failed" if "failed" in mails else ("sent" if mails == {"sent"} else None)
         if state == "queued":
             found.queued += 1
         elif state == "failed" or mail == "failed":

@@ -174,11 +174,23 @@ def _language_for(session: Session, org: Organisation) -> str:
     return org.language if org.language in LANGUAGES else "nl"
 
 
+def _pending() -> Any:
+    """Neither accepted nor revoked (expired or not)."""
+    return col(Invitation.accepted_at).is_(None) & col(Invitation.revoked_at).is_(None)
+
+
 def _open(now: datetime) -> Any:
-    return (
-        col(Invitation.accepted_at).is_(None)
-        & col(Invitation.revoked_at).is_(None)
-        & (col(Invitation.expires_at) > now)
+    return _pending() & (col(Invitation.expires_at) > now)
+
+
+def _still_pending(invitation_id: int | None, *more: Any) -> Any:
+    """An UPDATE's condition: this invitation, still neither accepted nor revoked (the row
+    lock makes one of two writers at once find it so)."""
+    return update(_table).where(
+        _table.c.id == invitation_id,
+        _table.c.accepted_at.is_(None),
+        _table.c.revoked_at.is_(None),
+        *more,
     )
 
 
@@ -203,14 +215,7 @@ def send_again(
     token = _new_token()
     seen = invitation.times_sent if seen is None else seen
     renewed = session.connection().execute(
-        update(_table)
-        .where(
-            _table.c.id == invitation_id,
-            _table.c.times_sent == seen,
-            _table.c.accepted_at.is_(None),
-            _table.c.revoked_at.is_(None),
-        )
-        .values(
+        _still_pending(invitation_id, _table.c.times_sent == seen).values(
             token_hash=digest(token),
             sent_at=now,
             expires_at=now + VALID_FOR,
@@ -230,15 +235,7 @@ def send_again(
 
 def revoke(session: Session, invitation_id: int, actor_id: int | None, now: datetime) -> None:
     """End an invitation that is still open (its link then answers "not found")."""
-    done = session.connection().execute(
-        update(_table)
-        .where(
-            _table.c.id == invitation_id,
-            _table.c.accepted_at.is_(None),
-            _table.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
+    done = session.connection().execute(_still_pending(invitation_id).values(revoked_at=now))
     if not done.rowcount:
         raise NotFound()
     invitation = session.get(Invitation, invitation_id)
@@ -253,7 +250,7 @@ def find_open(session: Session, token: str, now: datetime) -> Invitation | None:
     if not token or len(token) > 100:
         return None
     hashed = digest(token)
-    pending = col(Invitation.accepted_at).is_(None) & col(Invitation.revoked_at).is_(None)
+    pending = _pending()
     own = session.exec(
         select(Invitation).where(
             Invitation.token_hash == hashed, pending, col(Invitation.sent_at) > now - VALID_FOR
@@ -284,8 +281,7 @@ def awaiting(session: Session, org: Organisation, addresses: list[str]) -> list[
             col(Invitation.email).in_(addresses),
             Invitation.organisation_id == org.id,
             Invitation.role == Role.officer,
-            col(Invitation.accepted_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
+            _pending(),
         )
         .order_by(col(Invitation.id).desc())
     ).all()
@@ -319,6 +315,18 @@ def prepare_link(base_url: str, invitation: Invitation, now: datetime) -> Notice
     )
 
 
+def lock(session: Session, invitation_ids: list[int]) -> None:
+    """Lock these invitations' rows, in the order of their ids (PostgreSQL; SQLite's
+    writers take turns anyway)."""
+    if invitation_ids:
+        session.exec(
+            select(Invitation.id)
+            .where(col(Invitation.id).in_(sorted(set(invitation_ids))))
+            .order_by(col(Invitation.id))
+            .with_for_update()
+        ).all()
+
+
 def add_link(
     session: Session, prepared: NoticeLink, notice_id: Any, actor_id: int | None, now: datetime
 ) -> bool:
@@ -328,13 +336,7 @@ def add_link(
     until = literal(prepared.until, type_=_table.c.expires_at.type)
     later = case((_table.c.expires_at < until, until), else_=_table.c.expires_at)
     renewed = session.connection().execute(
-        update(_table)
-        .where(
-            _table.c.id == prepared.invitation_id,
-            _table.c.accepted_at.is_(None),
-            _table.c.revoked_at.is_(None),
-        )
-        .values(expires_at=later)
+        _still_pending(prepared.invitation_id).values(expires_at=later)
     )
     if not renewed.rowcount:
         return False
@@ -369,15 +371,7 @@ def accept(
     check_new_password(password, confirm, problems)
     if problems:
         raise InputError(problems)
-    marked = session.connection().execute(
-        update(_table)
-        .where(
-            _table.c.id == invitation.id,
-            _table.c.accepted_at.is_(None),
-            _table.c.revoked_at.is_(None),
-        )
-        .values(accepted_at=now)
-    )
+    marked = session.connection().execute(_still_pending(invitation.id).values(accepted_at=now))
     if not marked.rowcount:
         raise NotFound()
     org = session.get(Organisation, invitation.organisation_id)
@@ -419,10 +413,9 @@ class Listing:
 
 
 def _in_state(state: str, now: datetime) -> Any:
-    pending = col(Invitation.accepted_at).is_(None) & col(Invitation.revoked_at).is_(None)
     return {
-        "open": pending & (col(Invitation.expires_at) > now),
-        "expired": pending & (col(Invitation.expires_at) <= now),
+        "open": _open(now),
+        "expired": _pending() & (col(Invitation.expires_at) <= now),
         "accepted": col(Invitation.accepted_at).is_not(None),
         "revoked": col(Invitation.accepted_at).is_(None) & col(Invitation.revoked_at).is_not(None),
     }[state]
@@ -449,18 +442,14 @@ def listing(
             | contains(col(Invitation.name), query)
             | contains(col(Organisation.name), query)
         )
-    joined = select(Invitation, Organisation).join(
-        Organisation, col(Organisation.id) == col(Invitation.organisation_id)
-    )
-    total = session.exec(
-        select(sa_func.count())
-        .select_from(Invitation)
+    joined = (
+        select(Invitation, Organisation)
         .join(Organisation, col(Organisation.id) == col(Invitation.organisation_id))
         .where(*where)
-    ).one()
+    )
+    total = session.exec(select(sa_func.count()).select_from(joined.subquery())).one()
     rows = session.exec(
-        joined.where(*where)
-        .order_by(col(Invitation.sent_at).desc(), col(Invitation.id).desc())
+        joined.order_by(col(Invitation.sent_at).desc(), col(Invitation.id).desc())
         .offset(offset)
         .limit(limit)
     ).all()

@@ -19,7 +19,6 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from forms import values
 from forms.values import TEXT_MAX, clean_text
 from forms.words import format_datetime
 from incidents import audit, documents, invitations, service, signals, visibility  # noqa: F401  (signals: wake the worker)
@@ -319,6 +318,10 @@ def send_notices(
             raise NoticeError(
                 _("The incident changed while the notice was prepared: review it and send again.")
             )
+        # The invitations whose links these e-mails carry, in the order of their ids, as
+        # every send takes them: two sends of incidents sharing controllers never wait
+        # for each other in a circle.
+        invitations.lock(session, [c.link.invitation_id for p in pending for c in p.invited])
         for item in sorted(pending, key=lambda p: p.notice_id):
             results.append(
                 _write_send(session, locked, item, documents_pdf[item.notice_id], user, now)
@@ -842,9 +845,6 @@ def post_message(
 
 
 # --- the letter to the persons ---------------------------------------------------------------
-
-
-LETTER_MAX = values.LETTER_MAX
 
 
 def save_letter(

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from incidents.models import Invitation, InvitationLink, OutboxMessage
+from incidents.reminders import deliver_outbox
 from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient, at_once
 from tests.web.notice_helpers import file_via_api, send_all
 
@@ -148,7 +149,7 @@ def test_the_import_page_and_the_organisation_form_invite_when_ticked(
 
 
 def test_the_notice_to_an_invited_address_carries_its_own_link(
-    client: PageClient, make_client, staff_api, engine
+    client: PageClient, make_client, staff_api, engine, settings
 ) -> None:
     _invite_acme(client)
     (invitation_mail,) = _messages(engine, "invitation")
@@ -172,8 +173,13 @@ def test_the_notice_to_an_invited_address_carries_its_own_link(
     with Session(engine) as session:
         (kept,) = session.exec(select(InvitationLink)).all()
         assert notice_link.rsplit("/", 1)[1] not in str(kept.model_dump())
-    # Staff see that it went, not its text.
+    # Staff see that it went, not its text; the progress counts Acme once, not per e-mail.
     client.login(STAFF)
+    progress = client.page(f"/incidents/{incident_id}").select_one("#send-progress")
+    assert "0 waiting, 1 rendered, 0 delivered, 0 failed" in progress.get_text(" ", strip=True)
+    assert deliver_outbox(engine, settings) == 3  # the invitation and the two notices
+    progress = client.page(f"/incidents/{incident_id}").select_one("#send-progress")
+    assert "0 waiting, 0 rendered, 1 delivered, 0 failed" in progress.get_text(" ", strip=True)
     outbox = client.page("/outbox/")
     assert "only the recipient reads it" in outbox.text
     assert client.get(f"/outbox/{personal.id}").status_code == 404
@@ -316,3 +322,41 @@ def test_a_thousand_clients_invitations_are_paged_and_found(
     bad = client.get("/api/v1/invitations?state=gone&limit=0&page=-1", headers=admin)
     assert bad.status_code == 400
     assert {e["field"] for e in bad.json()["errors"]} == {"state", "limit", "page"}
+
+
+def test_two_incidents_sent_at_once_to_the_same_invited_addresses(
+    client: PageClient, make_client, staff_api, engine
+) -> None:
+    """Two incidents of Acme and Northwind, both with an invited address, sent at the same
+    moment: both sends go through (on PostgreSQL they take the invitations in one order,
+    so neither waits for the other in a circle), each address gets one e-mail per notice."""
+    _invite_acme(client)
+    client.login(ADMIN)
+    form = client.page("/admin/organisations/northwind")
+    values = {
+        "name": form.select_one("#name")["value"],
+        "language": "en",
+        "emails": form.select_one("#emails").get_text(),
+        "contract_hours": form.select_one("#contract_hours")["value"],
+        "invite": "yes",
+    }
+    assert client.submit("/admin/organisations/northwind", values).status_code == 303
+    client.submit("/logout")
+    for _round in range(3):
+        incidents = [
+            file_via_api(client, staff_api, controllers=["acme", "northwind"]) for _ in range(2)
+        ]
+        browsers = [make_client(), make_client()]
+        for browser in browsers:
+            browser.login(STAFF)
+        answers = at_once(
+            *(
+                lambda b=b, i=i: b.submit(f"/incidents/{i}/notices/send", {"confirm_send": "yes"})
+                for b, i in zip(browsers, incidents, strict=True)
+            )
+        )
+        assert [r.status_code for r in answers] == [303, 303]
+    personal = _messages(engine, "notice_invitation")
+    assert len(personal) == 12, "3 rounds x 2 incidents x 2 invited addresses"
+    with Session(engine) as session:
+        assert len(session.exec(select(InvitationLink)).all()) == 12
