@@ -595,7 +595,7 @@ def correct(
             version=incident.version,
             answers=dict(answers),
             kind="correction",
-            note=clean_text(note)[:2000],
+            note=clean_text(note)[:NOTE_MAX],
             created_by_id=user.id,
             created_at=now,
         )

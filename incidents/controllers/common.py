@@ -167,8 +167,14 @@ def labelled(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     language = lang()
     out = []
     for error in errors:
-        question = QUESTIONS.get(str(error.get("field") or "").split("-")[0])
-        out.append({**error, "label": question.name.get(language)} if question else error)
+        field = str(error.get("field") or "")
+        question = QUESTIONS.get(field.split("-")[0])
+        if question:
+            out.append({**error, "label": question.name.get(language)})
+        elif field == "note":  # a correction's note, below the questions
+            out.append({**error, "label": _("What changed and why")})
+        else:
+            out.append(error)
     return out
 
 

@@ -320,3 +320,34 @@ def test_every_text_field_says_its_limit(client: PageClient, api_headers) -> Non
             box = page.select_one(f"textarea#{field}")
             assert box is not None and box["maxlength"] == limit, f"{path}: {field}"
             assert "characters" in box["data-counter"], f"{path}: {field}"
+
+
+def test_a_correction_note_over_the_limit_is_refused_at_its_field_not_cut(
+    client: PageClient, api_headers
+) -> None:
+    client.login(STAFF)
+    incident_id = file_incident(client)
+    step = f"/incidents/{incident_id}/report/persons"
+    long_note = "n" * 4001
+    page = client.submit_page(
+        step,
+        {**STEP_FORMS["persons"], "affected_max": "1400", "note": long_note, "action": "continue"},
+    )
+    assert page.select_one("#note-error") and "4000" in page.select_one("#note-error").text
+    assert page.select_one("#note").text == long_note, "kept"
+    links = [a["href"] for a in page.select(".error-summary a")]
+    assert links == ["#note"]
+    assert "What changed and why" in page.select_one(".error-summary").text
+    fits = {
+        **STEP_FORMS["persons"],
+        "affected_max": "1400",
+        "note": "n" * 4000,
+        "action": "continue",
+    }
+    assert client.submit(step, fits).status_code == 303
+    api = client.patch(
+        f"/api/v1/incidents/{incident_id}",
+        json={"affected_max": 1500, "note": "m" * 4001},
+        headers=api_headers(STAFF),
+    )
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "note"
