@@ -163,6 +163,7 @@ _SESSION_LOOKUP = _lookup(
     col(UserSession.revoked_reason),
     col(UserSession.expires_at),
     col(UserSession.last_seen_at),
+    col(User.password_changed_at),
 )
 _TOKEN_LOOKUP = _lookup(
     col(ApiToken.user_id),
@@ -226,8 +227,13 @@ def lookup_session(
         return SessionLookup(None, "ended")
     if row.revoked_at is not None:
         # A login that idled out earlier (the page's own check may have found it first)
-        # stays the person's idle login: a step they send now is held, the page says why.
-        idled = row.revoked_reason == "idle"
+        # stays the person's idle login until its own lifetime ends, unless the password
+        # changed since: a step they send is held for them, the login page says why.
+        idled = (
+            row.revoked_reason == "idle"
+            and row.expires_at > now
+            and row.password_changed_at <= row.revoked_at
+        )
         return SessionLookup(None, "idle", row.id) if idled else SessionLookup(None, "ended")
     if row.expires_at <= now:
         return SessionLookup(None, "expired", row.id)

@@ -443,3 +443,43 @@ def test_held_input_taken_by_two_logins_at_once_is_saved_once(
         held = session.exec(select(HeldInput)).one()
     assert incident.answers["summary"] == STEP_FORMS["incident"]["summary"]
     assert held.used_at is not None
+
+
+def test_an_idle_login_holds_input_only_within_its_lifetime_and_password(
+    client: PageClient, make_client, clock, engine
+) -> None:
+    """A login ended for idleness holds a step sent later only while the login's own
+    lifetime (12 hours) lasts and the password is unchanged: an old cookie cannot keep
+    planting input for the person."""
+
+    def idle_then_send(browser: PageClient) -> str:
+        incident_id = start_report(browser)
+        clock.travel(timedelta(minutes=31))
+        browser.get("/session/idle", headers={"x-background": "1"}, follow_redirects=False)
+        return f"/incidents/{incident_id}/report/incident"
+
+    data = {**STEP_FORMS["incident"], "action": "continue"}
+    client.login(STAFF)
+    step = idle_then_send(client)
+    clock.travel(timedelta(hours=12))
+    late = client.submit(step, data)
+    assert "held=" not in late.headers.get("location", ""), "past the login's lifetime"
+
+    old = make_client()
+    old.login(STAFF)
+    step = idle_then_send(old)
+    fresh = make_client()
+    fresh.login(STAFF)
+    changed = fresh.submit(
+        "/account/password",
+        {
+            "current_password": GOOD,
+            "new_password": "another-long-password",
+            "confirm_password": "another-long-password",
+        },
+    )
+    assert changed.status_code == 303, changed.text[:300]
+    after = old.submit(step, data)
+    assert "held=" not in after.headers.get("location", ""), "the password changed since"
+    with Session(engine) as session:
+        assert session.exec(select(HeldInput)).all() == []
