@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from forms.values import whole_number
-from incidents import audit
+from incidents import audit, documents
 from incidents.auth import revoke_all_sessions, revoke_all_tokens
 from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
@@ -75,10 +75,6 @@ def check_name(name: str, problems: list[Problem]) -> None:
         problems.append(Problem("name", _("enter a name of 1-200 characters")))
 
 
-def _processor(session: Session) -> Organisation | None:
-    return session.exec(select(Organisation).where(Organisation.kind == OrgKind.processor)).first()
-
-
 def create_organisation(
     session: Session,
     *,
@@ -106,7 +102,7 @@ def create_organisation(
     if kind not in {k.value for k in OrgKind}:
         problems.append(Problem("kind", _("must be processor or controller")))
     elif kind == OrgKind.processor:
-        if _processor(session) is not None:
+        if documents.processor(session) is not None:
             problems.append(Problem("kind", _("there is already a processor organisation")))
         if contract_hours is not None:
             problems.append(Problem("contract_hours", _("only a controller has contract hours")))
@@ -272,7 +268,7 @@ def organisation_for_role(
     if officer and not org_slug:
         return None, [Problem("org", _("an officer needs --org: the controller it belongs to"))]
     if not org_slug:
-        org = _processor(session)
+        org = documents.processor(session)
         if org is None:
             return None, [Problem("org", _("create the processor organisation first (create-org)"))]
         return org, []

@@ -353,7 +353,8 @@ class AdminInvitationController(Controller):
         except Conflict as exc:
             return _invitations_page(engine, user, conflict=exc.message)
         message = _(
-            "The invitation has been sent to %(email)s again; the earlier link no longer works."
+            "The invitation has been sent to %(email)s again; the link in the earlier "
+            "invitation e-mail no longer works."
         ) % {"email": sent.invitation.email}
         return done(request, message, "admin_invitations")
 

@@ -12,6 +12,7 @@ from litestar.response import Response
 from msgspec import Struct
 
 from forms.values import clean_text, whole_number
+from forms.words import format_number
 from incidents import invitations
 from incidents.controllers.api_common import PAGE_MAX, _iso, error_responses
 from incidents.controllers.common import (
@@ -21,6 +22,7 @@ from incidents.controllers.common import (
     Reply,
     error_response,
     in_thread,
+    lang,
 )
 from incidents.i18n import gettext as _
 from incidents.models import Invitation, Organisation
@@ -108,7 +110,11 @@ def list_invitations(
     number = whole_number(page) or 0
     if not 1 <= number <= 1_000_000:
         problems.append(
-            {"field": "page", "message": _("Use a number from 1 to %(max)s") % {"max": "1,000,000"}}
+            {
+                "field": "page",
+                "message": _("Use a number from 1 to %(max)s")
+                % {"max": format_number(1_000_000, lang())},
+            }
         )
     if problems:
         raise Reply(error_response(400, problems))

@@ -43,8 +43,8 @@ from incidents.controllers.common import (
 )
 from incidents.controllers.incidents import ON_INCIDENT, It, incident_page_again
 from incidents.errors import Invalid
+from incidents.i18n import full_stop, ngettext
 from incidents.i18n import gettext as _
-from incidents.i18n import ngettext
 from incidents.principal import CurrentUser
 from incidents.usecases import notices as cases
 from incidents.usecases import outbox as outbox_cases
@@ -173,8 +173,13 @@ def _send(request: AnyRequest, at: Target, base_url: str, slugs: list[str] | Non
     if not sent:
         flash(request, _("Nothing to send: every controller has this version already."), "warning")
         return
-    message = _("Notice sent to: %(names)s. It is delivered by e-mail within a minute.")
-    flash(request, message % {"names": sent})
+    flash(request, _sent_to(sent))
+
+
+def _sent_to(names: str) -> str:
+    """ "Notice sent to: …" (one full stop after a name that ends in one)."""
+    said = full_stop(_("Notice sent to: %(names)s") % {"names": names})
+    return said + " " + _("It is delivered by e-mail within a minute.")
 
 
 def _say_progress(request: AnyRequest, found: Any) -> None:
@@ -188,8 +193,7 @@ def _say_progress(request: AnyRequest, found: Any) -> None:
         flash(request, message % {"num": found.total})
         return
     if found.sent_to:
-        message = _("Notice sent to: %(names)s. It is delivered by e-mail within a minute.")
-        flash(request, message % {"names": ", ".join(found.sent_to)})
+        flash(request, _sent_to(", ".join(found.sent_to)))
     for name, error in found.failures:
         flash(request, f"{name}: {error}", "error")
 

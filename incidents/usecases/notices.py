@@ -26,7 +26,7 @@ from forms.decision import (
     validate_override,
 )
 from forms.reading import read_integer
-from forms.values import FieldError, clean_text, whole_number
+from forms.values import LETTER_MAX, FieldError, clean_text, whole_number
 from incidents import audit, batches, documents, notices, scope, service
 from incidents.db import session_scope
 from incidents.errors import Invalid, NotFound, Problem, read_fields
@@ -420,8 +420,8 @@ def save_letter(
         problem = None
         if not text:
             problem = _("The letter is empty: write it, or reload the page for the draft.")
-        elif len(text) > notices.LETTER_MAX:
-            problem = _("Use at most %(max)s characters.") % {"max": notices.LETTER_MAX}
+        elif len(text) > LETTER_MAX:
+            problem = _("Use at most %(max)s characters.") % {"max": LETTER_MAX}
         if problem:
             raise Invalid([Problem("letter", problem)])
         notices.save_letter(session, found.notice, found.org, user, text + "\n")
