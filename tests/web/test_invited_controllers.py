@@ -66,16 +66,22 @@ def _import(client: PageClient, headers: dict[str, str], invite: bool):
 
 def _invite_acme(client: PageClient) -> None:
     """The administrator ticks "invite" on Acme's settings."""
+    _invite_on_settings(client, "acme", "nl")
+
+
+def _invite_on_settings(client: PageClient, slug: str, language: str) -> None:
+    """The administrator saves a controller's settings as they are, with "invite" ticked:
+    its one address without an account is invited."""
     client.login(ADMIN)
-    form = client.page("/admin/organisations/acme")
+    form = client.page(f"/admin/organisations/{slug}")
     values = {
         "name": form.select_one("#name")["value"],
-        "language": "nl",
+        "language": language,
         "emails": form.select_one("#emails").get_text(),
         "contract_hours": form.select_one("#contract_hours")["value"],
         "invite": "yes",
     }
-    saved = client.submit("/admin/organisations/acme", values, follow_redirects=True)
+    saved = client.submit(f"/admin/organisations/{slug}", values, follow_redirects=True)
     assert "1 address has been invited as a privacy officer" in saved.text
     client.submit("/logout")
 
@@ -331,17 +337,7 @@ def test_two_incidents_sent_at_once_to_the_same_invited_addresses(
     moment: both sends go through (on PostgreSQL they take the invitations in one order,
     so neither waits for the other in a circle), each address gets one e-mail per notice."""
     _invite_acme(client)
-    client.login(ADMIN)
-    form = client.page("/admin/organisations/northwind")
-    values = {
-        "name": form.select_one("#name")["value"],
-        "language": "en",
-        "emails": form.select_one("#emails").get_text(),
-        "contract_hours": form.select_one("#contract_hours")["value"],
-        "invite": "yes",
-    }
-    assert client.submit("/admin/organisations/northwind", values).status_code == 303
-    client.submit("/logout")
+    _invite_on_settings(client, "northwind", "en")
     for _round in range(3):
         incidents = [
             file_via_api(client, staff_api, controllers=["acme", "northwind"]) for _ in range(2)
