@@ -16,6 +16,7 @@ from incidents import audit, documents
 from incidents.auth import revoke_all_sessions, revoke_all_tokens
 from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
+from incidents.jurisdiction import DEFAULT_COUNTRY, countries, zones, zones_of
 from incidents.models import (
     LANGUAGES,
     ApiToken,
@@ -85,10 +86,13 @@ def create_organisation(
     language: str = "nl",
     emails: Iterable[str] = (),
     nis2: bool = False,
+    country: str = DEFAULT_COUNTRY,
+    timezone: str = "",
     actor_id: int | None = None,
 ) -> Organisation:
     problems: list[Problem] = []
     contract_hours = read_hours(contract_hours, problems)
+    place = read_place(country, timezone, problems)
     slug = slug.strip().lower()
     name = name.strip()
     email_list = parse_emails(emails)
@@ -113,10 +117,25 @@ def create_organisation(
         raise InputError(problems)
     org = Organisation(slug=slug, name=name, kind=kind)
     _apply_settings(org, name, contract_hours, language, email_list, nis2)
+    org.country, org.timezone = place
     session.add(org)
     session.flush()
     audit.record(session, "organisation.created", actor_id=actor_id, organisation_id=org.id)
     return org
+
+
+def read_place(country: str, timezone: str, problems: list[Problem]) -> tuple[str, str]:
+    """The country (an ISO 3166 code) and time zone of an organisation; an empty time zone
+    is the country's main one (Europe/London for GB)."""
+    country = country.strip().upper()
+    timezone = timezone.strip()
+    if country not in countries():
+        problems.append(Problem("country", _("choose a country (a code like NL or GB)")))
+        return country, timezone
+    timezone = timezone or next(iter(zones_of(country)), "")
+    if timezone not in zones():
+        problems.append(Problem("timezone", _("choose a time zone like Europe/London")))
+    return country, timezone
 
 
 def check_controller_settings(
@@ -150,10 +169,17 @@ def update_organisation(
     emails: Iterable[str],
     nis2: bool,
     actor_id: int | None,
+    country: str | None = None,
+    timezone: str | None = None,
 ) -> Organisation:
     email_list = parse_emails(emails)
     problems: list[Problem] = []
     contract_hours = read_hours(contract_hours, problems)
+    country = org.country if country is None else country
+    timezone = org.timezone if timezone is None else timezone
+    if country.strip().upper() != org.country and timezone.strip() == org.timezone:
+        timezone = ""  # a new country, the zone left as it was: the new country's own
+    place = read_place(country, timezone, problems)
     problems.extend(check_controller_settings(contract_hours, language, email_list))
     name = name.strip()
     check_name(name, problems)
@@ -169,10 +195,13 @@ def update_organisation(
             ("language", org.language, language),
             ("notification_emails", org.notification_emails, email_list),
             ("nis2", org.nis2, nis2),
+            ("country", org.country, place[0]),
+            ("timezone", org.timezone, place[1]),
         )
         if old != new
     )
     _apply_settings(org, name, contract_hours, language, email_list, nis2)
+    org.country, org.timezone = place
     session.add(org)
     audit.record(
         session, "organisation.updated", actor_id=actor_id, organisation_id=org.id, fields=changed

@@ -76,7 +76,9 @@ def _pick(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 
 
 def cmd_create_org(args: argparse.Namespace) -> None:
-    fields = _pick(args, "slug", "name", "kind", "contract_hours", "language", "nis2")
+    fields = _pick(
+        args, "slug", "name", "kind", "contract_hours", "language", "nis2", "country", "timezone"
+    )
     with _writing() as session:
         org = accounts.create_organisation(session, emails=args.email or [], **fields)
         print(f"created {org.kind} {org.slug}")
@@ -308,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", choices=["nl", "en"], default="nl")
     p.add_argument("--email", action="append", help="notification address (repeatable)")
     p.add_argument("--nis2", action="store_true", help="the controller is a NIS2 entity")
+    p.add_argument("--country", default="NL", help="ISO 3166 code, e.g. NL or GB (NL)")
+    p.add_argument(
+        "--timezone", default="", help="e.g. Europe/London (the country's main zone when left out)"
+    )
     p.set_defaults(func=cmd_create_org)
 
     p = sub.add_parser(

@@ -18,10 +18,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlmodel import Session, select
 
@@ -37,6 +34,7 @@ from incidents.accounts import (
 )
 from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
+from incidents.jurisdiction import countries, zones
 from incidents.models import Organisation, OrgKind
 
 COLUMNS = (
@@ -60,18 +58,6 @@ SETTINGS = ("name", "language", "country", "timezone", "contract_hours", "emails
 DEFAULTS: dict[str, Any] = {"language": "nl", "country": "NL", "timezone": "Europe/Amsterdam"}
 # A spreadsheet runs a cell that starts with one of these: the export puts a ' before it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@cache
-def countries() -> frozenset[str]:
-    """ISO 3166 country codes, from the time-zone database the app already ships."""
-    table = resources.files("tzdata").joinpath("zoneinfo/iso3166.tab").read_text("utf-8")
-    return frozenset(line[:2] for line in table.splitlines() if line and not line.startswith("#"))
-
-
-@cache
-def zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 @dataclass(frozen=True)

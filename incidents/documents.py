@@ -18,7 +18,7 @@ from jinja2 import Environment
 from sqlmodel import Session, select
 
 from forms.display import answer_changes, answer_sections, display_value, format_datetime
-from forms.questionnaire import QUESTIONS
+from forms.questionnaire import QUESTIONS, Text
 from incidents import i18n, scope
 from incidents.models import Incident, NoticeSend, Organisation, OrgKind
 from incidents.templating import build_environment
@@ -245,9 +245,14 @@ def letter_draft(incident: Incident, org: Organisation) -> str:
 
     context = {
         "controller": org,
+        "country": org.country,  # the authority and national help the letter names
         "summary": answers.get("summary", ""),
         "discovered": words("discovered_at"),
-        "data": [line for key in ("data_types", "special_categories") for line in words(key)],
+        "data": [
+            _outside_nl(line, org, lang)
+            for key in ("data_types", "special_categories")
+            for line in words(key)
+        ],
         "consequences": words("consequences"),
         "measures": answers.get("measures", ""),
         "encrypted": answers.get("encrypted"),
@@ -258,6 +263,20 @@ def letter_draft(incident: Incident, org: Organisation) -> str:
     env = environment(str(zone))
     with language(lang):
         return env.get_template("notices/letter.txt").render(context).strip() + "\n"
+
+
+# The questionnaire names the Dutch numbers (BSN, sofinummer); a letter to persons of a
+# controller elsewhere speaks of national numbers.
+_NATIONAL_NUMBERS = Text(
+    "National identification or tax numbers", "Nationale identificatie- of belastingnummers"
+)
+
+
+def _outside_nl(line: str, org: Organisation, lang: str) -> str:
+    bsn = next(o for o in QUESTIONS["data_types"].options if o.value == "bsn")
+    if org.country != "NL" and line == bsn.label.get(lang):
+        return _NATIONAL_NUMBERS.get(lang)
+    return line
 
 
 def letter_pdf(text: str, org: Organisation, reference: str) -> bytes:

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from forms import display
 from forms.values import LETTER_MAX, TEXT_MAX
 from forms.words import format_decimal, format_number
-from incidents import i18n, timeline
+from incidents import i18n, jurisdiction, timeline
 from incidents.settings import PROJECT_ROOT
 from notify import assessment
 
@@ -82,5 +82,7 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["regime_label"] = timeline.regime_label
     env.globals["regime_basis"] = timeline.regime_basis
     env.globals["text_max"] = TEXT_MAX
+    env.globals["country_options"] = jurisdiction.country_options
+    env.globals["country_name"] = jurisdiction.country_name
     env.globals["letter_max"] = LETTER_MAX
     return env

@@ -104,6 +104,11 @@ def test_create_org_processor_and_controller(cli, engine) -> None:
             "hours",
         ),
         (["--slug", "x", "--name", " ", "--kind", "controller"], "name"),
+        (["--slug", "x", "--name", "X", "--kind", "controller", "--country", "XX"], "country"),
+        (
+            ["--slug", "x", "--name", "X", "--kind", "controller", "--timezone", "Mars/Base"],
+            "time zone",
+        ),
     ],
 )
 def test_create_org_bad_input(cli, engine, args: list[str], message: str) -> None:
@@ -306,3 +311,41 @@ def test_invite_writes_the_invitation_and_its_email(cli, engine) -> None:
     assert code == 1 and out == ""
     assert "email:" in err and "name:" in err and "org:" in err
     assert _count(engine, Invitation) == 1
+
+
+def test_create_org_in_another_country_takes_its_time_zone(cli, engine) -> None:
+    """Issue 17: --country GB without --timezone is Europe/London; both can be given."""
+    cli("create-org", "--slug", "talentcloud", "--name", "TalentCloud", "--kind", "processor")
+    code, _, err = cli(
+        "create-org",
+        "--slug",
+        "payrolluk",
+        "--name",
+        "Payroll UK",
+        "--kind",
+        "controller",
+        "--country",
+        "gb",
+        "--language",
+        "en",
+    )
+    assert code == 0, err
+    code, _, err = cli(
+        "create-org",
+        "--slug",
+        "lab-dublin",
+        "--name",
+        "Lab",
+        "--kind",
+        "controller",
+        "--country",
+        "IE",
+        "--timezone",
+        "Europe/Dublin",
+    )
+    assert code == 0, err
+    with Session(engine) as session:
+        places = {o.slug: (o.country, o.timezone) for o in session.exec(select(Organisation)).all()}
+    assert places["payrolluk"] == ("GB", "Europe/London")
+    assert places["lab-dublin"] == ("IE", "Europe/Dublin")
+    assert places["talentcloud"] == ("NL", "Europe/Amsterdam")

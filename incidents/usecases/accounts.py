@@ -16,6 +16,7 @@ from incidents.clock import now
 from incidents.db import session_scope
 from incidents.errors import Invalid, NotFound, Problem
 from incidents.i18n import gettext as _
+from incidents.jurisdiction import DEFAULT_COUNTRY
 from incidents.models import ApiToken, Organisation, OrgKind, Role, User, UserSession, utcnow
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
@@ -121,7 +122,7 @@ def _organisation(session: Session, slug: str) -> Organisation:
 
 def new_organisation_form() -> OrganisationForm:
     """The form for a new controller organisation."""
-    return OrganisationForm(org=None, values={"language": "nl"})
+    return OrganisationForm(org=None, values={"language": "nl", "country": DEFAULT_COUNTRY})
 
 
 def organisation_form(engine: Engine, slug: str) -> OrganisationForm:
@@ -134,6 +135,8 @@ def organisation_form(engine: Engine, slug: str) -> OrganisationForm:
         "language": org.language,
         "emails": "\n".join(org.notification_emails),
         "nis2": "yes" if org.nis2 else "",
+        "country": org.country,
+        "timezone": org.timezone,
     }
     return OrganisationForm(org=org, values=values)
 
@@ -153,6 +156,8 @@ def create_organisation(
             language=values.get("language", "nl"),
             emails=values.get("emails", ""),
             nis2=values.get("nis2") == "yes",
+            country=values.get("country") or DEFAULT_COUNTRY,
+            timezone=values.get("timezone", ""),
             actor_id=actor.id,
         )
         return org.slug, _invite(session, org, actor, values, base_url)
@@ -181,6 +186,8 @@ def update_organisation(
             language=values.get("language", ""),
             emails=values.get("emails", ""),
             nis2=values.get("nis2") == "yes",
+            country=values.get("country"),  # left out (a processor): as it is
+            timezone=values.get("timezone"),
             actor_id=actor.id,
         )
         return _invite(session, org, actor, values, base_url)

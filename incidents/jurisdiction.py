@@ -1,0 +1,60 @@
+"""Where a controller is (issue 17): its country (ISO 3166 code) and time zone, the lists
+they are chosen from, and the names people read. Every notice, e-mail, letter and report
+for a controller is written in its zone (``documents.zone_of``) and language."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from zoneinfo import available_timezones
+
+from babel import Locale
+
+DEFAULT_COUNTRY = "NL"
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166 country codes, from the time-zone database the app already ships."""
+    table = resources.files("tzdata").joinpath("zoneinfo/iso3166.tab").read_text("utf-8")
+    return frozenset(line[:2] for line in table.splitlines() if line and not line.startswith("#"))
+
+
+@cache
+def zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@cache
+def _zones_of() -> dict[str, tuple[str, ...]]:
+    """The time zones of each country, as zone.tab lists them (one line per zone, the
+    country's main zone first)."""
+    table = resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text("utf-8")
+    found: dict[str, list[str]] = {}
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone = line.split("\t")[:3]
+            found.setdefault(code, []).append(zone)
+    return {code: tuple(names) for code, names in found.items()}
+
+
+def zones_of(country: str) -> tuple[str, ...]:
+    """The time zones of a country, the most common first where there are several."""
+    return _zones_of().get(country, ())
+
+
+def country_name(code: str, language: str) -> str:
+    """The country's name in ``language`` ("Verenigd Koninkrijk", "United Kingdom")."""
+    return str(Locale.parse(language).territories.get(code, code))
+
+
+def country_options(language: str) -> list[tuple[str, str]]:
+    """Every country as (code, name in ``language``), by name."""
+    names = [(code, country_name(code, language)) for code in countries()]
+    return sorted(names, key=lambda pair: pair[1].casefold())
+
+
+def zone_options() -> list[str]:
+    """Every time zone of the database, by name, for a list to choose from."""
+    return sorted(z for z in zones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))

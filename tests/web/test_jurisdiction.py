@@ -1,0 +1,118 @@
+"""Issue 17, the controller's jurisdiction: its country and time zone are set on the
+administrator's page and on the command line (the import already reads them); the notice
+to a UK controller gives London time and counts the 72 hours from delivery; the letter to
+its persons names the ICO and none of the Dutch-only help."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from incidents.models import Notice, Organisation, OutboxMessage
+from tests.helpers import ADMIN, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.web.notice_helpers import file_via_api, send_all
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def _org(engine, slug: str) -> Organisation:
+    with Session(engine) as session:
+        return session.exec(select(Organisation).where(Organisation.slug == slug)).one()
+
+
+def _settings_of(client: PageClient, slug: str) -> dict[str, str]:
+    form = client.page(f"/admin/organisations/{slug}")
+    chosen = form.select_one("#country option[selected]")
+    return {
+        "name": form.select_one("#name")["value"],
+        "language": form.select_one("#language option[selected]")["value"],
+        "emails": form.select_one("#emails").get_text(),
+        "contract_hours": form.select_one("#contract_hours")["value"],
+        "country": chosen["value"] if chosen else "",
+        "timezone": form.select_one("#timezone")["value"],
+    }
+
+
+def _move_northwind_to_the_uk(client: PageClient) -> None:
+    client.login(ADMIN)
+    # Only the country is changed: the zone shown (Amsterdam's) follows it to London's.
+    values = {**_settings_of(client, "northwind"), "country": "GB"}
+    assert client.submit("/admin/organisations/northwind", values).status_code == 303
+    client.submit("/logout")
+
+
+def test_the_administrator_sets_the_country_and_time_zone(client: PageClient, engine) -> None:
+    client.login(ADMIN)
+    form = client.page("/admin/organisations/new")
+    options = {o["value"]: o.get_text() for o in form.select("#country option")}
+    assert options["GB"] == "United Kingdom" and options["NL"] == "Netherlands"
+    assert form.select_one("#country option[selected]")["value"] == "NL"
+    bad = {
+        "slug": "harbour",
+        "name": "Harbour Ltd",
+        "language": "en",
+        "emails": "dpo@harbour.example",
+    }
+    refused = client.submit_page(
+        "/admin/organisations/new", {**bad, "country": "XX", "timezone": "Mars/Base"}
+    )
+    assert "Choose a country" in refused.select_one("#country-error").text
+    assert refused.select_one("#name")["value"] == "Harbour Ltd", "the input is kept"
+    wrong_zone = client.submit_page(
+        "/admin/organisations/new", {**bad, "country": "GB", "timezone": "Mars/Base"}
+    )
+    assert "time zone like Europe/London" in wrong_zone.select_one("#timezone-error").text
+    assert wrong_zone.select_one("#timezone")["value"] == "Mars/Base"
+    made = client.submit("/admin/organisations/new", {**bad, "country": "GB", "timezone": ""})
+    assert made.status_code == 303
+    harbour = _org(engine, "harbour")
+    assert (harbour.country, harbour.timezone) == ("GB", "Europe/London"), "the country's zone"
+    page = client.page("/organisations/harbour")
+    assert "United Kingdom (GB)" in page.text and "Europe/London" in page.text
+    # Changed on the settings page; the change is audited with the fields named.
+    values = {**_settings_of(client, "harbour"), "timezone": "Europe/Dublin"}
+    assert client.submit("/admin/organisations/harbour", values).status_code == 303
+    assert _org(engine, "harbour").timezone == "Europe/Dublin"
+
+
+def test_a_uk_controllers_notice_gives_london_time_from_delivery(
+    client: PageClient, api_headers, engine
+) -> None:
+    _move_northwind_to_the_uk(client)
+    staff = api_headers(STAFF)
+    incident_id = file_via_api(client, staff, controllers=["northwind"])
+    send_all(client, incident_id)
+    with Session(engine) as session:
+        (mail,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "notice")).all()
+        notice = session.exec(select(Notice)).one()
+    text = " ".join(mail.body_text.split())
+    assert "Times are in Europe/London time." in text
+    assert "Europe/Amsterdam" not in text and "CET" not in text
+    assert "The 72 hours count from when this notice reaches you" in text
+    due = (notice.sent_at + timedelta(hours=72)).strftime("%-d %B %Y")
+    assert due in text and "GMT" in text, "London's winter time"
+
+
+def test_the_letter_to_uk_persons_names_the_ico_and_no_dutch_help(
+    client: PageClient, api_headers, engine
+) -> None:
+    staff = api_headers(STAFF)
+    identity = {"controllers": ["northwind"]}  # the answers name citizen service numbers
+    dutch_case = file_via_api(client, staff, **identity)
+    send_all(client, dutch_case)
+    client.login(OFFICER_NORTHWIND)
+    before = client.page(f"/incidents/{dutch_case}/notices/northwind/letter").select_one("#letter")
+    assert "Autoriteit Persoonsgegevens" in before.text and "(CMI)" in before.text
+    client.submit("/logout")
+    _move_northwind_to_the_uk(client)
+    uk_case = file_via_api(client, staff, **identity)
+    send_all(client, uk_case)
+    client.login(OFFICER_NORTHWIND)
+    letter = client.page(f"/incidents/{uk_case}/notices/northwind/letter").select_one("#letter")
+    assert "Information Commissioner's Office (ICO)" in letter.text
+    assert "Autoriteit Persoonsgegevens" not in letter.text and "CMI" not in letter.text
+    assert "citizen service number" not in letter.text.lower() and "BSN" not in letter.text
+    assert "National identification or tax numbers" in letter.text
+    assert "national identification number" in letter.text
