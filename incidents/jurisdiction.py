@@ -10,6 +10,9 @@ from zoneinfo import available_timezones
 
 from babel import Locale
 
+from incidents.i18n import gettext as _
+from notify.obligations import regime_hours
+
 DEFAULT_COUNTRY = "NL"
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
@@ -58,3 +61,22 @@ def country_options(language: str) -> list[tuple[str, str]]:
 def zone_options() -> list[str]:
     """Every time zone of the database, by name, for a list to choose from."""
     return sorted(z for z in zones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def clock_warnings(contract_hours: int | None, nis2: bool) -> list[str]:
+    """What an administrator should know of a controller's settings: the contract gives
+    the processor more hours to tell it than the controller's own first clock (a NIS2
+    entity's early warning to the CSIRT), so the controller could hear of a breach after
+    its own first deadline."""
+    found = []
+    first = regime_hours("nis2_early_warning")
+    if nis2 and contract_hours is not None and contract_hours > first:
+        found.append(
+            _(
+                "The contract gives us %(ours)s hours to tell this controller, more than the "
+                "%(first)s hours of its own early warning to the CSIRT under NIS2: agree on "
+                "fewer hours, or tell it at once."
+            )
+            % {"ours": contract_hours, "first": first}
+        )
+    return found

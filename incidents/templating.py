@@ -84,5 +84,6 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["text_max"] = TEXT_MAX
     env.globals["country_options"] = jurisdiction.country_options
     env.globals["country_name"] = jurisdiction.country_name
+    env.globals["clock_warnings"] = jurisdiction.clock_warnings
     env.globals["letter_max"] = LETTER_MAX
     return env

@@ -116,3 +116,30 @@ def test_the_letter_to_uk_persons_names_the_ico_and_no_dutch_help(
     assert "citizen service number" not in letter.text.lower() and "BSN" not in letter.text
     assert "National identification or tax numbers" in letter.text
     assert "national identification number" in letter.text
+
+
+def test_contract_hours_beyond_a_nis2_entitys_first_clock_are_flagged(
+    client: PageClient,
+) -> None:
+    """Zorggroep Noord is a NIS2 entity whose contract gives the processor 36 hours, more
+    than its own 24-hour early warning: its page says so, Acme's does not; the import's
+    preview flags such a row before anything is written."""
+    client.login(ADMIN)
+    flagged = client.page("/organisations/zorggroep-noord").select(".notice-box")
+    assert len(flagged) == 1
+    assert "36 hours" in flagged[0].text and "24 hours of its own early warning" in flagged[0].text
+    assert not client.page("/organisations/acme").select(".notice-box")
+    rows = (
+        "slug,name,contract_hours,nis2\n"
+        "water-board,Water Board,48,yes\n"
+        "grid-operator,Grid Operator,12,yes\n"
+        "bakery,Bakery,48,no\n"
+    )
+    preview = client.submit_page("/admin/organisations/import", {"action": "preview", "csv": rows})
+    cells = {
+        r.select("td")[0].get_text(strip=True): r.get_text(" ", strip=True)
+        for r in preview.select("tbody tr")
+    }
+    assert "Check the contract hours" in cells["water-board"] and "48 hours" in cells["water-board"]
+    assert "Check the contract hours" not in cells["grid-operator"]
+    assert "Check the contract hours" not in cells["bakery"]
