@@ -27,6 +27,7 @@ MAX_PERSONS = 10_000_000_000
 # the persons. The forms say them (maxlength and a counter as one types).
 TEXT_MAX = 4000
 LETTER_MAX = 20_000
+CORRECTION_NOTE_MAX = 2000  # what changed and why, kept with a version (its column's size)
 
 MESSAGES: dict[str, Text] = {
     "unknown_key": Text("There is no question with this key", "Er is geen vraag met deze sleutel"),

@@ -14,7 +14,14 @@ from sqlmodel import Session, col, select
 
 from forms.answers import changed_keys, validate
 from forms.questionnaire import STEP_OF_QUESTION
-from forms.values import TEXT_MAX, Context, FieldError, clean_text, parse_instant
+from forms.values import (
+    CORRECTION_NOTE_MAX,
+    TEXT_MAX,
+    Context,
+    FieldError,
+    clean_text,
+    parse_instant,
+)
 from incidents import audit, visibility
 from incidents.db import upsert_insert
 from incidents.errors import Conflict, Invalid, NotFound, Problem
@@ -470,7 +477,7 @@ def _submitted_event(incident: Incident, user: CurrentUser, via: str) -> AuditEv
 
 # --- the incident's life: delete a draft, close, reopen --------------------------------
 
-NOTE_MAX = TEXT_MAX
+NOTE_MAX = TEXT_MAX  # a closing note
 
 
 def delete_draft(session: Session, incident: Incident, user: CurrentUser, *, via: str) -> None:
@@ -595,7 +602,7 @@ def correct(
             version=incident.version,
             answers=dict(answers),
             kind="correction",
-            note=clean_text(note)[:NOTE_MAX],
+            note=clean_text(note)[:CORRECTION_NOTE_MAX],
             created_by_id=user.id,
             created_at=now,
         )

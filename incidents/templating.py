@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from forms import display
-from forms.values import LETTER_MAX, TEXT_MAX
+from forms.values import CORRECTION_NOTE_MAX, LETTER_MAX, TEXT_MAX
 from forms.words import format_decimal, format_number
 from incidents import i18n, jurisdiction, timeline
 from incidents.settings import PROJECT_ROOT
@@ -82,6 +82,7 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["regime_label"] = timeline.regime_label
     env.globals["regime_basis"] = timeline.regime_basis
     env.globals["text_max"] = TEXT_MAX
+    env.globals["correction_note_max"] = CORRECTION_NOTE_MAX
     env.globals["country_options"] = jurisdiction.country_options
     env.globals["country_name"] = jurisdiction.country_name
     env.globals["clock_warnings"] = jurisdiction.clock_warnings

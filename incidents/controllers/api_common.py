@@ -15,7 +15,7 @@ from litestar.response import Response
 from msgspec import Struct
 
 from forms.questionnaire import Text
-from forms.values import TEXT_MAX, FieldError
+from forms.values import CORRECTION_NOTE_MAX, FieldError
 from incidents.accounts import SLUG_RE
 from incidents.controllers.common import Reply, error_response
 from incidents.i18n import current_language
@@ -28,7 +28,7 @@ from notify.obligations import Obligation
 
 CONTROL_KEYS = {"draft", "submit", "note", "controller_groups"}
 PATCH_CONTROL_KEYS = {"draft", "submit", "note", "version"}
-NOTE_MAX = TEXT_MAX  # a correction's note, as on the page
+NOTE_MAX = CORRECTION_NOTE_MAX  # a correction's note, as on the page
 _BOOLEAN = Text("true or false", "true of false")
 _VERSION = Text("the version number, like 3", "het versienummer, zoals 3")
 VERSION_HELP = (

@@ -19,7 +19,7 @@ from forms import fields
 from forms.answers import merge_step, step_state, validate
 from forms.fields import read_step
 from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Question, Step, Text
-from forms.values import TEXT_MAX, FieldError, clean_text, whole_number
+from forms.values import CORRECTION_NOTE_MAX, FieldError, clean_text, whole_number
 from incidents import audit, batches, service
 from incidents.db import session_scope
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem, read_fields
@@ -270,8 +270,8 @@ def save_step(
         merged = merge_step(incident.answers, step, raw)
         complete = complete or incident.status != IncidentStatus.draft
         problems = _step_problems(step, merged, read_errors, ctx, complete=complete)
-        if len(clean_text(note)) > TEXT_MAX:  # a correction's note: refused, never cut
-            problems.append(FieldError("note", "too_long", {"max": TEXT_MAX}))
+        if len(clean_text(note)) > CORRECTION_NOTE_MAX:  # refused, never cut
+            problems.append(FieldError("note", "too_long", {"max": CORRECTION_NOTE_MAX}))
         if not problems:
             canonical = validate(merged, ctx, complete=False, strict=False).answers
             return _write(session, incident, user, canonical, note=note, via="web", step=step.key)

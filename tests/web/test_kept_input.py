@@ -305,7 +305,7 @@ def test_every_text_field_says_its_limit(client: PageClient, api_headers) -> Non
     summary = step.select_one("#summary")
     assert summary["maxlength"] == "10000"
     assert summary["data-counter"] == "{count} of 10,000 characters"
-    assert step.select_one("#note")["maxlength"] == "4000"
+    assert step.select_one("#note")["maxlength"] == "2000"
     send_all(client, incident_id)
     client.login(OFFICER_ACME)
     base = f"/incidents/{incident_id}/notices/acme"
@@ -328,12 +328,12 @@ def test_a_correction_note_over_the_limit_is_refused_at_its_field_not_cut(
     client.login(STAFF)
     incident_id = file_incident(client)
     step = f"/incidents/{incident_id}/report/persons"
-    long_note = "n" * 4001
+    long_note = "n" * 2001  # the column keeps 2,000
     page = client.submit_page(
         step,
         {**STEP_FORMS["persons"], "affected_max": "1400", "note": long_note, "action": "continue"},
     )
-    assert page.select_one("#note-error") and "4000" in page.select_one("#note-error").text
+    assert page.select_one("#note-error") and "2000" in page.select_one("#note-error").text
     assert page.select_one("#note").text == long_note, "kept"
     links = [a["href"] for a in page.select(".error-summary a")]
     assert links == ["#note"]
@@ -341,13 +341,13 @@ def test_a_correction_note_over_the_limit_is_refused_at_its_field_not_cut(
     fits = {
         **STEP_FORMS["persons"],
         "affected_max": "1400",
-        "note": "n" * 4000,
+        "note": "n" * 2000,
         "action": "continue",
     }
     assert client.submit(step, fits).status_code == 303
     api = client.patch(
         f"/api/v1/incidents/{incident_id}",
-        json={"affected_max": 1500, "note": "m" * 4001},
+        json={"affected_max": 1500, "note": "m" * 2001},
         headers=api_headers(STAFF),
     )
     assert api.status_code == 422 and api.json()["errors"][0]["field"] == "note"

@@ -85,8 +85,11 @@ def test_the_timeline_and_the_countdowns_put_alike_controllers_together(
     response = client.get(f"/incidents/{wide}")
     page = check_page(response.text)
     items = [li.get_text(" ", strip=True) for li in page.select("ol.timeline li")]
-    sent = [re.search(r"Notice sent to (\d+) controllers$", text) for text in items]
-    assert sum(int(m.group(1)) for m in sent if m) == 120, items  # a group per minute
+    # A group per minute: a send that crosses a minute may leave one controller on its own,
+    # named rather than counted.
+    counted = [re.search(r"Notice sent to (\d+) controllers$", text) for text in items]
+    alone = [text for text in items if re.search(r"Notice sent to Many Client \d+$", text)]
+    assert sum(int(m.group(1)) for m in counted if m) + len(alone) == 120, items
     assert len(items) < 20
     owed = [li.get_text(" ", strip=True) for li in page.select("#deadlines li")]
     assert any("60 controllers" in text and "overdue by" in text for text in owed), owed
