@@ -200,6 +200,17 @@ def slug_cursor(slug: str) -> str:
     return base64.urlsafe_b64encode(slug.encode()).decode().rstrip("=")
 
 
+def read_limit(text: str | None, default: int, problems: list[dict[str, str | None]]) -> int:
+    """A page's ``limit``: 1-PAGE_MAX, ``default`` when not given; a problem otherwise."""
+    if text is None:
+        return default
+    number = int(text) if text.isdigit() and len(text) <= 4 else 0
+    if not 1 <= number <= PAGE_MAX:
+        message = _("Use a number from 1 to %(max)s") % {"max": PAGE_MAX}
+        problems.append({"field": "limit", "message": message})
+    return number
+
+
 def page_params(
     params: Mapping[str, str], statuses: Sequence[str] = ()
 ) -> tuple[str | None, int, str | None]:
@@ -218,13 +229,7 @@ def page_params(
         except ValueError:  # bad base64 and UTF-8 too
             message = _("This page link is not valid; start again from the first page")
             problems.append({"field": "cursor", "message": message})
-    limit = EMBEDDED
-    if (text := params.get("limit")) is not None:
-        number = int(text) if text.isdigit() and len(text) <= 4 else 0
-        if not 1 <= number <= PAGE_MAX:
-            message = _("Use a number from 1 to %(max)s") % {"max": PAGE_MAX}
-            problems.append({"field": "limit", "message": message})
-        limit = number
+    limit = read_limit(params.get("limit"), EMBEDDED, problems)
     status = params.get("status") or None
     if statuses and status is not None and status not in statuses:
         message = _("Use one of: %(values)s") % {"values": ", ".join(statuses)}

@@ -14,7 +14,7 @@ from msgspec import Struct
 from forms.values import clean_text, whole_number
 from forms.words import format_number
 from incidents import invitations
-from incidents.controllers.api_common import PAGE_MAX, _iso, error_responses
+from incidents.controllers.api_common import _iso, error_responses, read_limit
 from incidents.controllers.common import (
     Config,
     Db,
@@ -90,7 +90,7 @@ def list_invitations(
     user: Principal,
     wanted: Annotated[str | None, QueryParameter(name="state", max_length=20)] = None,
     search: Annotated[str, QueryParameter(name="q", max_length=200)] = "",
-    limit: Annotated[str, QueryParameter(name="limit", max_length=12)] = "100",
+    limit: Annotated[str | None, QueryParameter(name="limit", max_length=12)] = None,
     page: Annotated[str, QueryParameter(name="page", max_length=12)] = "1",
 ) -> Response[list[InvitationOut]]:
     """The invitations with their state, the most recently sent first (administrators):
@@ -102,11 +102,7 @@ def list_invitations(
     if state is not None and state not in invitations.STATES:
         message = _("Use one of: %(values)s") % {"values": ", ".join(invitations.STATES)}
         problems.append({"field": "state", "message": message})
-    size = whole_number(limit) or 0
-    if not 1 <= size <= PAGE_MAX:
-        problems.append(
-            {"field": "limit", "message": _("Use a number from 1 to %(max)s") % {"max": PAGE_MAX}}
-        )
+    size = read_limit(limit, invitation_cases.API_PAGE_SIZE, problems)
     number = whole_number(page) or 0
     if not 1 <= number <= 1_000_000:
         problems.append(

@@ -65,7 +65,8 @@ def revoke(engine: Engine, actor: CurrentUser, invitation_id: int) -> None:
         invitations.revoke(session, invitation_id, actor.id, now())
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 50  # on the administrator's page
+API_PAGE_SIZE = 100  # in the API, unless it asks for another limit
 
 
 def listing(
