@@ -64,6 +64,7 @@ from incidents.middleware import EdgeMiddleware, InputGuardMiddleware, logged_pa
 from incidents.principal import CurrentUser
 from incidents.settings import PROJECT_ROOT, Settings
 from incidents.templating import build_environment
+from notify import obligations
 
 SESSION_COOKIE = "bd_session"
 CSRF_COOKIE = "bd_csrf"
@@ -280,6 +281,7 @@ def handle_server_error(request: Request, exc: Exception) -> Response[Any]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging()
+    obligations.configure(omnibus_from=settings.gdpr_omnibus_from)
     if settings.clock_offset_seconds:
         clock.set_offset(timedelta(seconds=settings.clock_offset_seconds))
     engine = make_engine(settings.database_url, hide_parameters=True)

@@ -20,6 +20,7 @@ from incidents.db import make_engine, session_scope
 from incidents.i18n import current_language
 from incidents.models import OrgKind, Role, User, utcnow
 from incidents.settings import Settings, SettingsError
+from notify import obligations
 
 
 class CommandError(Exception):
@@ -28,9 +29,11 @@ class CommandError(Exception):
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
     except SettingsError as exc:
         raise CommandError(str(exc)) from exc
+    obligations.configure(omnibus_from=settings.gdpr_omnibus_from)
+    return settings
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -42,10 +42,10 @@ from incidents.models import (
     table_of,
     utcnow,
 )
-from incidents.service import controller_facts, records_of
+from incidents.service import incident_facts, records_of
 from incidents.settings import Settings
 from notify import outbox
-from notify.obligations import IncidentFacts, evaluate
+from notify.obligations import evaluate
 
 MAX_ATTEMPTS = 8
 BACKOFF_CAP_MINUTES = 240
@@ -254,10 +254,7 @@ def _reminder_overtaken(session: Session, message: OutboxMessage, now: datetime)
         return "not sent: the incident was closed or the controller taken off it"
     if message.duty == "processor_notice" and notice.sent_at is not None:
         return "not sent: the notice was sent meanwhile"
-    facts = IncidentFacts(
-        incident.discovered_at,
-        [controller_facts(notice, org, records_of(session, [notice.id])[notice.id])],
-    )
+    facts = incident_facts(incident, [(notice, org, records_of(session, [notice.id])[notice.id])])
     duty = next((o for o in evaluate(facts, now) if o.key == message.duty), None)
     if duty is None or duty.status not in {"open", "overdue"}:
         return "not sent: the duty was met meanwhile or no longer applies"

@@ -101,6 +101,13 @@ class Organisation(SQLModel, table=True):
     nis2: bool = Field(default=False)
     country: str = Field(default="NL", max_length=2)
     timezone: str = Field(default="Europe/Amsterdam", max_length=64)
+    # DORA (issue 17): a financial entity; and one without weekend relief for its initial
+    # and intermediate reports (credit institutions, CCPs, trading venues, NIS2 entities).
+    dora: bool = Field(default=False)
+    dora_no_weekend_relief: bool = Field(default=False)
+    # The lead supervisory authority (a key of incidents.authorities) when it is not its
+    # country's own; empty: its country's.
+    authority: str = Field(default="", max_length=32)
     # The groups a controller belongs to (the services it uses, a hosting cluster), sorted.
     groups: list[str] = Field(default_factory=list, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow)

@@ -43,7 +43,7 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify import assessment
-from notify.obligations import REGIME_BY_KEY, IncidentFacts, Obligation, evaluate
+from notify.obligations import REGIME_BY_KEY, Obligation, evaluate
 
 
 class NoticeError(Conflict, ValueError):
@@ -233,7 +233,7 @@ def _processor_duty(
     """The processor's duty to this controller as it stands when the first notice goes out
     (late or not, with the recorded reason), from the obligations engine."""
     records = service.records_of(session, [notice.id])[notice.id]
-    facts = IncidentFacts(incident.discovered_at, [service.controller_facts(notice, org, records)])
+    facts = service.incident_facts(incident, [(notice, org, records)])
     return next(o for o in evaluate(facts, now) if o.key == "processor_notice")
 
 

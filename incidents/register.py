@@ -36,8 +36,8 @@ from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, Notice, Organisation, utcnow
 from incidents.principal import CurrentUser
-from incidents.service import controller_facts, controllers_by_slug, owed_by_viewer, records_of
-from notify.obligations import IncidentFacts, Obligation, evaluate, next_due
+from incidents.service import controllers_by_slug, incident_facts, owed_by_viewer, records_of
+from notify.obligations import Obligation, evaluate, next_due
 
 STATUSES = tuple(s.value for s in IncidentStatus)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -285,6 +285,8 @@ def _order(column: Any, descending: bool, *, nullable: bool) -> tuple[Any, Any]:
 # the page shows (PAGE_COLUMNS: the lower bound of persons read in SQL, not the answers),
 # and what the API and the exports show besides (ROW_COLUMNS: the answers).
 AFFECTED_MIN = col(Incident.answers)["affected_min"].as_integer().label("affected_min")
+# Persons in other EU/EEA states (a UK controller then owes the EU's authorities too).
+OTHER_EU = col(Incident.answers)["other_eu_countries"].as_string().label("other_eu_countries")
 PAGE_COLUMNS = (
     col(Incident.id),
     col(Incident.reference),
@@ -297,6 +299,7 @@ PAGE_COLUMNS = (
     col(Incident.updated_at),
     col(Incident.submitted_at),
     AFFECTED_MIN,
+    OTHER_EU,
 )
 ROW_COLUMNS = (
     *PAGE_COLUMNS,
@@ -390,9 +393,7 @@ def _rows(
     rows = []
     for incident in incidents:
         pairs = per_incident[incident.id]
-        facts = IncidentFacts(
-            incident.discovered_at, [controller_facts(n, o, records[n.id]) for n, o in pairs]
-        )
+        facts = incident_facts(incident, [(n, o, records[n.id]) for n, o in pairs])
         obligations = evaluate(facts, now)
         duty = next_due([o for o in obligations if owed_by_viewer(user, o)])
         names = {org.slug: org.name for _, org in pairs}

@@ -47,11 +47,10 @@ from incidents.models import (
     table_of,
     utcnow,
 )
-from incidents.service import controller_facts, records_of
+from incidents.service import incident_facts, records_of
 from incidents.settings import Settings
 from notify.obligations import (
     REMINDER_THRESHOLDS,
-    IncidentFacts,
     Obligation,
     evaluate,
     reminders_due,
@@ -106,7 +105,7 @@ def plan(
 ) -> Plan:
     if notice.removed_at is not None or incident.status == IncidentStatus.closed:
         return Plan([], None)
-    facts = IncidentFacts(incident.discovered_at, [controller_facts(notice, org, records)])
+    facts = incident_facts(incident, [(notice, org, records)])
     reminders: list[tuple[Obligation, str, str]] = []
     upcoming: list[datetime] = []
     for obligation in evaluate(facts, now):

@@ -22,7 +22,7 @@ from forms.values import (
     clean_text,
     parse_instant,
 )
-from incidents import audit, visibility
+from incidents import audit, authorities, visibility
 from incidents.db import upsert_insert
 from incidents.errors import Conflict, Invalid, NotFound, Problem
 from incidents.i18n import gettext as _
@@ -638,9 +638,25 @@ def records_of(
     return records
 
 
+def eu_persons(answers: Mapping[str, Any]) -> list[str]:
+    """The EU/EEA states of the persons concerned, as the questionnaire answers them."""
+    if answers.get("other_eu_countries") != "yes":
+        return []
+    return [c for c in answers.get("countries") or [] if isinstance(c, str)]
+
+
+def _abroad(incident: Any) -> bool:
+    """Persons in other EU/EEA states: from the answers, or from a register row's column
+    (the register reads rows, not the answers)."""
+    if isinstance(incident, Incident):
+        return bool(eu_persons(incident.answers))
+    return bool(getattr(incident, "other_eu_countries", None) == "yes")
+
+
 def controller_facts(
-    notice: Notice, org: Organisation, records: list[ObligationRecord]
+    notice: Notice, org: Organisation, records: list[ObligationRecord], incident: Any
 ) -> ControllerFacts:
+    lead = authorities.lead_authority(org.country, org.authority)
     return ControllerFacts(
         slug=org.slug,
         contract_hours=org.contract_hours,
@@ -650,6 +666,22 @@ def controller_facts(
         acts={r.key: r.met_at for r in records if r.met_at is not None},
         late_reasons={r.key: r.late_reason for r in records if r.late_reason},
         withdrawn=notice.withdrawn_at is not None,
+        country=org.country,
+        timezone=org.timezone,
+        dora=org.dora,
+        dora_no_weekend_relief=org.dora_no_weekend_relief,
+        authority=lead.key if lead else None,
+        eu_persons=_abroad(incident),
+    )
+
+
+def incident_facts(
+    incident: Any, parts: Iterable[tuple[Notice, Organisation, list[ObligationRecord]]]
+) -> IncidentFacts:
+    """The facts the obligations engine reads, for these controllers of the incident."""
+    return IncidentFacts(
+        incident.discovered_at,
+        [controller_facts(notice, org, records, incident) for notice, org, records in parts],
     )
 
 
@@ -675,10 +707,7 @@ def obligations_of(
     pairs = [(n, o) for n, o in notices if n.removed_at is None]
     if records is None:
         records = records_of(session, [n.id for n, _ in pairs])
-    facts = IncidentFacts(
-        discovered_at=incident.discovered_at,
-        controllers=[controller_facts(n, o, records[n.id]) for n, o in pairs],
-    )
+    facts = incident_facts(incident, [(n, o, records[n.id]) for n, o in pairs])
     return evaluate(facts, now or utcnow())
 
 
@@ -713,9 +742,7 @@ def open_obligations(
     records = records_of(session, [notice.id for notice, _, _ in rows])
     result: list[tuple[Incident, Organisation, Obligation]] = []
     for notice, incident, org in rows:
-        facts = IncidentFacts(
-            incident.discovered_at, [controller_facts(notice, org, records[notice.id])]
-        )
+        facts = incident_facts(incident, [(notice, org, records[notice.id])])
         for obligation in owed(evaluate(facts, now)):
             if owed_by_viewer(user, obligation):
                 result.append((incident, org, obligation))

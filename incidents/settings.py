@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,6 +48,10 @@ class Settings:
     session_idle_minutes: int = 30
     # Roles that must log in with a second factor (TOTP) too (BREACHDESK_REQUIRE_2FA).
     require_2fa: frozenset[str] = frozenset({"admin"})
+    # The GDPR amendment proposed in the Digital Omnibus (96 hours, only a likely high risk)
+    # is in force for controllers aware from this date (BREACHDESK_GDPR_OMNIBUS_FROM);
+    # None: never (it is not law as of November 2026).
+    gdpr_omnibus_from: date | None = None
     # Test environment only: a served process whose clock runs this far ahead (browser tests).
     clock_offset_seconds: float = 0
 
@@ -113,6 +118,7 @@ class Settings:
                 for role in env.get("BREACHDESK_REQUIRE_2FA", "admin").split(",")
                 if role.strip()
             ),
+            gdpr_omnibus_from=_date(env, "BREACHDESK_GDPR_OMNIBUS_FROM"),
         )
 
 
@@ -124,6 +130,18 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a number") from exc
+
+
+def _date(env: dict[str, str], name: str) -> date | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a date as YYYY-MM-DD, or unset") from exc
 
 
 def _development_secret(path: Path) -> str:

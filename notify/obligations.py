@@ -1,28 +1,89 @@
 """Who owes what to whom by when: the obligations engine (../shared/spec/rules.md §2).
 
 Regimes are data: each row says who owes the duty, which event starts its clock, how
-long it runs (or "without undue delay"), which recorded act meets it and when it applies.
-The engine is pure: it takes the facts of one incident and the current time and returns
-every obligation with its start, due time and status.
+long it runs (or "without undue delay"), which recorded act meets it, when it applies,
+where (the controller's country and regimes) and the dates it is in force. An incident
+uses, for each party, the rows in force when that party became aware: the processor at
+discovery, a controller when the processor's notice reached it. The engine is pure: it
+takes the facts of one incident and the current time and returns every obligation with
+its start, due time and status.
 
 Elapsed hours are real hours: clocks run on UTC instants, so a daylight-saving change
-never adds or removes an hour. Local time (python-dateutil's zone rules) is only for
-showing a due time to people.
+never adds or removes an hour. "One month" is the same day of the next month at the
+same local time (or that month's last day), in the controller's zone. DORA's deadlines
+that fall on a weekend or a public holiday of the controller's country move to 12:00
+local time on the next working day (Delegated Regulation (EU) 2025/301 Art. 5(4)-(5)),
+except the initial and intermediate reports of entities flagged
+``dora_no_weekend_relief``; public holidays come from the ``holidays`` package.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
+import holidays
 from dateutil.relativedelta import relativedelta
 
 Status = Literal["pending", "open", "met", "overdue", "not_applicable"]
 
+# The member states of the EU and the EEA (ISO 3166-1 alpha-2).
+EU: frozenset[str] = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+EEA: frozenset[str] = EU | {"IS", "LI", "NO"}
+# The law in force for NIS2 in each member state that transposed it, when it took effect.
+# The Netherlands: the Cyberbeveiligingswet, 15 August 2026 (rules.md §2).
+NIS2_NL_FROM = date(2026, 8, 15)
+NIS2_FROM = date(2024, 10, 18)  # the directive's own date of application (Art. 41)
+
 
 # --- the facts ------------------------------------------------------------------------
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant from stored JSON (a decision's "classified as major at")."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        found = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
 
 
 @dataclass(frozen=True)
@@ -34,6 +95,8 @@ class Decision:
     inform_data_subjects: bool | None = None
     art34_ground: str | None = None
     nis2_significant: bool | None = None
+    dora_major: bool | None = None  # DORA: classified as a major ICT-related incident
+    dora_classified_at: datetime | None = None  # when it was so classified
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Decision | None:
@@ -45,7 +108,19 @@ class Decision:
             inform_data_subjects=data.get("inform_data_subjects"),
             art34_ground=data.get("art34_ground"),
             nis2_significant=data.get("nis2_significant"),
+            dora_major=data.get("dora_major"),
+            dora_classified_at=_instant(data.get("dora_classified_at")),
         )
+
+    @property
+    def high_risk(self) -> bool | None:
+        """Whether the controller judged a high risk to the persons likely: it informs them,
+        or would but for an Art. 34(3) ground."""
+        if self.is_breach is False:
+            return False
+        if self.inform_data_subjects or self.art34_ground:
+            return True
+        return None if self.inform_data_subjects is None else False
 
 
 @dataclass(frozen=True)
@@ -57,9 +132,22 @@ class ControllerFacts:
     nis2: bool = False
     notice_delivered_at: datetime | None = None
     decision: Decision | None = None
-    acts: Mapping[str, datetime] = field(default_factory=dict)  # obligation key -> when it was met
-    late_reasons: Mapping[str, str] = field(default_factory=dict)  # obligation key -> reason
+    acts: Mapping[str, datetime] = field(default_factory=dict)  # act key -> when it was done
+    late_reasons: Mapping[str, str] = field(default_factory=dict)  # act key -> reason
     withdrawn: bool = False  # the processor withdrew its notice: not a breach after all
+    country: str = "NL"
+    timezone: str = "Europe/Amsterdam"
+    dora: bool = False
+    dora_no_weekend_relief: bool = False
+    authority: str | None = None  # its lead supervisory authority (a key of incidents.authorities)
+    eu_persons: bool = False  # persons in EU/EEA states are concerned (the incident's answer)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (KeyError, ValueError):
+            return ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)
@@ -70,20 +158,99 @@ class IncidentFacts:
 
 # --- the regimes ----------------------------------------------------------------------
 
+Hours = int | Literal["contract", "one_month"] | None
+
 
 @dataclass(frozen=True)
 class Regime:
     key: str
     party: str  # who owes it -> to whom
     starts_at: str  # the event that starts the clock
-    hours: int | Literal["contract", "one_month"] | None  # None: without undue delay
-    met_by: str  # the recorded act that meets it
-    applies: str  # when it applies (a name in APPLIES)
+    hours: Hours  # None: without undue delay
+    met_by: str  # the recorded act that meets it (one act can meet rows of several laws)
+    applies: str  # when it applies, by the decision (a name in APPLIES)
     label_en: str
     label_nl: str
+    law: str = "gdpr"  # the regime it belongs to: gdpr, uk_gdpr, gdpr_omnibus, nis2, dora, ...
+    to: str | None = None  # the recipient: supervisory_authority, csirt, competent_authority
+    where: str = "everywhere"  # which controllers (a name in WHERE)
+    countries: frozenset[str] | None = None  # only controllers in these countries
+    since: date | None = None  # in force from this date (local to the controller)
+    until: date | None = None  # and before this one
+    cap_hours: int | None = None  # and at most this many hours after the controller is aware
+    weekend_relief: bool = False  # DORA: a due time on a weekend or holiday moves
+    relief_always: bool = False  # ... even for entities flagged dora_no_weekend_relief
+
+    def in_force(self, day: date) -> bool:
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day < self.until
+        )
+
+    @property
+    def aware_event(self) -> str:
+        """When its party became aware: the rows in force then are the ones that apply."""
+        return "processor_aware" if self.party.startswith("processor") else "notice_delivered"
 
 
-REGIMES: tuple[Regime, ...] = (
+_AUTHORITY_DUTY = ("controller -> authority", "notice_delivered")
+
+
+def _nis2(country: frozenset[str], since: date, law: str, csirt: str) -> tuple[Regime, ...]:
+    party = f"controller -> {csirt}"
+    common: dict[str, Any] = {
+        "law": law,
+        "to": "csirt",
+        "where": "nis2",
+        "countries": country,
+        "since": since,
+    }
+    return (
+        Regime(
+            "nis2_early_warning",
+            party,
+            "notice_delivered",
+            24,
+            "nis2_early_warning",
+            "nis2_significant",
+            "NIS2 early warning to the CSIRT",
+            "NIS2 vroegtijdige waarschuwing aan het CSIRT",
+            **common,
+        ),
+        Regime(
+            "nis2_notification",
+            party,
+            "notice_delivered",
+            72,
+            "nis2_notification",
+            "nis2_significant",
+            "NIS2 incident notification to the CSIRT",
+            "NIS2 incidentmelding aan het CSIRT",
+            **common,
+        ),
+        Regime(
+            "nis2_final_report",
+            party,
+            "nis2_notification",
+            "one_month",
+            "nis2_final_report",
+            "nis2_significant",
+            "NIS2 final report to the CSIRT",
+            "NIS2 eindrapport aan het CSIRT",
+            **common,
+        ),
+    )
+
+
+_DORA: dict[str, Any] = {
+    "law": "dora",
+    "to": "competent_authority",
+    "where": "dora",
+    "countries": EU,
+    "weekend_relief": True,
+}
+_DORA_PARTY = "financial entity -> competent authority"
+
+REGIMES_ALL: tuple[Regime, ...] = (
     Regime(
         "processor_notice",
         "processor -> controller",
@@ -93,68 +260,155 @@ REGIMES: tuple[Regime, ...] = (
         "always",
         "Processor notifies the controller",
         "Verwerker informeert de verwerkingsverantwoordelijke",
+        to="controller",
     ),
     Regime(
         "gdpr_authority",
-        "controller -> authority",
-        "notice_delivered",
+        *_AUTHORITY_DUTY,
         72,
-        "authority_notified",
+        "gdpr_authority",
         "unless_no_risk",
         "Controller notifies the supervisory authority",
         "Verwerkingsverantwoordelijke meldt aan de toezichthouder",
+        to="supervisory_authority",
+        where="gdpr",
+    ),
+    # Proposed Art. 33(1) in COM(2025) 837 (the "Digital Omnibus"): only a likely high risk,
+    # within 96 hours, in place of gdpr_authority. Not law as of November 2026: in force
+    # only from the date BREACHDESK_GDPR_OMNIBUS_FROM gives (see configure), never unset.
+    Regime(
+        "gdpr_omnibus_authority",
+        *_AUTHORITY_DUTY,
+        96,
+        "gdpr_authority",
+        "if_high_risk_likely",
+        "Controller notifies the supervisory authority (high risk)",
+        "Verwerkingsverantwoordelijke meldt aan de toezichthouder (hoog risico)",
+        law="gdpr_omnibus",
+        to="supervisory_authority",
+        where="gdpr",
+        since=date.max,
+    ),
+    Regime(
+        "uk_gdpr_authority",
+        "controller -> ICO",
+        "notice_delivered",
+        72,
+        "gdpr_authority",
+        "unless_no_risk",
+        "Controller notifies the ICO (UK GDPR)",
+        "Verwerkingsverantwoordelijke meldt aan de ICO (UK GDPR)",
+        law="uk_gdpr",
+        to="supervisory_authority",
+        where="uk",
     ),
     Regime(
         "gdpr_data_subjects",
         "controller -> data subjects",
         "notice_delivered",
         None,
-        "data_subjects_informed",
+        "gdpr_data_subjects",
         "if_high_risk",
         "Controller informs the persons",
         "Verwerkingsverantwoordelijke informeert de betrokkenen",
+        to="data_subjects",
+    ),
+    *_nis2(frozenset({"NL"}), NIS2_NL_FROM, "cyberbeveiligingswet", "NCSC"),
+    *_nis2(EU - {"NL"}, NIS2_FROM, "nis2", "CSIRT"),
+    Regime(
+        "dora_initial",
+        _DORA_PARTY,
+        "dora_classified",
+        4,
+        "dora_initial",
+        "dora_major",
+        "DORA initial notification",
+        "DORA eerste melding",
+        cap_hours=24,
+        **_DORA,
     ),
     Regime(
-        "nis2_early_warning",
-        "controller -> CSIRT",
-        "notice_delivered",
-        24,
-        "nis2_early_warning",
-        "nis2_significant",
-        "NIS2 early warning to the CSIRT",
-        "NIS2 vroegtijdige waarschuwing aan het CSIRT",
-    ),
-    Regime(
-        "nis2_notification",
-        "controller -> CSIRT",
-        "notice_delivered",
+        "dora_intermediate",
+        _DORA_PARTY,
+        "dora_initial",
         72,
-        "nis2_notification",
-        "nis2_significant",
-        "NIS2 incident notification to the CSIRT",
-        "NIS2 incidentmelding aan het CSIRT",
+        "dora_intermediate",
+        "dora_major",
+        "DORA intermediate report",
+        "DORA tussentijds rapport",
+        **_DORA,
     ),
     Regime(
-        "nis2_final_report",
-        "controller -> CSIRT",
-        "nis2_notification",
+        "dora_final",
+        _DORA_PARTY,
+        "dora_intermediate",
         "one_month",
-        "nis2_final_report",
-        "nis2_significant",
-        "NIS2 final report to the CSIRT",
-        "NIS2 eindrapport aan het CSIRT",
+        "dora_final",
+        "dora_major",
+        "DORA final report",
+        "DORA eindrapport",
+        relief_always=True,
+        **_DORA,
     ),
 )
-REGIME_BY_KEY = {regime.key: regime for regime in REGIMES}
+# One row per duty key for what does not depend on the date (labels, party, hours).
+REGIME_BY_KEY: dict[str, Regime] = {}
+for _row in REGIMES_ALL:
+    REGIME_BY_KEY.setdefault(_row.key, _row)
+DUTY_KEYS: tuple[str, ...] = tuple(REGIME_BY_KEY)
+# The acts that meet a duty: the key the officer records them under (rows of several laws
+# are met by one act: the notification to the authority).
+ACT_KEYS: tuple[str, ...] = tuple(dict.fromkeys(r.met_by for r in REGIMES_ALL))
+
+_omnibus_from: date | None = None
+
+
+def configure(*, omnibus_from: date | None) -> None:
+    """Set the process's rules from its settings (BREACHDESK_GDPR_OMNIBUS_FROM): called
+    when the app or a worker starts."""
+    global _omnibus_from
+    _omnibus_from = omnibus_from
+
+
+def omnibus_from() -> date | None:
+    return _omnibus_from
+
+
+def regimes(omnibus: date | None = None) -> tuple[Regime, ...]:
+    """The rows with their dates: the Omnibus row replaces gdpr_authority from its date,
+    and is left out when no date is set."""
+    found = []
+    for row in REGIMES_ALL:
+        if row.key == "gdpr_omnibus_authority":
+            if omnibus is None:
+                continue
+            row = replace(row, since=omnibus)
+        elif row.key == "gdpr_authority" and omnibus is not None:
+            row = replace(row, until=omnibus)
+        found.append(row)
+    return tuple(found)
+
+
+REGIMES = regimes(None)  # the rows without the Omnibus (the default)
 # Where each duty is written (English, Dutch), cited beside it wherever it is shown.
 LEGAL_BASIS: dict[str, tuple[str, str]] = {
     "processor_notice": ("Art. 33(2) GDPR", "art. 33 lid 2 AVG"),
     "gdpr_authority": ("Art. 33(1) GDPR", "art. 33 lid 1 AVG"),
+    "gdpr_omnibus_authority": (
+        "Art. 33(1) GDPR as proposed in COM(2025) 837",
+        "art. 33 lid 1 AVG zoals voorgesteld in COM(2025) 837",
+    ),
+    "uk_gdpr_authority": ("Art. 33(1) UK GDPR", "art. 33 lid 1 UK GDPR"),
     "gdpr_data_subjects": ("Art. 34(1) GDPR", "art. 34 lid 1 AVG"),
     "nis2_early_warning": ("Art. 23(4)(a) NIS2", "art. 23 lid 4 onder a NIS2"),
     "nis2_notification": ("Art. 23(4)(b) NIS2", "art. 23 lid 4 onder b NIS2"),
     "nis2_final_report": ("Art. 23(4)(d) NIS2", "art. 23 lid 4 onder d NIS2"),
+    "dora_initial": ("Art. 19(4)(a) DORA; Art. 5 Reg. 2025/301", "art. 19 lid 4 onder a DORA"),
+    "dora_intermediate": ("Art. 19(4)(b) DORA; Art. 5 Reg. 2025/301", "art. 19 lid 4 onder b DORA"),
+    "dora_final": ("Art. 19(4)(c) DORA; Art. 5 Reg. 2025/301", "art. 19 lid 4 onder c DORA"),
 }
+# The law each country's NIS2 rows cite (the Dutch transposition by name).
+NIS2_LAW_NAMES = {"cyberbeveiligingswet": "Cyberbeveiligingswet (NIS2)", "nis2": "NIS2"}
 
 
 def regime_hours(key: str) -> int:
@@ -169,20 +423,22 @@ def regime_hours(key: str) -> int:
 def _start_event(
     name: str, incident: IncidentFacts, controller: ControllerFacts
 ) -> datetime | None:
-    events: dict[str, datetime | None] = {
-        "processor_aware": incident.discovered_at,
+    if name == "processor_aware":
+        return incident.discovered_at
+    if name == "notice_delivered":
         # Product rule: the controller is aware when the processor's notice is delivered.
-        "notice_delivered": controller.notice_delivered_at,
-        "nis2_notification": controller.acts.get("nis2_notification"),  # when it was made
-    }
-    return events[name]
+        return controller.notice_delivered_at
+    if name == "dora_classified":
+        decision = controller.decision
+        return decision.dora_classified_at if decision and decision.dora_major else None
+    return controller.acts.get(name)  # an act: when it was made (a report submitted)
 
 
 def _met_at(regime: Regime, controller: ControllerFacts) -> datetime | None:
-    """When the act that meets the duty was recorded (acts are keyed by obligation key)."""
+    """When the act that meets the duty was recorded."""
     if regime.met_by == "notice_delivered":
         return controller.notice_delivered_at
-    return controller.acts.get(regime.key)
+    return controller.acts.get(regime.met_by)
 
 
 # An applicability rule answers True (applies), False (does not) or None (not known yet).
@@ -209,20 +465,41 @@ def _if_high_risk(controller: ControllerFacts) -> bool | None:
     return decision.inform_data_subjects and not decision.art34_ground
 
 
-def _nis2_significant(controller: ControllerFacts) -> bool | None:
-    if not controller.nis2:
-        return False
+def _if_high_risk_likely(controller: ControllerFacts) -> bool | None:
     decision = controller.decision
-    if decision is None or decision.nis2_significant is None:
-        return None
-    return bool(decision.nis2_significant)
+    return None if decision is None else decision.high_risk
+
+
+def _flagged(answer: Callable[[Decision], bool | None]) -> Applicability:
+    def applies(controller: ControllerFacts) -> bool | None:
+        decision = controller.decision
+        if decision is None:
+            return None
+        if decision.is_breach is False:
+            return False
+        found = answer(decision)
+        return None if found is None else bool(found)
+
+    return applies
 
 
 APPLIES: dict[str, Applicability] = {
     "always": lambda controller: True,
     "unless_no_risk": _unless_no_risk,
     "if_high_risk": _if_high_risk,
-    "nis2_significant": _nis2_significant,
+    "if_high_risk_likely": _if_high_risk_likely,
+    "nis2_significant": _flagged(lambda d: d.nis2_significant),
+    "dora_major": _flagged(lambda d: d.dora_major),
+}
+# Which controllers a row concerns at all (rows that do not concern one are not its duties).
+WHERE: dict[str, Callable[[ControllerFacts], bool]] = {
+    "everywhere": lambda c: True,
+    # The GDPR binds a controller in the EU/EEA or elsewhere (Art. 3(2)); a UK controller
+    # only where persons in the EU/EEA are concerned (it has no establishment there).
+    "gdpr": lambda c: c.country != "GB" or c.eu_persons,
+    "uk": lambda c: c.country == "GB",
+    "nis2": lambda c: c.nis2,
+    "dora": lambda c: c.dora,
 }
 
 
@@ -238,12 +515,57 @@ def due_after(start: datetime, hours: int | None) -> datetime | None:
     return start.astimezone(UTC) + timedelta(hours=hours)
 
 
-def _due(regime: Regime, start: datetime, controller: ControllerFacts) -> datetime | None:
+def one_month_after(start: datetime, zone: ZoneInfo) -> datetime:
+    """The same day of the next month at the same local time (or that month's last day)."""
+    local = start.astimezone(zone)
+    wall = local.replace(tzinfo=None) + relativedelta(months=1)
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+@cache
+def _holidays(country: str, year: int) -> frozenset[date]:
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:
+        return frozenset()
+
+
+def working_day(day: date, country: str) -> bool:
+    """Neither a Saturday, a Sunday nor a public holiday of ``country``."""
+    return day.weekday() < 5 and day not in _holidays(country, day.year)
+
+
+def next_working_noon(due: datetime, country: str, zone: ZoneInfo) -> datetime:
+    """DORA's relief: a due time on a weekend or a public holiday of the competent
+    authority's state moves to 12:00 local time on the next working day."""
+    day = due.astimezone(zone).date()
+    if working_day(day, country):
+        return due
+    day += timedelta(days=1)
+    while not working_day(day, country):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(12, 0), tzinfo=zone).astimezone(UTC)
+
+
+def _due(
+    regime: Regime, start: datetime, controller: ControllerFacts, incident: IncidentFacts
+) -> datetime | None:
     if regime.hours == "contract":
-        return due_after(start, controller.contract_hours)
-    if regime.hours == "one_month":
-        return start.astimezone(UTC) + relativedelta(months=1)
-    return due_after(start, regime.hours)
+        due = due_after(start, controller.contract_hours)
+    elif regime.hours == "one_month":
+        due = one_month_after(start, controller.zone)
+    else:
+        due = due_after(start, regime.hours)
+    if due is not None and regime.cap_hours is not None:
+        aware = _start_event(regime.aware_event, incident, controller)
+        if aware is not None:
+            due = min(due, aware.astimezone(UTC) + timedelta(hours=regime.cap_hours))
+    relief = regime.weekend_relief and (
+        regime.relief_always or not controller.dora_no_weekend_relief
+    )
+    if due is not None and relief:
+        due = next_working_noon(due, controller.country, controller.zone)
+    return due
 
 
 # --- the result -----------------------------------------------------------------------
@@ -259,10 +581,21 @@ class Obligation:
     met_at: datetime | None = None
     late: bool = False  # met after its due time, or overdue now
     late_reason: str | None = None
+    row: Regime | None = None  # the regime row in force for it (None: the key's first row)
+    authority: str | None = None  # to whom: an authority's key, or csirt, the persons...
 
     @property
     def regime(self) -> Regime:
-        return REGIME_BY_KEY[self.key]
+        return self.row or REGIME_BY_KEY[self.key]
+
+    @property
+    def law(self) -> str:
+        return self.regime.law
+
+    @property
+    def to_authority(self) -> bool:
+        """A duty to notify the supervisory authority (GDPR, UK GDPR or the Omnibus)."""
+        return self.regime.met_by == "gdpr_authority"
 
     def remaining(self, now: datetime) -> timedelta | None:
         return None if self.due_at is None else self.due_at - now
@@ -275,17 +608,47 @@ class Obligation:
         return (now - self.starts_at).total_seconds() / total if total > 0 else 1.0
 
 
+def rows_for(
+    controller: ControllerFacts,
+    incident: IncidentFacts,
+    now: datetime,
+    table: Sequence[Regime] | None = None,
+) -> list[Regime]:
+    """The rows that concern this controller, one per duty, each as in force when its
+    party became aware (or now, when it is not aware yet)."""
+    found: dict[str, Regime] = {}
+    for row in regimes(_omnibus_from) if table is None else table:
+        if row.key in found or not WHERE[row.where](controller):
+            continue
+        if row.countries is not None and controller.country not in row.countries:
+            continue
+        aware = _start_event(row.aware_event, incident, controller) or now
+        if row.in_force(aware.astimezone(controller.zone).date()):
+            found[row.key] = row
+    return list(found.values())
+
+
 def evaluate(
-    incident: IncidentFacts, now: datetime, regimes: Sequence[Regime] = REGIMES
+    incident: IncidentFacts, now: datetime, regimes: Sequence[Regime] | None = None
 ) -> list[Obligation]:
-    """Every obligation of the incident, per affected controller, in regime order."""
+    """Every obligation of the incident, per affected controller, in regime order; rows
+    that do not concern a controller (another country, a regime it is not under, not in
+    force when it became aware) are not its obligations."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     result = []
     for controller in incident.controllers:
-        for regime in regimes:
+        for regime in rows_for(controller, incident, now, regimes):
             result.append(_evaluate_one(regime, incident, controller, now))
     return result
+
+
+def _recipient(regime: Regime, controller: ControllerFacts) -> str | None:
+    if regime.to == "supervisory_authority":
+        return controller.authority or regime.to
+    if regime.to == "csirt" and controller.country == "NL":
+        return "nl_ncsc"
+    return regime.to
 
 
 def _evaluate_one(
@@ -294,22 +657,44 @@ def _evaluate_one(
     applies = APPLIES[regime.applies](controller)
     if controller.withdrawn and _met_at(regime, controller) is None:
         applies = False  # withdrawn (not a breach): what was not done is no longer owed
-    reason = controller.late_reasons.get(regime.key)
+    reasons = controller.late_reasons
+    reason = reasons.get(regime.key, reasons.get(regime.met_by))
+    authority = _recipient(regime, controller)
+
+    def made(
+        start: datetime | None,
+        due: datetime | None,
+        status: Status,
+        met: datetime | None = None,
+        late: bool = False,
+        late_reason: str | None = None,
+    ) -> Obligation:
+        return Obligation(
+            regime.key,
+            controller.slug,
+            start,
+            due,
+            status,
+            met,
+            late,
+            late_reason,
+            regime,
+            authority,
+        )
+
     if applies is False:
-        return Obligation(regime.key, controller.slug, None, None, "not_applicable")
+        return made(None, None, "not_applicable")
     start = _start_event(regime.starts_at, incident, controller)
     if start is None or applies is None:
-        return Obligation(regime.key, controller.slug, None, None, "pending")
-    due = _due(regime, start, controller)
+        return made(None, None, "pending")
+    due = _due(regime, start, controller, incident)
     met = _met_at(regime, controller)
     if met is not None:
         late = due is not None and met > due
-        return Obligation(
-            regime.key, controller.slug, start, due, "met", met, late, reason if late else None
-        )
+        return made(start, due, "met", met, late, reason if late else None)
     if due is not None and now > due:
-        return Obligation(regime.key, controller.slug, start, due, "overdue", None, True, reason)
-    return Obligation(regime.key, controller.slug, start, due, "open")
+        return made(start, due, "overdue", None, True, reason)
+    return made(start, due, "open")
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)

@@ -59,6 +59,11 @@ class ObligationOut(Struct):
     due_at: str | None
     status: str
     met_at: str | None
+    # The law the duty comes from (gdpr, uk_gdpr, gdpr_omnibus, cyberbeveiligingswet,
+    # nis2, dora) and to whom it is owed: an authority's key (nl_ap, gb_ico), "nl_ncsc",
+    # "csirt", "competent_authority", "controller" or "data_subjects".
+    regime: str
+    authority: str | None
 
 
 class NoticeOut(Struct):
@@ -247,6 +252,8 @@ def obligation_out(o: Obligation) -> ObligationOut:
         due_at=_iso(o.due_at),
         status=o.status,
         met_at=_iso(o.met_at),
+        regime=o.law,
+        authority=o.authority,
     )
 
 

@@ -53,14 +53,18 @@ def test_post_a_complete_incident(client: PageClient, tokens, engine) -> None:
         "due_at": "2026-03-28T09:00:00Z",
         "status": "overdue",
         "met_at": None,
+        "regime": "gdpr",
+        "authority": "controller",
     }
     northwind = obligations["northwind", "processor_notice"]
     assert northwind["due_at"] is None and northwind["status"] == "open"
     # The controller's clocks start when the notice is delivered; NIS2 only for NIS2 entities.
     assert obligations["acme", "gdpr_authority"]["status"] == "pending"
     assert obligations["acme", "gdpr_authority"]["starts_at"] is None
-    assert obligations["acme", "nis2_early_warning"]["status"] == "not_applicable"
-    assert len(body["obligations"]) == 12
+    assert ("acme", "nis2_early_warning") not in obligations, "not a NIS2 entity"
+    assert obligations["acme", "gdpr_authority"]["authority"] == "nl_ap"
+    assert obligations["acme", "gdpr_authority"]["regime"] == "gdpr"
+    assert len(body["obligations"]) == 6
     assert {n["controller"] for n in body["notices"]} == {"acme", "northwind"}
     assert all(n["sent_at"] is None and n["decision"] is None for n in body["notices"])
     got = client.get(f"/api/v1/incidents/{body['id']}", headers=tokens[STAFF]).json()
