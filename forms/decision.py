@@ -56,6 +56,13 @@ LABELS: dict[str, Text] = {
     "nis2_significant": Text(
         "Is this a significant incident under NIS2?", "Is dit een significant incident onder NIS2?"
     ),
+    "dora_major": Text(
+        "Is this a major ICT-related incident under DORA?",
+        "Is dit een ernstig ICT-gerelateerd incident onder DORA?",
+    ),
+    "classified_at": Text(
+        "When it was classified as major", "Wanneer is het als ernstig geclassificeerd"
+    ),
     "late_reason": Text("Reasons for the delay", "Redenen voor de vertraging"),
     "notified_at": Text(
         "When the authority was notified", "Wanneer is gemeld bij de toezichthouder"
@@ -96,6 +103,12 @@ register_messages(
             "whether the incident is significant",
             "Deze verwerkingsverantwoordelijke is geen essentiële of belangrijke entiteit onder "
             "NIS2: laat weg of het incident significant is",
+        ),
+        "decision_not_dora": Text(
+            "This controller is not a financial entity under DORA: leave out whether the "
+            "incident is major",
+            "Deze verwerkingsverantwoordelijke is geen financiële entiteit onder DORA: laat weg "
+            "of het incident ernstig is",
         ),
         "decision_ground_invalid": Text(
             "Choose one of the grounds of Art. 34(3)", "Kies een van de gronden van art. 34 lid 3"
@@ -175,13 +188,14 @@ DECISION_ORDER = (
     "data_subjects_reason",
     "art34_ground",
     "nis2_significant",
+    "dora_major",
     "late_reason",
 )
 DECISION_KEYS = set(DECISION_ORDER)
 
 
 def validate_decision(
-    raw: Mapping[str, Any], *, nis2: bool, late: bool, strict: bool = False
+    raw: Mapping[str, Any], *, nis2: bool, late: bool, strict: bool = False, dora: bool = False
 ) -> DecisionResult:
     """The decision as stored on the notice, or every problem.
 
@@ -190,6 +204,8 @@ def validate_decision(
     - notify the authority: yes/no, reasons either way;
     - inform the persons: yes/no; "no" needs reasons or an Art. 34(3) ground, "yes" reasons;
     - NIS2 entities: is it significant (starts the CSIRT duties);
+    - DORA entities: is it a major ICT-related incident (its reports are owed once the
+      officer records when it was classified as major);
     - made after the 72 hours (``late``) while the authority is to be notified: the reasons
       for the delay."""
     errors: list[FieldError] = []
@@ -212,6 +228,9 @@ def validate_decision(
     significant = _bool_field(raw, "nis2_significant", errors, required=nis2 and breach)
     if significant is True and not nis2:
         errors.append(FieldError("nis2_significant", "decision_not_nis2"))
+    major = _bool_field(raw, "dora_major", errors, required=dora and breach)
+    if major is True and not dora:
+        errors.append(FieldError("dora_major", "decision_not_dora"))
     if not breach:
         # Nothing the officer chose is changed behind their back: a "yes" beside "not a
         # breach" is a contradiction to resolve, not a choice to drop.
@@ -220,10 +239,12 @@ def validate_decision(
                 "notify_authority": notify,
                 "inform_data_subjects": inform,
                 "nis2_significant": significant,
+                "dora_major": major,
             },
             ground,
         )
         notify, inform, ground, significant = False, False, None, False if nis2 else None
+        major = False if dora else None
     late_reason = _text_field(raw, "late_reason", errors, required=False, limit=REASON_MAX)
     if late and notify and not late_reason:
         hours = regime_hours("gdpr_authority")
@@ -236,6 +257,7 @@ def validate_decision(
         "data_subjects_reason": subjects_reason,
         "art34_ground": ground if inform is False else None,
         "nis2_significant": significant if nis2 else None,
+        "dora_major": major if dora else None,
     }
     return DecisionResult(decision, late_reason, _in_page_order(errors))
 
@@ -269,6 +291,12 @@ ACT_FIELDS = {
     "nis2_early_warning": ("made_at", "reference", False),
     "nis2_notification": ("made_at", "reference", False),
     "nis2_final_report": ("made_at", "reference", False),
+    # DORA: when the incident was classified as major (starts the initial report's 4
+    # hours), then each report submitted to the competent authority.
+    "dora_classified": ("classified_at", "reference", False),
+    "dora_initial": ("made_at", "reference", False),
+    "dora_intermediate": ("made_at", "reference", False),
+    "dora_final": ("made_at", "reference", False),
 }
 
 

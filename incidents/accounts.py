@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from forms.values import whole_number
-from incidents import audit, documents
+from incidents import audit, authorities, documents
 from incidents.auth import revoke_all_sessions, revoke_all_tokens
 from incidents.errors import Invalid, Problem
 from incidents.i18n import gettext as _
@@ -85,14 +85,17 @@ def create_organisation(
     contract_hours: int | str | None = None,
     language: str = "nl",
     emails: Iterable[str] = (),
-    nis2: bool = False,
+    regimes: Iterable[str] = (),
     country: str = DEFAULT_COUNTRY,
     timezone: str = "",
+    authority: str = "",
     actor_id: int | None = None,
 ) -> Organisation:
     problems: list[Problem] = []
     contract_hours = read_hours(contract_hours, problems)
     place = read_place(country, timezone, problems)
+    flags = read_regimes(regimes, problems)
+    lead = read_authority(authority, problems)
     slug = slug.strip().lower()
     name = name.strip()
     email_list = parse_emails(emails)
@@ -110,14 +113,14 @@ def create_organisation(
             problems.append(Problem("kind", _("there is already a processor organisation")))
         if contract_hours is not None:
             problems.append(Problem("contract_hours", _("only a controller has contract hours")))
-        if nis2:
-            problems.append(Problem("nis2", _("only a controller is marked as NIS2 entity")))
+        if flags:
+            problems.append(Problem("regimes", _("only a controller is under NIS2 or DORA")))
     problems.extend(check_controller_settings(contract_hours, language, email_list))
     if problems:
         raise InputError(problems)
     org = Organisation(slug=slug, name=name, kind=kind)
-    _apply_settings(org, name, contract_hours, language, email_list, nis2)
-    org.country, org.timezone = place
+    _apply_settings(org, name, contract_hours, language, email_list, flags)
+    org.country, org.timezone, org.authority = *place, lead
     session.add(org)
     session.flush()
     audit.record(session, "organisation.created", actor_id=actor_id, organisation_id=org.id)
@@ -167,10 +170,11 @@ def update_organisation(
     contract_hours: int | str | None,
     language: str,
     emails: Iterable[str],
-    nis2: bool,
+    regimes: Iterable[str],
     actor_id: int | None,
     country: str | None = None,
     timezone: str | None = None,
+    authority: str | None = None,
 ) -> Organisation:
     email_list = parse_emails(emails)
     problems: list[Problem] = []
@@ -180,11 +184,15 @@ def update_organisation(
     if country.strip().upper() != org.country and timezone.strip() == org.timezone:
         timezone = ""  # a new country, the zone left as it was: the new country's own
     place = read_place(country, timezone, problems)
+    flags = read_regimes(regimes, problems)
+    lead = org.authority if authority is None else read_authority(authority, problems)
     problems.extend(check_controller_settings(contract_hours, language, email_list))
     name = name.strip()
     check_name(name, problems)
-    if org.kind == OrgKind.processor and (contract_hours is not None or nis2):
+    if org.kind == OrgKind.processor and contract_hours is not None:
         problems.append(Problem("contract_hours", _("only a controller has contract hours")))
+    if org.kind == OrgKind.processor and flags:
+        problems.append(Problem("regimes", _("only a controller is under NIS2 or DORA")))
     if problems:
         raise InputError(problems)
     changed = sorted(
@@ -194,14 +202,15 @@ def update_organisation(
             ("contract_hours", org.contract_hours, contract_hours),
             ("language", org.language, language),
             ("notification_emails", org.notification_emails, email_list),
-            ("nis2", org.nis2, nis2),
+            ("regimes", regimes_of(org), sorted(flags)),
             ("country", org.country, place[0]),
             ("timezone", org.timezone, place[1]),
+            ("authority", org.authority, lead),
         )
         if old != new
     )
-    _apply_settings(org, name, contract_hours, language, email_list, nis2)
-    org.country, org.timezone = place
+    _apply_settings(org, name, contract_hours, language, email_list, flags)
+    org.country, org.timezone, org.authority = *place, lead
     session.add(org)
     audit.record(
         session, "organisation.updated", actor_id=actor_id, organisation_id=org.id, fields=changed
@@ -215,10 +224,52 @@ def _apply_settings(
     contract_hours: int | None,
     language: str,
     emails: list[str],
-    nis2: bool,
+    flags: frozenset[str],
 ) -> None:
     org.name, org.contract_hours, org.language = name, contract_hours, language
-    org.notification_emails, org.nis2 = emails, nis2
+    org.notification_emails = emails
+    org.nis2, org.dora = "nis2" in flags, "dora" in flags
+    org.dora_no_weekend_relief = "dora_no_weekend_relief" in flags
+
+
+# The regimes a controller can be under besides the GDPR (the API's and the CLI's names).
+REGIME_FLAGS = ("nis2", "dora", "dora_no_weekend_relief")
+
+
+def regimes_of(org: Organisation) -> list[str]:
+    return [flag for flag in REGIME_FLAGS if getattr(org, flag)]
+
+
+def read_regimes(raw: Iterable[str], problems: list[Problem]) -> frozenset[str]:
+    """The regime flags: nis2, dora, dora_no_weekend_relief (which needs dora)."""
+    found = {item.strip().lower() for item in raw if item and item.strip()}
+    unknown = sorted(found - set(REGIME_FLAGS))
+    if unknown:
+        problems.append(
+            Problem(
+                "regimes",
+                _("unknown regime {values}: use nis2, dora or dora_no_weekend_relief").format(
+                    values=", ".join(unknown)
+                ),
+            )
+        )
+    if "dora_no_weekend_relief" in found and "dora" not in found:
+        problems.append(
+            Problem(
+                "dora_no_weekend_relief",
+                _("only a financial entity under DORA can be without the weekend relief"),
+            )
+        )
+    return frozenset(found & set(REGIME_FLAGS))
+
+
+def read_authority(raw: str | None, problems: list[Problem]) -> str:
+    """A lead supervisory authority chosen in place of the country's own ("": its own)."""
+    key = (raw or "").strip().lower()
+    if key and authorities.by_key(key) is None:
+        problems.append(Problem("authority", _("choose a supervisory authority from the list")))
+        return ""
+    return key
 
 
 def find_organisation(session: Session, slug: str) -> Organisation | None:

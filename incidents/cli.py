@@ -80,10 +80,17 @@ def _pick(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 
 def cmd_create_org(args: argparse.Namespace) -> None:
     fields = _pick(
-        args, "slug", "name", "kind", "contract_hours", "language", "nis2", "country", "timezone"
+        args, "slug", "name", "kind", "contract_hours", "language", "country", "timezone"
     )
+    regimes = [*(args.regime or []), *(["nis2"] if args.nis2 else [])]
     with _writing() as session:
-        org = accounts.create_organisation(session, emails=args.email or [], **fields)
+        org = accounts.create_organisation(
+            session,
+            emails=args.email or [],
+            regimes=regimes,
+            authority=args.authority or "",
+            **fields,
+        )
         print(f"created {org.kind} {org.slug}")
 
 
@@ -312,7 +319,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contract-hours", type=_positive_int, default=None)
     p.add_argument("--language", choices=["nl", "en"], default="nl")
     p.add_argument("--email", action="append", help="notification address (repeatable)")
-    p.add_argument("--nis2", action="store_true", help="the controller is a NIS2 entity")
+    p.add_argument("--nis2", action="store_true", help="the same as --regime nis2")
+    p.add_argument(
+        "--regime",
+        action="append",
+        choices=list(accounts.REGIME_FLAGS),
+        help="a regime the controller is under besides the GDPR (repeatable): nis2 (an "
+        "essential or important entity), dora (a financial entity), dora_no_weekend_relief "
+        "(no weekend relief for its DORA initial and intermediate reports)",
+    )
+    p.add_argument(
+        "--authority",
+        default="",
+        help="its lead supervisory authority when not its country's own, e.g. ie_dpc",
+    )
     p.add_argument("--country", default="NL", help="ISO 3166 code, e.g. NL or GB (NL)")
     p.add_argument(
         "--timezone", default="", help="e.g. Europe/London (the country's main zone when left out)"

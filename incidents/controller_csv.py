@@ -4,11 +4,13 @@ export imported again changes nothing. The command line, the admin page and the 
 these functions; each problem names its line and column.
 
 Columns (the header row names them, in any order; ``slug`` and ``name`` are required):
-slug, name, language, country, timezone, contract_hours, emails, nis2, groups. Several
-e-mail addresses or groups are separated by ``;``. A column left out keeps what an existing
-controller has (a new one gets the default); an empty ``language``, ``country`` or
-``timezone`` cell does the same, while an empty ``contract_hours``, ``emails``, ``nis2`` or
-``groups`` cell means none (no contract hours, no address, no, no group)."""
+slug, name, language, country, timezone, contract_hours, emails, nis2, dora,
+dora_no_weekend_relief, authority, groups. Several e-mail addresses or groups are separated
+by ``;``. A column left out keeps what an existing controller has (a new one gets the
+default); an empty ``language``, ``country`` or ``timezone`` cell does the same, while an
+empty ``contract_hours``, ``emails``, flag (``nis2``, ``dora``, ``dora_no_weekend_relief``),
+``authority`` or ``groups`` cell means none (no contract hours, no address, no, the
+country's own authority, no group)."""
 
 from __future__ import annotations
 
@@ -25,12 +27,15 @@ from sqlmodel import Session, select
 from forms.values import CONTROL_CHARACTERS
 from incidents import audit, csvfile
 from incidents.accounts import (
+    REGIME_FLAGS,
     SLUG_RE,
     InputError,
     check_controller_settings,
     check_name,
     parse_emails,
+    read_authority,
     read_hours,
+    read_regimes,
 )
 from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
@@ -46,6 +51,9 @@ COLUMNS = (
     "contract_hours",
     "emails",
     "nis2",
+    "dora",
+    "dora_no_weekend_relief",
+    "authority",
     "groups",
 )
 MAX_BYTES = 5_000_000  # about 25,000 controllers with long names
@@ -54,7 +62,11 @@ MAX_CELL = 2_000
 MAX_GROUP = 64
 YES = {"yes", "y", "true", "1", "ja", "j"}
 NO = {"no", "n", "false", "0", "nee", ""}
-SETTINGS = ("name", "language", "country", "timezone", "contract_hours", "emails", "nis2", "groups")
+FLAGS = REGIME_FLAGS  # yes/no columns: nis2, dora, dora_no_weekend_relief
+SETTINGS = (
+    "name", "language", "country", "timezone", "contract_hours", "emails", *FLAGS, "authority",
+    "groups",
+)  # fmt: skip
 DEFAULTS: dict[str, Any] = {"language": "nl", "country": "NL", "timezone": "Europe/Amsterdam"}
 # A spreadsheet runs a cell that starts with one of these: the export puts a ' before it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -224,11 +236,14 @@ def _row(line: int, header: list[str], cells: list[str], problems: list[Problem]
         values["contract_hours"] = read_hours(raw["contract_hours"], settings)
     if "emails" in raw:
         values["emails"] = parse_emails(raw["emails"])
-    if "nis2" in raw:
-        flag = raw["nis2"].lower()
-        if flag not in YES | NO:
-            found.append(_at(line, "nis2", _("write yes or no")))
-        values["nis2"] = flag in YES
+    for name in FLAGS:
+        if name in raw:
+            flag = raw[name].lower()
+            if flag not in YES | NO:
+                found.append(_at(line, name, _("write yes or no")))
+            values[name] = flag in YES
+    if "authority" in raw:
+        values["authority"] = read_authority(raw["authority"], settings)
     if "groups" in raw:
         groups = sorted({g.strip() for g in raw["groups"].split(";") if g.strip()}, key=str.lower)
         if any(len(g) > MAX_GROUP for g in groups):
@@ -262,7 +277,8 @@ def current(org: Organisation) -> dict[str, Any]:
         "timezone": org.timezone,
         "contract_hours": org.contract_hours,
         "emails": list(org.notification_emails),
-        "nis2": org.nis2,
+        **{flag: bool(getattr(org, flag)) for flag in FLAGS},
+        "authority": org.authority,
         "groups": list(org.groups),
     }
 
@@ -286,9 +302,17 @@ def plan(session: Session, rows: Iterable[Row]) -> Plan:
         before = (
             current(org)
             if org is not None
-            else {**dict.fromkeys(SETTINGS), **DEFAULTS, "emails": [], "nis2": False, "groups": []}
-        )
+            else {
+                **dict.fromkeys(SETTINGS), **DEFAULTS, **dict.fromkeys(FLAGS, False),
+                "emails": [], "authority": "", "groups": [],
+            }
+        )  # fmt: skip
         after = {**before, **row.values}
+        flagged: list[Problem] = []
+        read_regimes([flag for flag in FLAGS if after[flag]], flagged)
+        if flagged:  # without weekend relief, but not under DORA
+            problems += [_at(row.line, p.field or "line", p.message) for p in flagged]
+            continue
         if org is None:
             changes.append(Change(row.slug, after["name"], "create", SETTINGS, after))
             continue
@@ -348,7 +372,12 @@ def _set(org: Organisation, values: dict[str, Any]) -> None:
     org.name, org.language = values["name"], values["language"]
     org.country, org.timezone = values["country"], values["timezone"]
     org.contract_hours, org.notification_emails = values["contract_hours"], list(values["emails"])
-    org.nis2, org.groups = values["nis2"], list(values["groups"])
+    org.nis2, org.dora = values["nis2"], values["dora"]
+    org.dora_no_weekend_relief, org.authority = (
+        values["dora_no_weekend_relief"],
+        values["authority"],
+    )
+    org.groups = list(values["groups"])
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -360,7 +389,8 @@ def controllers(session: Session) -> list[Organisation]:
 
 
 def as_json(org: Organisation) -> dict[str, Any]:
-    return {"slug": org.slug, **current(org)}
+    """A controller for the API: its settings, and its regimes as one list."""
+    return {"slug": org.slug, **current(org), "regimes": [f for f in FLAGS if getattr(org, f)]}
 
 
 def to_csv(orgs: Iterable[Organisation]) -> str:
@@ -379,7 +409,8 @@ def to_csv(orgs: Iterable[Organisation]) -> str:
                 values["timezone"],
                 "" if values["contract_hours"] is None else values["contract_hours"],
                 _safe(";".join(values["emails"])),
-                "yes" if values["nis2"] else "no",
+                *("yes" if values[flag] else "no" for flag in FLAGS),
+                values["authority"],
                 _safe(";".join(values["groups"])),
             ]
         )

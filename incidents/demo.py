@@ -33,7 +33,7 @@ class DemoOrganisation(TypedDict):
     language: str
     emails: list[str]
     contract_hours: NotRequired[int]
-    nis2: NotRequired[bool]
+    regimes: NotRequired[list[str]]
 
 
 ORGANISATIONS: list[DemoOrganisation] = [
@@ -59,7 +59,7 @@ ORGANISATIONS: list[DemoOrganisation] = [
         "contract_hours": 36,
         "language": "nl",
         "emails": ["fg@zorggroep-noord.example"],
-        "nis2": True,
+        "regimes": ["nis2"],
     },
     {
         "slug": "northwind",

@@ -19,12 +19,14 @@ from sqlmodel import Session, select
 
 from forms.display import answer_changes, answer_sections, display_value, format_datetime
 from forms.questionnaire import QUESTIONS, Text
-from incidents import i18n, scope
+from incidents import authorities, i18n, scope
+from incidents.i18n import gettext as _
 from incidents.models import Incident, NoticeSend, Organisation, OrgKind
+from incidents.service import eu_persons
 from incidents.templating import build_environment
 from notify import pdf
 from notify.assessment import assess, assessment_of
-from notify.obligations import Obligation, regime_hours
+from notify.obligations import LEGAL_BASIS, Obligation, authority_rows, regime_hours
 
 # The elements Art. 33(3) asks for, first in every notice, each from these answers.
 KEY_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -139,7 +141,9 @@ def notice_context(
     names = {org.slug: org.name}
     start = delivered_at or sent_at
     discovered = incident.discovered_at
-    authority_hours = regime_hours("gdpr_authority")
+    with language(lang):
+        duties = authority_duties(org, start, answers)
+    authority_hours = duties[0]["hours"] if duties else regime_hours("gdpr_authority")
     return {
         "lang": lang,
         "reference": incident.reference or "",
@@ -152,6 +156,10 @@ def notice_context(
         "delivered": delivered_at is not None,
         "start_at": format_datetime(start, zone, lang),
         "authority_hours": authority_hours,
+        "authority_duties": [d["sentence"] for d in duties],
+        "concerned": _concerned_sentence(org, answers, lang),
+        "dora": org.dora,
+        "dora_initial_hours": regime_hours("dora_initial"),
         "authority_due": format_datetime(start + timedelta(hours=authority_hours), zone, lang),
         "facts": _facts(answers, lang, zone, names),
         "sections": answer_sections(answers, lang, zone, names),
@@ -174,6 +182,67 @@ def notice_context(
         # kinds of data): it is made from the answers as this controller reads them.
         "assessment": assess(answers) if own else assessment_of(incident),
     }
+
+
+def _authority_names(names: list[authorities.Authority], lang: str) -> str:
+    return ", ".join(f"{a.name(lang)} ({a.short})" for a in names)
+
+
+def authority_duties(
+    org: Organisation, aware_at: datetime, answers: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The controller's duties to notify an authority, as in force when it became aware
+    (``aware_at``), each with the sentence that tells it (in the current language): whom
+    (its lead authority; the ICO; without an EU establishment every authority where the
+    persons live), within how many hours, under which law."""
+    lang = org.language
+    countries = eu_persons(answers)
+    lead = authorities.lead_authority(org.country, org.authority)
+    found = []
+    for row in authority_rows(org.country, org.timezone, aware_at, bool(countries)):
+        if row.law == "uk_gdpr" or not authorities.without_eu_establishment(org.country):
+            names = [lead] if lead else []
+        else:  # the GDPR's duty of a controller with no establishment in the EU/EEA
+            names = [a for a in authorities.to_notify(org.country, None, countries)]
+        if len(names) == 1:
+            whom = _("the %(name)s") % {"name": _authority_names(names, lang)}
+        elif names:
+            whom = _(
+                "the supervisory authority of each EU/EEA state where the persons concerned "
+                "live (%(names)s)"
+            ) % {"names": _authority_names(names, lang)}
+        else:
+            whom = _("the supervisory authority of each EU/EEA state where the persons live")
+        en, nl = LEGAL_BASIS[row.key]
+        values = {"authority": whom, "hours": row.hours, "basis": nl if lang == "nl" else en}
+        if row.applies == "if_high_risk_likely":
+            sentence = _(
+                "If the breach is likely to result in a high risk to the persons, you must "
+                "notify %(authority)s without undue delay and where feasible within %(hours)s "
+                "hours of becoming aware of it (%(basis)s)."
+            )
+        else:
+            sentence = _(
+                "If the breach is likely to result in a risk to the persons, you must notify "
+                "%(authority)s without undue delay and where feasible within %(hours)s hours "
+                "of becoming aware of it (%(basis)s)."
+            )
+        found.append({"law": row.law, "hours": row.hours, "sentence": sentence % values})
+    return found
+
+
+def _concerned_sentence(org: Organisation, answers: Mapping[str, Any], lang: str) -> str:
+    """Persons in other EU/EEA states: the other authorities concerned (Art. 56)."""
+    countries = eu_persons(answers)
+    lead = authorities.lead_authority(org.country, org.authority)
+    others = authorities.concerned(org.country, lead, countries)
+    if not others or authorities.without_eu_establishment(org.country):
+        return ""  # none; or each is to be notified (the sentence above names them)
+    with language(lang):
+        return _(
+            "Persons in other EU/EEA states are concerned: tell your lead authority; the "
+            "other authorities concerned are %(names)s."
+        ) % {"names": _authority_names(others, lang)}
 
 
 def render_notice(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import Any
 from zoneinfo import available_timezones
 
 from babel import Locale
@@ -63,14 +64,26 @@ def zone_options() -> list[str]:
     return sorted(z for z in zones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
-def clock_warnings(contract_hours: int | None, nis2: bool) -> list[str]:
+def regime_names(org: Any) -> list[str]:
+    """The regimes a controller is under, as people read them (the GDPR first)."""
+    names = [_("UK GDPR") if org.country == "GB" else _("GDPR")]
+    if org.nis2:
+        names.append(_("NIS2 (Cyberbeveiligingswet)") if org.country == "NL" else _("NIS2"))
+    if org.dora:
+        names.append(_("DORA, without weekend relief") if org.dora_no_weekend_relief else _("DORA"))
+    return names
+
+
+def clock_warnings(contract_hours: int | None, nis2: bool, dora: bool = False) -> list[str]:
     """What an administrator should know of a controller's settings: the contract gives
     the processor more hours to tell it than the controller's own first clock (a NIS2
-    entity's early warning to the CSIRT), so the controller could hear of a breach after
-    its own first deadline."""
-    found = []
+    entity's early warning to the CSIRT, a DORA entity's initial notification), so the
+    controller could hear of a breach after its own first deadline."""
+    found: list[str] = []
+    if contract_hours is None:
+        return found
     first = regime_hours("nis2_early_warning")
-    if nis2 and contract_hours is not None and contract_hours > first:
+    if nis2 and contract_hours > first:
         found.append(
             _(
                 "The contract gives us %(ours)s hours to tell this controller, more than the "
@@ -78,5 +91,15 @@ def clock_warnings(contract_hours: int | None, nis2: bool) -> list[str]:
                 "fewer hours, or tell it at once."
             )
             % {"ours": contract_hours, "first": first}
+        )
+    initial = regime_hours("dora_initial")
+    if dora and contract_hours > initial:
+        found.append(
+            _(
+                "The contract gives us %(ours)s hours to tell this controller, more than the "
+                "%(first)s hours DORA gives it for its initial notification once it classifies "
+                "an incident as major: agree on fewer hours, or tell it at once."
+            )
+            % {"ours": contract_hours, "first": initial}
         )
     return found

@@ -19,6 +19,7 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from forms.decision import ACT_FIELDS
 from forms.values import TEXT_MAX, clean_text
 from forms.words import format_datetime
 from incidents import audit, documents, invitations, service, signals, visibility  # noqa: F401  (signals: wake the worker)
@@ -43,7 +44,7 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify import assessment
-from notify.obligations import REGIME_BY_KEY, Obligation, evaluate
+from notify.obligations import Obligation, evaluate
 
 
 class NoticeError(Conflict, ValueError):
@@ -607,7 +608,7 @@ def record_act(
     """The act that meets one of the controller's duties (authority notified with its
     number, persons informed and how, a NIS2 report). Recording it again corrects it."""
     require_officer_of(user, org)
-    if key not in REGIME_BY_KEY or key == "processor_notice":
+    if key not in ACT_FIELDS:
         raise NotFound()
     record = _record_of(session, notice, key) or ObligationRecord(
         notice_id=notice.id, key=key, recorded_by_id=user.id
@@ -644,13 +645,13 @@ def delay_unexplained(
     org: Organisation,
     now: datetime,
 ) -> bool:
-    """Acting on the authority duty now is after its 72 hours, and no reason for the delay
+    """Acting on the authority duty now is after its hours, and no reason for the delay
     is on record yet: the decision must then give one (Art. 33(1))."""
     duty = next(
         (
             o
             for o in service.obligations_of(session, user, incident, now, notices=[(notice, org)])
-            if o.key == "gdpr_authority"
+            if o.to_authority
         ),
         None,
     )

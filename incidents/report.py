@@ -1,19 +1,26 @@
 """The report for the supervisory authority, and the register for a period (Art. 33(5)).
 
-The report follows the Dutch DPA's notification form (``rules.md`` section 5). Which
-answer or fact goes in which field of that form is written down once, in :data:`AP_FORM`;
-when the EDPB's common EU template is final, the mapping changes here and nowhere else.
-Each field is a questionnaire key (its answer in words) or a function of the report's
-facts; a field marked per controller is given for each controller the report covers.
+A report for the Dutch DPA (every controller it covers has the AP as its lead authority)
+follows the AP's notification form (``rules.md`` section 5); a report for any other
+authority, or for several, follows the EDPB's common structure for breach notifications.
+Which answer or fact goes in which field of each is written down once, in :data:`AP_FORM`
+and :data:`EDPB_FORM`; when the EDPB's common EU template is final, the mapping changes
+here and nowhere else. Each field is a questionnaire key (its answer in words) or a
+function of the report's facts; a field marked per controller is given for each
+controller the report covers.
+
+A controller that decided not to notify the authority (or that it is not a breach at all)
+gets its record under Art. 33(5) in the same structure, not a notification.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -22,7 +29,9 @@ from forms.decision import ART34_GROUNDS
 from forms.display import NOT_PROVIDED, display_value, format_datetime
 from forms.questionnaire import QUESTIONS, Text
 from forms.words import format_number
-from incidents import documents, notices, scope, service
+from incidents import authorities, documents, notices, scope, service
+from incidents.authorities import Authority
+from incidents.jurisdiction import country_name
 from incidents.models import (
     Incident,
     IncidentStatus,
@@ -35,8 +44,8 @@ from incidents.models import (
 )
 from incidents.principal import CurrentUser
 from notify import pdf
-from notify.assessment import Assessment, assess, assessment_of
-from notify.obligations import Obligation, regime_hours
+from notify.assessment import Assessment, Reason, assess, assessment_of
+from notify.obligations import LEGAL_BASIS, Obligation, regime_hours
 
 REGISTER_MAX = 500  # incidents in one register PDF; narrow the period for more
 # A report covering more controllers than this (staff's processor-wide report of an
@@ -64,6 +73,33 @@ class ControllerPart:
     def obligation(self, key: str) -> Obligation | None:
         return next((o for o in self.obligations if o.key == key), None)
 
+    @property
+    def authority_duties(self) -> list[Obligation]:
+        """Its own duties to notify the supervisory authority (the GDPR's, the UK GDPR's or
+        the Omnibus's; a UK controller with persons in the EU/EEA has two), all met by the
+        one act recorded as ``gdpr_authority``."""
+        found = [o for o in self.obligations if o.to_authority]
+        return sorted(found, key=lambda o: o.law != "uk_gdpr")  # the ICO's first
+
+    @property
+    def lead(self) -> Authority | None:
+        return authorities.lead_authority(self.org.country, self.org.authority)
+
+    @property
+    def not_notified(self) -> Literal["not_breach", "not_notified"] | None:
+        """Why this controller's report is its record under Art. 33(5), not a notification:
+        it decided that it is not a breach, or not to notify the authority (None: it
+        notifies, has not decided yet, or the authority already has a notification)."""
+        decision = self.notice.decision or {}
+        record = self.record("gdpr_authority")
+        if record is not None and record.met_at is not None:
+            return None  # a notification exists: follow it up or withdraw it
+        if decision.get("is_breach") is False:
+            return "not_breach"
+        if decision.get("notify_authority") is False:
+            return "not_notified"
+        return None
+
 
 @dataclass
 class ReportData:
@@ -76,12 +112,22 @@ class ReportData:
     zone: ZoneInfo
     lang: str
     generated_at: datetime = field(default_factory=utcnow)
+    # The structure it follows (AP_FORM or EDPB_FORM) and the one authority it is for
+    # (None: several, or none known); see ``structure``.
+    form: tuple[Section, ...] = ()
+    authority: Authority | None = None
 
     def when(self, value: datetime | None) -> str:
         return format_datetime(value, self.zone, self.lang) if value else ""
 
     def text(self, value: Text) -> str:
         return value.get(self.lang)
+
+    @property
+    def record(self) -> Literal["not_breach", "not_notified"] | None:
+        """The report is one controller's record under Art. 33(5) of a breach it decided
+        not to notify (or that it is not one): why; None for a notification."""
+        return self.parts[0].not_notified if len(self.parts) == 1 else None
 
 
 # --- the fields that are not plain answers --------------------------------------------
@@ -94,6 +140,16 @@ NOT_DECIDED = Text("Not decided yet", "Nog niet besloten")
 
 def _yes_no(data: ReportData, value: bool | None) -> str:
     return data.text(NOT_DECIDED if value is None else YES if value else NO)
+
+
+RECORD_NOT_NOTIFIED = Text(
+    "Record of a breach not notified to the supervisory authority (Art. 33(5) GDPR)",
+    "Registratie van een niet-gemeld datalek (art. 33 lid 5 AVG)",
+)
+RECORD_NOT_BREACH = Text(
+    "Record: not a personal data breach (Art. 33(5) GDPR)",
+    "Registratie: geen inbreuk in verband met persoonsgegevens (art. 33 lid 5 AVG)",
+)
 
 
 def _kind(data: ReportData, part: ControllerPart) -> list[str]:
@@ -112,6 +168,10 @@ def _kind(data: ReportData, part: ControllerPart) -> list[str]:
                 Text("Follow-up to notification {n}", "Vervolgmelding op melding {n}")
             ).format(n=number)
         ]
+    if part.not_notified == "not_breach":
+        return [data.text(RECORD_NOT_BREACH)]
+    if part.not_notified == "not_notified":
+        return [data.text(RECORD_NOT_NOTIFIED)]
     return [data.text(Text("New notification", "Nieuwe melding"))]
 
 
@@ -138,6 +198,24 @@ def _controller(data: ReportData, part: ControllerPart) -> list[str]:
                     "Decided by {who}, privacy officer", "Besloten door {who}, privacyfunctionaris"
                 )
             ).format(who=decision["decided_by"])
+        )
+    return lines
+
+
+def _controller_contact(data: ReportData, part: ControllerPart) -> list[str]:
+    """Where the controller itself is reached: its country and the addresses its notices
+    go to (its privacy officer who decided is named with the controller)."""
+    org = part.org
+    lines = [
+        data.text(Text("Country: {country}", "Land: {country}")).format(
+            country=country_name(org.country, data.lang)
+        )
+    ]
+    if org.notification_emails:
+        lines.append(
+            data.text(Text("E-mail: {emails}", "E-mail: {emails}")).format(
+                emails=", ".join(org.notification_emails)
+            )
         )
     return lines
 
@@ -174,20 +252,40 @@ def _notified_by_processor(data: ReportData, part: ControllerPart) -> list[str]:
     return lines
 
 
+def _law(data: ReportData, duty: Obligation) -> str:
+    """Where a duty is written ("Art. 33(1) UK GDPR"), in the report's language."""
+    en, nl = LEGAL_BASIS.get(duty.key, (duty.key, duty.key))
+    return nl if data.lang == "nl" else en
+
+
 def _aware(data: ReportData, part: ControllerPart) -> list[str]:
+    """When the notice reached the controller, and when its own duty to notify the
+    authority ends, each with its own hours (a UK controller with persons in the EU/EEA
+    has the UK GDPR's and the GDPR's)."""
     delivered = part.notice.delivered_at
     if delivered is None:
         return [data.text(NOT_YET)]
-    hours = regime_hours("gdpr_authority")
-    due = delivered + timedelta(hours=hours)
-    return [
-        data.when(delivered),
-        data.text(
-            Text(
+    duties = part.authority_duties
+    hours_of: list[tuple[Obligation | None, int]] = [
+        (o, o.regime.hours) for o in duties if isinstance(o.regime.hours, int)
+    ] or [(None, regime_hours("gdpr_authority"))]
+    lines = [data.when(delivered)]
+    for duty, hours in hours_of:
+        due = (
+            duty.due_at if duty is not None and duty.due_at else delivered + timedelta(hours=hours)
+        )
+        if duty is None or len(hours_of) == 1:
+            text = Text(
                 "The {hours} hours ended or end {due}", "De {hours} uur eindigden of eindigen {due}"
             )
-        ).format(hours=hours, due=data.when(due)),
-    ]
+        else:
+            text = Text(
+                "The {hours} hours under {law} ended or end {due}",
+                "De {hours} uur onder {law} eindigden of eindigen {due}",
+            )
+        law = _law(data, duty) if duty is not None else ""
+        lines.append(data.text(text).format(hours=hours, due=data.when(due), law=law))
+    return lines
 
 
 def _authority_notified(data: ReportData, part: ControllerPart) -> list[str]:
@@ -201,21 +299,26 @@ def _authority_notified(data: ReportData, part: ControllerPart) -> list[str]:
 
 
 def _delay_reasons(data: ReportData, part: ControllerPart) -> list[str]:
-    lines = []
-    for key, label in (
-        ("processor_notice", Text("The processor's notice", "De melding van de verwerker")),
+    to_authority = Text("The notification to the authority", "De melding aan de toezichthouder")
+    duties: list[tuple[Obligation | None, Text]] = [
         (
-            "gdpr_authority",
-            Text("The notification to the authority", "De melding aan de toezichthouder"),
-        ),
-    ):
-        obligation = part.obligation(key)
+            part.obligation("processor_notice"),
+            Text("The processor's notice", "De melding van de verwerker"),
+        )
+    ]
+    own = part.authority_duties
+    duties += [(o, to_authority) for o in own]
+    lines = []
+    for obligation, label in duties:
         if obligation is None or not obligation.late:
             continue
         reason = obligation.late_reason or data.text(
             Text("no reason recorded", "geen reden vastgelegd")
         )
-        lines.append(f"{data.text(label)}: {reason}")
+        name = data.text(label)
+        if len(own) > 1 and obligation.to_authority:
+            name = f"{name} ({_law(data, obligation)})"
+        lines.append(f"{name}: {reason}")
     return lines or [data.text(Text("Not late", "Niet te laat"))]
 
 
@@ -289,21 +392,86 @@ def _informed(data: ReportData, part: ControllerPart) -> list[str]:
     return [data.when(record.met_at), record.detail]
 
 
+OTHER_ACTS: tuple[tuple[str, Text], ...] = (
+    (
+        "nis2_early_warning",
+        Text("NIS2 early warning to the CSIRT", "NIS2 vroegtijdige waarschuwing aan het CSIRT"),
+    ),
+    ("nis2_notification", Text("NIS2 incident notification", "NIS2 incidentmelding")),
+    ("nis2_final_report", Text("NIS2 final report", "NIS2 eindverslag")),
+    ("dora_initial", Text("DORA initial notification", "DORA eerste melding")),
+    ("dora_intermediate", Text("DORA intermediate report", "DORA tussentijds rapport")),
+    ("dora_final", Text("DORA final report", "DORA eindrapport")),
+)
+
+
+def _dora_classified(data: ReportData, part: ControllerPart) -> list[str]:
+    """DORA: when the controller classified the incident as a major ICT-related incident
+    (the act the officer recorded for it)."""
+    decision = part.notice.decision or {}
+    record = part.record("dora_classified")
+    at = record.met_at if record else None
+    if at is None and not decision.get("dora_major"):
+        return []
+    if at is None:
+        return [
+            data.text(
+                Text(
+                    "Classified as a major ICT-related incident",
+                    "Geclassificeerd als ernstig ICT-gerelateerd incident",
+                )
+            )
+        ]
+    return [
+        data.text(
+            Text(
+                "Classified as a major ICT-related incident at {at}",
+                "Geclassificeerd als ernstig ICT-gerelateerd incident op {at}",
+            )
+        ).format(at=data.when(at))
+    ]
+
+
 def _other_authorities(data: ReportData, part: ControllerPart) -> list[str]:
-    lines = []
-    for key, label in (
-        (
-            "nis2_early_warning",
-            Text("NIS2 early warning to the CSIRT", "NIS2 vroegtijdige waarschuwing aan het CSIRT"),
-        ),
-        ("nis2_notification", Text("NIS2 incident notification", "NIS2 incidentmelding")),
-        ("nis2_final_report", Text("NIS2 final report", "NIS2 eindverslag")),
-    ):
+    lines = _dora_classified(data, part)
+    for key, label in OTHER_ACTS:
         record = part.record(key)
         if record and record.met_at:
             extra = f" ({record.reference})" if record.reference else ""
             lines.append(f"{data.text(label)}: {data.when(record.met_at)}{extra}")
     return lines or [data.text(Text("None recorded", "Geen vastgelegd"))]
+
+
+def _authority_words(data: ReportData, authority: Authority) -> str:
+    return f"{authority.name(data.lang)} ({country_name(authority.country, data.lang)})"
+
+
+def _concerned(data: ReportData, part: ControllerPart) -> list[str]:
+    """The other supervisory authorities concerned: those of the other EU/EEA states where
+    persons live, without the controller's lead."""
+    found = authorities.concerned(part.org.country, part.lead, service.eu_persons(data.answers))
+    return [_authority_words(data, a) for a in found] or [data.text(Text("None", "Geen"))]
+
+
+def _to_notify(data: ReportData, part: ControllerPart) -> list[str]:
+    """A controller without an establishment in the EU/EEA with persons there notifies
+    each authority where they live (EDPB Guidelines 9/2022 v2.0, para. 73); nothing for
+    any other controller."""
+    countries = service.eu_persons(data.answers)
+    if not countries or not authorities.without_eu_establishment(part.org.country):
+        return []
+    found = authorities.to_notify(part.org.country, part.lead, countries)
+    return [
+        data.text(
+            Text(
+                "Without an establishment in the EU/EEA, the controller must notify each of "
+                "these authorities (EDPB Guidelines 9/2022 v2.0, para. 73):",
+                "Zonder vestiging in de EU/EER moet de verwerkingsverantwoordelijke elk van "
+                "deze toezichthouders informeren (EDPB-richtsnoeren 9/2022 v2.0, punt 73):",
+            )
+        ),
+        *(_authority_words(data, a) for a in found),
+    ]
 
 
 def _phases(data: ReportData) -> list[str]:
@@ -327,6 +495,10 @@ Source = str | Callable[[ReportData], list[str]]
 
 @dataclass(frozen=True)
 class Field:
+    """One field of a form: a questionnaire key (``source`` a string), a function of the
+    report (``source``), or a function of each controller (``per_controller``); with
+    neither, a heading that groups the fields after it."""
+
     label: Text | None  # None: the question's own label
     source: Source | None = None  # a questionnaire key, or a function of the report
     per_controller: Callable[[ReportData, ControllerPart], list[str]] | None = None
@@ -342,6 +514,10 @@ class Section:
 
 def _q(key: str, label: Text | None = None) -> Field:
     return Field(label, key)
+
+
+def _heading(label: Text) -> Field:
+    return Field(label)
 
 
 # Fields the report and the register share.
@@ -361,36 +537,78 @@ DECISION_INFORM = Field(
     per_controller=_decision_inform,
 )
 
+# Fields both forms have.
+KIND = Field(Text("Kind of notification", "Soort melding"), per_controller=_kind)
+REFERENCE = Field(Text("Our reference", "Ons kenmerk"), _reference)
+GENERATED = Field(Text("This report was made", "Dit rapport is gemaakt"), _generated)
+PHASES = Field(
+    Text(
+        "Information given in phases (Art. 33(4))", "Informatie in fasen verstrekt (art. 33 lid 4)"
+    ),
+    _phases,
+)
+CONTROLLER = Field(
+    Text(
+        "Organisation responsible (controller)",
+        "Verantwoordelijke organisatie (verwerkingsverantwoordelijke)",
+    ),
+    per_controller=_controller,
+)
+CONTROLLER_CONTACT = Field(
+    Text("The controller's contact details", "Contactgegevens van de verwerkingsverantwoordelijke"),
+    per_controller=_controller_contact,
+)
+PROCESSOR = Field(Text("Processor involved", "Betrokken verwerker"), _processor)
+PROCESSOR_CONTACT = (
+    _q(
+        "contact_name",
+        Text(
+            "Processor's contact for this breach",
+            "Contactpersoon van de verwerker voor dit datalek",
+        ),
+    ),
+    _q("contact_role"),
+    _q("contact_email"),
+    _q("contact_phone"),
+)
+NOTIFIED_BY_PROCESSOR = Field(
+    Text(
+        "The processor informed the controller",
+        "De verwerker informeerde de verwerkingsverantwoordelijke",
+    ),
+    per_controller=_notified_by_processor,
+)
+AWARE = Field(
+    Text(
+        "The controller became aware (notice received)",
+        "De verwerkingsverantwoordelijke werd op de hoogte (melding ontvangen)",
+    ),
+    per_controller=_aware,
+)
+INFORMED = Field(Text("Persons informed", "Betrokkenen geïnformeerd"), per_controller=_informed)
+CONCERNED = Field(
+    Text("Other supervisory authorities concerned", "Andere betrokken toezichthouders"),
+    per_controller=_concerned,
+)
+TO_NOTIFY = Field(
+    Text("Supervisory authorities to notify", "Toezichthouders bij wie gemeld moet worden"),
+    per_controller=_to_notify,
+)
+OTHER_AUTHORITIES = Field(
+    Text("Other authorities notified", "Andere toezichthouders of instanties ingelicht"),
+    per_controller=_other_authorities,
+)
+
 AP_FORM: tuple[Section, ...] = (
     Section(
         "about",
         Text("1. About this notification", "1. Over deze melding"),
-        (
-            Field(Text("Kind of notification", "Soort melding"), per_controller=_kind),
-            Field(Text("Our reference", "Ons kenmerk"), _reference),
-            Field(Text("This report was made", "Dit rapport is gemaakt"), _generated),
-        ),
+        (KIND, REFERENCE, GENERATED),
     ),
     Section(
         "organisation",
         Text("2. Organisation, reporter and contact", "2. Organisatie, melder en contactpersoon"),
-        (
-            Field(
-                Text(
-                    "Organisation responsible (controller)",
-                    "Verantwoordelijke organisatie (verwerkingsverantwoordelijke)",
-                ),
-                per_controller=_controller,
-            ),
-            Field(Text("Processor involved", "Betrokken verwerker"), _processor),
-            _q(
-                "contact_name",
-                Text("Contact person for this breach", "Contactpersoon voor dit datalek"),
-            ),
-            _q("contact_role"),
-            _q("contact_email"),
-            _q("contact_phone"),
-        ),
+        (CONTROLLER, CONTROLLER_CONTACT, PROCESSOR, *PROCESSOR_CONTACT),
     ),
     Section(
         "timeline",
@@ -405,20 +623,8 @@ AP_FORM: tuple[Section, ...] = (
             _q("occurred_until"),
             _q("ongoing"),
             _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
-            Field(
-                Text(
-                    "The processor informed the controller",
-                    "De verwerker informeerde de verwerkingsverantwoordelijke",
-                ),
-                per_controller=_notified_by_processor,
-            ),
-            Field(
-                Text(
-                    "The controller became aware (notice received)",
-                    "De verwerkingsverantwoordelijke werd op de hoogte (melding ontvangen)",
-                ),
-                per_controller=_aware,
-            ),
+            NOTIFIED_BY_PROCESSOR,
+            AWARE,
             AUTHORITY_NOTIFIED,
             DELAY_REASONS,
         ),
@@ -486,33 +692,123 @@ AP_FORM: tuple[Section, ...] = (
         (
             DECISION_NOTIFY,
             DECISION_INFORM,
-            Field(Text("Persons informed", "Betrokkenen geïnformeerd"), per_controller=_informed),
+            INFORMED,
             _q("measures"),
             _q("other_eu_countries"),
             _q("countries"),
-            Field(
-                Text(
-                    "Other authorities notified", "Andere toezichthouders of instanties ingelicht"
-                ),
-                per_controller=_other_authorities,
-            ),
+            CONCERNED,
+            TO_NOTIFY,
+            OTHER_AUTHORITIES,
         ),
     ),
     Section(
         "other",
         Text("10. Other", "10. Overig"),
-        (
-            Field(
-                Text(
-                    "Information given in phases (Art. 33(4))",
-                    "Informatie in fasen verstrekt (art. 33 lid 4)",
-                ),
-                _phases,
-            ),
-        ),
+        (PHASES,),
     ),
 )
-MAPPED_KEYS = {f.source for s in AP_FORM for f in s.fields if isinstance(f.source, str)}
+
+# The EDPB's common structure for a notification to any other authority (rules.md
+# section 5): the same facts, grouped as the EDPB's template groups them.
+EDPB_FORM: tuple[Section, ...] = (
+    Section(
+        "type",
+        Text("1. Type of notification", "1. Soort melding"),
+        (KIND, DECISION_NOTIFY, REFERENCE, GENERATED, PHASES),
+    ),
+    Section(
+        "controller",
+        Text(
+            "2. Controller, reporter and data protection officer",
+            "2. Verwerkingsverantwoordelijke, melder en functionaris voor gegevensbescherming",
+        ),
+        (CONTROLLER, CONTROLLER_CONTACT, PROCESSOR, *PROCESSOR_CONTACT),
+    ),
+    Section(
+        "nature",
+        Text("3. Nature of the breach", "3. Aard van de inbreuk"),
+        (
+            _q("summary"),
+            _q("cause"),
+            _q("cause_other"),
+            Field(Text("What was breached", "Wat is geschonden"), _cia),
+            _q("nature"),
+            _q("recipients"),
+            _q("malicious"),
+            _q("integrity_recoverable"),
+            _q("availability_loss"),
+            _heading(Text("Timeline", "Tijdlijn")),
+            _q(
+                "occurred_kind",
+                Text("When did the breach take place?", "Wanneer vond de inbreuk plaats?"),
+            ),
+            _q("occurred_on"),
+            _q("occurred_from"),
+            _q("occurred_until"),
+            _q("ongoing"),
+            _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
+            NOTIFIED_BY_PROCESSOR,
+            AWARE,
+            AUTHORITY_NOTIFIED,
+            DELAY_REASONS,
+            _heading(Text("Personal data concerned", "Betrokken persoonsgegevens")),
+            _q("data_types"),
+            _q("special_categories"),
+            _q("data_types_other"),
+            _q("records_approx"),
+            _q("identifiability"),
+            _q("sensitive_context"),
+            _q("extensive_volume"),
+            _q("public_or_invalid"),
+            _heading(Text("Persons concerned", "Betrokkenen")),
+            _q("affected_group"),
+            _q("affected_min"),
+            _q("affected_max"),
+            _q("vulnerable_subjects"),
+            _heading(Text("Cross-border", "Grensoverschrijdend")),
+            _q("other_eu_countries"),
+            _q("countries"),
+            CONCERNED,
+            TO_NOTIFY,
+            OTHER_AUTHORITIES,
+        ),
+    ),
+    Section(
+        "consequences",
+        Text("4. Likely consequences", "4. Waarschijnlijke gevolgen"),
+        (
+            _q("consequences"),
+            _q("consequences_other"),
+        ),
+        assessment=True,
+    ),
+    Section(
+        "measures",
+        Text(
+            "5. Mitigation and prevention measures",
+            "5. Maatregelen om de gevolgen te beperken en herhaling te voorkomen",
+        ),
+        (
+            _q("measures"),
+            _q("encrypted"),
+            _q("encryption_details"),
+            _q("key_compromised"),
+        ),
+    ),
+    Section(
+        "communication",
+        Text("6. Communication to data subjects", "6. Mededeling aan de betrokkenen"),
+        (DECISION_INFORM, INFORMED),
+    ),
+)
+
+
+def mapped_keys(form: Sequence[Section]) -> set[str]:
+    """The questionnaire keys a form gives."""
+    return {f.source for s in form for f in s.fields if isinstance(f.source, str)}
+
+
+MAPPED_KEYS = mapped_keys(AP_FORM)
 
 
 def _controllers_count(data: ReportData, count: int) -> str:
@@ -540,7 +836,11 @@ def _per_controller_lines(data: ReportData, item: Field, table: bool) -> list[st
     assert item.per_controller is not None
     many = len(data.parts) > SUMMARY_FROM
     if many:
-        found = Counter(" · ".join(item.per_controller(data, p)) for p in data.parts)
+        found = Counter(
+            value for p in data.parts if (value := " · ".join(item.per_controller(data, p)))
+        )
+        if not found:
+            return []
         if len(found) <= SUMMARY_VALUES:
             return [f"{value} ({_controllers_count(data, n)})" for value, n in found.most_common()]
         if table:
@@ -558,16 +858,74 @@ def _per_controller_lines(data: ReportData, item: Field, table: bool) -> list[st
     return lines
 
 
+# The questionnaire names the Dutch numbers (BSN, sofinummer); a report on controllers
+# outside the Netherlands speaks of national numbers, as their letters do.
+NATIONAL_NUMBERS = Text(
+    "National identification or tax numbers", "Nationale identificatie- of belastingnummers"
+)
+
+
+def _outside_nl(data: ReportData) -> bool:
+    """None of the report's controllers is in the Netherlands."""
+    return bool(data.parts) and all(p.org.country != "NL" for p in data.parts)
+
+
+def _bsn_label() -> Text:
+    found = QUESTIONS["data_types"].option("bsn")
+    assert found is not None
+    return found.label
+
+
+def _national_numbers(data: ReportData, key: str, lines: list[str]) -> list[str]:
+    if key != "data_types" or not _outside_nl(data):
+        return lines
+    dutch = _bsn_label().get(data.lang)
+    return [data.text(NATIONAL_NUMBERS) if line == dutch else line for line in lines]
+
+
+def _reworded(text: Text) -> Text:
+    """A sentence of the assessment with the Dutch numbers named as national ones."""
+    bsn = _bsn_label()
+
+    def one(value: str, label: str, instead: str) -> str:
+        return re.sub(re.escape(label), instead.lower(), value, flags=re.IGNORECASE)
+
+    return Text(
+        one(text.en, bsn.en, NATIONAL_NUMBERS.en), one(text.nl, bsn.nl, NATIONAL_NUMBERS.nl)
+    )
+
+
+def assessment_for(data: ReportData) -> Assessment:
+    """The assessment as the report gives it: for controllers outside the Netherlands its
+    sentences speak of national numbers, not of the Dutch BSN."""
+    found = data.assessment
+    if not _outside_nl(data):
+        return found
+
+    def reasons(items: tuple[Reason, ...]) -> tuple[Reason, ...]:
+        return tuple(replace(r, text=_reworded(r.text)) for r in items)
+
+    advice = found.recommendation
+    lowered = _reworded(advice.lowered_by) if advice.lowered_by else None
+    return replace(
+        found,
+        explanation=reasons(found.explanation),
+        recommendation=replace(advice, reasons=reasons(advice.reasons), lowered_by=lowered),
+    )
+
+
 def section_rows(section: Section, data: ReportData, table: bool = False) -> list[dict[str, Any]]:
     """The section's fields as rows of a label and lines of text, in the report's language
-    (``table``: the report ends with the table of controllers)."""
+    (``table``: the report ends with the table of controllers); a heading is a row with
+    ``heading`` set and no lines."""
     rows: list[dict[str, Any]] = []
     names = {p.org.slug: p.org.name for p in data.parts}
     for item in section.fields:
         if item.per_controller is not None:
             assert item.label is not None
             lines = _per_controller_lines(data, item, table)
-            rows.append({"label": data.text(item.label), "lines": lines})
+            if lines:  # a field that says nothing of any of the controllers is left out
+                rows.append({"label": data.text(item.label), "lines": lines})
         elif isinstance(item.source, str):
             question = QUESTIONS[item.source]
             if not question.applies(data.answers):
@@ -575,6 +933,7 @@ def section_rows(section: Section, data: ReportData, table: bool = False) -> lis
             lines = display_value(
                 question, data.answers.get(item.source), data.lang, data.zone, names
             )
+            lines = _national_numbers(data, item.source, lines)
             label = item.label or question.label
             rows.append({"label": data.text(label), "lines": lines or [data.text(NOT_PROVIDED)]})
         elif item.source is not None:
@@ -582,7 +941,160 @@ def section_rows(section: Section, data: ReportData, table: bool = False) -> lis
             lines = item.source(data)
             if lines:
                 rows.append({"label": data.text(item.label), "lines": lines})
-    return rows
+        elif item.label is not None:
+            rows.append({"label": data.text(item.label), "lines": [], "heading": True})
+    # A heading with no field under it (none of its questions applies) is left out.
+    return [
+        row
+        for i, row in enumerate(rows)
+        if not row.get("heading") or (i + 1 < len(rows) and not rows[i + 1].get("heading"))
+    ]
+
+
+# --- which structure, for which authority ----------------------------------------------
+
+AP_KEY = "nl_ap"
+
+
+def structure(parts: Sequence[ControllerPart]) -> tuple[tuple[Section, ...], Authority | None]:
+    """The form a report follows and the authority it is for: the AP's form when every
+    controller it covers has the AP as its lead authority; otherwise the EDPB's common
+    structure, for the one lead they share (None: several, or none known)."""
+    leads = [p.lead for p in parts]
+    if all(lead is not None and lead.key == AP_KEY for lead in leads):
+        return AP_FORM, authorities.by_key(AP_KEY)
+    keys = {lead.key if lead is not None else None for lead in leads}
+    if len(keys) == 1 and leads[0] is not None:
+        return EDPB_FORM, leads[0]
+    return EDPB_FORM, None
+
+
+REPORT_HEADING = Text("Personal data breach report", "Melding datalek")
+RECORD_HEADING = Text(
+    "Record of a personal data breach (Art. 33(5) GDPR)",
+    "Registratie van een datalek (art. 33 lid 5 AVG)",
+)
+FOR_AUTHORITY = Text("For the {authority}", "Voor de {authority}")
+FOR_AUTHORITIES = Text(
+    "For the supervisory authorities concerned", "Voor de betrokken toezichthouders"
+)
+RECORD_HEADER = Text("Record under Art. 33(5) GDPR", "Registratie onder art. 33 lid 5 AVG")
+DESCRIPTION = Text(
+    "Notification of a personal data breach to the supervisory authority (Art. 33 GDPR)",
+    "Melding van een inbreuk in verband met persoonsgegevens aan de toezichthouder (art. 33 AVG)",
+)
+NOTIFICATION_FOR_AP = Text(
+    "Notification of a personal data breach (Art. 33 GDPR)",
+    "Melding van een inbreuk in verband met persoonsgegevens (art. 33 AVG)",
+)
+NOTIFICATION_FOR = Text(
+    "Notification of a personal data breach for the {authority}",
+    "Melding van een inbreuk in verband met persoonsgegevens voor de {authority}",
+)
+NOTIFICATION_FOR_ALL = Text(
+    "Notification of a personal data breach for the supervisory authorities concerned",
+    "Melding van een inbreuk in verband met persoonsgegevens voor de betrokken toezichthouders",
+)
+RECORD_OF = Text(
+    "Record of a personal data breach (Art. 33(5) GDPR): the facts, the effects, the measures "
+    "taken and the reasoning of the controller's decision",
+    "Registratie van een datalek (art. 33 lid 5 AVG): de feiten, de gevolgen, de genomen "
+    "maatregelen en de redenen van het besluit van de verwerkingsverantwoordelijke",
+)
+LIKE_AP = Text(
+    "structured like the notification form of the Dutch Data Protection Authority "
+    "(Autoriteit Persoonsgegevens)",
+    "opgebouwd zoals het meldformulier van de Autoriteit Persoonsgegevens",
+)
+LIKE_EDPB = Text(
+    "structured after the EDPB's common template for breach notifications",
+    "opgebouwd volgens het gemeenschappelijke model van de EDPB voor meldingen van datalekken",
+)
+DECIDED_NOT = {
+    "not_notified": Text(
+        "{controller} decided not to notify the supervisory authority. Its reasons: {reason}",
+        "{controller} besloot het datalek niet te melden bij de toezichthouder. De redenen: "
+        "{reason}",
+    ),
+    "not_breach": Text(
+        "{controller} decided that this is not a personal data breach. Its reasons: {reason}",
+        "{controller} besloot dat dit geen inbreuk in verband met persoonsgegevens is. De "
+        "redenen: {reason}",
+    ),
+}
+AUTHORITY_LINKS = Text(
+    "{authority}: {website} · notification of a data breach: {page}",
+    "{authority}: {website} · melden van een datalek: {page}",
+)
+TIMES_IN = Text("Times are in {zone} time.", "Tijden zijn in {zone}-tijd.")
+CONTROLLERS_HEADING = Text("{n}. The controllers", "{n}. De verwerkingsverantwoordelijken")
+
+
+def _named(data: ReportData, authority: Authority) -> str:
+    """The authority's name in the report's language, with its abbreviation: "Information
+    Commissioner's Office (ICO)"."""
+    return f"{authority.name(data.lang)} ({authority.short})"
+
+
+def _for_css(text: str) -> str:
+    """A text that goes into the page frame's CSS (the header): the apostrophe as a
+    typographic one, which HTML escaping leaves as it is."""
+    return text.replace("'", "\u2019")
+
+
+def headings(data: ReportData) -> dict[str, Any]:
+    """The words that say what the document is and for whom: its title, its heading, the
+    page header, its description and the introduction's paragraphs."""
+    form = data.form or AP_FORM
+    authority = data.authority
+    record = data.record
+    reference = data.incident.reference or ""
+    heading = data.text(RECORD_HEADING if record else REPORT_HEADING)
+    if record:
+        header = data.text(RECORD_HEADER)
+        what = data.text(RECORD_OF)
+        description = data.text(
+            RECORD_NOT_BREACH if record == "not_breach" else RECORD_NOT_NOTIFIED
+        )
+    else:
+        header = (
+            data.text(FOR_AUTHORITY).format(authority=authority.name(data.lang))
+            if authority is not None
+            else data.text(FOR_AUTHORITIES)
+        )
+        if form is AP_FORM:
+            what = data.text(NOTIFICATION_FOR_AP)
+        elif authority is not None:
+            what = data.text(NOTIFICATION_FOR).format(authority=_named(data, authority))
+        else:
+            what = data.text(NOTIFICATION_FOR_ALL)
+        description = data.text(DESCRIPTION)
+    like = data.text(LIKE_AP if form is AP_FORM else LIKE_EDPB)
+    intro = [f"{what}, {like}. {data.text(TIMES_IN).format(zone=data.zone)}"]
+    if record:
+        part = data.parts[0]
+        reason = (part.notice.decision or {}).get("authority_reason") or data.text(
+            Text("no reason recorded", "geen reden vastgelegd")
+        )
+        intro.append(data.text(DECIDED_NOT[record]).format(controller=part.org.name, reason=reason))
+    links = (
+        data.text(AUTHORITY_LINKS).format(
+            authority=_named(data, authority),
+            website=authority.website,
+            page=authority.notification_page,
+        )
+        if authority is not None
+        else None
+    )
+    return {
+        "title": f"{heading} {reference}".strip(),
+        "heading": heading,
+        "header_right": _for_css(header),
+        "description": description,
+        "intro": intro,
+        "links": links,
+        "record": record,
+    }
 
 
 # --- the table of controllers (a report covering many) ----------------------------------
@@ -602,6 +1114,11 @@ def _cell_persons(data: ReportData, part: ControllerPart) -> str:
     return f"{format_number(low, data.lang)}–{format_number(high, data.lang)}"
 
 
+def _cell_contact(data: ReportData, part: ControllerPart) -> str:
+    emails = ", ".join(part.org.notification_emails)
+    return f"{part.org.country} · {emails}" if emails else part.org.country
+
+
 SUMMARY_COLUMNS: tuple[tuple[Text, Callable[[ReportData, ControllerPart], str]], ...] = (
     (Text("Controller", "Verwerkingsverantwoordelijke"), lambda d, p: p.org.name),
     (Text("Persons concerned", "Betrokkenen"), _cell_persons),
@@ -619,6 +1136,7 @@ SUMMARY_COLUMNS: tuple[tuple[Text, Callable[[ReportData, ControllerPart], str]],
         Text("Notified to the authority", "Gemeld bij de toezichthouder"),
         lambda d, p: " · ".join(_authority_notified(d, p)),
     ),
+    (Text("Country and e-mail", "Land en e-mail"), _cell_contact),
 )
 
 
@@ -684,6 +1202,7 @@ def report_data(
         if parts[0].notice.scope:  # one controller's report: its own figures
             answers = scope.applied(answers, parts[0].notice.scope)
             assessment = assess(answers)
+    form, authority = structure(parts)
     return ReportData(
         incident=incident,
         answers=answers,
@@ -693,6 +1212,8 @@ def report_data(
         versions=service.versions_of(session, incident.id),
         zone=zone,
         lang=lang,
+        form=form,
+        authority=authority,
     )
 
 
@@ -704,13 +1225,14 @@ def _document(template: str, context: dict[str, Any], lang: str, zone: ZoneInfo)
 
 def regulator_html(data: ReportData) -> str:
     table = controller_table(data)
+    form = data.form or AP_FORM
     sections = [
         {
             "section": s,
             "title": data.text(s.title),
             "rows": section_rows(s, data, table is not None),
         }
-        for s in AP_FORM
+        for s in form
     ]
     overrides = [
         (p.org.name if len(data.parts) > 1 else None, p.notice.assessment_override)
@@ -722,13 +1244,15 @@ def regulator_html(data: ReportData) -> str:
         {
             "data": data,
             "incident": data.incident,
+            "document": headings(data),
             "sections": sections,
-            "assessment": data.assessment,
+            "assessment": assessment_for(data),
             "overrides": overrides,
             "controllers": _controllers_count(data, len(data.parts))
             if table
             else ", ".join(p.org.name for p in data.parts),
             "table": table,
+            "table_heading": data.text(CONTROLLERS_HEADING).format(n=len(form) + 1),
         },
         data.lang,
         data.zone,

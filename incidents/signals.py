@@ -33,7 +33,15 @@ _WROTE_OUTBOX = "breachdesk_wrote_outbox"
 
 NOTICE_FACTS = ("delivered_at", "sent_at", "decision", "removed_at", "withdrawn_at")
 INCIDENT_FACTS = ("discovered_at", "status")
-ORGANISATION_FACTS = ("contract_hours", "nis2")
+ORGANISATION_FACTS = (
+    "contract_hours",
+    "nis2",
+    "dora",
+    "dora_no_weekend_relief",
+    "country",
+    "timezone",
+    "authority",
+)
 
 
 class Waker:

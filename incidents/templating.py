@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from forms import display
 from forms.values import CORRECTION_NOTE_MAX, LETTER_MAX, TEXT_MAX
 from forms.words import format_decimal, format_number
-from incidents import i18n, jurisdiction, timeline
+from incidents import authorities, i18n, jurisdiction, timeline
 from incidents.settings import PROJECT_ROOT
 from notify import assessment
 
@@ -81,10 +81,21 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["countdown"] = timeline.countdown
     env.globals["regime_label"] = timeline.regime_label
     env.globals["regime_basis"] = timeline.regime_basis
+    env.globals["start_label"] = timeline.start_label
     env.globals["text_max"] = TEXT_MAX
     env.globals["correction_note_max"] = CORRECTION_NOTE_MAX
     env.globals["country_options"] = jurisdiction.country_options
     env.globals["country_name"] = jurisdiction.country_name
     env.globals["clock_warnings"] = jurisdiction.clock_warnings
+    env.globals["regime_names"] = jurisdiction.regime_names
+    env.globals["authority_options"] = _authority_options
+    env.globals["lead_authority"] = lambda org: authorities.lead_authority(
+        org.country, org.authority
+    )
     env.globals["letter_max"] = LETTER_MAX
     return env
+
+
+def _authority_options(language: str) -> list[tuple[str, str]]:
+    """The lead authority to choose: its country's own (empty), or any in the list."""
+    return [("", i18n.gettext("The authority of its country")), *authorities.options(language)]

@@ -80,10 +80,26 @@ def regime_label(obligation: Obligation | str) -> str:
 
 
 def regime_basis(obligation: Obligation | str) -> str:
-    """Where the duty is written, in the current language ("Art. 33(2) GDPR")."""
+    """Where the duty is written, in the current language ("Art. 33(2) GDPR"; a NIS2 duty
+    in the Netherlands names the Cyberbeveiligingswet that transposes it)."""
     key = obligation if isinstance(obligation, str) else obligation.key
     en, nl = LEGAL_BASIS[key]
-    return nl if current_language.get() == "nl" else en
+    basis = nl if current_language.get() == "nl" else en
+    if not isinstance(obligation, str) and obligation.law == "cyberbeveiligingswet":
+        basis += " (Cyberbeveiligingswet)"
+    return basis
+
+
+def start_label(obligation: Obligation) -> str:
+    """What starts a duty's clock, for a duty that has not started."""
+    labels = {
+        "notice_delivered": _("Starts when the notice is delivered"),
+        "nis2_notification": _("Starts with the NIS2 notification"),
+        "dora_classified": _("Starts when the incident is classified as major"),
+        "dora_initial": _("Starts with the DORA initial notification"),
+        "dora_intermediate": _("Starts with the last DORA intermediate report"),
+    }
+    return labels.get(obligation.regime.starts_at, _("Starts when we discover the breach"))
 
 
 def countdown(obligation: Obligation, now: datetime) -> dict[str, Any]:

@@ -73,19 +73,6 @@ NIS2_FROM = date(2024, 10, 18)  # the directive's own date of application (Art. 
 # --- the facts ------------------------------------------------------------------------
 
 
-def _instant(value: Any) -> datetime | None:
-    """An ISO 8601 instant from stored JSON (a decision's "classified as major at")."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        found = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return found if found.tzinfo is not None else None
-
-
 @dataclass(frozen=True)
 class Decision:
     """What the controller's privacy officer decided (rules.md §3)."""
@@ -95,8 +82,7 @@ class Decision:
     inform_data_subjects: bool | None = None
     art34_ground: str | None = None
     nis2_significant: bool | None = None
-    dora_major: bool | None = None  # DORA: classified as a major ICT-related incident
-    dora_classified_at: datetime | None = None  # when it was so classified
+    dora_major: bool | None = None  # DORA: a major ICT-related incident (when: act dora_classified)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Decision | None:
@@ -109,7 +95,6 @@ class Decision:
             art34_ground=data.get("art34_ground"),
             nis2_significant=data.get("nis2_significant"),
             dora_major=data.get("dora_major"),
-            dora_classified_at=_instant(data.get("dora_classified_at")),
         )
 
     @property
@@ -428,10 +413,8 @@ def _start_event(
     if name == "notice_delivered":
         # Product rule: the controller is aware when the processor's notice is delivered.
         return controller.notice_delivered_at
-    if name == "dora_classified":
-        decision = controller.decision
-        return decision.dora_classified_at if decision and decision.dora_major else None
-    return controller.acts.get(name)  # an act: when it was made (a report submitted)
+    # An act: when it was made (classified as major, a report submitted).
+    return controller.acts.get(name)
 
 
 def _met_at(regime: Regime, controller: ControllerFacts) -> datetime | None:
@@ -483,13 +466,14 @@ def _flagged(answer: Callable[[Decision], bool | None]) -> Applicability:
     return applies
 
 
+_major = _flagged(lambda d: d.dora_major)
 APPLIES: dict[str, Applicability] = {
     "always": lambda controller: True,
     "unless_no_risk": _unless_no_risk,
     "if_high_risk": _if_high_risk,
     "if_high_risk_likely": _if_high_risk_likely,
     "nis2_significant": _flagged(lambda d: d.nis2_significant),
-    "dora_major": _flagged(lambda d: d.dora_major),
+    "dora_major": lambda c: True if "dora_classified" in c.acts else _major(c),
 }
 # Which controllers a row concerns at all (rows that do not concern one are not its duties).
 WHERE: dict[str, Callable[[ControllerFacts], bool]] = {
@@ -626,6 +610,20 @@ def rows_for(
         if row.in_force(aware.astimezone(controller.zone).date()):
             found[row.key] = row
     return list(found.values())
+
+
+def authority_rows(
+    country: str, timezone: str, aware_at: datetime, eu_persons: bool = False
+) -> list[Regime]:
+    """The duties to notify a supervisory authority of a controller in ``country`` that
+    became aware at ``aware_at`` (the GDPR's 72 hours, the ICO's, or the Omnibus's 96),
+    for the texts that name their hours before there is a decision."""
+    facts = ControllerFacts(
+        "", country=country, timezone=timezone, eu_persons=eu_persons,
+        notice_delivered_at=aware_at,
+    )  # fmt: skip
+    rows = rows_for(facts, IncidentFacts(None, [facts]), aware_at)
+    return [row for row in rows if row.met_by == "gdpr_authority"]
 
 
 def evaluate(

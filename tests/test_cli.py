@@ -349,3 +349,29 @@ def test_create_org_in_another_country_takes_its_time_zone(cli, engine) -> None:
     assert places["payrolluk"] == ("GB", "Europe/London")
     assert places["lab-dublin"] == ("IE", "Europe/Dublin")
     assert places["talentcloud"] == ("NL", "Europe/Amsterdam")
+
+
+@pytest.mark.usefixtures("orgs")
+def test_create_org_with_regimes_and_an_authority(cli, engine) -> None:
+    """Issue 17: --regime (repeatable) and --authority; bad values are refused."""
+    code, _, err = cli(
+        "create-org", "--slug", "bank", "--name", "Bank", "--kind", "controller",
+        "--regime", "dora", "--regime", "dora_no_weekend_relief", "--regime", "nis2",
+        "--country", "IE", "--authority", "ie_dpc", "--contract-hours", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    with Session(engine) as session:
+        bank = session.exec(select(Organisation).where(Organisation.slug == "bank")).one()
+    assert (bank.nis2, bank.dora, bank.dora_no_weekend_relief) == (True, True, True)
+    assert (bank.country, bank.timezone, bank.authority) == ("IE", "Europe/Dublin", "ie_dpc")
+    code, _, err = cli(
+        "create-org", "--slug", "fund", "--name", "Fund", "--kind", "controller",
+        "--regime", "dora_no_weekend_relief", "--authority", "xx_none",
+    )  # fmt: skip
+    assert code == 1 and "DORA" in err and "supervisory authority" in err
+    code, _, err = cli(
+        "create-org", "--slug", "fund", "--name", "Fund", "--kind", "controller",
+        "--regime", "mifid",
+    )  # fmt: skip
+    assert code == 2 and "usage:" in err
+    assert _count(engine, Organisation) == 3

@@ -28,7 +28,11 @@ class ControllerOut(Struct):
     contract_hours: int | None
     emails: list[str]
     nis2: bool
+    dora: bool
+    dora_no_weekend_relief: bool
+    authority: str  # the lead supervisory authority chosen ("": its country's own)
     groups: list[str]
+    regimes: list[str]  # nis2, dora, dora_no_weekend_relief: the flags above as one list
 
 
 class ImportedOut(Struct):

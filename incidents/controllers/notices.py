@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from litestar import Controller, Request, get, post
@@ -45,19 +46,20 @@ from incidents.controllers.incidents import ON_INCIDENT, It, incident_page_again
 from incidents.errors import Invalid
 from incidents.i18n import full_stop, ngettext
 from incidents.i18n import gettext as _
+from incidents.models import Organisation, utcnow
 from incidents.principal import CurrentUser
 from incidents.usecases import notices as cases
 from incidents.usecases import outbox as outbox_cases
 from incidents.usecases.notices import DecisionForm, Found, InvalidFields
 from notify import outbox
 from notify.assessment import LEVEL_LABELS, assessment_of
-from notify.obligations import regime_hours
+from notify.obligations import authority_rows, regime_hours
 
 AnyRequest = Request[Any, Any, Any]
 Slug = FromPath[str]
 
 # The regimes whose hours the decision form names (from REGIMES, never written here).
-DECISION_HOURS = ("gdpr_authority", "nis2_early_warning", "nis2_notification")
+DECISION_HOURS = ("gdpr_authority", "nis2_early_warning", "nis2_notification", "dora_initial")
 
 
 class Target(NamedTuple):
@@ -141,8 +143,20 @@ def _decision_template(
         "labels": {k: v.get(lang()) for k, v in LABELS.items()},
         "grounds": [(k, v.get(lang())) for k, v in ART34_GROUNDS.items()],
         "hours": {key: regime_hours(key) for key in DECISION_HOURS},
+        **_authority_duty(form.org, form.notice.delivered_at),
     }
     return Template("notices/decision.html", context=context)
+
+
+def _authority_duty(org: Organisation, delivered_at: datetime | None) -> dict[str, Any]:
+    """The hours of the controller's duty to notify its authority, and whether it is the
+    Omnibus's (only a likely high risk), as in force when the notice reached it."""
+    rows = authority_rows(org.country, org.timezone, delivered_at or utcnow())
+    hours = next((r.hours for r in rows if isinstance(r.hours, int)), None)
+    return {
+        "authority_hours": hours or regime_hours("gdpr_authority"),
+        "omnibus": any(r.law == "gdpr_omnibus" for r in rows),
+    }
 
 
 def _assessment_template(

@@ -134,9 +134,10 @@ def organisation_form(engine: Engine, slug: str) -> OrganisationForm:
         "contract_hours": "" if org.contract_hours is None else str(org.contract_hours),
         "language": org.language,
         "emails": "\n".join(org.notification_emails),
-        "nis2": "yes" if org.nis2 else "",
+        **{flag: "yes" for flag in accounts.regimes_of(org)},
         "country": org.country,
         "timezone": org.timezone,
+        "authority": org.authority,
     }
     return OrganisationForm(org=org, values=values)
 
@@ -155,12 +156,18 @@ def create_organisation(
             contract_hours=values.get("contract_hours", ""),
             language=values.get("language", "nl"),
             emails=values.get("emails", ""),
-            nis2=values.get("nis2") == "yes",
+            regimes=_regimes(values),
             country=values.get("country") or DEFAULT_COUNTRY,
             timezone=values.get("timezone", ""),
+            authority=values.get("authority", ""),
             actor_id=actor.id,
         )
         return org.slug, _invite(session, org, actor, values, base_url)
+
+
+def _regimes(values: Mapping[str, str]) -> list[str]:
+    """The regimes ticked on the form (a box each)."""
+    return [flag for flag in accounts.REGIME_FLAGS if values.get(flag) == "yes"]
 
 
 def _invite(
@@ -185,9 +192,10 @@ def update_organisation(
             contract_hours=values.get("contract_hours", ""),
             language=values.get("language", ""),
             emails=values.get("emails", ""),
-            nis2=values.get("nis2") == "yes",
+            regimes=_regimes(values),
             country=values.get("country"),  # left out (a processor): as it is
             timezone=values.get("timezone"),
+            authority=values.get("authority"),
             actor_id=actor.id,
         )
         return _invite(session, org, actor, values, base_url)

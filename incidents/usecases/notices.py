@@ -115,9 +115,19 @@ def officer_notice(engine: Engine, user: CurrentUser, incident_id: uuid.UUID, sl
         return _officers(session, user, incident_id, slug)
 
 
-def act_keys(obligations: list[Any]) -> list[str]:
-    """The controller duties that apply (or may apply) and can be recorded."""
-    return [o.key for o in obligations if o.key in ACT_FIELDS and o.status != "not_applicable"]
+def act_keys(obligations: list[Any]) -> list[tuple[str, Any]]:
+    """The acts that meet the controller's duties that apply (or may apply), each with its
+    duty: (act key, obligation); a DORA entity's classification as major first of its
+    reports (it starts them; no duty of its own: None)."""
+    found: dict[str, Any] = {}
+    for o in obligations:
+        act = o.regime.met_by
+        if act not in ACT_FIELDS or o.status == "not_applicable" or act in found:
+            continue
+        if act == "dora_initial":
+            found["dora_classified"] = None
+        found[act] = o
+    return list(found.items())
 
 
 def notice_page(
@@ -349,7 +359,8 @@ def decide(
 
     def act(session: Session, found: Found) -> None:
         late = _late(session, user, found)
-        result = validate_decision(raw, nis2=found.org.nis2, late=late, strict=strict)
+        org = found.org
+        result = validate_decision(raw, nis2=org.nis2, dora=org.dora, late=late, strict=strict)
         _valid(result.errors)
         notices.decide(session, found.notice, found.org, user, result.decision, result.late_reason)
 

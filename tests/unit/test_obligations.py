@@ -260,14 +260,21 @@ def test_nis2_regimes() -> None:
     delivered = DISCOVERED + timedelta(hours=2)
     plain = ControllerFacts("acme", 24, notice_delivered_at=delivered, country="BE")
     assert not [
-        o for o in evaluate(IncidentFacts(DISCOVERED, [plain]), delivered) if o.key.startswith("nis2")
+        o
+        for o in evaluate(IncidentFacts(DISCOVERED, [plain]), delivered)
+        if o.key.startswith("nis2")
     ], "not a NIS2 entity: no NIS2 duties"
 
     def zorg(**facts) -> ControllerFacts:
         """The Belgian NIS2 controller zorg, 36 hours, our notice delivered."""
         return ControllerFacts(
-            "zorg", 36, nis2=True, notice_delivered_at=delivered, country="BE",
-            timezone="Europe/Brussels", **facts
+            "zorg",
+            36,
+            nis2=True,
+            notice_delivered_at=delivered,
+            country="BE",
+            timezone="Europe/Brussels",
+            **facts,
         )
 
     undecided = zorg()

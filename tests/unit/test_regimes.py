@@ -214,8 +214,8 @@ def dora(
         dora=True,
         dora_no_weekend_relief=not relief,
         notice_delivered_at=delivered,
-        decision=Decision(is_breach=True, dora_major=True, dora_classified_at=classified),
-        acts=acts,
+        decision=Decision(is_breach=True, dora_major=True),
+        acts={**acts, **({"dora_classified": classified} if classified else {})},
     )
 
 
