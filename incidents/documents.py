@@ -312,17 +312,32 @@ def letter_draft(incident: Incident, org: Organisation) -> str:
     def words(key: str) -> list[str]:
         return display_value(QUESTIONS[key], answers.get(key), lang, zone, {})
 
+    def namely(key: str, other_key: str) -> list[str]:
+        """The chosen options, "other" with what it is ("Other data, namely …")."""
+        lines = words(key)
+        other = answers.get(other_key)
+        if not other or "other" not in (answers.get(key) or []):
+            return lines
+        label = next(o.label.get(lang) for o in QUESTIONS[key].options if o.value == "other")
+        said = f"{QUESTIONS[other_key].label.get(lang)} {other}"
+        return [said if line == label else line for line in lines]
+
     context = {
         "controller": org,
         "country": org.country,  # the authority and national help the letter names
-        "summary": answers.get("summary", ""),
+        "authority": authorities.lead_authority(org.country, org.authority),
+        "lang": lang,
+        # In the controller's words, not the processor's first-person summary: what
+        # happened to the data, and how.
+        "nature": [] if answers.get("nature") == ["unknown"] else words("nature"),
+        "cause": [] if answers.get("cause") == "unknown" else namely_cause(answers, lang, zone),
         "discovered": words("discovered_at"),
         "data": [
             _outside_nl(line, org, lang)
-            for key in ("data_types", "special_categories")
-            for line in words(key)
+            for key, other in (("data_types", "data_types_other"), ("special_categories", ""))
+            for line in (namely(key, other) if other else words(key))
         ],
-        "consequences": words("consequences"),
+        "consequences": namely("consequences", "consequences_other"),
         "measures": answers.get("measures", ""),
         "encrypted": answers.get("encrypted"),
         "identity": any(t in (answers.get("data_types") or []) for t in ("bsn", "id_copy")),
@@ -332,6 +347,13 @@ def letter_draft(incident: Incident, org: Organisation) -> str:
     env = environment(str(zone))
     with language(lang):
         return env.get_template("notices/letter.txt").render(context).strip() + "\n"
+
+
+def namely_cause(answers: Mapping[str, Any], lang: str, zone: ZoneInfo) -> list[str]:
+    """The cause in words; "other" as what it was."""
+    if answers.get("cause") == "other" and answers.get("cause_other"):
+        return [str(answers["cause_other"])]
+    return display_value(QUESTIONS["cause"], answers.get("cause"), lang, zone, {})
 
 
 # The questionnaire names the Dutch numbers (BSN, sofinummer); a letter to persons of a

@@ -143,3 +143,30 @@ def test_contract_hours_beyond_a_nis2_entitys_first_clock_are_flagged(
     assert "Check the contract hours" in cells["water-board"] and "48 hours" in cells["water-board"]
     assert "Check the contract hours" not in cells["grid-operator"]
     assert "Check the contract hours" not in cells["bakery"]
+
+
+def test_the_letter_speaks_as_the_controller_with_the_namely_texts(
+    client: PageClient, api_headers
+) -> None:
+    """The draft letter is the controller's: not our own first-person summary; "other"
+    data, cause and consequences carry what they are."""
+    case = file_via_api(
+        client,
+        api_headers(STAFF),
+        controllers=["northwind"],
+        summary="We found that our file server was encrypted by ransomware on Friday.",
+        cause="other",
+        cause_other="A contractor's laptop left unlocked in a train",
+        data_types=["name_address", "special", "other"],
+        data_types_other="shoe sizes and locker numbers",
+        consequences=["spam_phishing", "other"],
+        consequences_other="embarrassment among colleagues",
+    )
+    send_all(client, case)
+    client.login(OFFICER_NORTHWIND)
+    letter = client.page(f"/incidents/{case}/notices/northwind/letter").select_one("#letter").text
+    assert "our file server" not in letter and "We found" not in letter
+    assert "The cause: A contractor's laptop left unlocked in a train." in letter
+    assert "- Other data, namely shoe sizes and locker numbers" in letter
+    assert "- Other, namely embarrassment among colleagues" in letter
+    assert "Northwind Logistics Ltd is responsible for your data" in letter

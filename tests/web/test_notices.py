@@ -519,7 +519,9 @@ def test_letter_to_the_persons(client: PageClient, staff_api) -> None:
     client.login(OFFICER_NORTHWIND)
     base = f"/incidents/{incident_id}/notices/northwind"
     draft = client.page(f"{base}/letter").select_one("#letter").text
-    assert "Ransomware encrypted the HR file server" in draft
+    # The controller speaks: what happened to the data and how, not our own summary.
+    assert "Ransomware encrypted the HR file server" not in draft
+    assert "The cause: Hacking, malware or phishing." in draft, draft
     assert "identity fraud" in draft and "Dear Sir or Madam" in draft
     empty = client.submit_page(f"{base}/letter", {"letter": " "})
     assert empty.select_one("#letter-error")
