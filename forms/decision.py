@@ -287,6 +287,7 @@ def _contradictions(answers: Mapping[str, bool | None], ground: str | None) -> l
 ACT_FIELDS = {
     # obligation key: (time field, text field, text required)
     "gdpr_authority": ("notified_at", "reference", True),
+    "uk_gdpr_authority": ("notified_at", "reference", True),  # the ICO
     "gdpr_data_subjects": ("informed_at", "channel", True),
     "nis2_early_warning": ("made_at", "reference", False),
     "nis2_notification": ("made_at", "reference", False),

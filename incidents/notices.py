@@ -44,7 +44,7 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify import assessment
-from notify.obligations import Obligation, evaluate
+from notify.obligations import Obligation, evaluate, own_authority_act
 
 
 class NoticeError(Conflict, ValueError):
@@ -526,7 +526,8 @@ def decide(
     notice.delivered_at = notice.delivered_at or now  # deciding on it means it was received
     session.add(notice)
     if late_reason:
-        service.record_late_reason(session, notice, "gdpr_authority", late_reason, user)
+        act = own_authority_act(org.country)
+        service.record_late_reason(session, notice, act, late_reason, user)
     _audit(
         session,
         "notice.decided",
@@ -651,7 +652,7 @@ def delay_unexplained(
         (
             o
             for o in service.obligations_of(session, user, incident, now, notices=[(notice, org)])
-            if o.to_authority
+            if o.regime.met_by == own_authority_act(org.country)
         ),
         None,
     )

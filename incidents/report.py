@@ -45,7 +45,7 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from notify import pdf
 from notify.assessment import Assessment, Reason, assess, assessment_of
-from notify.obligations import LEGAL_BASIS, Obligation, regime_hours
+from notify.obligations import LEGAL_BASIS, Obligation, own_authority_act, regime_hours
 
 REGISTER_MAX = 500  # incidents in one register PDF; narrow the period for more
 # A report covering more controllers than this (staff's processor-wide report of an
@@ -76,10 +76,15 @@ class ControllerPart:
     @property
     def authority_duties(self) -> list[Obligation]:
         """Its own duties to notify the supervisory authority (the GDPR's, the UK GDPR's or
-        the Omnibus's; a UK controller with persons in the EU/EEA has two), all met by the
-        one act recorded as ``gdpr_authority``."""
+        the Omnibus's; a UK controller with persons in the EU/EEA has two: the ICO's, met by
+        the act ``uk_gdpr_authority``, and the EU's, met by ``gdpr_authority``)."""
         found = [o for o in self.obligations if o.to_authority]
         return sorted(found, key=lambda o: o.law != "uk_gdpr")  # the ICO's first
+
+    @property
+    def authority_record(self) -> ObligationRecord | None:
+        """The notification to its own authority, as recorded (the ICO's for GB)."""
+        return self.record(own_authority_act(self.org.country))
 
     @property
     def lead(self) -> Authority | None:
@@ -91,7 +96,7 @@ class ControllerPart:
         it decided that it is not a breach, or not to notify the authority (None: it
         notifies, has not decided yet, or the authority already has a notification)."""
         decision = self.notice.decision or {}
-        record = self.record("gdpr_authority")
+        record = self.authority_record
         if record is not None and record.met_at is not None:
             return None  # a notification exists: follow it up or withdraw it
         if decision.get("is_breach") is False:
@@ -153,7 +158,7 @@ RECORD_NOT_BREACH = Text(
 
 
 def _kind(data: ReportData, part: ControllerPart) -> list[str]:
-    authority = part.record("gdpr_authority")
+    authority = part.authority_record
     number = authority.reference if authority and authority.met_at else ""
     decision = part.notice.decision or {}
     if number and decision.get("is_breach") is False:
@@ -289,13 +294,26 @@ def _aware(data: ReportData, part: ControllerPart) -> list[str]:
 
 
 def _authority_notified(data: ReportData, part: ControllerPart) -> list[str]:
-    record = part.record("gdpr_authority")
-    if record is None or record.met_at is None:
-        return [data.text(NOT_YET)]
-    return [
-        data.when(record.met_at),
-        data.text(Text("Notification number {n}", "Meldingsnummer {n}")).format(n=record.reference),
-    ]
+    """When each of its authority duties was met, with the authority's number (a UK
+    controller with persons in the EU/EEA: the ICO's and the EU's, each named)."""
+    duties = part.authority_duties
+    acts = [d.regime.met_by for d in duties] or [own_authority_act(part.org.country)]
+    lines = []
+    for act in acts:
+        record = part.record(act)
+        said = [data.text(NOT_YET)]
+        if record is not None and record.met_at is not None:
+            number = data.text(Text("Notification number {n}", "Meldingsnummer {n}"))
+            said = [data.when(record.met_at), number.format(n=record.reference)]
+        if len(acts) > 1:
+            law = data.text(UK_GDPR if act == "uk_gdpr_authority" else GDPR)
+            said[0] = f"{law}: {said[0]}"
+        lines += said
+    return lines
+
+
+UK_GDPR = Text("Under the UK GDPR (the ICO)", "Onder de UK GDPR (de ICO)")
+GDPR = Text("Under the GDPR", "Onder de AVG")
 
 
 def _delay_reasons(data: ReportData, part: ControllerPart) -> list[str]:

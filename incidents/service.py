@@ -657,6 +657,9 @@ def controller_facts(
     notice: Notice, org: Organisation, records: list[ObligationRecord], incident: Any
 ) -> ControllerFacts:
     lead = authorities.lead_authority(org.country, org.authority)
+    abroad = authorities.without_eu_establishment(org.country)
+    answers = getattr(incident, "answers", None)  # a register row may not carry them
+    persons = eu_persons(answers) if abroad and isinstance(answers, dict) else []
     return ControllerFacts(
         slug=org.slug,
         contract_hours=org.contract_hours,
@@ -672,6 +675,7 @@ def controller_facts(
         dora_no_weekend_relief=org.dora_no_weekend_relief,
         authority=lead.key if lead else None,
         eu_persons=_abroad(incident),
+        gdpr_authorities=tuple(a.key for a in authorities.to_notify(org.country, None, persons)),
     )
 
 

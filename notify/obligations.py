@@ -125,6 +125,9 @@ class ControllerFacts:
     dora: bool = False
     dora_no_weekend_relief: bool = False
     authority: str | None = None  # its lead supervisory authority (a key of incidents.authorities)
+    # Under the GDPR, a controller with no establishment in the EU/EEA notifies the
+    # authority of each state where the persons live: their keys (EDPB 9/2022 para. 73).
+    gdpr_authorities: tuple[str, ...] = ()
     eu_persons: bool = False  # persons in EU/EEA states are concerned (the incident's answer)
 
     @property
@@ -279,7 +282,7 @@ REGIMES_ALL: tuple[Regime, ...] = (
         "controller -> ICO",
         "notice_delivered",
         72,
-        "gdpr_authority",
+        "uk_gdpr_authority",
         "unless_no_risk",
         "Controller notifies the ICO (UK GDPR)",
         "Verwerkingsverantwoordelijke meldt aan de ICO (UK GDPR)",
@@ -579,7 +582,7 @@ class Obligation:
     @property
     def to_authority(self) -> bool:
         """A duty to notify the supervisory authority (GDPR, UK GDPR or the Omnibus)."""
-        return self.regime.met_by == "gdpr_authority"
+        return self.regime.to == "supervisory_authority"
 
     def remaining(self, now: datetime) -> timedelta | None:
         return None if self.due_at is None else self.due_at - now
@@ -623,7 +626,13 @@ def authority_rows(
         notice_delivered_at=aware_at,
     )  # fmt: skip
     rows = rows_for(facts, IncidentFacts(None, [facts]), aware_at)
-    return [row for row in rows if row.met_by == "gdpr_authority"]
+    return [row for row in rows if row.to == "supervisory_authority"]
+
+
+def own_authority_act(country: str) -> str:
+    """The act that notifies a controller's own authority: the ICO's under the UK GDPR for
+    a controller in GB, otherwise the GDPR's (also under the Omnibus)."""
+    return "uk_gdpr_authority" if country == "GB" else "gdpr_authority"
 
 
 def evaluate(
@@ -643,6 +652,8 @@ def evaluate(
 
 def _recipient(regime: Regime, controller: ControllerFacts) -> str | None:
     if regime.to == "supervisory_authority":
+        if regime.law in {"gdpr", "gdpr_omnibus"} and controller.gdpr_authorities:
+            return ",".join(controller.gdpr_authorities)
         return controller.authority or regime.to
     if regime.to == "csirt" and controller.country == "NL":
         return "nl_ncsc"

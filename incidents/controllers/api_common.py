@@ -60,8 +60,10 @@ class ObligationOut(Struct):
     status: str
     met_at: str | None
     # The law the duty comes from (gdpr, uk_gdpr, gdpr_omnibus, cyberbeveiligingswet,
-    # nis2, dora) and to whom it is owed: an authority's key (nl_ap, gb_ico), "nl_ncsc",
-    # "csirt", "competent_authority", "controller" or "data_subjects".
+    # nis2, dora) and to whom it is owed: an authority's key (nl_ap, gb_ico; a controller
+    # without an EU/EEA establishment: the keys of each authority where the persons live,
+    # separated by commas), "nl_ncsc", "csirt", "competent_authority", "controller" or
+    # "data_subjects".
     regime: str
     authority: str | None
 

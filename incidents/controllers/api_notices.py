@@ -20,6 +20,7 @@ from incidents.controllers.api_common import ERROR_RESPONSES, Errors, NoticeOut,
 from incidents.controllers.api_schema import _body_operation
 from incidents.controllers.common import Config, Db, IncidentId, Principal, in_thread
 from incidents.controllers.notices import At, Target
+from incidents.errors import NotFound
 from incidents.usecases import notices as cases
 from incidents.usecases.notices import Found
 from notify.assessment import LEVELS
@@ -73,6 +74,11 @@ DECISION_SCHEMA = _object_schema(
             type=[OpenAPIType.BOOLEAN, OpenAPIType.NULL],
             description="Required for a NIS2 entity when it is a breach",
         ),
+        "dora_major": Schema(
+            type=[OpenAPIType.BOOLEAN, OpenAPIType.NULL],
+            description="Required for a DORA entity when it is a breach: a major "
+            "ICT-related incident (then record when it was classified: acts/dora_classified)",
+        ),
         "late_reason": Schema(
             type=OpenAPIType.STRING,
             max_length=4000,
@@ -116,6 +122,33 @@ ACT_SCHEMAS = {
         ["informed_at", "channel"],
     ),
 }
+# The acts recorded by key: the notification to an authority (the EU's under the GDPR,
+# the ICO under the UK GDPR), the reports under NIS2 and DORA, DORA's classification.
+OTHER_ACTS = (
+    "gdpr_authority",
+    "uk_gdpr_authority",
+    "nis2_early_warning",
+    "nis2_notification",
+    "nis2_final_report",
+    "dora_classified",
+    "dora_initial",
+    "dora_intermediate",
+    "dora_final",
+)
+OTHER_ACT_SCHEMA = _object_schema(
+    {
+        "made_at": _INSTANT,
+        "notified_at": Schema(
+            type=OpenAPIType.STRING, description="gdpr_authority, uk_gdpr_authority: when"
+        ),
+        "classified_at": Schema(
+            type=OpenAPIType.STRING, description="dora_classified: when, instead of made_at"
+        ),
+        "reference": Schema(type=OpenAPIType.STRING, max_length=200),
+        "late_reason": Schema(type=OpenAPIType.STRING, max_length=4000),
+    },
+    [],
+)
 
 
 SEND_ERRORS = {
@@ -190,15 +223,29 @@ class NoticeApiController(Controller):
     @_post("/authority-notified", "api_notice_authority", ACT_SCHEMAS["gdpr_authority"])
     @in_thread
     def authority_notified(self, at: At, data: Body) -> NoticeOut:
-        """When the controller notified the supervisory authority, and the authority's number.
-        Meets the 72-hour duty."""
-        return _out(cases.record_act(*at, "gdpr_authority", data, strict=True))
+        """When the controller notified its own supervisory authority (the ICO for a
+        controller in GB), and the authority's number. Meets the duty's hours (72; 96 under
+        the Omnibus). Another authority: acts/gdpr_authority or acts/uk_gdpr_authority."""
+        return _out(cases.record_act(*at, cases.OWN_AUTHORITY, data, strict=True))
 
     @_post("/data-subjects-informed", "api_notice_data_subjects", ACT_SCHEMAS["gdpr_data_subjects"])
     @in_thread
     def data_subjects_informed(self, at: At, data: Body) -> NoticeOut:
         """When and how the persons were informed (Art. 34)."""
         return _out(cases.record_act(*at, "gdpr_data_subjects", data, strict=True))
+
+    @_post("/acts/{key:str}", "api_notice_act", OTHER_ACT_SCHEMA)
+    @in_thread
+    def record_other_act(self, at: At, key: FromPath[str], data: Body) -> NoticeOut:
+        """The notification to an authority (gdpr_authority, uk_gdpr_authority: notified_at,
+        reference), a report to the CSIRT (nis2_early_warning, nis2_notification, nis2_final_report)
+        or to the competent authority under DORA (dora_initial, dora_intermediate,
+        dora_final), or when the incident was classified as major under DORA
+        (dora_classified, field classified_at): when (made_at), and its reference. Each
+        starts or meets a clock; recording it again corrects it. 404 for another key."""
+        if key not in OTHER_ACTS:
+            raise NotFound()
+        return _out(cases.record_act(*at, key, data, strict=True))
 
     @_post("/withdraw", "api_notice_withdraw", WITHDRAW_SCHEMA, WITHDRAW_CONFLICT)
     @in_thread

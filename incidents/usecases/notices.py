@@ -37,6 +37,7 @@ from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.usecases.incidents import for_staff
 from notify.assessment import LEVELS, assess, assessment_of
+from notify.obligations import own_authority_act
 
 LETTER_FORMATS = ("pdf", "txt")
 Id = uuid.UUID
@@ -383,6 +384,9 @@ def override_assessment(
     return _officers_act(engine, user, incident_id, slug, act)
 
 
+OWN_AUTHORITY = "authority"  # record_act's key for the controller's own authority's act
+
+
 def record_act(
     engine: Engine,
     user: CurrentUser,
@@ -395,11 +399,14 @@ def record_act(
 ) -> Found:
     """The act that meets duty ``key`` (the authority notified, the persons informed, a
     NIS2 report): when, and its reference or channel. Recording it again corrects it."""
-    if key not in ACT_FIELDS:
+    if key not in ACT_FIELDS and key != OWN_AUTHORITY:
         raise NotFound()
-    time_field = ACT_FIELDS[key][0]
+    time_field = ACT_FIELDS[own_authority_act("NL") if key == OWN_AUTHORITY else key][0]
 
     def act(session: Session, found: Found) -> None:
+        nonlocal key
+        if key == OWN_AUTHORITY:  # the API's "authority notified": its own authority's act
+            key = own_authority_act(found.org.country)
         earliest = found.incident.discovered_at
         result = validate_act(key, raw, now=utcnow(), earliest=earliest, strict=strict)
         _valid(result.errors)

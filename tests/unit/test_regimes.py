@@ -95,9 +95,14 @@ def test_uk_gdpr_for_a_gb_controller(delivered: datetime, due_local: datetime) -
 
 def test_a_gb_controller_with_persons_in_the_eu_owes_both() -> None:
     delivered = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    uk = ControllerFacts("payroll", country="GB", eu_persons=True, notice_delivered_at=delivered)
+    uk = ControllerFacts(
+        "payroll", country="GB", eu_persons=True, notice_delivered_at=delivered,
+        authority="gb_ico", gdpr_authorities=("fr_cnil", "ie_dpc"),
+    )  # fmt: skip
     found = duties(uk, delivered)
     assert found["uk_gdpr_authority"].due_at == found["gdpr_authority"].due_at
+    assert found["uk_gdpr_authority"].authority == "gb_ico"
+    assert found["gdpr_authority"].authority == "fr_cnil,ie_dpc", "each where persons live"
 
 
 # --- the Omnibus: off unless a date is set; then by the day the controller became aware ---

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import stat
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,22 @@ def test_two_factor_is_required_of_admins_unless_set_otherwise() -> None:
     both = Settings.from_env({**base, "BREACHDESK_REQUIRE_2FA": " staff , admin "})
     assert both.require_2fa == {"staff", "admin"}
     assert Settings.from_env({**base, "BREACHDESK_REQUIRE_2FA": ""}).require_2fa == set()
+
+
+@pytest.mark.parametrize("raw", ["2027-13-01", "1 January 2027", "2027-1-1", "99999-01-01"])
+def test_a_bad_omnibus_date_is_named(raw: str) -> None:
+    with pytest.raises(SettingsError, match="BREACHDESK_GDPR_OMNIBUS_FROM"):
+        Settings.from_env({"BREACHDESK_SECRET_KEY": "s" * 40, "BREACHDESK_GDPR_OMNIBUS_FROM": raw})
+
+
+def test_the_omnibus_is_off_unless_a_date_is_set() -> None:
+    base = {"BREACHDESK_SECRET_KEY": "s" * 40}
+    assert Settings.from_env(base).gdpr_omnibus_from is None
+    assert (
+        Settings.from_env({**base, "BREACHDESK_GDPR_OMNIBUS_FROM": " "}).gdpr_omnibus_from is None
+    )
+    on = Settings.from_env({**base, "BREACHDESK_GDPR_OMNIBUS_FROM": "2027-07-01"})
+    assert on.gdpr_omnibus_from == date(2027, 7, 1)
 
 
 def test_password_hashing() -> None:
