@@ -285,7 +285,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if settings.clock_offset_seconds:
         clock.set_offset(timedelta(seconds=settings.clock_offset_seconds))
     engine = make_engine(settings.database_url, hide_parameters=True)
-    environment = build_environment(settings.zone)
+    environment = build_environment(settings.zone, follow_reader=True)
     template_engine = JinjaTemplateEngine.from_environment(environment)
     template_engine.register_template_callable("current_user", current_user)
     template_engine.register_template_callable("get_flashes", get_flashes)

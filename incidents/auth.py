@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from incidents import held, service
 from incidents.db import session_scope
+from incidents.i18n import reader_zone
 from incidents.logs import get_logger
 from incidents.models import (
     ApiToken,
@@ -124,6 +125,7 @@ _PRINCIPAL_FIELDS = {
     "organisation_name": col(Organisation.name).label("org_name"),
     "organisation_kind": col(Organisation.kind),
     "two_factor": col(User.totp_enabled_at).is_not(None).label("two_factor"),
+    "organisation_timezone": col(Organisation.timezone).label("org_timezone"),
 }
 
 
@@ -317,6 +319,9 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             connection.scope["session"] = {}
             raise NotAuthorizedException("The session has ended")
         _second_factor_first(connection, user)
+        # The pages show this reader's times in its zone: an officer's controller's.
+        settings_zone = connection.app.state["settings"].timezone
+        reader_zone.set(user.organisation_timezone if user.is_officer else settings_zone)
         return AuthenticationResult(user=user, auth=user.session_id_hash)
 
 

@@ -23,6 +23,9 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 
 current_language: ContextVar[str] = ContextVar("current_language", default="nl")
+# The time zone the pages of this request show times in (an officer's: its controller's);
+# None: the instance's (BREACHDESK_TIMEZONE).
+reader_zone: ContextVar[str | None] = ContextVar("reader_zone", default=None)
 
 
 @cache

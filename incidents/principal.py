@@ -22,6 +22,7 @@ class CurrentUser:
     two_factor: bool = False  # logs in with a second factor (TOTP)
     session_id_hash: str | None = None
     token_id: int | None = None
+    organisation_timezone: str = "Europe/Amsterdam"  # an officer reads times in its zone
 
     @property
     def is_staff(self) -> bool:

@@ -48,7 +48,20 @@ def role_label(role: str) -> str:
     return labels.get(role, role)
 
 
-def build_environment(zone: ZoneInfo) -> Environment:
+def zone_of_reader(default: ZoneInfo) -> ZoneInfo:
+    """The zone this request's reader reads times in (i18n.reader_zone), or ``default``."""
+    name = i18n.reader_zone.get()
+    if not name or name == str(default):
+        return default
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return default
+
+
+def build_environment(zone: ZoneInfo, *, follow_reader: bool = False) -> Environment:
+    """The templates' environment; its times are in ``zone``, or (``follow_reader``: the
+    app's pages) in the zone of the request's reader."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -63,7 +76,7 @@ def build_environment(zone: ZoneInfo) -> Environment:
         """A datetime, or an ISO 8601 instant as stored in JSON, in the local zone."""
         if isinstance(value, str):
             value = datetime.fromisoformat(value) if value else None
-        return format_datetime(value, zone)
+        return format_datetime(value, zone_of_reader(zone) if follow_reader else zone)
 
     env.filters["localtime"] = localtime
     env.filters["span"] = timeline.span
@@ -74,7 +87,9 @@ def build_environment(zone: ZoneInfo) -> Environment:
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     env.globals["current_language"] = i18n.current_language.get
-    env.globals["timezone_name"] = str(zone)
+    env.globals["timezone_name"] = (
+        (lambda: str(zone_of_reader(zone))) if follow_reader else (lambda: str(zone))
+    )
     env.globals["role_label"] = role_label
     env.globals["LEVEL_LABELS"] = assessment.LEVEL_LABELS
     env.globals["FLAG_LABELS"] = assessment.FLAG_LABELS

@@ -74,7 +74,10 @@ def grouped(items: list[Item], controllers: int) -> list[Item]:
 
 
 def regime_label(obligation: Obligation | str) -> str:
-    """The duty's name in the current language (from an obligation or its key)."""
+    """The duty's name in the current language (from an obligation, its key, or the key of
+    an act that is no duty of its own: DORA's classification as major)."""
+    if obligation == "dora_classified":
+        return _("Classification as a major ICT-related incident under DORA")
     regime = REGIME_BY_KEY[obligation] if isinstance(obligation, str) else obligation.regime
     return regime.label_nl if current_language.get() == "nl" else regime.label_en
 

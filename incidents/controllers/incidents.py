@@ -50,6 +50,7 @@ from incidents.i18n import gettext as _
 from incidents.models import Organisation
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
+from incidents.templating import zone_of_reader
 from incidents.usecases import incidents
 from incidents.usecases import notices as incidents_notices
 from incidents.usecases import register as register_uc
@@ -78,7 +79,7 @@ def _filters(
     settings: Settings, params: Mapping[str, str]
 ) -> tuple[register.Filters, list[dict[str, Any]]]:
     try:
-        return register_uc.filters(settings.zone, params), []
+        return register_uc.filters(zone_of_reader(settings.zone), params), []
     except register.FilterError as exc:
         return register.Filters(), [{"field": exc.field, "message": str(exc)}]
 
@@ -488,7 +489,7 @@ SUMMARY_NAMES = 10  # the answers name this many controllers; the notices table 
 def _summary(
     answers: dict[str, Any], settings: Settings, names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    sections = answer_sections(answers, lang(), settings.zone, names)
+    sections = answer_sections(answers, lang(), zone_of_reader(settings.zone), names)
     for section in sections:
         for row in section["rows"]:
             lines = row["lines"]
@@ -569,7 +570,9 @@ def _names(pairs: Any) -> dict[str, str]:
 
 
 def _timeline_context(found: incidents.Deadlines, settings: Settings) -> dict[str, Any]:
-    items = timeline.build_items(found.incident, found.current, found.obligations, settings.zone)
+    items = timeline.build_items(
+        found.incident, found.current, found.obligations, zone_of_reader(settings.zone)
+    )
     return {
         "now": found.now,
         "items": items,
@@ -807,7 +810,11 @@ class IncidentController(Controller):
         context = {
             "incident": found.incident,
             "rows": answer_changes(
-                found.old_answers, found.new_answers, lang(), settings.zone, found.names
+                found.old_answers,
+                found.new_answers,
+                lang(),
+                zone_of_reader(settings.zone),
+                found.names,
             ),
             "old": found.old,
             "new": found.new,

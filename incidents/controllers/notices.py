@@ -48,6 +48,7 @@ from incidents.i18n import full_stop, ngettext
 from incidents.i18n import gettext as _
 from incidents.models import Organisation, utcnow
 from incidents.principal import CurrentUser
+from incidents.templating import zone_of_reader
 from incidents.usecases import notices as cases
 from incidents.usecases import outbox as outbox_cases
 from incidents.usecases.notices import DecisionForm, Found, InvalidFields
@@ -435,7 +436,7 @@ class NoticeController(Controller):
     ) -> Template | Redirect:
         """What the officer did to meet duty ``key``: the act's form on the notice page."""
         values = typed(data)
-        raw, date_error = act_from_form(key, values, settings.zone)
+        raw, date_error = act_from_form(key, values, zone_of_reader(settings.zone))
 
         def again(exc: Invalid) -> Template:
             found = exc.errors if isinstance(exc, InvalidFields) else []

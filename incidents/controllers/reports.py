@@ -28,6 +28,7 @@ from incidents.controllers.common import (
 from incidents.errors import Conflict
 from incidents.i18n import LANGUAGES, current_language
 from incidents.i18n import gettext as _
+from incidents.templating import zone_of_reader
 from incidents.usecases import register as register_uc
 from incidents.usecases import reports
 
@@ -101,9 +102,11 @@ def _register_report(
     try:
         lang = _language(params.get("lang"), None)
         chosen = register_uc.filters(
-            settings.zone, {**params, "sort": "discovered_oldest", "cursor": None}
+            zone_of_reader(settings.zone), {**params, "sort": "discovered_oldest", "cursor": None}
         )
-        entries = register_uc.entries(engine, user, chosen, lang=lang, zone=settings.zone)
+        entries = register_uc.entries(
+            engine, user, chosen, lang=lang, zone=zone_of_reader(settings.zone)
+        )
     except BadLanguage:
         return one_error(400, "lang", _("Use nl or en"))
     except register.FilterError as exc:
@@ -114,7 +117,11 @@ def _register_report(
     with documents.language(lang):
         period = _period_words(params.get("since"), params.get("until"))
     html = report.register_html(
-        entries, lang=lang, zone=settings.zone, period=period, organisation=user.organisation_name
+        entries,
+        lang=lang,
+        zone=zone_of_reader(settings.zone),
+        period=period,
+        organisation=user.organisation_name,
     )
     return pdf_response(report.register_pdf(html), f"register-{lang}.pdf")
 

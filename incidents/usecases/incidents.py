@@ -28,6 +28,7 @@ from incidents.i18n import gettext as _
 from incidents.models import Incident, IncidentStatus, IncidentVersion, Notice, Organisation
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
+from incidents.templating import zone_of_reader
 from notify.obligations import Obligation
 
 Pairs = list[tuple[Notice, Organisation]]
@@ -263,7 +264,7 @@ def save_step(
     bases = [] if base_version is None else [base_version]
     with _changing(engine, user, incident_id, bases) as (session, incident):
         ctx, controllers = service.filing_context(session, settings)
-        raw, read_errors = read_step(step, form, settings.zone)
+        raw, read_errors = read_step(step, form, zone_of_reader(settings.zone))
         if step.key == "controllers":
             raw, group_errors = _by_groups(incident, form, raw, controllers)
             read_errors += group_errors
@@ -512,7 +513,9 @@ def step_form(
         ctx, by_slug = service.filing_context(session, settings)
     controllers = sorted(by_slug.values(), key=lambda o: o.name.lower())
     values = (
-        fields.form_values(step, incident.answers, settings.zone) if typed is None else dict(typed)
+        fields.form_values(step, incident.answers, zone_of_reader(settings.zone))
+        if typed is None
+        else dict(typed)
     )
     if typed is None and step.key == "controllers":
         values["controller_group"] = list(incident.controller_groups)

@@ -15,6 +15,7 @@ from incidents.i18n import gettext as _
 from incidents.models import IncidentStatus
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
+from incidents.templating import zone_of_reader
 from incidents.usecases.incidents import IncidentView, view_of
 
 
@@ -50,7 +51,7 @@ def incident_report(
             raise NoSuchController(_("This incident does not affect that controller."))
         lang = language(chosen[0].language if len(chosen) == 1 else None)
         data = report.report_data(
-            session, user, incident, lang=lang, zone=settings.zone, controller=slug
+            session, user, incident, lang=lang, zone=zone_of_reader(settings.zone), controller=slug
         )
         audit.on_incident(
             session,

@@ -5,12 +5,14 @@ its persons names the ICO and none of the Dutch-only help."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
 
 from incidents.models import Notice, Organisation, OutboxMessage
+from incidents.reminders import deliver_outbox
 from tests.helpers import ADMIN, OFFICER_NORTHWIND, STAFF, PageClient
 from tests.web.notice_helpers import file_via_api, send_all
 
@@ -170,3 +172,36 @@ def test_the_letter_speaks_as_the_controller_with_the_namely_texts(
     assert "- Other data, namely shoe sizes and locker numbers" in letter
     assert "- Other, namely embarrassment among colleagues" in letter
     assert "Northwind Logistics Ltd is responsible for your data" in letter
+
+
+def test_a_uk_officer_reads_and_writes_london_time(
+    client: PageClient, api_headers, engine, settings
+) -> None:
+    """Each reader's zone: the UK controller's officer sees London time on the pages and
+    the time they type is London time; staff see the processor's zone."""
+    _move_northwind_to_the_uk(client)
+    case = file_via_api(client, api_headers(STAFF), controllers=["northwind"])
+    send_all(client, case)
+    deliver_outbox(engine, settings)
+    client.login(OFFICER_NORTHWIND)
+    base = f"/incidents/{case}/notices/northwind"
+    page = client.page(base)
+    assert "Times are shown in Europe/London." in page.text
+    assert "GMT" in page.select_one("main").text and "CET" not in page.select_one("main").text
+    london = datetime.now(ZoneInfo("Europe/London")) - timedelta(minutes=5)
+    form = {
+        "uk_gdpr_authority-notified_at-day": str(london.day),
+        "uk_gdpr_authority-notified_at-month": str(london.month),
+        "uk_gdpr_authority-notified_at-year": str(london.year),
+        "uk_gdpr_authority-notified_at-time": f"{london:%H:%M}",
+        "uk_gdpr_authority-reference": "ICO-000123",
+    }
+    assert client.submit(f"{base}/acts/uk_gdpr_authority", form).status_code == 303
+    client.submit("/logout")
+    body = client.get(f"/api/v1/incidents/{case}", headers=api_headers(STAFF)).json()
+    (ico,) = [o for o in body["obligations"] if o["key"] == "uk_gdpr_authority"]
+    written = london.replace(second=0, microsecond=0).astimezone(UTC)
+    assert ico["status"] == "met" and ico["met_at"] == written.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ico["authority"] == "gb_ico" and ico["regime"] == "uk_gdpr"
+    client.login(STAFF)
+    assert "Times are shown in Europe/Amsterdam." in client.page(base).text
