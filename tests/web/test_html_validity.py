@@ -262,6 +262,21 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     bad_invite = {"email": "nobody", "name": "", "role": "officer", "org": ""}
     pages.post("invitation with errors", admin, "/admin/invitations/", bad_invite)
     pages.get("a link that no longer works", visitor, "/invitations/" + "x" * 43, 404)
+    # Issue 17: Acme becomes a DORA entity under the Irish authority; its pages then show
+    # the DORA warning, question and acts. A refused combination keeps the input.
+    settings_form = {
+        "name": "Acme Retail B.V.", "contract_hours": "24", "language": "nl",
+        "emails": "privacy@acme.example", "country": "NL", "timezone": "Europe/Amsterdam",
+        "authority": "ie_dpc",
+    }  # fmt: skip
+    no_dora = {**settings_form, "dora_no_weekend_relief": "yes"}
+    pages.post(
+        "organisation form, relief without DORA", admin, "/admin/organisations/acme", no_dora
+    )
+    _sent(admin, "/admin/organisations/acme", {**settings_form, "dora": "yes"})
+    pages.get("organisation under DORA with its warning", admin, "/organisations/acme")
+    pages.get("decision form (DORA)", officer, f"{notice}/decision")
+    pages.get("notice with DORA's acts (officer)", officer, notice)
     return pages
 
 
