@@ -617,6 +617,20 @@ OTHER_AUTHORITIES = Field(
     per_controller=_other_authorities,
 )
 
+# The timeline: the same fields in both forms.
+TIMELINE: tuple[Field, ...] = (
+    _q("occurred_kind", Text("When did the breach take place?", "Wanneer vond de inbreuk plaats?")),
+    _q("occurred_on"),
+    _q("occurred_from"),
+    _q("occurred_until"),
+    _q("ongoing"),
+    _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
+    NOTIFIED_BY_PROCESSOR,
+    AWARE,
+    AUTHORITY_NOTIFIED,
+    DELAY_REASONS,
+)
+
 AP_FORM: tuple[Section, ...] = (
     Section(
         "about",
@@ -631,21 +645,7 @@ AP_FORM: tuple[Section, ...] = (
     Section(
         "timeline",
         Text("3. Timeline", "3. Tijdlijn"),
-        (
-            _q(
-                "occurred_kind",
-                Text("When did the breach take place?", "Wanneer vond de inbreuk plaats?"),
-            ),
-            _q("occurred_on"),
-            _q("occurred_from"),
-            _q("occurred_until"),
-            _q("ongoing"),
-            _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
-            NOTIFIED_BY_PROCESSOR,
-            AWARE,
-            AUTHORITY_NOTIFIED,
-            DELAY_REASONS,
-        ),
+        TIMELINE,
     ),
     Section(
         "breach",
@@ -756,19 +756,7 @@ EDPB_FORM: tuple[Section, ...] = (
             _q("integrity_recoverable"),
             _q("availability_loss"),
             _heading(Text("Timeline", "Tijdlijn")),
-            _q(
-                "occurred_kind",
-                Text("When did the breach take place?", "Wanneer vond de inbreuk plaats?"),
-            ),
-            _q("occurred_on"),
-            _q("occurred_from"),
-            _q("occurred_until"),
-            _q("ongoing"),
-            _q("discovered_at", Text("Discovered by the processor", "Ontdekt door de verwerker")),
-            NOTIFIED_BY_PROCESSOR,
-            AWARE,
-            AUTHORITY_NOTIFIED,
-            DELAY_REASONS,
+            *TIMELINE,
             _heading(Text("Personal data concerned", "Betrokken persoonsgegevens")),
             _q("data_types"),
             _q("special_categories"),

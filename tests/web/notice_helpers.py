@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from incidents.models import Notice, Organisation
 from tests.factories import complete_answers
-from tests.helpers import STAFF, PageClient
+from tests.helpers import ADMIN, STAFF, PageClient
 
 
 def file_via_api(client: PageClient, headers: dict[str, str], **changes) -> str:
@@ -41,3 +41,26 @@ def pdf_text(data: bytes) -> str:
     """A PDF's text, whitespace made single spaces."""
     reader = PdfReader(io.BytesIO(data))
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def settings_of(client: PageClient, slug: str) -> dict[str, str]:
+    """A controller's settings as its admin form shows them (the administrator logged in)."""
+    form = client.page(f"/admin/organisations/{slug}")
+    chosen = form.select_one("#country option[selected]")
+    return {
+        "name": form.select_one("#name")["value"],
+        "language": form.select_one("#language option[selected]")["value"],
+        "emails": form.select_one("#emails").get_text(),
+        "contract_hours": form.select_one("#contract_hours")["value"],
+        "country": chosen["value"] if chosen else "",
+        "timezone": form.select_one("#timezone")["value"],
+    }
+
+
+def move_northwind_to_the_uk(client: PageClient) -> None:
+    """The administrator moves the demo controller Northwind to GB (only the country is
+    changed: the zone shown, Amsterdam's, follows it to London's)."""
+    client.login(ADMIN)
+    values = {**settings_of(client, "northwind"), "country": "GB"}
+    assert client.submit("/admin/organisations/northwind", values).status_code == 303
+    client.submit("/logout")

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from incidents.models import Notice, Organisation, OutboxMessage
 from incidents.reminders import deliver_outbox
 from tests.helpers import ADMIN, OFFICER_NORTHWIND, STAFF, PageClient
-from tests.web.notice_helpers import file_via_api, send_all
+from tests.web.notice_helpers import file_via_api, move_northwind_to_the_uk, send_all, settings_of
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -22,27 +22,6 @@ pytestmark = pytest.mark.usefixtures("demo")
 def _org(engine, slug: str) -> Organisation:
     with Session(engine) as session:
         return session.exec(select(Organisation).where(Organisation.slug == slug)).one()
-
-
-def _settings_of(client: PageClient, slug: str) -> dict[str, str]:
-    form = client.page(f"/admin/organisations/{slug}")
-    chosen = form.select_one("#country option[selected]")
-    return {
-        "name": form.select_one("#name")["value"],
-        "language": form.select_one("#language option[selected]")["value"],
-        "emails": form.select_one("#emails").get_text(),
-        "contract_hours": form.select_one("#contract_hours")["value"],
-        "country": chosen["value"] if chosen else "",
-        "timezone": form.select_one("#timezone")["value"],
-    }
-
-
-def _move_northwind_to_the_uk(client: PageClient) -> None:
-    client.login(ADMIN)
-    # Only the country is changed: the zone shown (Amsterdam's) follows it to London's.
-    values = {**_settings_of(client, "northwind"), "country": "GB"}
-    assert client.submit("/admin/organisations/northwind", values).status_code == 303
-    client.submit("/logout")
 
 
 def test_the_administrator_sets_the_country_and_time_zone(client: PageClient, engine) -> None:
@@ -74,7 +53,7 @@ def test_the_administrator_sets_the_country_and_time_zone(client: PageClient, en
     page = client.page("/organisations/harbour")
     assert "United Kingdom (GB)" in page.text and "Europe/London" in page.text
     # Changed on the settings page; the change is audited with the fields named.
-    values = {**_settings_of(client, "harbour"), "timezone": "Europe/Dublin"}
+    values = {**settings_of(client, "harbour"), "timezone": "Europe/Dublin"}
     assert client.submit("/admin/organisations/harbour", values).status_code == 303
     assert _org(engine, "harbour").timezone == "Europe/Dublin"
 
@@ -82,7 +61,7 @@ def test_the_administrator_sets_the_country_and_time_zone(client: PageClient, en
 def test_a_uk_controllers_notice_gives_london_time_from_delivery(
     client: PageClient, api_headers, engine
 ) -> None:
-    _move_northwind_to_the_uk(client)
+    move_northwind_to_the_uk(client)
     staff = api_headers(STAFF)
     incident_id = file_via_api(client, staff, controllers=["northwind"])
     send_all(client, incident_id)
@@ -108,7 +87,7 @@ def test_the_letter_to_uk_persons_names_the_ico_and_no_dutch_help(
     before = client.page(f"/incidents/{dutch_case}/notices/northwind/letter").select_one("#letter")
     assert "Autoriteit Persoonsgegevens" in before.text and "(CMI)" in before.text
     client.submit("/logout")
-    _move_northwind_to_the_uk(client)
+    move_northwind_to_the_uk(client)
     uk_case = file_via_api(client, staff, **identity)
     send_all(client, uk_case)
     client.login(OFFICER_NORTHWIND)
@@ -179,7 +158,7 @@ def test_a_uk_officer_reads_and_writes_london_time(
 ) -> None:
     """Each reader's zone: the UK controller's officer sees London time on the pages and
     the time they type is London time; staff see the processor's zone."""
-    _move_northwind_to_the_uk(client)
+    move_northwind_to_the_uk(client)
     case = file_via_api(client, api_headers(STAFF), controllers=["northwind"])
     send_all(client, case)
     deliver_outbox(engine, settings)

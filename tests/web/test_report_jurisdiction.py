@@ -11,8 +11,13 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import ADMIN, OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
-from tests.web.notice_helpers import file_via_api, pdf_text, send_all
+from tests.helpers import OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
+from tests.web.notice_helpers import (
+    file_via_api,
+    move_northwind_to_the_uk,
+    pdf_text,
+    send_all,
+)
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -38,26 +43,6 @@ AP_SECTIONS = (
 )
 RECORD_EN = "Record of a personal data breach (Art. 33(5) GDPR)"
 RECORD_NL = "Registratie van een datalek (art. 33 lid 5 AVG)"
-
-
-def _settings_of(client: PageClient, slug: str) -> dict[str, str]:
-    form = client.page(f"/admin/organisations/{slug}")
-    chosen = form.select_one("#country option[selected]")
-    return {
-        "name": form.select_one("#name")["value"],
-        "language": form.select_one("#language option[selected]")["value"],
-        "emails": form.select_one("#emails").get_text(),
-        "contract_hours": form.select_one("#contract_hours")["value"],
-        "country": chosen["value"] if chosen else "",
-        "timezone": form.select_one("#timezone")["value"],
-    }
-
-
-def _move_northwind_to_the_uk(client: PageClient) -> None:
-    client.login(ADMIN)
-    values = {**_settings_of(client, "northwind"), "country": "GB"}
-    assert client.submit("/admin/organisations/northwind", values).status_code == 303
-    client.submit("/logout")
 
 
 def _report(client: PageClient, headers: dict[str, str], incident_id: str, query: str) -> bytes:
@@ -113,7 +98,7 @@ def test_the_report_for_the_ap_keeps_the_ap_form_and_names_the_concerned_authori
 def test_a_uk_controllers_report_follows_the_edpb_structure_for_the_ico(
     client: PageClient, api_headers
 ) -> None:
-    _move_northwind_to_the_uk(client)
+    move_northwind_to_the_uk(client)
     staff = api_headers(STAFF)
     incident_id = file_via_api(client, staff, controllers=["northwind"], countries=["BE", "DE"])
     send_all(client, incident_id)
@@ -156,7 +141,7 @@ def test_a_uk_controllers_report_follows_the_edpb_structure_for_the_ico(
 def test_a_report_for_controllers_under_different_authorities_is_for_all_of_them(
     client: PageClient, api_headers
 ) -> None:
-    _move_northwind_to_the_uk(client)
+    move_northwind_to_the_uk(client)
     staff = api_headers(STAFF)
     incident_id = file_via_api(client, staff, controllers=["acme", "northwind"])
     send_all(client, incident_id)
