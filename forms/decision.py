@@ -195,7 +195,13 @@ DECISION_KEYS = set(DECISION_ORDER)
 
 
 def validate_decision(
-    raw: Mapping[str, Any], *, nis2: bool, late: bool, strict: bool = False, dora: bool = False
+    raw: Mapping[str, Any],
+    *,
+    nis2: bool,
+    late: bool,
+    strict: bool = False,
+    dora: bool = False,
+    authority_hours: int | None = None,
 ) -> DecisionResult:
     """The decision as stored on the notice, or every problem.
 
@@ -247,7 +253,7 @@ def validate_decision(
         major = False if dora else None
     late_reason = _text_field(raw, "late_reason", errors, required=False, limit=REASON_MAX)
     if late and notify and not late_reason:
-        hours = regime_hours("gdpr_authority")
+        hours = authority_hours or regime_hours("gdpr_authority")
         errors.append(FieldError("late_reason", "late_reason_required", {"hours": hours}))
     decision = {
         "is_breach": is_breach,

@@ -83,7 +83,7 @@ def create_organisation(
     name: str,
     kind: str,
     contract_hours: int | str | None = None,
-    language: str = "nl",
+    language: str = "",
     emails: Iterable[str] = (),
     regimes: Iterable[str] = (),
     country: str = DEFAULT_COUNTRY,
@@ -96,6 +96,7 @@ def create_organisation(
     place = read_place(country, timezone, problems)
     flags = read_regimes(regimes, problems)
     lead = read_authority(authority, problems)
+    language = language or ("nl" if place[0] == "NL" else "en")  # left out: the country's
     slug = slug.strip().lower()
     name = name.strip()
     email_list = parse_emails(emails)

@@ -317,7 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--kind", required=True, choices=[k.value for k in OrgKind])
     p.add_argument("--contract-hours", type=_positive_int, default=None)
-    p.add_argument("--language", choices=["nl", "en"], default="nl")
+    p.add_argument(
+        "--language",
+        choices=["nl", "en"],
+        default="",
+        help="of its notices and letters (nl in the Netherlands, en elsewhere when left out)",
+    )
     p.add_argument("--email", action="append", help="notification address (repeatable)")
     p.add_argument("--nis2", action="store_true", help="the same as --regime nis2")
     p.add_argument(

@@ -37,9 +37,10 @@ from incidents.accounts import (
     read_hours,
     read_regimes,
 )
+from incidents.csvfile import FORMULA_START
 from incidents.errors import Conflict, Invalid, Problem
 from incidents.i18n import gettext as _
-from incidents.jurisdiction import countries, zones
+from incidents.jurisdiction import countries, zones, zones_of
 from incidents.models import Organisation, OrgKind
 
 COLUMNS = (
@@ -68,8 +69,6 @@ SETTINGS = (
     "groups",
 )  # fmt: skip
 DEFAULTS: dict[str, Any] = {"language": "nl", "country": "NL", "timezone": "Europe/Amsterdam"}
-# A spreadsheet runs a cell that starts with one of these: the export puts a ' before it.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -308,6 +307,7 @@ def plan(session: Session, rows: Iterable[Row]) -> Plan:
             }
         )  # fmt: skip
         after = {**before, **row.values}
+        _place_defaults(after, before, row.values, new=org is None)
         flagged: list[Problem] = []
         read_regimes([flag for flag in FLAGS if after[flag]], flagged)
         if flagged:  # without weekend relief, but not under DORA
@@ -368,6 +368,20 @@ def apply(
     return found
 
 
+def _place_defaults(
+    after: dict[str, Any], before: dict[str, Any], given: dict[str, Any], *, new: bool
+) -> None:
+    """A country given without a time zone brings its main zone (a new controller, or one
+    that moves and kept its old zone); a new controller without a language gets Dutch in
+    the Netherlands and English elsewhere."""
+    country = after["country"]
+    moved = new or country != before["country"]
+    if "country" in given and "timezone" not in given and moved and zones_of(country):
+        after["timezone"] = zones_of(country)[0]
+    if new and "language" not in given:
+        after["language"] = "nl" if country == "NL" else "en"
+
+
 def _set(org: Organisation, values: dict[str, Any]) -> None:
     org.name, org.language = values["name"], values["language"]
     org.country, org.timezone = values["country"], values["timezone"]
@@ -417,5 +431,4 @@ def to_csv(orgs: Iterable[Organisation]) -> str:
     return out.getvalue()
 
 
-def _safe(value: str) -> str:
-    return "'" + value if value[:1] in FORMULA_START else value
+_safe = csvfile.safe_cell

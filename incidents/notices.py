@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, or_, update
@@ -44,7 +44,13 @@ from incidents.models import (
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from notify import assessment
-from notify.obligations import Obligation, evaluate, own_authority_act
+from notify.obligations import (
+    Obligation,
+    authority_rows,
+    evaluate,
+    own_authority_act,
+    regime_hours,
+)
 
 
 class NoticeError(Conflict, ValueError):
@@ -656,9 +662,23 @@ def delay_unexplained(
         ),
         None,
     )
-    if duty is None or duty.due_at is None or (duty.met_at or now) <= duty.due_at:
+    if duty is None:
+        return False
+    due = duty.due_at
+    if due is None and notice.delivered_at is not None:  # the Omnibus's, before a decision
+        due = notice.delivered_at + timedelta(hours=authority_hours(org, notice.delivered_at))
+    if due is None or (duty.met_at or now) <= due:
         return False
     return not duty.late_reason
+
+
+def authority_hours(org: Organisation, aware_at: datetime) -> int:
+    """The hours of the controller's duty to notify its own authority, as in force when
+    it became aware (72; the Omnibus's 96)."""
+    act = own_authority_act(org.country)
+    rows = authority_rows(org.country, org.timezone, aware_at)
+    own = [r.hours for r in rows if r.met_by == act and isinstance(r.hours, int)]
+    return own[0] if own else regime_hours("gdpr_authority")
 
 
 # --- questions and answers -----------------------------------------------------------------

@@ -360,7 +360,9 @@ def _reminder(
     duty = regime.label_nl if language == "nl" else regime.label_en
     reference = incident.reference or DRAFT.get(language)
     state = THRESHOLD_TEXT[stage].get(language)
-    due = format_datetime(obligation.due_at, settings.zone, language) if obligation.due_at else ""
+    # The controller's own duties to it in its zone; ours (to the staff) in the processor's.
+    zone = documents.zone_of(org) if regime.party.startswith("controller") else settings.zone
+    due = format_datetime(obligation.due_at, zone, language) if obligation.due_at else ""
     body = REMINDER_BODY.get(language).format(
         state=state,
         duty=duty,

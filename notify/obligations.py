@@ -98,6 +98,16 @@ class Decision:
         )
 
     @property
+    def notify_if_high_risk(self) -> bool | None:
+        """Under the Omnibus, whether the controller notifies: its decision to notify (it
+        judges a high risk likely), else whether it judged a high risk to the persons."""
+        if self.is_breach is False:
+            return False
+        if self.notify_authority is not None:
+            return self.notify_authority
+        return self.high_risk
+
+    @property
     def high_risk(self) -> bool | None:
         """Whether the controller judged a high risk to the persons likely: it informs them,
         or would but for an Art. 34(3) ground."""
@@ -453,7 +463,7 @@ def _if_high_risk(controller: ControllerFacts) -> bool | None:
 
 def _if_high_risk_likely(controller: ControllerFacts) -> bool | None:
     decision = controller.decision
-    return None if decision is None else decision.high_risk
+    return None if decision is None else decision.notify_if_high_risk
 
 
 def _flagged(answer: Callable[[Decision], bool | None]) -> Applicability:
@@ -470,13 +480,21 @@ def _flagged(answer: Callable[[Decision], bool | None]) -> Applicability:
 
 
 _major = _flagged(lambda d: d.dora_major)
+
+
+def _classified(controller: ControllerFacts) -> bool | None:
+    """A classification as major on record makes a DORA incident major, unless the
+    decision says it is not (or not a breach at all)."""
+    return True if "dora_classified" in controller.acts else None
+
+
 APPLIES: dict[str, Applicability] = {
     "always": lambda controller: True,
     "unless_no_risk": _unless_no_risk,
     "if_high_risk": _if_high_risk,
     "if_high_risk_likely": _if_high_risk_likely,
     "nis2_significant": _flagged(lambda d: d.nis2_significant),
-    "dora_major": lambda c: True if "dora_classified" in c.acts else _major(c),
+    "dora_major": lambda c: _major(c) if _major(c) is False else _major(c) or _classified(c),
 }
 # Which controllers a row concerns at all (rows that do not concern one are not its duties).
 WHERE: dict[str, Callable[[ControllerFacts], bool]] = {
@@ -547,11 +565,17 @@ def _due(
         aware = _start_event(regime.aware_event, incident, controller)
         if aware is not None:
             due = min(due, aware.astimezone(UTC) + timedelta(hours=regime.cap_hours))
+    return _relieved(regime, controller, due)
+
+
+def _relieved(regime: Regime, controller: ControllerFacts, due: datetime | None) -> datetime | None:
+    """DORA's weekend and holiday relief, where the row has it and the entity is not
+    excluded from it (the final report always has it)."""
     relief = regime.weekend_relief and (
         regime.relief_always or not controller.dora_no_weekend_relief
     )
     if due is not None and relief:
-        due = next_working_noon(due, controller.country, controller.zone)
+        return next_working_noon(due, controller.country, controller.zone)
     return due
 
 
@@ -694,9 +718,18 @@ def _evaluate_one(
     if applies is False:
         return made(None, None, "not_applicable")
     start = _start_event(regime.starts_at, incident, controller)
+    aware = _start_event(regime.aware_event, incident, controller)
+    outer = start is None and applies and regime.cap_hours is not None and aware is not None
+    if outer and aware is not None and regime.cap_hours is not None:
+        # Owed, its start not on record (DORA: major, the classification's time not
+        # recorded): the outer limit after awareness still runs.
+        start = aware
     if start is None or applies is None:
         return made(None, None, "pending")
-    due = _due(regime, start, controller, incident)
+    if outer and regime.cap_hours is not None:
+        due = _relieved(regime, controller, due_after(start, regime.cap_hours))
+    else:
+        due = _due(regime, start, controller, incident)
     met = _met_at(regime, controller)
     if met is not None:
         late = due is not None and met > due

@@ -375,3 +375,23 @@ def test_create_org_with_regimes_and_an_authority(cli, engine) -> None:
     )  # fmt: skip
     assert code == 2 and "usage:" in err
     assert _count(engine, Organisation) == 3
+
+
+@pytest.mark.usefixtures("orgs")
+def test_a_controller_abroad_gets_its_countrys_zone_and_english(cli, engine, tmp_path) -> None:
+    """Issue 17: left out, the language follows the country (Dutch only in NL) and the
+    time zone the country's main one, on the command line and in the import alike."""
+    code, _, err = cli(
+        "create-org", "--slug", "payroll-uk", "--name", "Payroll", "--kind", "controller",
+        "--country", "GB",
+    )  # fmt: skip
+    assert code == 0, err
+    rows = tmp_path / "controllers.csv"
+    rows.write_text("slug,name,country\nlab-dublin,Lab Dublin,IE\nzorg-nl,Zorg,NL\n", "utf-8")
+    code, _, err = cli("import-controllers", str(rows))
+    assert code == 0, err
+    with Session(engine) as session:
+        found = {o.slug: (o.language, o.timezone) for o in session.exec(select(Organisation)).all()}
+    assert found["payroll-uk"] == ("en", "Europe/London")
+    assert found["lab-dublin"] == ("en", "Europe/Dublin")
+    assert found["zorg-nl"] == ("nl", "Europe/Amsterdam")

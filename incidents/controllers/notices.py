@@ -43,7 +43,7 @@ from incidents.controllers.common import (
     typed,
 )
 from incidents.controllers.incidents import ON_INCIDENT, It, incident_page_again
-from incidents.errors import Invalid
+from incidents.errors import Invalid, NotFound
 from incidents.i18n import full_stop, ngettext
 from incidents.i18n import gettext as _
 from incidents.models import Organisation, utcnow
@@ -152,10 +152,10 @@ def _decision_template(
 def _authority_duty(org: Organisation, delivered_at: datetime | None) -> dict[str, Any]:
     """The hours of the controller's duty to notify its authority, and whether it is the
     Omnibus's (only a likely high risk), as in force when the notice reached it."""
-    rows = authority_rows(org.country, org.timezone, delivered_at or utcnow())
-    hours = next((r.hours for r in rows if isinstance(r.hours, int)), None)
+    aware = delivered_at or utcnow()
+    rows = authority_rows(org.country, org.timezone, aware)
     return {
-        "authority_hours": hours or regime_hours("gdpr_authority"),
+        "authority_hours": notices.authority_hours(org, aware),
         "omnibus": any(r.law == "gdpr_omnibus" for r in rows),
     }
 
@@ -435,6 +435,8 @@ class NoticeController(Controller):
         self, request: AnyRequest, settings: Config, at: At, key: FromPath[str], data: Form
     ) -> Template | Redirect:
         """What the officer did to meet duty ``key``: the act's form on the notice page."""
+        if key not in ACT_FIELDS:
+            raise NotFound()
         values = typed(data)
         raw, date_error = act_from_form(key, values, zone_of_reader(settings.zone))
 

@@ -361,7 +361,10 @@ def decide(
     def act(session: Session, found: Found) -> None:
         late = _late(session, user, found)
         org = found.org
-        result = validate_decision(raw, nis2=org.nis2, dora=org.dora, late=late, strict=strict)
+        hours = notices.authority_hours(org, found.notice.delivered_at or utcnow())
+        result = validate_decision(
+            raw, nis2=org.nis2, dora=org.dora, late=late, strict=strict, authority_hours=hours
+        )
         _valid(result.errors)
         notices.decide(session, found.notice, found.org, user, result.decision, result.late_reason)
 

@@ -145,9 +145,16 @@ def test_the_omnibus_from_its_date() -> None:
     low = ControllerFacts(
         "acme",
         notice_delivered_at=after,
-        decision=Decision(is_breach=True, notify_authority=True, inform_data_subjects=False),
+        decision=Decision(is_breach=True, notify_authority=False, inform_data_subjects=False),
     )
     assert duties(low, after)["gdpr_omnibus_authority"].status == "not_applicable"
+    # Its decision to notify is its judgement that a high risk is likely.
+    notify = ControllerFacts(
+        "acme",
+        notice_delivered_at=after,
+        decision=Decision(is_breach=True, notify_authority=True, inform_data_subjects=False),
+    )
+    assert duties(notify, after)["gdpr_omnibus_authority"].status == "open"
 
 
 @pytest.mark.usefixtures("omnibus")
@@ -298,6 +305,23 @@ def test_dora_final_one_month_with_relief_even_for_excluded_entities() -> None:
         dora(delivered, delivered, dora_initial=delivered, dora_intermediate=plain), plain
     )
     assert found["dora_final"].due_at == ams(2026, 11, 10, 9, 0)
+
+
+def test_dora_major_without_a_classification_time_still_has_its_outer_limit() -> None:
+    tuesday = ams(2026, 12, 1, 8, 0)
+    found = duties(dora(tuesday, None), tuesday)
+    assert found["dora_initial"].status == "open"
+    assert found["dora_initial"].due_at == ams(2026, 12, 2, 8, 0), "24 hours after awareness"
+
+
+def test_a_later_no_outweighs_a_recorded_classification() -> None:
+    tuesday = ams(2026, 12, 1, 8, 0)
+    minor = ControllerFacts(
+        "bank", dora=True, notice_delivered_at=tuesday,
+        decision=Decision(is_breach=True, dora_major=False),
+        acts={"dora_classified": tuesday + timedelta(hours=1)},
+    )  # fmt: skip
+    assert duties(minor, tuesday)["dora_initial"].status == "not_applicable"
 
 
 def test_dora_not_major_and_not_flagged() -> None:
