@@ -53,3 +53,12 @@ def _delimiter(header: str) -> str:
         if candidate in header:
             return candidate
     return ","
+
+
+# A spreadsheet runs a cell that starts with one of these: an export puts a ' before it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """A cell of an exported CSV that a spreadsheet shows as text, never runs."""
+    return "'" + value if value[:1] in FORMULA_START else value

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get
-from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.exceptions import ClientException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Stream, Template
 from litestar.types import ControllerRouterHandler
 
+from forms.values import clean_text, whole_number
+from incidents import audit
 from incidents.auth import staff_only
 from incidents.clock import now
 from incidents.controllers.common import Db, Principal, in_thread
+from incidents.i18n import gettext as _
 from incidents.timeline import alike, together
+from incidents.usecases import audit as audit_cases
 from incidents.usecases import dashboard, organisations
 
 
@@ -73,4 +78,66 @@ class OrganisationController(Controller):
         return Template("organisations/detail.html", context={"org": org, "users": users})
 
 
-handlers: list[ControllerRouterHandler] = [healthz, HomeController, OrganisationController]
+def _trail_filter(incident: str, person: str, action: str) -> audit.TrailFilter:
+    return audit.TrailFilter(clean_text(incident), clean_text(person), clean_text(action))
+
+
+def _before(raw: str) -> int | None:
+    """The cursor of an older page: an act's id; anything else is refused (400)."""
+    if not raw:
+        return None
+    found = whole_number(raw)
+    if found is None or found < 1 or found > 2**63 - 1:
+        raise ClientException(_("The page link is damaged: start from the first page."))
+    return found
+
+
+Text200 = Annotated[str, QueryParameter(max_length=200)]
+
+
+class AuditController(Controller):
+    """The audit trail: every act of every person (and of the system), the latest first."""
+
+    path = "/audit"
+    guards = [staff_only]
+
+    @get("/", name="audit_trail")
+    @in_thread
+    def trail(
+        self,
+        engine: Db,
+        incident: Text200 = "",
+        person: Text200 = "",
+        action: Annotated[str, QueryParameter(max_length=64)] = "",
+        before: Annotated[str, QueryParameter(max_length=20)] = "",
+    ) -> Template:
+        """Filtered by a part of an incident's reference, a part of a person's name or
+        address, and one action; 100 to a page, older ones by the link at the end."""
+        wanted = _trail_filter(incident, person, action)
+        found = audit_cases.page(engine, wanted, _before(before))
+        context = {"found": found, "wanted": wanted, "before": before}
+        return Template("audit/trail.html", context=context)
+
+    @get("/trail.csv", name="audit_trail_csv", sync_to_thread=False)
+    def trail_csv(
+        self,
+        engine: Db,
+        incident: Text200 = "",
+        person: Text200 = "",
+        action: Annotated[str, QueryParameter(max_length=64)] = "",
+    ) -> Stream:
+        """Every act matching the filters, as CSV (times in UTC)."""
+        wanted = _trail_filter(incident, person, action)
+        return Stream(
+            audit_cases.csv_lines(engine, wanted),  # Litestar iterates it in a thread
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="audit-trail.csv"'},
+        )
+
+
+handlers: list[ControllerRouterHandler] = [
+    healthz,
+    HomeController,
+    OrganisationController,
+    AuditController,
+]

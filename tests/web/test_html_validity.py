@@ -136,6 +136,8 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     pages.get("notice sent (staff)", staff, notice)
     pages.get("the notice as sent", staff, f"{notice}/sent/1")
     pages.get("notices (staff)", staff, "/notices")
+    pages.get("audit trail", staff, "/audit/")
+    pages.get("audit trail, one incident's sends", staff, "/audit/?action=notice.sent&incident=INC")
     outbox = pages.get("outbox", staff, "/outbox")
     message = outbox.select_one("tbody a[href^='/outbox/']")
     assert message, "no message in the outbox"
