@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 
 from forms.values import FieldError
 from incidents import register, service
+from incidents.clock import now
 from incidents.controllers.api_common import (
     _VERSION,
     ERROR_RESPONSES,
@@ -51,6 +52,7 @@ from incidents.i18n import current_language
 from incidents.i18n import gettext as _
 from incidents.usecases import incidents
 from incidents.usecases import register as register_uc
+from incidents.usecases import statistics as statistics_cases
 
 OBLIGATION_STATUSES = ("pending", "open", "met", "overdue", "not_applicable")
 CONFLICT = ResponseSpec(Errors, description="The incident is not in a state that allows this")
@@ -297,4 +299,36 @@ def _update(
     return incident_out(view)
 
 
-handlers: list[ControllerRouterHandler] = [me, IncidentApiController]
+@get(
+    "/api/v1/statistics",
+    name="api_statistics",
+    tags=["statistics"],
+    responses=error_responses(400, 401),
+)
+@in_thread
+def statistics_api(
+    request: Request[Any, Any, Any], engine: Db, user: Principal, settings: Config
+) -> dict[str, Any]:
+    """The figures of the statistics page for the incidents discovered from ``since`` to
+    ``until`` (dates, or date-times with an offset) and, optionally, affecting
+    ``controller``: incidents, per month, by cause and kind of data, notices sent with the
+    hours from discovery (median, 90th percentile) and the share within the contract
+    hours, the decisions, the duties open now by age. An officer's are its controller's."""
+    params = request.query_params
+    wanted = {key: params.get(key) or None for key in ("since", "until", "controller")}
+    try:
+        chosen = register.make_filters(
+            settings.zone,
+            since=wanted["since"],
+            until=wanted["until"],
+            controller=wanted["controller"],
+        )
+    except register.FilterError as exc:
+        raise Reply(one_error(400, exc.field, str(exc))) from None
+    found, _controllers = statistics_cases.figures(
+        engine, user, chosen, zone=settings.zone, lang="en", now=now()
+    )
+    return found.as_json()
+
+
+handlers: list[ControllerRouterHandler] = [me, IncidentApiController, statistics_api]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -219,3 +221,16 @@ async def uploaded_text(data: dict[str, Any], max_bytes: int) -> tuple[str, list
             return "", [{"field": "file", "message": message}]
     text = data.get("csv")
     return (text if isinstance(text, str) else ""), []
+
+
+def date_field_value(value: str) -> str:
+    """The value a date field (``<input type="date">``) can hold: the filter as typed when it
+    is a valid date string (yyyy-mm-dd, a real day), else nothing, as a browser drops any
+    other value (a date-time with an offset, as the API takes, or 31 February)."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return ""
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return ""
+    return value

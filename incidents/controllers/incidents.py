@@ -6,10 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -36,6 +34,7 @@ from incidents.controllers.common import (
     Page,
     Principal,
     Req,
+    date_field_value,
     done,
     flash,
     form_problems,
@@ -84,19 +83,6 @@ def _filters(
         return register.Filters(), [{"field": exc.field, "message": str(exc)}]
 
 
-def _date_field(value: str) -> str:
-    """The value a date field (``<input type="date">``) can hold: the filter as typed when it
-    is a valid date string (yyyy-mm-dd, a real day), else nothing, as a browser drops any
-    other value (a date-time with an offset, as the API takes, or 31 February)."""
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        return ""
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return ""
-    return value
-
-
 def _register_context(
     params: dict[str, str], found: register_uc.Page, errors: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -107,7 +93,7 @@ def _register_context(
         "now": now(),
         "errors": errors,
         "params": params,
-        "dates": {key: _date_field(params.get(key, "")) for key in ("since", "until")},
+        "dates": {key: date_field_value(params.get(key, "")) for key in ("since", "until")},
         "controllers": found.controllers,
         "statuses": register.STATUSES,
         "sorts": list(register.SORTS),

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Stream, Template
+from litestar.response import Response, Stream, Template
 from litestar.types import ControllerRouterHandler
 
 from forms.values import clean_text, whole_number
-from incidents import audit
+from incidents import audit, register
 from incidents.auth import staff_only
 from incidents.clock import now
-from incidents.controllers.common import Db, Principal, in_thread
+from incidents.controllers.common import Config, Db, Principal, date_field_value, in_thread
+from incidents.i18n import current_language
 from incidents.i18n import gettext as _
+from incidents.templating import zone_of_reader
 from incidents.timeline import alike, together
 from incidents.usecases import audit as audit_cases
 from incidents.usecases import dashboard, organisations
+from incidents.usecases import statistics as statistics_cases
 
 
 @get(
@@ -135,9 +141,81 @@ class AuditController(Controller):
         )
 
 
+STATISTICS_FILTERS = ("since", "until", "controller")
+AnyRequest = Request[Any, Any, Any]
+
+
+def _statistics(
+    engine: Db, user: Principal, settings: Config, params: dict[str, str]
+) -> tuple[Any, list[Any], list[dict[str, str]]]:
+    """The figures for the period and controller asked for; with a bad filter, the
+    figures of everything and the problem at its field."""
+    zone = zone_of_reader(settings.zone)
+    try:
+        chosen = register.make_filters(
+            zone,
+            since=params.get("since") or None,
+            until=params.get("until") or None,
+            controller=params.get("controller") or None,
+        )
+        errors: list[dict[str, str]] = []
+    except register.FilterError as exc:
+        chosen, errors = register.Filters(), [{"field": exc.field, "message": str(exc)}]
+    found, controllers = statistics_cases.figures(
+        engine, user, chosen, zone=zone, lang=current_language.get(), now=now()
+    )
+    return found, controllers, errors
+
+
+class StatisticsController(Controller):
+    """Insight: breaches per month, cause and kind of data; how fast controllers were told;
+    their decisions; the duties open now. Staff see everything, an officer its controller."""
+
+    path = "/statistics"
+
+    @get("/", name="statistics")
+    @in_thread
+    def page(self, request: AnyRequest, engine: Db, user: Principal, settings: Config) -> Template:
+        params = {
+            k: str(v)[:40] for k, v in request.query_params.items() if k in STATISTICS_FILTERS
+        }
+        found, controllers, errors = _statistics(engine, user, settings, params)
+        context = {
+            "found": found,
+            "controllers": controllers,
+            "values": params,
+            "dates": {key: date_field_value(params.get(key, "")) for key in ("since", "until")},
+            "errors": errors,
+            "query": urlencode(params),
+        }
+        return Template("statistics.html", context=context, status_code=400 if errors else 200)
+
+    @get("/statistics.csv", name="statistics_csv")
+    @in_thread
+    def csv_file(
+        self, request: AnyRequest, engine: Db, user: Principal, settings: Config
+    ) -> Response[str]:
+        params = {
+            k: str(v)[:40] for k, v in request.query_params.items() if k in STATISTICS_FILTERS
+        }
+        found, _controllers, errors = _statistics(engine, user, settings, params)
+        if errors:
+            raise ClientException(errors[0]["message"])
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["figure", "key", "value"])
+        writer.writerows(found.csv_rows())
+        return Response(
+            out.getvalue(),
+            media_type="text/csv",
+            headers={"content-disposition": 'attachment; filename="statistics.csv"'},
+        )
+
+
 handlers: list[ControllerRouterHandler] = [
     healthz,
     HomeController,
     OrganisationController,
     AuditController,
+    StatisticsController,
 ]

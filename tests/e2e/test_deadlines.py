@@ -95,8 +95,10 @@ def test_every_page_fits_the_screen(page, shot, width: int) -> None:
         "/account",
         "/organisations",
         "/organisations/acme",
+        "/statistics/",
+        "/audit/",
     ]
-    officer_pages = ["/", "/notices"]  # and the first notice they were sent (below)
+    officer_pages = ["/", "/notices", "/statistics/"]  # and the first notice they were sent (below)
     admin_pages = [
         "/admin/organisations/new",
         "/admin/organisations/acme",
@@ -108,6 +110,7 @@ def test_every_page_fits_the_screen(page, shot, width: int) -> None:
         incident: "incident",
         f"{incident}/report/persons": "step",
         f"{incident}/notices/acme": "notice",
+        "/statistics/": "statistics",
     }
     wide = {}
     for who, paths in (
