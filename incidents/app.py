@@ -41,6 +41,7 @@ from incidents.controllers import (
     api_controllers,
     api_invitations,
     api_notices,
+    api_tasks,
     auth,
     pages,
     reports,
@@ -357,6 +358,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *api_notices.handlers,
             *api_controllers.handlers,
             *api_invitations.handlers,
+            *api_tasks.handlers,
             *reports.api_handlers,
             create_static_files_router(
                 path="/static",

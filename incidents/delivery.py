@@ -39,6 +39,7 @@ from incidents.models import (
     Notice,
     Organisation,
     OutboxMessage,
+    Task,
     table_of,
     utcnow,
 )
@@ -232,9 +233,23 @@ def _finish(
         )
 
 
+def _task_overtaken(session: Session, message: OutboxMessage) -> str:
+    """A task's reminder is dropped when the task is no longer open or its due time moved
+    (its key, task:<id>:<stage>:<due>, names both)."""
+    _kind, task_id, _stage, due = [*message.dedupe_key.split(":", 3), "", "", ""][:4]
+    task = session.get(Task, int(task_id)) if task_id.isdigit() else None
+    if task is None or task.state != "open":
+        return "not sent: the task is done or cancelled"
+    if task.due_at is None or task.due_at.isoformat() != due:
+        return "not sent: the task's due time changed"
+    return ""
+
+
 def _reminder_overtaken(session: Session, message: OutboxMessage, now: datetime) -> str:
     """Why a reminder is no longer worth sending (empty: it is): the notice was sent
     since (the processor's duty), or the duty was met or no longer applies."""
+    if message.kind == "task_reminder":
+        return _task_overtaken(session, message)
     if message.kind != "reminder":
         return ""
     if message.notice_id is None:

@@ -521,6 +521,28 @@ class ObligationRecord(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow)
 
 
+class Task(SQLModel, table=True):
+    """A step of an incident's action plan (issue 18): what, who, by when, and its state.
+    ``version`` counts the changes: a change made on an older version is refused (409)."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'done', 'cancelled')", name="state"),
+        Index("ix_task_state_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True)
+    title: str = Field(max_length=200)
+    owner_id: int | None = Field(default=None, foreign_key="user_account.id")
+    due_at: datetime | None = Field(default=None)
+    state: str = Field(default="open", max_length=16)
+    version: int = Field(default=1)
+    created_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class OutboxMessage(SQLModel, table=True):
     """An e-mail written in the same transaction as the act that causes it, delivered
     later by the worker. ``dedupe_key`` makes each message exist at most once (and gives

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from forms.questionnaire import Text
-from incidents import batches, documents, notices, signals
+from incidents import batches, documents, notices, signals, tasks
 from incidents.auth import prune_login_failures
 from incidents.db import insert_ignore, session_scope
 from incidents.delivery import deliver_outbox, mail_of
@@ -397,6 +397,7 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
         sent += deliver_outbox(engine, settings, now)
     sent += deliver_outbox(engine, settings, now)
     queued = queue_reminders(engine, settings, now)
+    queued += tasks.queue_reminders(engine, settings, now)
     sent += deliver_outbox(engine, settings, now)
     prune_login_failures(engine, settings)
     if queued or sent:

@@ -18,8 +18,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from forms.display import answer_changes, answer_sections
-from forms.questionnaire import EU_EEA_COUNTRIES, STEP_OF_QUESTION, STEPS
-from forms.reading import all_values
+from forms.questionnaire import EU_EEA_COUNTRIES, STEP_OF_QUESTION, STEPS, Question, Text
+from forms.reading import all_values, read_date
 from forms.values import clean_text, whole_number
 from forms.words import format_number
 from incidents import notices, register, scope, timeline
@@ -36,6 +36,7 @@ from incidents.controllers.common import (
     Req,
     date_field_value,
     done,
+    field_errors,
     flash,
     form_problems,
     in_thread,
@@ -53,11 +54,14 @@ from incidents.templating import zone_of_reader
 from incidents.usecases import incidents
 from incidents.usecases import notices as incidents_notices
 from incidents.usecases import register as register_uc
+from incidents.usecases import tasks as task_cases
 from incidents.usecases.incidents import FormInvalid, StepForm
 from notify.assessment import assessment_of
 from notify.obligations import owed, unmet
 
 # --- the register ---------------------------------------------------------------------
+
+TASK_FIELDS = ("title", "owner", "due_at-day", "due_at-month", "due_at-year", "due_at-time")
 
 PAGE_FILTERS = {"q", "status", "controller", "since", "until", "sort"}  # the page's fields
 EXPORT_COLUMNS = [
@@ -626,6 +630,9 @@ def _incident_context(
         "unmet": _rows_by_duty(unmet(found.deadlines.obligations), names, lambda o: o.key),
         "errors": [],
         "values": {},
+        "tasks": found.tasks,
+        "task_owners": found.owners,
+        "now": now(),
         "assessment": assessment_of(incident),
         "overrides": [
             (org.name, n.assessment_override)
@@ -670,6 +677,39 @@ class IncidentController(Controller):
         except Invalid as exc:
             return incident_page_again(it, form_problems(exc.problems), values)
         return done(request, _("The incident is closed."), "incident", incident_id=it.incident_id)
+
+    @post("/tasks", name="incident_task_add", guards=[staff_only], status_code=200)
+    @in_thread
+    def add_task(self, request: Req, it: It, data: Form) -> Page:
+        """A task of the action plan: what, who (a member of staff), due when."""
+        values = {k: str(data.get(k, "")) for k in TASK_FIELDS}
+        question = Question("due_at", "datetime", Text("Due", "Klaar op"))
+        due, date_error = read_date(question, values, zone_of_reader(it.settings.zone))
+        raw = {"title": values["title"], "owner": values["owner"], "due_at": due or ""}
+        if date_error is not None:
+            return incident_page_again(it, field_errors([date_error]), values)
+        try:
+            task_cases.add(it.engine, it.user, it.incident_id, raw)
+        except Invalid as exc:
+            return incident_page_again(it, form_problems(exc.problems), values)
+        message = _("The task is added to the action plan.")
+        return done(request, message, "incident", incident_id=it.incident_id)
+
+    @post("/tasks/{task_id:int}", name="incident_task_change", guards=[staff_only],
+          status_code=200)  # fmt: skip
+    @in_thread
+    def change_task(self, request: Req, it: It, task_id: FromPath[int], data: Form) -> Page:
+        """Mark a task done or cancelled, or open it again, on the version shown (409 with
+        the page again when someone changed it meanwhile)."""
+        version = whole_number(str(data.get("version", ""))) or 0
+        raw = {"state": str(data.get("state", "")), "version": version}
+        try:
+            task_cases.change(it.engine, it.user, it.incident_id, task_id, raw)
+        except Conflict as exc:
+            errors = [{"field": None, "message": str(exc)}]
+            return incident_page_again(it, errors, {}, status_code=409)
+        message = _("The action plan is updated.")
+        return done(request, message, "incident", incident_id=it.incident_id)
 
     @post("/reopen", name="incident_reopen", guards=[staff_only])
     @in_thread

@@ -63,6 +63,7 @@ class HomeController(Controller):
             "organisation": board.organisation,
             "controllers": board.controllers,
             "controller": controller or None,
+            "tasks": board.tasks,
         }
         return Template("home.html", context=context)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from incidents import service
+from incidents import service, tasks
 from incidents.db import session_scope
 from incidents.models import Organisation
 from incidents.principal import CurrentUser
@@ -19,6 +19,7 @@ class Dashboard:
     rows: list[Any]
     organisation: Organisation | None
     controllers: list[Organisation]  # staff: every controller, to filter by; officers: none
+    tasks: list[Any] = field(default_factory=list)  # staff: open tasks (TaskView, Incident)
 
 
 def dashboard(
@@ -36,5 +37,6 @@ def dashboard(
             controller_id=chosen.id if chosen else (-1 if controller else None),
             now=now,
         )
+        open_tasks = tasks.open_ones(session) if user.is_staff else []
     ordered = sorted(controllers.values(), key=lambda o: o.name.lower())
-    return Dashboard(rows=rows, organisation=organisation, controllers=ordered)
+    return Dashboard(rows=rows, organisation=organisation, controllers=ordered, tasks=open_tasks)

@@ -20,7 +20,7 @@ from forms.answers import merge_step, step_state, validate
 from forms.fields import read_step
 from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Question, Step, Text
 from forms.values import CORRECTION_NOTE_MAX, FieldError, clean_text, whole_number
-from incidents import audit, batches, service
+from incidents import audit, batches, service, tasks
 from incidents.db import session_scope
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem, read_fields
 from incidents.i18n import current_language
@@ -661,6 +661,8 @@ class IncidentPage:
     deadlines: Deadlines
     batch: batches.Progress | None = None  # staff: the last "send to all", as it stands
     on_the_way: frozenset[uuid.UUID] = frozenset()  # staff: notices waiting in a batch
+    tasks: list[Any] = field(default_factory=list)  # staff: the action plan (TaskView)
+    owners: list[tuple[str, str]] = field(default_factory=list)  # staff: (e-mail, name)
 
 
 def page(
@@ -687,6 +689,8 @@ def page(
             deadlines=_deadlines(session, user, incident, pairs, now),
             batch=batches.latest(session, incident.id) if user.is_staff else None,
             on_the_way=batches.on_the_way(session, incident.id) if user.is_staff else frozenset(),
+            tasks=tasks.of_incident(session, incident.id) if user.is_staff else [],
+            owners=[(u.email, u.name) for u in tasks.owners(session)] if user.is_staff else [],
         )
 
 

@@ -133,6 +133,13 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     pages.post("figures per controller, CSV with errors", staff, f"{incident}/scopes", bad_csv)
     _sent(staff, f"{incident}/notices/send", {"confirm_send": "yes"})
     pages.get("incident page (staff, notices sent)", staff, incident)
+    bad_task = {"title": "", "owner": "x", "due_at-day": "31", "due_at-month": "2"}
+    pages.post("task with errors", staff, f"{incident}/tasks", bad_task)
+    task = {"title": "Reset passwords", "owner": STAFF, "due_at-day": "3", "due_at-month": "12",
+            "due_at-year": "2027", "due_at-time": "10:00"}  # fmt: skip
+    _sent(staff, f"{incident}/tasks", task)
+    pages.get("incident page with a task (staff)", staff, incident)
+    pages.get("dashboard with an open task (staff)", staff, "/")
     pages.get("notice sent (staff)", staff, notice)
     pages.get("the notice as sent", staff, f"{notice}/sent/1")
     pages.get("notices (staff)", staff, "/notices")
