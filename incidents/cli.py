@@ -15,8 +15,9 @@ from typing import Any, NoReturn
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
-from incidents import accounts, controller_csv, invitations
+from incidents import accounts, controller_csv, invitations, webhooks
 from incidents.db import make_engine, session_scope
+from incidents.errors import Invalid
 from incidents.i18n import current_language
 from incidents.models import OrgKind, Role, User, utcnow
 from incidents.settings import Settings, SettingsError
@@ -120,6 +121,19 @@ def cmd_invite(args: argparse.Namespace) -> None:
             f"invited {invitation.role} {invitation.email} ({sent.organisation.slug}); the "
             f"e-mail with the link is in the outbox, the link works once until {until}"
         )
+
+
+def cmd_webhook_add(args: argparse.Namespace) -> None:
+    with _writing() as session:
+        endpoint = webhooks.add_endpoint(
+            session,
+            url=args.url,
+            secret=args.secret,
+            events=args.event,
+            with_answers=args.with_answers,
+            actor_id=None,
+        )
+        print(f"added webhook {endpoint.id}: {endpoint.url} ({', '.join(endpoint.events)})")
 
 
 def _prompt() -> str:
@@ -376,6 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", default=None, help="controller slug (required for an officer)")
     p.set_defaults(func=cmd_invite)
 
+    p = sub.add_parser("webhook", help="outgoing webhooks")
+    hooks = p.add_subparsers(dest="webhook_command", required=True)
+    w = hooks.add_parser("add", help="add an endpoint: POSTs signed JSON for the events")
+    w.add_argument("--url", required=True)
+    w.add_argument("--secret", required=True, help="16-200 characters, for the signature")
+    w.add_argument(
+        "--event", action="append", required=True, choices=list(webhooks.EVENTS),
+        help="an event to send (repeatable)",
+    )  # fmt: skip
+    w.add_argument("--with-answers", action="store_true", help="the body carries the answers")
+    w.set_defaults(func=cmd_webhook_add)
+
     p = sub.add_parser("create-token", help="print a new API token for a user")
     p.add_argument("--email", required=True)
     p.add_argument("--label", default="command line")
@@ -408,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], None] = args.func
     try:
         func(args)
-    except accounts.InputError as exc:
+    except Invalid as exc:  # accounts.InputError and every other refused input
         for problem in exc.problems:
             print(f"breachdesk: error: {problem.field}: {problem.message}", file=sys.stderr)
         return 1

@@ -543,6 +543,50 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class WebhookEndpoint(SQLModel, table=True):
+    """An outgoing webhook (issue 18): where to POST which events, signed with ``secret``
+    (HMAC-SHA256). ``after_event`` is the last audit event looked at for it: events are
+    taken from the audit log, each once."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=1000)
+    secret: str = Field(max_length=200, repr=False)
+    events: list[str] = Field(default_factory=list, sa_type=JSONType)
+    with_answers: bool = Field(default=False)  # the body carries the incident's answers
+    active: bool = Field(default=True)
+    after_event: int = Field(default=0)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: its body, and how its delivery went. Unique per endpoint
+    and event: each event is delivered once, retried until the endpoint answers 2xx."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "audit_event_id", name="uq_webhook_delivery_event"),
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
+    audit_event_id: int = Field(foreign_key="audit_event.id")
+    event: str = Field(max_length=64)
+    body: str = Field(sa_type=Text)
+    status: str = Field(default="queued", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = Field(default=None)
+    last_status: int | None = Field(default=None)  # the endpoint's last HTTP status
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None)
+
+
 class OutboxMessage(SQLModel, table=True):
     """An e-mail written in the same transaction as the act that causes it, delivered
     later by the worker. ``dedupe_key`` makes each message exist at most once (and gives

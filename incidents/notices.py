@@ -472,11 +472,21 @@ def mark_delivered(session: Session, send_id: int, at: datetime) -> None:
         return
     send.delivered_at = at
     session.add(send)
-    session.execute(
+    first = session.execute(
         update(Notice)
         .where(col(Notice.id) == send.notice_id, col(Notice.delivered_at).is_(None))
         .values(delivered_at=at, next_reminder_at=at)
     )
+    notice = session.get(Notice, send.notice_id)
+    if int(getattr(first, "rowcount", 0) or 0) and notice is not None:
+        audit.record(
+            session,
+            "notice.delivered",
+            actor_id=None,
+            incident_id=notice.incident_id,
+            organisation_id=notice.controller_id,
+            number=send.number,
+        )
 
 
 # --- the officer's acts ---------------------------------------------------------------------

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
 from forms.questionnaire import Text
-from incidents import batches, documents, notices, signals, tasks
+from incidents import audit, batches, documents, notices, signals, tasks, webhooks
 from incidents.auth import prune_login_failures
 from incidents.db import insert_ignore, session_scope
 from incidents.delivery import deliver_outbox, mail_of
@@ -304,7 +304,17 @@ def _write(engine: Engine, settings: Settings, item: _Due, now: datetime) -> int
             values.update(
                 created_at=now, next_attempt_at=now, notice_id=notice.id, duty=obligation.key
             )
-            written += insert_ignore(session, OutboxMessage, ["dedupe_key"], **values) is not None
+            new = insert_ignore(session, OutboxMessage, ["dedupe_key"], **values) is not None
+            written += new
+            if new and stage == "overdue":  # for the webhooks: a duty became overdue
+                audit.record(
+                    session,
+                    "duty.overdue",
+                    actor_id=None,
+                    incident_id=incident.id,
+                    organisation_id=org.id,
+                    duty=obligation.key,
+                )
         session.connection().execute(
             update(_notice)
             .where(_notice.c.id == notice.id)
@@ -399,6 +409,8 @@ def run_once(engine: Engine, settings: Settings, now: datetime | None = None) ->
     queued = queue_reminders(engine, settings, now)
     queued += tasks.queue_reminders(engine, settings, now)
     sent += deliver_outbox(engine, settings, now)
+    webhooks.dispatch(engine, now)
+    webhooks.deliver(engine, now)
     prune_login_failures(engine, settings)
     if queued or sent:
         log.info("worker_run", reminders_queued=queued, messages_sent=sent)

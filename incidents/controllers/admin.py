@@ -10,7 +10,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Template
 
 from forms.values import clean_text, whole_number
-from incidents import controller_csv, invitations
+from incidents import controller_csv, invitations, webhooks
 from incidents.auth import admin_only
 from incidents.controllers.common import (
     Config,
@@ -33,6 +33,7 @@ from incidents.models import Organisation
 from incidents.usecases import accounts, organisations
 from incidents.usecases import invitations as invitation_cases
 from incidents.usecases import twofactor as two_factor_cases
+from incidents.usecases import webhooks as webhook_cases
 from incidents.usecases.accounts import UserForm
 
 Id = FromPath[int]
@@ -365,7 +366,55 @@ class AdminInvitationController(Controller):
         return done(request, _("The invitation has been revoked."), "admin_invitations")
 
 
+def _webhooks_page(
+    engine: Db, values: dict[str, str] | None = None, exc: Invalid | None = None
+) -> Template:
+    found = webhook_cases.overview(engine)
+    context = {
+        "endpoints": found.endpoints,
+        "deliveries": found.deliveries,
+        "events": list(webhooks.EVENTS),
+        "values": values or {},
+        "errors": form_problems(exc.problems) if exc else [],
+    }
+    return Template("admin/webhooks.html", context=context)
+
+
+class AdminWebhookController(Controller):
+    """Outgoing webhooks: the endpoints, a new one, and the last deliveries."""
+
+    path = "/admin/webhooks"
+    guards = [admin_only]
+
+    @get("/", name="admin_webhooks")
+    @in_thread
+    def webhooks_page(self, engine: Db) -> Template:
+        return _webhooks_page(engine)
+
+    @post("/", name="admin_webhook_add", status_code=200)
+    @in_thread
+    def add(self, request: Req, engine: Db, user: Principal, data: Form) -> Page:
+        values = typed(data)
+        try:
+            webhook_cases.add(engine, user, values)
+        except Invalid as exc:
+            values.pop("secret", None)  # not shown again
+            return _webhooks_page(engine, values, exc)
+        return done(request, _("The webhook is added."), "admin_webhooks")
+
+    @post("/{endpoint_id:int}/active", name="admin_webhook_active")
+    @in_thread
+    def active(
+        self, request: Req, engine: Db, user: Principal, endpoint_id: Id, data: Form
+    ) -> Page:
+        on = typed(data).get("active") == "yes"
+        webhook_cases.set_active(engine, user, endpoint_id, on)
+        message = _("The webhook is on again.") if on else _("The webhook is off.")
+        return done(request, message, "admin_webhooks")
+
+
 handlers = [
+    AdminWebhookController,
     AdminOrganisationController,
     AdminUserController,
     AdminTwoFactorController,

@@ -271,6 +271,8 @@ def _visit_the_journeys(client: PageClient, make_client: Any) -> Pages:
     invite = {"email": "new@acme.example", "name": "Noor", "role": "officer", "org": "acme"}
     _sent(admin, "/admin/invitations/", invite)
     pages.get("invitations", admin, "/admin/invitations/")
+    pages.get("webhooks", admin, "/admin/webhooks/")
+    pages.post("webhook with errors", admin, "/admin/webhooks/", {"url": "x", "secret": "y"})
     bad_invite = {"email": "nobody", "name": "", "role": "officer", "org": ""}
     pages.post("invitation with errors", admin, "/admin/invitations/", bad_invite)
     pages.get("a link that no longer works", visitor, "/invitations/" + "x" * 43, 404)
