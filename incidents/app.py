@@ -39,6 +39,7 @@ from incidents.controllers import (
     admin,
     api,
     api_controllers,
+    api_evidence,
     api_invitations,
     api_notices,
     api_tasks,
@@ -359,6 +360,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *api_controllers.handlers,
             *api_invitations.handlers,
             *api_tasks.handlers,
+            *api_evidence.handlers,
             *reports.api_handlers,
             create_static_files_router(
                 path="/static",

@@ -543,6 +543,32 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Evidence(SQLModel, table=True):
+    """A file attached to an incident (issue 18), append-only: removing it records when,
+    who and why; purging deletes its content, never the record."""
+
+    __tablename__ = "evidence"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True)
+    filename: str = Field(max_length=200)
+    media_type: str = Field(max_length=100)
+    size: int = Field(sa_type=BigInteger)
+    sha256: str = Field(max_length=64)
+    note: str = Field(default="", sa_type=Text)
+    # The controllers' slugs it is shared with ("*": every controller of the incident).
+    shared_with: list[str] = Field(default_factory=list, sa_type=JSONType)
+    content: bytes | None = Field(default=None, sa_type=LargeBinary)  # in the database
+    stored_path: str = Field(default="", max_length=100)  # or in BREACHDESK_EVIDENCE_DIR
+    uploaded_by_id: int = Field(foreign_key="user_account.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = Field(default=None)
+    removed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    removal_reason: str = Field(default="", sa_type=Text)
+    purged_at: datetime | None = Field(default=None)
+    purged_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
 class WebhookEndpoint(SQLModel, table=True):
     """An outgoing webhook (issue 18): where to POST which events, signed with ``secret``
     (HMAC-SHA256). ``after_event`` is the last audit event looked at for it: events are

@@ -29,7 +29,7 @@ from forms.decision import ART34_GROUNDS
 from forms.display import NOT_PROVIDED, display_value, format_datetime
 from forms.questionnaire import QUESTIONS, Text
 from forms.words import format_number
-from incidents import authorities, documents, notices, scope, service
+from incidents import authorities, documents, evidence, notices, scope, service
 from incidents.authorities import Authority
 from incidents.jurisdiction import country_name
 from incidents.models import (
@@ -117,6 +117,7 @@ class ReportData:
     zone: ZoneInfo
     lang: str
     generated_at: datetime = field(default_factory=utcnow)
+    evidence: list[Any] = field(default_factory=list)  # the files the reader may see
     # The structure it follows (AP_FORM or EDPB_FORM) and the one authority it is for
     # (None: several, or none known); see ``structure``.
     form: tuple[Section, ...] = ()
@@ -565,6 +566,22 @@ PHASES = Field(
     ),
     _phases,
 )
+
+
+def _evidence(data: ReportData) -> list[str]:
+    """The evidence kept, each with its SHA-256 (a removed one says so, with the reason)."""
+    lines = []
+    for view in data.evidence:
+        e = view.evidence
+        line = f"{e.filename} · SHA-256 {e.sha256} · {data.when(e.uploaded_at)}"
+        if e.removed_at is not None:
+            removed = data.text(Text("removed: {reason}", "verwijderd: {reason}"))
+            line += f" · {removed.format(reason=e.removal_reason)}"
+        lines.append(line)
+    return lines
+
+
+EVIDENCE = Field(Text("Evidence kept", "Bewaard bewijsmateriaal"), _evidence)
 CONTROLLER = Field(
     Text(
         "Organisation responsible (controller)",
@@ -722,7 +739,7 @@ AP_FORM: tuple[Section, ...] = (
     Section(
         "other",
         Text("10. Other", "10. Overig"),
-        (PHASES,),
+        (PHASES, EVIDENCE),
     ),
 )
 
@@ -732,7 +749,7 @@ EDPB_FORM: tuple[Section, ...] = (
     Section(
         "type",
         Text("1. Type of notification", "1. Soort melding"),
-        (KIND, DECISION_NOTIFY, REFERENCE, GENERATED, PHASES),
+        (KIND, DECISION_NOTIFY, REFERENCE, GENERATED, PHASES, EVIDENCE),
     ),
     Section(
         "controller",
@@ -1220,6 +1237,7 @@ def report_data(
         lang=lang,
         form=form,
         authority=authority,
+        evidence=evidence.visible(session, user, incident),
     )
 
 

@@ -16,6 +16,7 @@ SECRET_FILE = Path(".breachdesk-secret")
 
 
 ROLES = frozenset({"staff", "officer", "admin"})
+EVIDENCE_MAX_MB = 100  # the largest request body the upload accepts at all
 
 
 class SettingsError(ValueError):
@@ -52,6 +53,10 @@ class Settings:
     # is in force for controllers aware from this date (BREACHDESK_GDPR_OMNIBUS_FROM);
     # None: never (it is not law as of November 2026).
     gdpr_omnibus_from: date | None = None
+    # Evidence files (issue 18): the largest taken, and where they are kept (None: in the
+    # database; a directory: there, under their SHA-256).
+    evidence_max_mb: int = 25
+    evidence_dir: Path | None = None
     # Test environment only: a served process whose clock runs this far ahead (browser tests).
     clock_offset_seconds: float = 0
 
@@ -72,6 +77,8 @@ class Settings:
             raise SettingsError("BREACHDESK_OUTBOX_LEASE_SECONDS must be at least 60")
         if self.default_language not in {"nl", "en"}:
             raise SettingsError("BREACHDESK_LANGUAGE must be nl or en")
+        if not 1 <= self.evidence_max_mb <= EVIDENCE_MAX_MB:
+            raise SettingsError(f"BREACHDESK_EVIDENCE_MAX_MB must be from 1 to {EVIDENCE_MAX_MB}")
         if not 5 <= self.session_idle_minutes <= 720:
             raise SettingsError("BREACHDESK_SESSION_IDLE_MINUTES must be from 5 to 720")
         if not self.require_2fa <= ROLES:
@@ -119,6 +126,10 @@ class Settings:
                 if role.strip()
             ),
             gdpr_omnibus_from=_date(env, "BREACHDESK_GDPR_OMNIBUS_FROM"),
+            evidence_max_mb=int(_number(env, "BREACHDESK_EVIDENCE_MAX_MB", 25)),
+            evidence_dir=Path(env["BREACHDESK_EVIDENCE_DIR"])
+            if env.get("BREACHDESK_EVIDENCE_DIR")
+            else None,
         )
 
 

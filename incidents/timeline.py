@@ -148,10 +148,12 @@ def build_items(
     notices: list[tuple[Notice, Organisation]],
     obligations: list[Obligation],
     zone: Any,
+    extra: Iterable[Item] = (),
 ) -> list[Item]:
-    """Events and duties in time order; duties without a time come last."""
+    """Events and duties in time order; duties without a time come last. ``extra``: more
+    events (the evidence files added)."""
     answers = incident.answers
-    items: list[Item] = []
+    items: list[Item] = list(extra)
     for key, title in (
         ("occurred_on", _("The breach happened")),
         ("occurred_from", _("The breach started")),

@@ -4,6 +4,7 @@ handler translates HTTP to one call of incidents/usecases/ and its answer back."
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import uuid
@@ -23,8 +24,9 @@ from forms.reading import all_values, read_date
 from forms.values import clean_text, whole_number
 from forms.words import format_number
 from incidents import notices, register, scope, timeline
-from incidents.auth import staff_only
+from incidents.auth import admin_only, staff_only
 from incidents.clock import now
+from incidents.controllers import api_evidence
 from incidents.controllers.common import (
     Config,
     Db,
@@ -51,6 +53,7 @@ from incidents.models import Organisation
 from incidents.principal import CurrentUser
 from incidents.settings import Settings
 from incidents.templating import zone_of_reader
+from incidents.usecases import evidence as evidence_cases
 from incidents.usecases import incidents
 from incidents.usecases import notices as incidents_notices
 from incidents.usecases import register as register_uc
@@ -559,9 +562,20 @@ def _names(pairs: Any) -> dict[str, str]:
     return {org.slug: org.name for _, org in pairs}
 
 
-def _timeline_context(found: incidents.Deadlines, settings: Settings) -> dict[str, Any]:
+def _timeline_context(
+    found: incidents.Deadlines, settings: Settings, files: list[Any] | None = None
+) -> dict[str, Any]:
+    extra = [
+        timeline.Item(
+            view.evidence.uploaded_at,
+            "event",
+            _("Evidence added: %(name)s") % {"name": view.evidence.filename},
+            f"SHA-256 {view.evidence.sha256[:16]}…",
+        )
+        for view in files or []
+    ]
     items = timeline.build_items(
-        found.incident, found.current, found.obligations, zone_of_reader(settings.zone)
+        found.incident, found.current, found.obligations, zone_of_reader(settings.zone), extra
     )
     return {
         "now": found.now,
@@ -614,7 +628,7 @@ def _incident_context(
     incident, pairs = found.incident, found.notices
     names = {org.slug: org.name for _, org in pairs}
     return {
-        **_timeline_context(found.deadlines, settings),
+        **_timeline_context(found.deadlines, settings, found.evidence),
         **_notice_rows(found, query, page),
         "incident": incident,
         "sections": _summary(found.answers, settings, names),
@@ -632,6 +646,8 @@ def _incident_context(
         "values": {},
         "tasks": found.tasks,
         "task_owners": found.owners,
+        "evidence": found.evidence,
+        "evidence_max_mb": settings.evidence_max_mb,
         "now": now(),
         "assessment": assessment_of(incident),
         "overrides": [
@@ -677,6 +693,70 @@ class IncidentController(Controller):
         except Invalid as exc:
             return incident_page_again(it, form_problems(exc.problems), values)
         return done(request, _("The incident is closed."), "incident", incident_id=it.incident_id)
+
+    @post("/evidence", name="incident_evidence_add", guards=[staff_only], status_code=200,
+          request_max_body_size=api_evidence.BODY_MAX)  # fmt: skip
+    async def add_evidence(self, request: Req, it: It, data: MultiPart) -> Page:
+        """Attach a file, shared with the controllers ticked (or none); refused, the page
+        again with the problem at the file and the note kept."""
+        values = {k: str(data.get(k) or "") for k in ("evidence_note", "shared_with")}
+        shared = values["shared_with"].split(",")
+        try:
+            name, content = await api_evidence.read_upload(data, it.settings.evidence_max_mb)
+            await anyio.to_thread.run_sync(
+                functools.partial(
+                    evidence_cases.add, it.engine, it.settings, it.user, it.incident_id,
+                    filename=name, data=content, note=values["evidence_note"],
+                    shared_with=shared,
+                )
+            )  # fmt: skip
+        except Invalid as exc:
+            problems = [
+                {**p, "field": "evidence_note"} if p.get("field") == "note" else p
+                for p in form_problems(exc.problems)
+            ]
+            page = functools.partial(incident_page_again, it, problems, values)
+            return await anyio.to_thread.run_sync(page)
+        message = _("The file is kept as evidence.")
+        return done(request, message, "incident", incident_id=it.incident_id)
+
+    @get("/evidence/{evidence_id:uuid}", name="incident_evidence_file")
+    @in_thread
+    def evidence_file(self, it: It, evidence_id: FromPath[uuid.UUID]) -> Response[bytes]:
+        found = evidence_cases.download(
+            it.engine, it.settings, it.user, it.incident_id, evidence_id
+        )
+        return api_evidence.file_response(*found)
+
+    @post("/evidence/{evidence_id:uuid}/remove", name="incident_evidence_remove",
+          guards=[staff_only], status_code=200)  # fmt: skip
+    @in_thread
+    def remove_evidence(
+        self, request: Req, it: It, evidence_id: FromPath[uuid.UUID], data: Form
+    ) -> Page:
+        """Mark a file removed, with the reason (it stays on record)."""
+        values = {f"reason-{evidence_id}": str(data.get("reason", ""))}
+        try:
+            evidence_cases.remove(
+                it.engine, it.user, it.incident_id, evidence_id, str(data.get("reason", ""))
+            )
+        except Invalid as exc:
+            problems = [
+                {"field": f"reason-{evidence_id}", "message": p.message} for p in exc.problems
+            ]
+            return incident_page_again(it, problems, values)
+        return done(
+            request, _("The file is marked removed."), "incident", incident_id=it.incident_id
+        )
+
+    @post("/evidence/{evidence_id:uuid}/purge", name="incident_evidence_purge",
+          guards=[admin_only])  # fmt: skip
+    @in_thread
+    def purge_evidence(self, request: Req, it: It, evidence_id: FromPath[uuid.UUID]) -> Page:
+        """An administrator deletes the file's content; its record stays."""
+        evidence_cases.purge(it.engine, it.settings, it.user, it.incident_id, evidence_id)
+        message = _("The file's content is deleted; its record stays.")
+        return done(request, message, "incident", incident_id=it.incident_id)
 
     @post("/tasks", name="incident_task_add", guards=[staff_only], status_code=200)
     @in_thread

@@ -20,7 +20,7 @@ from forms.answers import merge_step, step_state, validate
 from forms.fields import read_step
 from forms.questionnaire import QUESTIONS, STEP_BY_KEY, STEPS, Question, Step, Text
 from forms.values import CORRECTION_NOTE_MAX, FieldError, clean_text, whole_number
-from incidents import audit, batches, service, tasks
+from incidents import audit, batches, evidence, service, tasks
 from incidents.db import session_scope
 from incidents.errors import Conflict, Invalid, NotAllowed, NotFound, Problem, read_fields
 from incidents.i18n import current_language
@@ -663,6 +663,7 @@ class IncidentPage:
     on_the_way: frozenset[uuid.UUID] = frozenset()  # staff: notices waiting in a batch
     tasks: list[Any] = field(default_factory=list)  # staff: the action plan (TaskView)
     owners: list[tuple[str, str]] = field(default_factory=list)  # staff: (e-mail, name)
+    evidence: list[Any] = field(default_factory=list)  # the files this user may see
 
 
 def page(
@@ -691,6 +692,7 @@ def page(
             on_the_way=batches.on_the_way(session, incident.id) if user.is_staff else frozenset(),
             tasks=tasks.of_incident(session, incident.id) if user.is_staff else [],
             owners=[(u.email, u.name) for u in tasks.owners(session)] if user.is_staff else [],
+            evidence=evidence.visible(session, user, incident),
         )
 
 

@@ -62,4 +62,4 @@ def test_login_with_the_keyboard_only(page) -> None:
     page.wait_for_url(re.compile(r"/$"))
     assert page.locator("h1").inner_text() == "Deadlines"
     assert "Acme Retail B.V." in page.locator("#org-heading + .summary-list").inner_text()
-    assert page.locator(".main-nav a").count() == 3  # home, register, notices
+    assert page.locator(".main-nav a").count() == 4  # home, register, notices, statistics

@@ -353,3 +353,22 @@ def test_one_month_keeps_the_local_hour() -> None:
     start = ams(2026, 3, 15, 10, 0)
     assert one_month_after(start, AMS) == ams(2026, 4, 15, 10, 0)
     assert one_month_after(start, AMS) - start == timedelta(days=31, hours=-1)
+
+
+@pytest.mark.usefixtures("omnibus")
+@pytest.mark.parametrize(
+    ("delivered", "due"),
+    [
+        (ams(2027, 3, 26, 10, 0), ams(2027, 3, 30, 11, 0)),  # clocks forward on 28 March
+        (ams(2027, 10, 29, 10, 0), ams(2027, 11, 2, 9, 0)),  # clocks back on 31 October
+        (ams(2027, 4, 23, 12, 0), ams(2027, 4, 27, 12, 0)),  # a weekend and King's Day
+    ],
+)
+def test_the_omnibus_96_hours_are_elapsed_hours(delivered: datetime, due: datetime) -> None:
+    high = ControllerFacts(
+        "acme", notice_delivered_at=delivered,
+        decision=Decision(is_breach=True, notify_authority=True, inform_data_subjects=True),
+    )  # fmt: skip
+    duty = duties(high, delivered)["gdpr_omnibus_authority"]
+    assert duty.due_at == due
+    assert due.astimezone(UTC) - delivered.astimezone(UTC) == timedelta(hours=96)

@@ -33,6 +33,9 @@ PARAMS = {
     "fmt": "pdf",
     "step_key": "incident",
     "batch_id": "00000000-0000-4000-8000-000000000000",
+    "task_id": "1",
+    "endpoint_id": "1",
+    "evidence_id": "00000000-0000-4000-8000-000000000000",
 }
 FORM = {
     "body": "x",

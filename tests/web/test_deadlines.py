@@ -68,16 +68,16 @@ def test_dashboard_lists_overdue_first_then_soonest(client: PageClient, api) -> 
     )
     client.login(STAFF)
     soup = client.page("/")
-    rows = soup.select("tbody tr")
+    rows = soup.select(".deadlines-table tbody tr")
     texts = [r.get_text(" ", strip=True) for r in rows]
     assert "Acme Retail B.V." in texts[0] and "overdue by" in texts[0]
     assert rows[0].select_one("strong"), "overdue in bold"
     assert "Zorggroep Noord" in texts[1] and "h" in texts[1]
     assert "deadline-urgent" in rows[1]["class"], "under 6 hours left"
     assert "Northwind" in texts[2] and "since it started" in texts[2]
-    links = {a["href"] for a in soup.select("tbody a")}
+    links = {a["href"] for a in soup.select(".deadlines-table tbody a")}
     assert links == {f"/incidents/{old}", f"/incidents/{recent}"}
-    only = client.page("/?controller=northwind").select("tbody tr")
+    only = client.page("/?controller=northwind").select(".deadlines-table tbody tr")
     assert len(only) == 1 and "Northwind" in only[0].text
     assert "Nothing is owed" in client.page("/?controller=ghost").text
 

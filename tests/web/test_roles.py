@@ -80,8 +80,8 @@ def test_navigation_matches_the_role(client: PageClient) -> None:
         client.submit("/logout")
         return hrefs
 
-    officer = {"/", "/incidents", "/notices"}
-    staff = officer | {"/outbox", "/organisations"}
+    officer = {"/", "/incidents", "/notices", "/statistics"}
+    staff = officer | {"/outbox", "/organisations", "/audit"}
     assert nav_as(OFFICER_ACME) == officer
     assert nav_as(STAFF) == staff
     assert nav_as(ADMIN) == staff | {"/admin/users"}
