@@ -40,7 +40,7 @@ run: migrate ## migrate, load demo data into an empty database, serve on http://
 	$(BIN)/breachdesk serve --host 127.0.0.1 --port 8000
 
 test: install system-deps vnu ## run the whole test suite (PostgreSQL too when BREACHDESK_TEST_DATABASE_URL is set)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 bench: install ## benchmarks (never part of make test): writes bench/RESULTS.md; BENCH_ARGS=--quick for a short run
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
