@@ -205,7 +205,9 @@ def logged_path(path: str) -> str:
 
 # --- the input guard, inside Litestar (after routing, before the handlers) ----------------
 
-INT64 = range(-(2**63), 2**63)
+# Every id a path names (users, invitations, tokens, tasks, webhooks, numbers of a notice)
+# is a 32-bit column: PostgreSQL refuses a larger value with an error, not "not found".
+PATH_INTEGERS = range(-(2**31), 2**31)
 MAX_JSON_DEPTH = 32  # the API's bodies are two levels deep: an object of lists of text
 # The largest body that is not a form: the API's largest, every answer at its longest
 # (30-odd texts of at most 10,000 characters), is well under it. Litestar's own limit
@@ -284,7 +286,7 @@ def _too_large(limit: int) -> RequestEntityTooLarge:
 
 
 class InputGuardMiddleware:
-    """What no handler should meet: a path integer that no 64-bit column holds (a 404, as
+    """What no handler should meet: a path integer that no id column (32 bits) holds (a 404, as
     for any id that does not exist, instead of an overflow in the database driver), a body
     that is not a form larger than MAX_JSON_BODY (413, refused by its Content-Length
     before it is read, or as it arrives), and one nested deeper than MAX_JSON_DEPTH (a 400
@@ -296,7 +298,11 @@ class InputGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
             for value in scope.get("path_params", {}).values():
-                if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+                if (
+                    isinstance(value, int)
+                    and not isinstance(value, bool)
+                    and value not in PATH_INTEGERS
+                ):
                     raise NotFoundException()
             if scope["method"] in {"POST", "PUT", "PATCH"}:
                 receive = await self._check_body(scope, receive)
