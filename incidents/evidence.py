@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import audit, visibility
+from incidents import audit
 from incidents.errors import Invalid, NotFound, Problem
 from incidents.i18n import gettext as _
 from incidents.models import Evidence, Incident, Notice, Organisation, User, utcnow
@@ -86,7 +86,7 @@ def safe_name(name: str) -> str:
 
 
 def check(
-    settings: Settings, filename: str, data: bytes, note: str, shared_with: list[str]
+    settings: Settings, filename: str, data: bytes, note: str
 ) -> tuple[str, str, list[Problem]]:
     """The file's safe name and media type, or the problems (its size, its kind)."""
     problems: list[Problem] = []
@@ -144,7 +144,7 @@ def store(
     """Keep the file with its hash; audited. Refused (Invalid) when too large, empty, of a
     kind not allowed or not what its name says, or shared with an unknown controller."""
     shared = sorted({s.strip().lower() for s in shared_with if s and s.strip()})
-    name, media, problems = check(settings, filename, data, note, shared)
+    name, media, problems = check(settings, filename, data, note)
     known = set(
         session.exec(
             select(Organisation.slug)
@@ -277,7 +277,3 @@ def purge(
         session.add(evidence)
         audit.on_incident(session, user, "evidence.purged", incident.id, evidence=str(evidence_id))
     return evidence
-
-
-def may_see(session: Session, user: CurrentUser, incident: Incident) -> bool:
-    return visibility.may_see_incident(session, user, incident)

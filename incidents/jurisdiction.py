@@ -59,11 +59,6 @@ def country_options(language: str) -> list[tuple[str, str]]:
     return sorted(names, key=lambda pair: pair[1].casefold())
 
 
-def zone_options() -> list[str]:
-    """Every time zone of the database, by name, for a list to choose from."""
-    return sorted(z for z in zones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
-
-
 def regime_names(org: Any) -> list[str]:
     """The regimes a controller is under, as people read them (the GDPR first)."""
     names = [_("UK GDPR") if org.country == "GB" else _("GDPR")]
@@ -79,27 +74,30 @@ def clock_warnings(contract_hours: int | None, nis2: bool, dora: bool = False) -
     the processor more hours to tell it than the controller's own first clock (a NIS2
     entity's early warning to the CSIRT, a DORA entity's initial notification), so the
     controller could hear of a breach after its own first deadline."""
-    found: list[str] = []
     if contract_hours is None:
-        return found
-    first = regime_hours("nis2_early_warning")
-    if nis2 and contract_hours > first:
-        found.append(
+        return []
+    clocks = (
+        (
+            nis2,
+            "nis2_early_warning",
             _(
                 "The contract gives us %(ours)s hours to tell this controller, more than the "
                 "%(first)s hours of its own early warning to the CSIRT under NIS2: agree on "
                 "fewer hours, or tell it at once."
-            )
-            % {"ours": contract_hours, "first": first}
-        )
-    initial = regime_hours("dora_initial")
-    if dora and contract_hours > initial:
-        found.append(
+            ),
+        ),
+        (
+            dora,
+            "dora_initial",
             _(
                 "The contract gives us %(ours)s hours to tell this controller, more than the "
                 "%(first)s hours DORA gives it for its initial notification once it classifies "
                 "an incident as major: agree on fewer hours, or tell it at once."
-            )
-            % {"ours": contract_hours, "first": initial}
-        )
-    return found
+            ),
+        ),
+    )
+    return [
+        message % {"ours": contract_hours, "first": regime_hours(key)}
+        for flagged, key, message in clocks
+        if flagged and contract_hours > regime_hours(key)
+    ]

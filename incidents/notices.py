@@ -49,7 +49,7 @@ from notify.obligations import (
     authority_rows,
     evaluate,
     own_authority_act,
-    regime_hours,
+    own_authority_hours,
 )
 
 
@@ -685,10 +685,7 @@ def delay_unexplained(
 def authority_hours(org: Organisation, aware_at: datetime) -> int:
     """The hours of the controller's duty to notify its own authority, as in force when
     it became aware (72; the Omnibus's 96)."""
-    act = own_authority_act(org.country)
-    rows = authority_rows(org.country, org.timezone, aware_at)
-    own = [r.hours for r in rows if r.met_by == act and isinstance(r.hours, int)]
-    return own[0] if own else regime_hours("gdpr_authority")
+    return own_authority_hours(authority_rows(org.country, org.timezone, aware_at), org.country)
 
 
 # --- questions and answers -----------------------------------------------------------------

@@ -153,7 +153,8 @@ def compute(
     kinds = (str(t) for i in incidents for t in set(i.answers.get("data_types") or []))
     found.by_data_type = _by_option("data_types", kinds, lang)
     _notices(session, user, filters, incidents, found, lang)
-    _open_duties(session, user, filters, {i.id for i in incidents}, found, now)
+    chosen = by_slug.get(filters.controller or "")
+    _open_duties(session, user, chosen, {i.id for i in incidents}, found, now)
     return found
 
 
@@ -218,12 +219,11 @@ AGES = ((24, "day"), (72, "three_days"), (168, "week"))
 def _open_duties(
     session: Session,
     user: CurrentUser,
-    filters: register.Filters,
+    controller: Organisation | None,
     incident_ids: set[uuid.UUID],
     found: Statistics,
     now: datetime,
 ) -> None:
-    controller = service.controllers_by_slug(session).get(filters.controller or "")
     rows = service.open_obligations(
         session, user, controller_id=controller.id if controller else None, now=now
     )

@@ -372,6 +372,7 @@ def omnibus_from() -> date | None:
     return _omnibus_from
 
 
+@cache
 def regimes(omnibus: date | None = None) -> tuple[Regime, ...]:
     """The rows with their dates: the Omnibus row replaces gdpr_authority from its date,
     and is left out when no date is set."""
@@ -651,6 +652,14 @@ def authority_rows(
     )  # fmt: skip
     rows = rows_for(facts, IncidentFacts(None, [facts]), aware_at)
     return [row for row in rows if row.to == "supervisory_authority"]
+
+
+def own_authority_hours(rows: Sequence[Regime], country: str) -> int:
+    """The hours of the duty to notify the controller's own authority among ``rows``
+    (those of :func:`authority_rows`): 72, or the Omnibus's 96."""
+    act = own_authority_act(country)
+    own = [r.hours for r in rows if r.met_by == act and isinstance(r.hours, int)]
+    return own[0] if own else regime_hours("gdpr_authority")
 
 
 def own_authority_act(country: str) -> str:

@@ -54,7 +54,7 @@ from incidents.usecases import outbox as outbox_cases
 from incidents.usecases.notices import DecisionForm, Found, InvalidFields
 from notify import outbox
 from notify.assessment import LEVEL_LABELS, assessment_of
-from notify.obligations import authority_rows, regime_hours
+from notify.obligations import authority_rows, own_authority_hours, regime_hours
 
 AnyRequest = Request[Any, Any, Any]
 Slug = FromPath[str]
@@ -155,7 +155,7 @@ def _authority_duty(org: Organisation, delivered_at: datetime | None) -> dict[st
     aware = delivered_at or utcnow()
     rows = authority_rows(org.country, org.timezone, aware)
     return {
-        "authority_hours": notices.authority_hours(org, aware),
+        "authority_hours": own_authority_hours(rows, org.country),
         "omnibus": any(r.law == "gdpr_omnibus" for r in rows),
     }
 

@@ -146,6 +146,11 @@ STATISTICS_FILTERS = ("since", "until", "controller")
 AnyRequest = Request[Any, Any, Any]
 
 
+def _statistics_params(request: AnyRequest) -> dict[str, str]:
+    """The statistics' filters asked for (each at most 40 characters)."""
+    return {k: str(v)[:40] for k, v in request.query_params.items() if k in STATISTICS_FILTERS}
+
+
 def _statistics(
     engine: Db, user: Principal, settings: Config, params: dict[str, str]
 ) -> tuple[Any, list[Any], list[dict[str, str]]]:
@@ -177,9 +182,7 @@ class StatisticsController(Controller):
     @get("/", name="statistics")
     @in_thread
     def page(self, request: AnyRequest, engine: Db, user: Principal, settings: Config) -> Template:
-        params = {
-            k: str(v)[:40] for k, v in request.query_params.items() if k in STATISTICS_FILTERS
-        }
+        params = _statistics_params(request)
         found, controllers, errors = _statistics(engine, user, settings, params)
         context = {
             "found": found,
@@ -196,9 +199,7 @@ class StatisticsController(Controller):
     def csv_file(
         self, request: AnyRequest, engine: Db, user: Principal, settings: Config
     ) -> Response[str]:
-        params = {
-            k: str(v)[:40] for k, v in request.query_params.items() if k in STATISTICS_FILTERS
-        }
+        params = _statistics_params(request)
         found, _controllers, errors = _statistics(engine, user, settings, params)
         if errors:
             raise ClientException(errors[0]["message"])
