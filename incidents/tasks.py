@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from forms.display import format_datetime
+from forms.questionnaire import Text
 from forms.values import InstantError, clean_text, read_datetime
 from incidents import audit
 from incidents.db import insert_ignore, session_scope
@@ -230,25 +231,35 @@ def queue_reminders(engine: Engine, settings: Settings, now: datetime | None = N
     return written
 
 
+TASK_STAGE = {
+    "soon": Text("Due within a day", "Binnen een dag"),
+    "overdue": Text("Overdue", "Te laat"),
+}
+TASK_REMINDER = Text(
+    "{state}: the task \u201c{title}\u201d of {reference} was or is due {due}.\n\n"
+    "Open the incident: {link}\n\nThis reminder is sent once a day before and once when "
+    "overdue.",
+    "{state}: de taak \u201c{title}\u201d bij {reference} moest of moet klaar zijn op {due}.\n\n"
+    "Open het incident: {link}\n\nDeze herinnering komt één keer een dag ervoor en één keer "
+    "als de taak te laat is.",
+)
+
+
 def _reminder(
     task: Task, owner: User, incident: Incident, stage: str, settings: Settings
 ) -> dict[str, Any]:
+    """The owner's reminder, in the owner's language (as the duties' reminders are)."""
     lang = owner.language or settings.default_language
     assert task.due_at is not None
-    due = format_datetime(task.due_at, settings.zone, lang)
+    state = TASK_STAGE[stage].get(lang)
     reference = incident.reference or ""
-    if lang == "nl":
-        state = "Te laat" if stage == "overdue" else "Binnen een dag"
-        body = (
-            f"{state}: de taak \u201c{task.title}\u201d bij {reference} moest of moet klaar zijn "
-            f"op {due}.\n\n{settings.base_url}/incidents/{incident.id}#tasks\n"
-        )
-    else:
-        state = "Overdue" if stage == "overdue" else "Due within a day"
-        body = (
-            f"{state}: the task \u201c{task.title}\u201d of {reference} was or is due {due}."
-            f"\n\n{settings.base_url}/incidents/{incident.id}#tasks\n"
-        )
+    body = TASK_REMINDER.get(lang).format(
+        state=state,
+        title=task.title,
+        reference=reference,
+        due=format_datetime(task.due_at, settings.zone, lang),
+        link=f"{settings.base_url}/incidents/{incident.id}#tasks",
+    )
     return {
         "dedupe_key": f"task:{task.id}:{stage}:{task.due_at.isoformat()}"[:200],
         "kind": "task_reminder",

@@ -119,6 +119,7 @@ def test_task_reminders_once_a_day_before_and_when_overdue(
     assert tasks.queue_reminders(engine, settings, soon + timedelta(minutes=5)) == 0, "once"
     (first,) = reminders()
     assert first.recipients == [STAFF] and "Restore backups" in first.subject
+    assert f"/incidents/{case}#tasks" in first.body_text and "Restore backups" in first.body_text
     late = due + timedelta(hours=2)
     assert tasks.queue_reminders(engine, settings, late) == 1
     assert tasks.queue_reminders(engine, settings, late) == 0
@@ -139,3 +140,24 @@ def test_task_reminders_once_a_day_before_and_when_overdue(
     )
     deliver_outbox(engine, settings, late + timedelta(hours=3))
     assert sorted(m.status for m in reminders()) == ["sent", "sent", "skipped"]
+
+
+def test_two_workers_write_a_task_reminder_once(
+    client: PageClient, api_headers, engine, settings
+) -> None:
+    """Two reminder workers at the same instant (two processes, any database): each
+    reminder is one e-mail (the second INSERT meets the first's key)."""
+    staff = api_headers(STAFF)
+    case = file_via_api(client, staff)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for title in ("Rotate keys", "Call the bank"):
+        client.post(
+            f"/api/v1/incidents/{case}/tasks",
+            json={"title": title, "owner": STAFF, "due_at": _iso(now - timedelta(hours=1))},
+            headers=staff,
+        )
+    written = _at_once([lambda: tasks.queue_reminders(engine, settings, now)] * 4)
+    assert sum(written) == 2
+    with Session(engine) as session:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "task_reminder")
+        assert len(session.exec(query).all()) == 2
