@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from incidents.app import create_app
 from tests.helpers import ADMIN, OFFICER_ACME, OFFICER_NORTHWIND, STAFF, PageClient
 from tests.web.notice_helpers import file_via_api, pdf_text, send_all
+from tests.web.test_races import _at_once
 
 pytestmark = pytest.mark.usefixtures("demo")
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -154,3 +155,32 @@ def test_the_regulator_report_lists_the_evidence_with_hashes(
     text = pdf_text(report.content)
     assert "Evidence kept" in text and "access.log" in text
     assert made.json()["sha256"] in text.replace(" ", ""), "the whole hash"
+
+
+def test_the_same_file_uploaded_twice_at_once(
+    client: PageClient, api_headers, settings, tmp_path
+) -> None:
+    """Two people upload the same file at the same moment, kept in a directory: two
+    records, one file under its hash, whole (written aside and renamed into place)."""
+    folder = tmp_path / "evidence"
+    elsewhere = dataclasses.replace(settings, evidence_dir=folder)
+    staff = api_headers(STAFF)
+    case = file_via_api(client, staff)
+    with (
+        TestClient(app=create_app(elsewhere)) as first,
+        TestClient(app=create_app(elsewhere)) as second,
+    ):
+        answers = _at_once(
+            [
+                lambda api=api: api.post(
+                    f"/api/v1/incidents/{case}/evidence",
+                    files={"file": ("dump.json", b'{"rows": 42}', "application/json")},
+                    headers=staff,
+                )
+                for api in (first, second)
+            ]
+        )
+        assert [a.status_code for a in answers] == [201, 201]
+        listed = first.get(f"/api/v1/incidents/{case}/evidence", headers=staff).json()
+    assert len(listed) == 2 and len({e["id"] for e in listed}) == 2
+    assert [p.name for p in folder.iterdir()] == [hashlib.sha256(b'{"rows": 42}').hexdigest()]

@@ -51,9 +51,13 @@ def test_the_figures_match_the_incidents(client: PageClient, api_headers, three)
     assert body["notices_sent"] == 3, "A to Acme, B to Acme and Northwind"
     hours = body["hours_to_notice"]
     assert 9.9 < hours["median"] < 30.5 and 29.9 < hours["p90"] < 30.5
+    assert hours["median"] > 29.9, "10, 30 and 30 hours: the median is 30"
     assert body["on_time"] == {"with_contract_hours": 2, "on_time": 1, "share": 0.5}
     assert body["notify"] == {"yes": 0, "no": 0, "undecided": 3}
     assert sum(body["open_by_age"].values()) >= 1
+    # Open now: our notices, met only once delivered (no worker ran): A's to Acme (10
+    # hours), B's to Acme and Northwind (30 hours), C's to Northwind (since March).
+    assert body["open_by_age"] == {"day": 1, "three_days": 2, "week": 0, "older": 1}
 
     period = client.get(
         "/api/v1/statistics?since=2026-03-01&until=2026-03-31", headers=api_headers(STAFF)

@@ -21,6 +21,7 @@ from incidents.reminders import deliver_outbox
 from tests.helpers import ADMIN, OFFICER_ACME, STAFF, PageClient
 from tests.test_cli import cli as cli  # the fixture
 from tests.web.notice_helpers import file_via_api, send_all
+from tests.web.test_races import _at_once
 
 pytestmark = pytest.mark.usefixtures("demo")
 SECRET = "a-long-shared-secret-0123456789"
@@ -130,3 +131,37 @@ def test_only_administrators_manage_webhooks(client: PageClient) -> None:
         client.login(who)
         assert client.get("/admin/webhooks/").status_code == 403
         client.submit("/logout")
+
+
+def test_workers_at_once_and_a_worker_killed_mid_send(
+    client: PageClient, api_headers, engine, receiver
+) -> None:
+    """Four workers dispatch and deliver at once: each event is one delivery, accepted
+    once. A worker killed while sending leaves its delivery leased: another sends it once
+    the lease has run out, not before."""
+    receiver.fail = 0
+    with Session(engine) as session:
+        webhooks.add_endpoint(
+            session, url=receiver.url, secret=SECRET, events=["incident.submitted"], actor_id=None
+        )
+        session.commit()
+    for _ in range(3):
+        file_via_api(client, api_headers(STAFF))
+    now = utcnow()
+    assert sum(_at_once([lambda: webhooks.dispatch(engine, now)] * 4)) == 3
+    assert sum(_at_once([lambda: webhooks.deliver(engine, now)] * 4)) == 3
+    assert len(receiver.received) == 3, "each event received once"
+
+    # A worker claims a delivery and dies before it hears the answer.
+    file_via_api(client, api_headers(STAFF))
+    assert webhooks.dispatch(engine, now) == 1
+    with Session(engine) as session:
+        (left,) = session.exec(
+            select(WebhookDelivery).where(WebhookDelivery.status == "queued")
+        ).all()
+        left.status, left.lease_until = "sending", now + webhooks.LEASE
+        session.add(left)
+        session.commit()
+    assert webhooks.deliver(engine, now + timedelta(seconds=30)) == 0, "still leased"
+    assert webhooks.deliver(engine, now + webhooks.LEASE + timedelta(seconds=1)) == 1
+    assert len(receiver.received) == 4
