@@ -648,6 +648,36 @@ TIMELINE: tuple[Field, ...] = (
     DELAY_REASONS,
 )
 
+# Groups of fields both forms give, in the same order.
+BREACH: tuple[Field, ...] = (
+    _q("summary"),
+    _q("cause"),
+    _q("cause_other"),
+    Field(Text("What was breached", "Wat is geschonden"), _cia),
+    _q("nature"),
+    _q("recipients"),
+    _q("malicious"),
+    _q("integrity_recoverable"),
+    _q("availability_loss"),
+)
+PERSONAL_DATA: tuple[Field, ...] = (
+    _q("data_types"),
+    _q("special_categories"),
+    _q("data_types_other"),
+    _q("records_approx"),
+    _q("identifiability"),
+    _q("sensitive_context"),
+    _q("extensive_volume"),
+    _q("public_or_invalid"),
+)
+PERSONS: tuple[Field, ...] = (
+    _q("affected_group"),
+    _q("affected_min"),
+    _q("affected_max"),
+    _q("vulnerable_subjects"),
+)
+PROTECTION: tuple[Field, ...] = (_q("encrypted"), _q("encryption_details"), _q("key_compromised"))
+
 AP_FORM: tuple[Section, ...] = (
     Section(
         "about",
@@ -667,50 +697,22 @@ AP_FORM: tuple[Section, ...] = (
     Section(
         "breach",
         Text("4. The breach", "4. Het datalek"),
-        (
-            _q("summary"),
-            _q("cause"),
-            _q("cause_other"),
-            Field(Text("What was breached", "Wat is geschonden"), _cia),
-            _q("nature"),
-            _q("recipients"),
-            _q("malicious"),
-            _q("integrity_recoverable"),
-            _q("availability_loss"),
-        ),
+        BREACH,
     ),
     Section(
         "data",
         Text("5. Personal data", "5. Persoonsgegevens"),
-        (
-            _q("data_types"),
-            _q("special_categories"),
-            _q("data_types_other"),
-            _q("records_approx"),
-            _q("identifiability"),
-            _q("sensitive_context"),
-            _q("extensive_volume"),
-            _q("public_or_invalid"),
-        ),
+        PERSONAL_DATA,
     ),
     Section(
         "persons",
         Text("6. Persons concerned", "6. Betrokkenen"),
-        (
-            _q("affected_group"),
-            _q("affected_min"),
-            _q("affected_max"),
-            _q("vulnerable_subjects"),
-        ),
+        PERSONS,
     ),
     Section(
         "protection",
         Text("7. Protection", "7. Beveiliging"),
-        (
-            _q("encrypted"),
-            _q("encryption_details"),
-            _q("key_compromised"),
-        ),
+        PROTECTION,
     ),
     Section(
         "consequences",
@@ -763,31 +765,13 @@ EDPB_FORM: tuple[Section, ...] = (
         "nature",
         Text("3. Nature of the breach", "3. Aard van de inbreuk"),
         (
-            _q("summary"),
-            _q("cause"),
-            _q("cause_other"),
-            Field(Text("What was breached", "Wat is geschonden"), _cia),
-            _q("nature"),
-            _q("recipients"),
-            _q("malicious"),
-            _q("integrity_recoverable"),
-            _q("availability_loss"),
+            *BREACH,
             _heading(Text("Timeline", "Tijdlijn")),
             *TIMELINE,
             _heading(Text("Personal data concerned", "Betrokken persoonsgegevens")),
-            _q("data_types"),
-            _q("special_categories"),
-            _q("data_types_other"),
-            _q("records_approx"),
-            _q("identifiability"),
-            _q("sensitive_context"),
-            _q("extensive_volume"),
-            _q("public_or_invalid"),
+            *PERSONAL_DATA,
             _heading(Text("Persons concerned", "Betrokkenen")),
-            _q("affected_group"),
-            _q("affected_min"),
-            _q("affected_max"),
-            _q("vulnerable_subjects"),
+            *PERSONS,
             _heading(Text("Cross-border", "Grensoverschrijdend")),
             _q("other_eu_countries"),
             _q("countries"),
@@ -813,9 +797,7 @@ EDPB_FORM: tuple[Section, ...] = (
         ),
         (
             _q("measures"),
-            _q("encrypted"),
-            _q("encryption_details"),
-            _q("key_compromised"),
+            *PROTECTION,
         ),
     ),
     Section(
